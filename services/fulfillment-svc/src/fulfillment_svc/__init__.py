@@ -1,0 +1,1 @@
+"""fulfillment-svc: warehouses, stock and reservations, fulfillments, shipments, carrier scans."""

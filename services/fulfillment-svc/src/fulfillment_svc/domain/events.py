@@ -1,0 +1,213 @@
+"""Domain events of fulfillment-svc: the `orderpulse.fulfillment` topic of events.md.
+
+Each event is an immutable value. `type` is the catalog type (the envelope adds the
+`orderpulse.` prefix), `occurred_at` is event time (the envelope's `time`), `key` is the
+partition key, and `to_data()` is the envelope's `data`: exactly the catalog's field names,
+JSON-ready (times as RFC 3339 UTC text, money as decimal strings). Optional fields that are
+not known are left out rather than sent as null.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from fulfillment_svc.domain.documents import Discrepancy, DocumentRef
+from fulfillment_svc.domain.values import OrderLine, SkuQuantity, format_amount, format_time
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    type: ClassVar[str]
+    optional_fields: ClassVar[frozenset[str]] = frozenset()
+
+    occurred_at: datetime
+
+    @property
+    def key(self) -> str:
+        """Record key: the order id (labor shifts override it with the warehouse id)."""
+        return self.order_id
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for spec in fields(self):
+            if spec.name == "occurred_at":
+                continue
+            value = getattr(self, spec.name)
+            if value is None and spec.name in self.optional_fields:
+                continue
+            data[spec.name] = _jsonable(value)
+        return data
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return format_time(value)
+    if isinstance(value, Decimal):
+        return format_amount(value)
+    if isinstance(value, (tuple, list)):
+        return [_jsonable(item) for item in value]
+    if hasattr(value, "to_data"):
+        return value.to_data()
+    return value
+
+
+@dataclass(frozen=True)
+class FulfillmentCreated(DomainEvent):
+    type: ClassVar[str] = "fulfillment.created.v1"
+
+    fulfillment_id: str
+    order_id: str
+    warehouse_id: str
+    lines: tuple[OrderLine, ...]
+
+
+@dataclass(frozen=True)
+class InventoryBackordered(DomainEvent):
+    type: ClassVar[str] = "inventory.backordered.v1"
+    optional_fields: ClassVar[frozenset[str]] = frozenset({"expected_at"})
+
+    order_id: str
+    warehouse_id: str
+    sku: str
+    quantity_short: int
+    expected_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class FulfillmentPacked(DomainEvent):
+    type: ClassVar[str] = "fulfillment.packed.v1"
+
+    fulfillment_id: str
+    shipment_id: str
+    order_id: str
+    lines: tuple[SkuQuantity, ...]
+    documents: tuple[DocumentRef, ...]
+    document_discrepancies: tuple[Discrepancy, ...]
+
+
+@dataclass(frozen=True)
+class ShipmentDispatched(DomainEvent):
+    """`eta` is required by the catalog but optional in the API: it is null when not given."""
+
+    type: ClassVar[str] = "shipment.dispatched.v1"
+    optional_fields: ClassVar[frozenset[str]] = frozenset({"shipping_cost"})
+
+    shipment_id: str
+    order_id: str
+    warehouse_id: str
+    carrier: str
+    tracking_number: str
+    lines: tuple[OrderLine, ...]
+    promised_by: datetime
+    eta: datetime | None
+    shipping_cost: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class ShipmentInTransit(DomainEvent):
+    type: ClassVar[str] = "shipment.in_transit.v1"
+    optional_fields: ClassVar[frozenset[str]] = frozenset({"location", "eta"})
+
+    shipment_id: str
+    order_id: str
+    carrier: str
+    location: str | None = None
+    eta: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ShipmentOutForDelivery(DomainEvent):
+    type: ClassVar[str] = "shipment.out_for_delivery.v1"
+    optional_fields: ClassVar[frozenset[str]] = frozenset({"eta"})
+
+    shipment_id: str
+    order_id: str
+    carrier: str
+    eta: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ShipmentDelayed(DomainEvent):
+    type: ClassVar[str] = "shipment.delayed.v1"
+
+    shipment_id: str
+    order_id: str
+    carrier: str
+    reason: str
+    new_eta: datetime
+
+
+@dataclass(frozen=True)
+class ShipmentDeliveryFailed(DomainEvent):
+    type: ClassVar[str] = "shipment.delivery_failed.v1"
+    optional_fields: ClassVar[frozenset[str]] = frozenset({"next_attempt"})
+
+    shipment_id: str
+    order_id: str
+    carrier: str
+    reason: str
+    next_attempt: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ShipmentExceptionReported(DomainEvent):
+    type: ClassVar[str] = "shipment.exception.v1"
+
+    shipment_id: str
+    order_id: str
+    carrier: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ShipmentDelivered(DomainEvent):
+    type: ClassVar[str] = "shipment.delivered.v1"
+    optional_fields: ClassVar[frozenset[str]] = frozenset({"proof"})
+
+    shipment_id: str
+    order_id: str
+    carrier: str
+    condition: str
+    lines: tuple[SkuQuantity, ...]
+    proof: str | None = None
+
+
+@dataclass(frozen=True)
+class FulfillmentCompleted(DomainEvent):
+    type: ClassVar[str] = "fulfillment.completed.v1"
+
+    order_id: str
+    shipments: int
+    delivered_at: datetime
+    lines_requested: tuple[OrderLine, ...]
+    lines_delivered: tuple[SkuQuantity, ...]
+    closed_short: bool
+
+
+@dataclass(frozen=True)
+class ReturnReceived(DomainEvent):
+    type: ClassVar[str] = "return.received.v1"
+
+    order_id: str
+    return_id: str
+    lines: tuple[OrderLine, ...]
+    condition: str
+
+
+@dataclass(frozen=True)
+class LaborShiftRecorded(DomainEvent):
+    type: ClassVar[str] = "labor.shift_recorded.v1"
+
+    warehouse_id: str
+    shift_id: str
+    start: datetime
+    end: datetime
+    staff: int
+    hourly_cost: Decimal
+
+    @property
+    def key(self) -> str:
+        return self.warehouse_id

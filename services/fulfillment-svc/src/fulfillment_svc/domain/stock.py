@@ -1,0 +1,110 @@
+"""Stock of one sku in one warehouse, and the pure decision of what an order can reserve.
+
+Invariant: 0 <= reserved <= on_hand, so `available = on_hand - reserved` is never below zero.
+Concurrency is the adapter's job (the stock rows of an order are locked in sku order before
+these methods run); everything here is plain arithmetic on the locked values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from fulfillment_svc.domain.errors import InvalidQuantity, StockBelowReserved
+
+
+@dataclass
+class Stock:
+    warehouse_id: str
+    sku: str
+    on_hand: int = 0
+    reserved: int = 0
+
+    def __post_init__(self) -> None:
+        if self.on_hand < 0 or self.reserved < 0 or self.reserved > self.on_hand:
+            raise StockBelowReserved(
+                f"stock of {self.sku} must have 0 <= reserved ({self.reserved}) <= on_hand ({self.on_hand})",
+                field="on_hand",
+            )
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+    def set_on_hand(self, on_hand: int) -> None:
+        """A count from the warehouse. It may not drop below what is reserved for orders."""
+        _require_count(on_hand, field="on_hand", minimum=0)
+        if on_hand < self.reserved:
+            raise StockBelowReserved(
+                f"{self.reserved} units of {self.sku} are reserved for orders; on_hand cannot be set to {on_hand}. "
+                "Cancel or close those fulfillments short first.",
+                field="on_hand",
+            )
+        self.on_hand = on_hand
+
+    def add(self, quantity: int) -> None:
+        """Units came in (a delivery from a supplier, an intact return)."""
+        _require_count(quantity, field="quantity", minimum=1)
+        self.on_hand += quantity
+
+    def reserve(self, wanted: int) -> int:
+        """Reserve up to `wanted` units; returns how many were reserved (the rest is short)."""
+        _require_count(wanted, field="quantity", minimum=0)
+        granted = min(wanted, self.available)
+        self.reserved += granted
+        return granted
+
+    def release(self, quantity: int) -> None:
+        """Give back reserved units that will not ship (a cancel, a close)."""
+        self._require_reserved(quantity)
+        self.reserved -= quantity
+
+    def ship(self, quantity: int) -> None:
+        """Reserved units left the building: both on_hand and reserved drop."""
+        self._require_reserved(quantity)
+        self.reserved -= quantity
+        self.on_hand -= quantity
+
+    def _require_reserved(self, quantity: int) -> None:
+        _require_count(quantity, field="quantity", minimum=0)
+        if quantity > self.reserved:
+            raise StockBelowReserved(
+                f"only {self.reserved} units of {self.sku} are reserved, cannot take {quantity}", field="quantity"
+            )
+
+
+def _require_count(value: int, *, field: str, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InvalidQuantity(f"{field} must be a whole number of at least {minimum}, got {value!r}", field=field)
+
+
+@dataclass(frozen=True)
+class ReservationPlan:
+    """What an order gets now (`reserved`) and what it is owed (`short`), per sku."""
+
+    reserved: Mapping[str, int] = field(default_factory=dict)
+    short: Mapping[str, int] = field(default_factory=dict)
+
+
+def plan_reservation(available: Mapping[str, int], wanted: Mapping[str, int]) -> ReservationPlan:
+    """Pure: reserve what is available of each wanted sku, the rest is short.
+
+    A sku with no stock row is simply unavailable (0).
+    """
+    reserved: dict[str, int] = {}
+    short: dict[str, int] = {}
+    for sku, quantity in wanted.items():
+        granted = min(quantity, max(available.get(sku, 0), 0))
+        reserved[sku] = granted
+        if quantity > granted:
+            short[sku] = quantity - granted
+    return ReservationPlan(reserved=reserved, short=short)
+
+
+def reserve_stock(stock_by_sku: Mapping[str, Stock], plan: ReservationPlan) -> None:
+    """Apply a plan to the locked stock rows it was computed from."""
+    for sku, quantity in plan.reserved.items():
+        if quantity:
+            granted = stock_by_sku[sku].reserve(quantity)
+            if granted != quantity:
+                raise StockBelowReserved(f"the plan reserves {quantity} × {sku} but only {granted} are available")

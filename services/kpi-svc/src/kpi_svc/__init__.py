@@ -1,0 +1,1 @@
+"""kpi-svc: KPIs of OrderPulse computed from the event stream."""

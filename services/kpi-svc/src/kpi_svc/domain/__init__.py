@@ -1,0 +1,18 @@
+"""The framework-free core of kpi-svc: KPI rules of kpis.md applied to parsed CloudEvents.
+
+Standard library only. Entry points: KpiEngine (one per Kafka partition), KpiRules,
+merge_reports / merge_failures (figures over several partitions), business-day helpers.
+"""
+
+from .business_days import add_business_days, promised_by_default, ship_deadline
+from .buckets import BucketStore
+from .checkpoint import CheckpointDelta
+from .engine import APPLIED, DUPLICATE, EVICTED, IGNORED, Applied, KpiEngine, merge_failures, merge_reports
+from .rules import DEFAULT_TARGETS, GROUP_DIMENSIONS, KPI_NAMES, KpiRules
+from .values import InvalidEvent
+
+__all__ = [
+    "APPLIED", "DUPLICATE", "EVICTED", "IGNORED", "Applied", "BucketStore", "CheckpointDelta",
+    "DEFAULT_TARGETS", "GROUP_DIMENSIONS", "InvalidEvent", "KPI_NAMES", "KpiEngine", "KpiRules",
+    "add_business_days", "merge_failures", "merge_reports", "promised_by_default", "ship_deadline",
+]

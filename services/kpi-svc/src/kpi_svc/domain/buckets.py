@@ -1,0 +1,196 @@
+"""Time buckets of KPI numerators and denominators: the mergeable part of the engine state.
+
+Two resolutions, both on event time:
+
+- fine buckets (`bucket_s`, default 1 min) hold the total cell (`*`) for the longest window
+  and the group cells (`carrier=dhl`, ...) for `group_retention_s` (default 25 h);
+- coarse buckets (`coarse_bucket_s`, default 1 h) hold the total for fast long windows, and
+  the group cells of the hours older than the fine group retention (they are folded in as
+  they age).
+
+Totals are therefore exact to the fine bucket for every window; groups are exact to the fine
+bucket for windows up to 24 h and exact to the hour at the old edge of 7d and 30d. Cells are
+lists of SLOT_COUNT integers. Only what changed since the last `drain_changes` is handed out,
+so a checkpoint writes the buckets touched, not the whole state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from .catalog import SLOT_COUNT
+from .labels import TOTAL
+
+FINE, COARSE = "f", "c"
+
+
+def _cell(bucket: dict, key: str) -> list:
+    cell = bucket.get(key)
+    if cell is None:
+        cell = bucket[key] = [0] * SLOT_COUNT
+    return cell
+
+
+def _accumulate(into: dict, group: str | None, cell: list) -> None:
+    total = into.get(group)
+    if total is None:
+        into[group] = list(cell)
+    else:
+        for slot, value in enumerate(cell):
+            if value:
+                total[slot] += value
+
+
+class BucketStore:
+    """Fine and coarse buckets: {index: {cell key: [slot values]}}."""
+
+    __slots__ = ("bucket_ms", "ratio", "retention_buckets", "group_retention_buckets", "fine", "coarse",
+                 "floor", "group_floor", "_dirty_fine", "_dirty_coarse", "_removed")
+
+    def __init__(self, bucket_s: int, coarse_bucket_s: int, retention_s: int, group_retention_s: int) -> None:
+        self.bucket_ms = bucket_s * 1000
+        self.ratio = coarse_bucket_s // bucket_s
+        self.retention_buckets = retention_s // bucket_s
+        self.group_retention_buckets = -(-group_retention_s // bucket_s)
+        self.fine: dict[int, dict[str, list]] = {}
+        self.coarse: dict[int, dict[str, list]] = {}
+        self.floor = -(2**62)  # fine buckets below this are outside every window
+        self.group_floor = -(2**62)  # fine buckets below this keep totals only; aligned to coarse
+        self._dirty_fine: set[int] = set()
+        self._dirty_coarse: set[int] = set()
+        self._removed: set[str] = set()
+
+    # --- writing -------------------------------------------------------------------------
+    def add(self, keys: tuple[str, ...], contribution: Mapping[tuple[int, int], int], sign: int = 1) -> None:
+        """Add (sign=1) or retract (sign=-1) a contribution under the cell keys `keys`."""
+        fine, coarse, ratio = self.fine, self.coarse, self.ratio
+        floor, group_floor = self.floor, self.group_floor
+        last = None
+        fine_cells: list = []
+        coarse_cells: list = []
+        for (index, slot), value in contribution.items():
+            if index < floor or not value:
+                continue
+            if index != last:
+                last = index
+                fine_bucket = fine.get(index)
+                if fine_bucket is None:
+                    fine_bucket = fine[index] = {}
+                coarse_index = index // ratio
+                coarse_bucket = coarse.get(coarse_index)
+                if coarse_bucket is None:
+                    coarse_bucket = coarse[coarse_index] = {}
+                self._dirty_fine.add(index)
+                self._dirty_coarse.add(coarse_index)
+                if index >= group_floor:
+                    fine_cells = [_cell(fine_bucket, key) for key in keys]
+                    coarse_cells = [_cell(coarse_bucket, TOTAL)]
+                else:
+                    fine_cells = [_cell(fine_bucket, TOTAL)]
+                    coarse_cells = [_cell(coarse_bucket, key) for key in keys]
+            value *= sign
+            for cell in fine_cells:
+                cell[slot] += value
+            for cell in coarse_cells:
+                cell[slot] += value
+
+    def advance(self, clock_ms: int) -> None:
+        """Drop buckets that left the longest window; fold aged group cells into coarse buckets."""
+        now_index = clock_ms // self.bucket_ms
+        floor = now_index - self.retention_buckets + 1
+        group_floor = ((now_index - self.group_retention_buckets) // self.ratio) * self.ratio
+        if group_floor > self.group_floor:
+            self._fold_groups(self.group_floor, group_floor)
+            self.group_floor = group_floor
+        if floor > self.floor:
+            self.floor = floor
+            for index in [i for i in self.fine if i < floor]:
+                del self.fine[index]
+                self._dirty_fine.discard(index)
+                self._removed.add(f"{FINE}{index}")
+            coarse_floor = floor // self.ratio  # a coarse bucket goes once wholly below the floor
+            for index in [i for i in self.coarse if i < coarse_floor]:
+                del self.coarse[index]
+                self._dirty_coarse.discard(index)
+                self._removed.add(f"{COARSE}{index}")
+
+    def _fold_groups(self, old_floor: int, new_floor: int) -> None:
+        if new_floor - old_floor < len(self.fine):
+            candidates: Iterable[int] = (i for i in range(old_floor, new_floor) if i in self.fine)
+        else:
+            candidates = [i for i in self.fine if old_floor <= i < new_floor]
+        for index in list(candidates):
+            bucket = self.fine[index]
+            group_keys = [key for key in bucket if key != TOTAL]
+            if not group_keys:
+                continue
+            coarse_index = index // self.ratio
+            coarse_bucket = self.coarse.setdefault(coarse_index, {})
+            for key in group_keys:
+                target = _cell(coarse_bucket, key)
+                for slot, value in enumerate(bucket.pop(key)):
+                    if value:
+                        target[slot] += value
+            self._dirty_fine.add(index)
+            self._dirty_coarse.add(coarse_index)
+
+    # --- reading -------------------------------------------------------------------------
+    def window_sums(self, lo: int, hi: int, by: str | None = None) -> dict[str | None, list]:
+        """Sum of cells over fine buckets lo..hi (inclusive): {None: total} or {group value: cell}."""
+        out: dict[str | None, list] = {}
+        ratio = self.ratio
+        coarse_lo = -(-lo // ratio)
+        coarse_hi = (hi + 1) // ratio - 1
+        if by is None:
+            if coarse_lo <= coarse_hi:
+                fine_ranges = [(lo, coarse_lo * ratio - 1), ((coarse_hi + 1) * ratio, hi)]
+                for index in range(coarse_lo, coarse_hi + 1):
+                    cell = self.coarse.get(index, {}).get(TOTAL)
+                    if cell is not None:
+                        _accumulate(out, None, cell)
+            else:
+                fine_ranges = [(lo, hi)]
+            for first, last in fine_ranges:
+                for index in range(first, last + 1):
+                    cell = self.fine.get(index, {}).get(TOTAL)
+                    if cell is not None:
+                        _accumulate(out, None, cell)
+            return out
+        prefix = by + "="
+        cut = len(prefix)
+        for index in range(max(lo, self.group_floor), hi + 1):
+            for key, cell in self.fine.get(index, {}).items():
+                if key.startswith(prefix):
+                    _accumulate(out, key[cut:], cell)
+        for index in range(coarse_lo, min(coarse_hi, self.group_floor // ratio - 1) + 1):
+            for key, cell in self.coarse.get(index, {}).items():
+                if key.startswith(prefix):
+                    _accumulate(out, key[cut:], cell)
+        return out
+
+    # --- checkpoints -----------------------------------------------------------------------
+    def drain_changes(self) -> tuple[dict[str, dict[str, list]], list[str]]:
+        """Buckets changed and removed since the last call: {"f<index>"|"c<index>": {key: cell}}."""
+        changed: dict[str, dict[str, list]] = {}
+        for index in self._dirty_fine:
+            changed[f"{FINE}{index}"] = {key: list(cell) for key, cell in self.fine[index].items()}
+        for index in self._dirty_coarse:
+            changed[f"{COARSE}{index}"] = {key: list(cell) for key, cell in self.coarse[index].items()}
+        removed = sorted(self._removed - changed.keys())
+        self._dirty_fine, self._dirty_coarse, self._removed = set(), set(), set()
+        return changed, removed
+
+    def load(self, rows: Mapping[str, Mapping[str, list]]) -> None:
+        """Load checkpoint rows (as written by drain_changes) into this store."""
+        for name, cells in rows.items():
+            kind, index = name[0], int(name[1:])
+            target = self.fine if kind == FINE else self.coarse
+            target[index] = {key: [int(v) for v in cell] + [0] * (SLOT_COUNT - len(cell)) for key, cell in cells.items()}
+
+    def cell_keys(self) -> set[str]:
+        keys: set[str] = set()
+        for buckets in (self.fine, self.coarse):
+            for bucket in buckets.values():
+                keys.update(bucket)
+        keys.discard(TOTAL)
+        return keys

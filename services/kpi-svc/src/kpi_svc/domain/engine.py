@@ -1,0 +1,408 @@
+"""KpiEngine: the KPI state of one Kafka partition, fed one parsed CloudEvent at a time.
+
+apply(event) only records facts (cheap, idempotent by event id); the buckets are brought in
+step lazily, once per dirty order, by flush() - which report(), failures(), scorecard(),
+advance() and dirty_snapshot() call first. The caller drains `observations` (counters and
+histogram samples for Prometheus) after any of those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from . import contributions as contrib
+from .buckets import BucketStore
+from .checkpoint import CheckpointDelta, dirty_snapshot, restore_engine
+from .catalog import ALL_FAMILIES, COMPONENTS, F_CSAT, F_DELIVERY, F_ENTRY, F_ISSUES, F_LABELS, F_NOTIFY, F_SHIP
+from .catalog import ISSUE_CATEGORIES, enum_label
+from .facts import EMITTED_DELIVERED, EMITTED_SHIP, FAILED_EMITTED_SHIFT, IX_CATEGORY, IX_EMITTED
+from .facts import OrderFacts, ShiftFacts, first_dispatch, shift_key
+from .ingest import HANDLERS, ORDERLESS_TYPES, SHIFT_TYPE
+from .labels import CARRIER, WAREHOUSE, LabelRegistry
+from .reporting import build_failures, build_report
+from .rules import KpiRules
+from .scorecard import build_scorecard
+from .values import InvalidEvent, datetime_to_ms, parse_money, parse_time_ms
+from .wakes import WakeSchedule, evict_at, pending_deadline
+
+_NO_CLOCK = -(2**62)
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What apply() did: `applied`, `duplicate`, `ignored` (a type no KPI reads) or `evicted`
+    (an order whose facts were already dropped: its claim window had closed)."""
+
+    outcome: str
+
+    @property
+    def duplicate(self) -> bool:
+        return self.outcome == "duplicate"
+
+
+APPLIED, DUPLICATE, IGNORED, EVICTED = Applied("applied"), Applied("duplicate"), Applied("ignored"), Applied("evicted")
+
+
+class KpiEngine:
+    """Per-partition KPI state. See kpis.md for the definitions and docs/kpi-decisions.md for
+    the choices where it is silent."""
+
+    def __init__(self, rules: KpiRules | None = None) -> None:
+        rules = rules or KpiRules()
+        self.rules = rules
+        self.tz = ZoneInfo(rules.merchant_timezone)
+        self.holidays = frozenset(rules.holidays)
+        self.ack_ms, self.resolve_ms = rules.issue_ack_s * 1000, rules.issue_resolve_s * 1000
+        self._bucket_ms = rules.bucket_s * 1000
+        self._claim_ms = rules.claim_window_s * 1000
+        self._timely_ms = rules.notification_timely_s * 1000
+        self._longest_ms = rules.longest_window_s * 1000
+        self.buckets = BucketStore(rules.bucket_s, rules.coarse_bucket_s, rules.longest_window_s, rules.group_retention_s)
+        self.labels = LabelRegistry(rules.label_value_cap)
+        self.orders: dict[str, OrderFacts] = {}
+        self.shifts: dict[str, ShiftFacts] = {}
+        self.tombstones: dict[str, int] = {}  # evicted order id -> until (events for it are ignored)
+        self.clock_ms = _NO_CLOCK
+        self.newest_event_ms: int | None = None
+        self.observations: list[tuple] = []
+        self.stats = {"applied": 0, "duplicate": 0, "ignored": 0, "evicted": 0, "orders_evicted": 0}
+        self.wakes = WakeSchedule()
+        self._dirty: list[OrderFacts] = []
+        self._changed: set[str] = set()
+
+    # --- input -----------------------------------------------------------------------------
+    def apply(self, event: dict) -> Applied:
+        """Record one parsed CloudEvent. Raises InvalidEvent (state untouched) when malformed."""
+        stats = self.stats
+        try:
+            etype = event["type"]
+            handler = HANDLERS.get(etype)
+        except (KeyError, TypeError):
+            raise InvalidEvent("not a CloudEvent: type missing") from None
+        if handler is None:
+            if etype == SHIFT_TYPE:
+                return self._apply_shift(event)
+            stats["ignored"] += 1
+            return IGNORED
+        data = event.get("data")
+        event_id = event.get("id")
+        if not isinstance(data, dict) or not isinstance(event_id, str):
+            raise InvalidEvent("id and data are required")
+        order_id = data.get("order_id") or event.get("partitionkey")
+        if not isinstance(order_id, str):
+            raise InvalidEvent("data.order_id is required")
+        order = self.orders.get(order_id)
+        if order is None:
+            if order_id in self.tombstones:
+                stats["evicted"] += 1
+                return EVICTED
+        elif event_id in order.seen:
+            stats["duplicate"] += 1
+            return DUPLICATE
+        time_ms = parse_time_ms(event.get("time"))
+        fresh = order is None
+        if fresh:
+            order = OrderFacts(order_id, set())
+        try:
+            mask = handler(order, event, data, time_ms, self)
+        except InvalidEvent:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+            raise InvalidEvent(f"{etype}: {error!r}") from error
+        if fresh:
+            self.orders[order_id] = order
+        order.seen.add(event_id)
+        order.last_event = (event_id, etype, time_ms)
+        if time_ms > order.last_time_ms:
+            order.last_time_ms = time_ms
+        if self.newest_event_ms is None or time_ms > self.newest_event_ms:
+            self.newest_event_ms = time_ms
+        if mask:
+            if not order.dirty:
+                self._dirty.append(order)
+            order.dirty |= mask
+        self._changed.add(order_id)
+        stats["applied"] += 1
+        return APPLIED
+
+    def _apply_shift(self, event: dict) -> Applied:
+        data = event.get("data")
+        event_id = event.get("id")
+        if not isinstance(data, dict) or not isinstance(event_id, str):
+            raise InvalidEvent("id and data are required")
+        warehouse = data.get("warehouse_id") or event.get("partitionkey")
+        shift_id = data.get("shift_id")
+        if not isinstance(warehouse, str) or not isinstance(shift_id, str):
+            raise InvalidEvent("labor.shift_recorded needs warehouse_id and shift_id")
+        key = shift_key(warehouse, shift_id)
+        shift = self.shifts.get(key)
+        if shift is not None and event_id in shift.seen:
+            self.stats["duplicate"] += 1
+            return DUPLICATE
+        time_ms = parse_time_ms(event.get("time"))
+        start_ms = parse_time_ms(data.get("start"), "start")
+        end_ms = parse_time_ms(data.get("end"), "end")
+        staff = data.get("staff", 1)
+        staff = len(staff) if isinstance(staff, list) else staff
+        if isinstance(staff, bool) or not isinstance(staff, (int, float)) or staff < 0:
+            raise InvalidEvent(f"staff: not a head count: {staff!r}")
+        hourly_cost = parse_money(data.get("hourly_cost", 0), "hourly_cost")
+        if shift is None:
+            shift = self.shifts[key] = ShiftFacts(key, set())
+        shift.seen.add(event_id)
+        record = (time_ms, event_id, warehouse, start_ms, end_ms, int(staff), hourly_cost)
+        if shift.record is None or record[:2] > shift.record[:2]:
+            shift.record = record
+            self._reconcile_shift(shift)
+        if self.newest_event_ms is None or time_ms > self.newest_event_ms:
+            self.newest_event_ms = time_ms
+        self._changed.add(key)
+        self.stats["applied"] += 1
+        return APPLIED
+
+    # --- keeping buckets in step ------------------------------------------------------------
+    def flush(self) -> None:
+        """Bring the buckets in step with every order changed since the last flush."""
+        dirty, self._dirty = self._dirty, []
+        for order in dirty:
+            if order.dirty:
+                self._reconcile(order)
+
+    def _set(self, order: OrderFacts, family: int, new: dict) -> None:
+        parts = order.contrib
+        old = parts.get(family)
+        if old == new:
+            return
+        if old:
+            delta = {key: value - old.get(key, 0) for key, value in new.items()}
+            for key, value in old.items():
+                if key not in new:
+                    delta[key] = -value
+            self.buckets.add(order.keys, delta)
+        else:
+            self.buckets.add(order.keys, new)
+        if new:
+            parts[family] = new
+        else:
+            del parts[family]
+
+    def _order_labels(self, order: OrderFacts) -> tuple[str, str, str, str, str]:
+        first = first_dispatch(order)
+        if first is not None:
+            carrier, warehouse = first[3], first[2]
+        else:
+            carrier, warehouse = None, order.fulfillment_wh[2] if order.fulfillment_wh else None
+        return (
+            self.labels.open_value(CARRIER, carrier),
+            self.labels.open_value(WAREHOUSE, warehouse),
+            order.tier,
+            order.channel,
+            order.service_level,
+        )
+
+    def _reconcile(self, order: OrderFacts) -> None:
+        mask, order.dirty = order.dirty, 0
+        if order.contrib is None:
+            order.contrib = {}
+        if mask & F_LABELS or order.labels is None:
+            labels = self._order_labels(order)
+            if labels != order.labels:
+                for part in order.contrib.values():
+                    self.buckets.add(order.keys, part, -1)
+                order.contrib = {}
+                order.labels, order.keys = labels, self.labels.order_keys(labels)
+                mask |= ALL_FAMILIES
+        bucket_ms, clock = self._bucket_ms, self.clock_ms
+        if mask & F_ENTRY:
+            self._set(order, F_ENTRY, contrib.entry(order, bucket_ms))
+        if mask & F_DELIVERY:
+            part, reasons = contrib.delivery(order, bucket_ms, self._claim_ms)
+            self._set(order, F_DELIVERY, part)
+            if reasons is not None:
+                self._score(order, reasons)
+        if mask & F_SHIP:
+            self._set(order, F_SHIP, contrib.ship(order, bucket_ms, clock))
+            if not order.flags & EMITTED_SHIP and order.placed is not None and order.dispatches:
+                order.flags |= EMITTED_SHIP
+                seconds = (first_dispatch(order)[0] - order.placed[0]) / 1000
+                self.observations.append(("time_to_ship_seconds", order.labels[1], seconds))
+        if mask & F_NOTIFY and order.notifications:
+            self._set(order, F_NOTIFY, contrib.notify(order, bucket_ms, self._timely_ms))
+        if mask & F_CSAT and order.responses:
+            self._set(order, F_CSAT, contrib.csat(order, bucket_ms))
+        if mask & F_ISSUES and order.issues:
+            part, breaches = contrib.issues(order, bucket_ms, clock)
+            self._set(order, F_ISSUES, part)
+            for issue_id, clock_name, flag in breaches:
+                record = order.issues[issue_id]
+                if not record[IX_EMITTED] & flag:
+                    record[IX_EMITTED] |= flag
+                    category = enum_label(record[IX_CATEGORY], ISSUE_CATEGORIES)
+                    self.observations.append(("issue_sla_breach", clock_name, category))
+        self._changed.add(order.order_id)
+        self.wakes.schedule(order, self._wake(order))
+
+    def _score(self, order: OrderFacts, reasons: tuple) -> None:
+        """Counters for Prometheus: delivered (+perfect) once per order when first scored; a
+        component failure once per order and component; every change of a counted verdict is a
+        revision."""
+        verdicts = tuple(reason is None for reason in reasons)
+        carrier, tier = order.labels[0], order.labels[2]
+        observations = self.observations
+        if order.scored is None:
+            order.flags |= EMITTED_DELIVERED
+            observations.append(("order_delivered", carrier, tier, all(verdicts)))
+            observations.append(("processing_seconds", tier, (order.completed[0] - order.placed[0]) / 1000))
+        elif verdicts != order.scored:
+            event_id, etype, time_ms = order.last_event or (None, None, None)
+            if order.revisions is None:
+                order.revisions = []
+            for component, before, after in zip(COMPONENTS, order.scored, verdicts):
+                if before != after:
+                    observations.append(("revision", component))
+                    order.revisions.append((component, before, after, time_ms, event_id, etype))
+        for index, holds in enumerate(verdicts):
+            bit = FAILED_EMITTED_SHIFT << index
+            if not holds and not order.flags & bit:
+                order.flags |= bit
+                observations.append(("component_failure", COMPONENTS[index], carrier, tier))
+        order.scored = verdicts
+
+    def _reconcile_shift(self, shift: ShiftFacts) -> None:
+        if shift.contrib:
+            self.buckets.add(shift.keys, shift.contrib, -1)
+        warehouse = self.labels.open_value(WAREHOUSE, shift.record[2])
+        shift.keys = self.labels.warehouse_keys(warehouse)
+        shift.contrib = contrib.shift_contribution(shift, self._bucket_ms)
+        self.buckets.add(shift.keys, shift.contrib)
+        self.wakes.schedule_shift(shift.key, self.shift_expiry_ms(shift))
+
+    def shift_expiry_ms(self, shift: ShiftFacts) -> int:
+        """A shift is dropped once its end left the longest window (its hours no longer count)."""
+        return shift.record[4] + self._longest_ms + self.rules.eviction_grace_s * 1000
+
+    # --- time --------------------------------------------------------------------------------
+    def _wake(self, order: OrderFacts) -> int:
+        deadline = pending_deadline(order, self.clock_ms)
+        if deadline is not None:
+            return deadline  # facts are kept at least until every clock of the order has run out
+        return evict_at(order, self._claim_ms, self.rules.idle_order_s * 1000, self.rules.eviction_grace_s * 1000)
+
+    def advance(self, now: datetime | int) -> None:
+        """Move the engine clock to `now` (wall clock, epoch ms or aware datetime; never back):
+        ship deadlines and issue clocks that passed count as failures; orders whose claim window
+        closed are dropped (their contribution stays in the buckets); old buckets are dropped."""
+        self.clock_ms = max(self.clock_ms, datetime_to_ms(now))
+        self.flush()
+        clock = self.clock_ms
+        for kind, key in self.wakes.due(clock, self):
+            if kind == "order":
+                order = self.orders[key]
+                order.dirty |= F_SHIP | F_ISSUES
+                self._reconcile(order)
+                if order.wake_ms is not None and order.wake_ms <= clock:
+                    self._evict(order)
+            elif kind == "shift":
+                self.shifts.pop(key, None)
+                self._changed.add(key)
+            elif kind == "tombstone":
+                del self.tombstones[key]
+                self._changed.add(key)
+        self.buckets.advance(clock)
+
+    def _evict(self, order: OrderFacts) -> None:
+        del self.orders[order.order_id]
+        until = self.clock_ms + self._longest_ms
+        self.tombstones[order.order_id] = until
+        self.wakes.schedule_tombstone(order.order_id, until)
+        self._changed.add(order.order_id)
+        self.stats["orders_evicted"] += 1
+
+    # --- output ------------------------------------------------------------------------------
+    def _now(self, now: datetime | int | None) -> int:
+        if now is None:
+            if self.clock_ms == _NO_CLOCK:
+                raise ValueError("no clock yet: pass now or call advance() first")
+            return self.clock_ms
+        return datetime_to_ms(now)
+
+    def report(self, window: str, now: datetime | int | None = None, by: str | None = None) -> dict:
+        """GET /v1/kpis of this partition alone (see merge_reports for several)."""
+        self.flush()
+        return build_report([self.buckets], self.rules, window, self._now(now), by)
+
+    def failures(self, window: str, now: datetime | int | None = None) -> dict:
+        self.flush()
+        return build_failures([self.buckets], self.rules, window, self._now(now))
+
+    def scorecard(self, order_id: str) -> dict | None:
+        """The order's facts, component verdicts with deciding events, and revisions (None if
+        unknown or already evicted)."""
+        self.flush()
+        order = self.orders.get(order_id)
+        return None if order is None else build_scorecard(order, self)
+
+    def drain_observations(self) -> list[tuple]:
+        self.flush()
+        drained, self.observations = self.observations, []
+        return drained
+
+    # --- checkpoints -------------------------------------------------------------------------
+    def dirty_snapshot(self) -> CheckpointDelta:
+        """What changed since the previous call (orders, shifts, tombstones, buckets) + meta."""
+        return dirty_snapshot(self)
+
+    @classmethod
+    def restore(
+        cls,
+        rules: KpiRules,
+        orders: Mapping[str, Mapping],
+        buckets: Mapping[str, Mapping[str, list]],
+        meta: Mapping | None = None,
+    ) -> KpiEngine:
+        """An engine rebuilt from the union of the checkpoint deltas (latest payload per key)."""
+        return restore_engine(cls, rules, orders, buckets, meta)
+
+    def take_changed_keys(self) -> set[str]:
+        changed, self._changed = self._changed, set()
+        return changed
+
+    def note_restored_wake(self, order: OrderFacts) -> None:
+        self.wakes.schedule(order, self._wake(order))
+
+
+def merge_reports(
+    sources: list, window: str, now: datetime | int, by: str | None = None, rules: KpiRules | None = None
+) -> dict:
+    """GET /v1/kpis over several partitions: engines (flushed here), BucketStores, or checkpoint
+    bucket rows ({"f<index>": {key: cell}}, as written by dirty_snapshot) of other replicas."""
+    stores, rules = _stores(sources, rules, datetime_to_ms(now))
+    return build_report(stores, rules, window, datetime_to_ms(now), by)
+
+
+def merge_failures(sources: list, window: str, now: datetime | int, rules: KpiRules | None = None) -> dict:
+    stores, rules = _stores(sources, rules, datetime_to_ms(now))
+    return build_failures(stores, rules, window, datetime_to_ms(now))
+
+
+def _stores(sources: list, rules: KpiRules | None, now_ms: int) -> tuple[list[BucketStore], KpiRules]:
+    engines = [source for source in sources if isinstance(source, KpiEngine)]
+    rules = rules or (engines[0].rules if engines else KpiRules())
+    stores = []
+    for source in sources:
+        if isinstance(source, KpiEngine):
+            source.flush()
+            stores.append(source.buckets)
+        elif isinstance(source, BucketStore):
+            stores.append(source)
+        elif isinstance(source, Mapping):
+            store = BucketStore(rules.bucket_s, rules.coarse_bucket_s, rules.longest_window_s, rules.group_retention_s)
+            store.load(source)
+            store.advance(now_ms)
+            stores.append(store)
+        else:
+            raise TypeError(f"cannot report over {type(source).__name__}")
+    return stores, rules

@@ -1,0 +1,99 @@
+"""The settings of the KPI rules: one frozen value, defaults from kpis.md."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from types import MappingProxyType
+from zoneinfo import ZoneInfo
+
+KPI_NAMES: tuple[str, ...] = (
+    "perfect_order",
+    "perfect_order_multiplicative",
+    "on_time_delivery",
+    "in_full",
+    "damage_free",
+    "documentation_accuracy",
+    "shipped_within_sla",
+    "order_entry_accuracy",
+    "invoice_accuracy",
+    "first_time_fill_rate",
+    "csat",
+    "issue_ack_within_sla",
+    "issue_resolved_within_sla",
+    "notification_timeliness",
+    "status_communication_accuracy",
+    "orders_per_labor_hour",
+    "cost_per_order",
+)
+
+# Ratios default to 0.95 ("others 0.95"); the two non-ratio KPIs have no natural default target.
+DEFAULT_TARGETS: Mapping[str, float | None] = MappingProxyType(
+    {
+        **{name: 0.95 for name in KPI_NAMES},
+        "order_entry_accuracy": 0.98,
+        "orders_per_labor_hour": None,
+        "cost_per_order": None,
+    }
+)
+
+# For these a lower value is better: meets_target means value <= target.
+LOWER_IS_BETTER: frozenset[str] = frozenset({"cost_per_order"})
+
+GROUP_DIMENSIONS: tuple[str, ...] = ("carrier", "warehouse", "tier", "channel", "service_level")
+
+_WINDOW_RE = re.compile(r"^([1-9][0-9]*)([mhd])$")
+_UNIT_S = {"m": 60, "h": 3600, "d": 86400}
+
+
+def window_seconds(window: str) -> int:
+    """`"24h"` -> 86400; raises ValueError for anything that is not `<n>m|h|d`."""
+    match = _WINDOW_RE.match(window) if isinstance(window, str) else None
+    if match is None:
+        raise ValueError(f"not a window: {window!r} (expected e.g. 1h, 24h, 7d, 30d)")
+    return int(match.group(1)) * _UNIT_S[match.group(2)]
+
+
+@dataclass(frozen=True, slots=True)
+class KpiRules:
+    """Everything that tunes the KPI definitions; build once, pass to every engine.
+
+    `targets` overrides DEFAULT_TARGETS for the KPIs it names (None: no target).
+    """
+
+    claim_window_s: int = 7 * 86400
+    merchant_timezone: str = "UTC"
+    holidays: tuple[date, ...] = ()
+    targets: Mapping[str, float | None] = field(default_factory=dict)
+    notification_timely_s: int = 300
+    bucket_s: int = 60
+    coarse_bucket_s: int = 3600
+    group_retention_s: int = 25 * 3600
+    windows: tuple[str, ...] = ("1h", "24h", "7d", "30d")
+    issue_ack_s: int = 24 * 3600
+    issue_resolve_s: int = 48 * 3600
+    eviction_grace_s: int = 3600
+    idle_order_s: int = 30 * 86400
+    label_value_cap: int = 50
+
+    def __post_init__(self) -> None:
+        ZoneInfo(self.merchant_timezone)  # fails loudly on an unknown zone
+        unknown = set(self.targets) - set(KPI_NAMES)
+        if unknown:
+            raise ValueError(f"targets for unknown KPIs: {sorted(unknown)}")
+        if self.bucket_s <= 0 or self.coarse_bucket_s % self.bucket_s:
+            raise ValueError("coarse_bucket_s must be a positive multiple of bucket_s")
+        for window in self.windows:
+            if window_seconds(window) % self.bucket_s:
+                raise ValueError(f"window {window} is not a whole number of buckets")
+        if self.claim_window_s < 0 or self.eviction_grace_s < 0:
+            raise ValueError("claim_window_s and eviction_grace_s must not be negative")
+
+    def target(self, kpi: str) -> float | None:
+        return self.targets[kpi] if kpi in self.targets else DEFAULT_TARGETS[kpi]
+
+    @property
+    def longest_window_s(self) -> int:
+        return max(window_seconds(w) for w in self.windows)

@@ -1,0 +1,89 @@
+"""When the engine must look at an order again without a new event: a ship deadline or an
+issue clock passing, or the order's facts becoming droppable. One heap, stale entries skipped."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+from itertools import count
+from typing import Any
+
+from .contributions import acknowledged_at
+from .facts import BREACH_ACK, BREACH_RESOLVE, IX_ACK_DUE, IX_BREACHED, IX_OPENED, IX_RESOLVE_DUE, IX_RESOLVED
+from .facts import OrderFacts
+
+
+def pending_deadline(order: OrderFacts, clock_ms: int) -> int | None:
+    """The first moment (deadline + 1 ms) a still-open clock of the order passes, if any."""
+    wake = None
+    if order.ship_deadline_ms is not None and not order.dispatches and order.cancelled is None:
+        if order.ship_deadline_ms >= clock_ms:
+            wake = order.ship_deadline_ms + 1
+    for record in (order.issues or {}).values():
+        if record[IX_OPENED] is None:
+            continue
+        for done, due, flag in (
+            (acknowledged_at(record), record[IX_ACK_DUE], BREACH_ACK),
+            (record[IX_RESOLVED], record[IX_RESOLVE_DUE], BREACH_RESOLVE),
+        ):
+            if done is None and not record[IX_BREACHED] & flag and due >= clock_ms:
+                wake = due + 1 if wake is None else min(wake, due + 1)
+    return wake
+
+
+def evict_at(order: OrderFacts, claim_window_ms: int, idle_ms: int, grace_ms: int) -> int:
+    """When the order's facts can no longer change a KPI: its claim window (from delivery or
+    cancellation) closed, or it saw nothing for `idle_ms`; never before its latest event."""
+    if order.cancelled is not None:
+        settle = order.cancelled[0] + claim_window_ms
+    elif order.completed is not None:
+        settle = order.completed[0] + claim_window_ms
+    else:
+        settle = order.last_time_ms + idle_ms
+    return max(settle, order.last_time_ms) + grace_ms
+
+
+class WakeSchedule:
+    __slots__ = ("_heap", "_seq", "_shift_until", "_tombstone_until")
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[int, int, str, str]] = []
+        self._seq = count()
+        self._shift_until: dict[str, int] = {}
+        self._tombstone_until: dict[str, int] = {}
+
+    def schedule(self, order: OrderFacts, wake_ms: int) -> None:
+        """Keep one entry per order, the earliest: a later wake is taken up when it fires."""
+        if order.wake_ms is None or wake_ms < order.wake_ms:
+            order.wake_ms = wake_ms
+            heapq.heappush(self._heap, (wake_ms, next(self._seq), "order", order.order_id))
+
+    def schedule_shift(self, key: str, until_ms: int) -> None:
+        if self._shift_until.get(key) != until_ms:
+            self._shift_until[key] = until_ms
+            heapq.heappush(self._heap, (until_ms, next(self._seq), "shift", key))
+
+    def schedule_tombstone(self, key: str, until_ms: int) -> None:
+        self._tombstone_until[key] = until_ms
+        heapq.heappush(self._heap, (until_ms, next(self._seq), "tombstone", key))
+
+    def due(self, clock_ms: int, engine: Any) -> Iterator[tuple[str, str]]:
+        """Pop what is due at `clock_ms`, skipping entries that no longer hold."""
+        heap = self._heap
+        while heap and heap[0][0] <= clock_ms:
+            when, _seq, kind, key = heapq.heappop(heap)
+            if kind == "order":
+                order = engine.orders.get(key)
+                if order is not None and order.wake_ms == when:
+                    order.wake_ms = None
+                    yield kind, key
+            elif kind == "shift":
+                if self._shift_until.get(key) == when:
+                    del self._shift_until[key]
+                    yield kind, key
+            elif self._tombstone_until.get(key) == when:
+                del self._tombstone_until[key]
+                yield kind, key
+
+    def __len__(self) -> int:
+        return len(self._heap)

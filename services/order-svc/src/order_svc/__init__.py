@@ -1,0 +1,1 @@
+"""order-svc: orders, customers, catalog, invoices and returns requested."""

@@ -1,0 +1,358 @@
+"""The Order aggregate: placing, payment, corrections, cancellation, returns, and a status
+that follows fulfillment facts. It records events in `events`; nothing here publishes.
+
+`Customer` and `CatalogItem` live in `customer.py` and are re-exported here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from . import events as ev
+from . import recorded
+from . import rules as _rules
+from .checks import entry_findings, normalized_address
+from .commands import CancelOrder, CorrectOrder, PlaceOrder, RecordPaymentResult, RequestReturn
+from .customer import CatalogItem, Customer
+from .errors import (
+    CannotCancelDispatched,
+    CorrectionLeavesDiscrepancies,
+    CorrectionNotAllowed,
+    InvalidInput,
+    ReturnExceedsDelivered,
+    ReturnNotAllowed,
+    UnknownCustomer,
+)
+from .money import ZERO, cents, parse_amount, parse_rate
+from .progress import FulfillmentProgress, LinesLike, sku_counts
+from .rules import OrderRules, PromiseCalendar
+from .status import CORRECTABLE, DISPATCHED, RETURNABLE, OrderStatus, fact_kind, furthest
+from .times import event_time, require_aware
+from .validation import LineIds, choice, optional_text, order_lines, required_text, sku_quantities
+from .values import (
+    Address,
+    Channel,
+    Correction,
+    Discrepancy,
+    DiscrepancyCode,
+    Invoice,
+    OrderLine,
+    PaymentStatus,
+    ReturnKind,
+    ReturnReason,
+    ReturnRequest,
+    ServiceLevel,
+    ShipmentSummary,
+    Tier,
+)
+
+__all__ = ["CatalogItem", "Customer", "Order", "OrderRules", "PromiseCalendar"]
+
+PAYMENT_FAILED = DiscrepancyCode.PAYMENT_FAILED
+CHECKOUT_REFERENCE = "checkout"  # the authorization reference when the storefront sent none
+
+
+@dataclass(eq=False)
+class Order:
+    order_id: str
+    customer_id: str
+    customer_tier: Tier
+    channel: Channel
+    service_level: ServiceLevel
+    currency: str
+    ship_to: Address
+    lines: tuple[OrderLine, ...]
+    tax_rate: Decimal
+    promised_by: datetime
+    placed_at: datetime
+    requested_at: datetime | None = None
+    status: OrderStatus = OrderStatus.PENDING_PAYMENT
+    payment_status: PaymentStatus = PaymentStatus.PENDING
+    payment_reference: str | None = None
+    discrepancies: tuple[Discrepancy, ...] = ()  # what holds the order now
+    entry_discrepancies: tuple[Discrepancy, ...] = ()  # what the entry checks found at placing
+    corrections: list[Correction] = field(default_factory=list)
+    invoices: list[Invoice] = field(default_factory=list)
+    returns: list[ReturnRequest] = field(default_factory=list)
+    fulfillment: FulfillmentProgress = field(default_factory=FulfillmentProgress)
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+    last_line_number: int = 0
+    version: int = 0
+    events: list[ev.Event] = field(default_factory=list, repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Order) and other.order_id == self.order_id
+
+    def __hash__(self) -> int:
+        return hash(self.order_id)
+
+    @property
+    def subtotal(self) -> Decimal:
+        return cents(sum((line.amount for line in self.lines), ZERO))
+
+    @property
+    def tax(self) -> Decimal:
+        return cents(self.subtotal * self.tax_rate)
+
+    @property
+    def total(self) -> Decimal:
+        return self.subtotal + self.tax
+
+    @property
+    def invoice(self) -> Invoice | None:
+        """The invoice in force: the last one issued."""
+        return self.invoices[-1] if self.invoices else None
+
+    @property
+    def shipments(self) -> tuple[ShipmentSummary, ...]:
+        return tuple(self.fulfillment.shipments.values())
+
+    @classmethod
+    def place(
+        cls,
+        command: PlaceOrder,
+        *,
+        order_id: str,
+        customer: Customer | None,
+        catalog: Mapping[str, CatalogItem],
+        rules: OrderRules,
+        now: datetime,
+    ) -> Order:
+        """Run every entry check: any finding holds the order; otherwise it is confirmed and
+        invoiced when payment is authorized, or waits for the payments callback."""
+        if customer is None:
+            raise UnknownCustomer(f"customer {command.customer_id!r} is not known", field="customer_id")
+        if command.customer_id != customer.customer_id:
+            raise InvalidInput("customer_id does not match the customer given", field="customer_id")
+        payment = choice(PaymentStatus, command.payment_status, "payment_status")
+        if payment is PaymentStatus.FAILED:
+            raise InvalidInput("payment_status must be authorized or pending", field="payment_status")
+        placed_at = event_time(command.placed_at, now, "placed_at")
+        order_id = required_text(order_id, "order_id")
+        service_level = choice(ServiceLevel, command.service_level, "service_level")
+        lines = order_lines(command.lines, LineIds(order_id, 0))
+        order = cls(
+            order_id=order_id,
+            customer_id=customer.customer_id,
+            customer_tier=customer.tier,
+            channel=choice(Channel, command.channel, "channel"),
+            service_level=service_level,
+            currency=_rules.order_currency(command.currency, lines, catalog, rules.default_currency),
+            ship_to=normalized_address(command.ship_to or Address()),
+            lines=lines,
+            tax_rate=parse_rate(rules.tax_rate),
+            promised_by=_rules.promised_by(command.promised_by, placed_at, service_level, customer, rules.calendar),
+            placed_at=placed_at,
+            requested_at=_rules.requested_at(command.requested_at, placed_at),
+            payment_reference=optional_text(command.payment_reference, "payment_reference"),
+            last_line_number=len(lines),
+        )
+        order.entry_discrepancies = entry_findings(lines, order.ship_to, catalog, order.currency)
+        order.discrepancies = order.entry_discrepancies
+        order._record(recorded.placed(order))
+        if payment is PaymentStatus.AUTHORIZED:
+            order.payment_status = payment
+            reference = order.payment_reference or CHECKOUT_REFERENCE
+            order._record(recorded.payment_authorized(order, placed_at, order.total, reference))
+        order._settle(placed_at, held_for=())
+        return order
+
+    def record_payment(self, command: RecordPaymentResult, now: datetime) -> None:
+        """The payments callback. Authorized: a pending order is confirmed and invoiced, a
+        held one released if the failed payment was all that held it. Failed: the order is
+        held with `payment_failed`. Once authorized, later callbacks change nothing."""
+        result = choice(PaymentStatus, command.status, "status")
+        if result is PaymentStatus.PENDING:
+            raise InvalidInput("status must be authorized or failed", field="status")
+        amount = parse_amount(command.amount, "amount")
+        reference = required_text(command.reference, "reference")
+        reason = optional_text(command.reason, "reason") or "declined"
+        at = event_time(command.occurred_at, now, "occurred_at", not_before=self.placed_at)
+        if self.payment_status is PaymentStatus.AUTHORIZED:
+            return
+        repeated_failure = self.payment_status is PaymentStatus.FAILED and reference == self.payment_reference
+        if result is PaymentStatus.FAILED and repeated_failure:
+            return
+        self.payment_status, self.payment_reference = result, reference
+        if result is PaymentStatus.AUTHORIZED:
+            self._record(recorded.payment_authorized(self, at, amount, reference))
+        else:
+            self._record(ev.PaymentFailed(occurred_at=at, order_id=self.order_id, reason=reason))
+        self.version += 1
+        if self.status not in (OrderStatus.HELD, OrderStatus.PENDING_PAYMENT):
+            return  # e.g. cancelled: the payment fact is recorded, the order stays as it is
+        held_for = self.discrepancies
+        self.discrepancies = tuple(d for d in held_for if d.code is not PAYMENT_FAILED)
+        if result is PaymentStatus.FAILED:
+            failure = Discrepancy(PAYMENT_FAILED, "payment", f"payment {reference}: {reason}")
+            self.discrepancies += (failure,)
+        self._settle(at, held_for=held_for)
+
+    def correct(self, command: CorrectOrder, catalog: Mapping[str, CatalogItem], now: datetime) -> None:
+        """Replace the given fields whole and re-run the entry checks.
+
+        Allowed while the order is held, waiting for payment, or confirmed and not yet taken
+        up by a warehouse. A confirmed order must stay free of findings; it is confirmed
+        again with its new details and re-invoiced when its lines changed.
+        """
+        if self.status not in CORRECTABLE:
+            raise CorrectionNotAllowed(f"an order that is {self.status} can no longer be corrected")
+        reason = required_text(command.reason, "reason")
+        if command.lines is None and command.ship_to is None:
+            raise InvalidInput("give lines or ship_to to correct", field="lines")
+        at = event_time(command.occurred_at, now, "occurred_at", not_before=self.placed_at)
+        line_ids = LineIds(self.order_id, self.last_line_number)
+        lines = self.lines
+        if command.lines is not None:
+            lines = order_lines(command.lines, line_ids, reuse=self.lines)
+        ship_to = self.ship_to if command.ship_to is None else normalized_address(command.ship_to)
+        findings = entry_findings(lines, ship_to, catalog, self.currency)
+        if self.status is OrderStatus.CONFIRMED and findings:
+            raise CorrectionLeavesDiscrepancies(
+                "a confirmed order can only be corrected into one that passes the entry checks: "
+                + "; ".join(finding.detail for finding in findings),
+                discrepancies=findings,
+                field=findings[0].field,
+            )
+        corrections = _rules.corrections_between(self.lines, lines, self.ship_to, ship_to, reason)
+        lines_changed = lines != self.lines
+        self.lines, self.ship_to, self.last_line_number = lines, ship_to, line_ids.last_number
+        if corrections:
+            self.corrections.extend(corrections)
+            self._record(ev.OrderCorrected(occurred_at=at, order_id=self.order_id, corrections=corrections))
+        held_for = self.discrepancies
+        self.discrepancies = findings + tuple(d for d in held_for if d.code is PAYMENT_FAILED)
+        if self.status is OrderStatus.CONFIRMED:
+            if corrections:
+                self._record(recorded.confirmed(self, at))
+            if lines_changed:
+                self._issue_invoice(at)
+        else:
+            self._settle(at, held_for=held_for)
+        self.version += 1
+
+    def cancel(self, command: CancelOrder, now: datetime) -> None:
+        """Cancel before anything is dispatched; cancelling a cancelled order changes nothing."""
+        reason = required_text(command.reason, "reason")
+        cancelled_by = required_text(command.cancelled_by, "cancelled_by")
+        at = event_time(command.occurred_at, now, "occurred_at", not_before=self.placed_at)
+        if self.status is OrderStatus.CANCELLED:
+            return
+        if self.status in DISPATCHED:
+            raise CannotCancelDispatched(
+                f"order {self.order_id} is {self.status}: it has been dispatched; request a return instead"
+            )
+        self.status, self.cancelled_at, self.cancel_reason = OrderStatus.CANCELLED, at, reason
+        self._record(
+            ev.OrderCancelled(occurred_at=at, order_id=self.order_id, reason=reason, cancelled_by=cancelled_by)
+        )
+        self.version += 1
+
+    def request_return(self, command: RequestReturn, now: datetime) -> ReturnRequest:
+        """Return delivered units: per sku, at most what was delivered less what earlier
+        return requests already claimed."""
+        reason = choice(ReturnReason, command.reason, "reason")
+        kind = choice(ReturnKind, command.kind, "kind")
+        lines = sku_quantities(command.lines)
+        if not lines:
+            raise InvalidInput("lines must hold at least one line", field="lines")
+        at = event_time(command.occurred_at, now, "occurred_at", not_before=self.placed_at)
+        if self.status not in RETURNABLE:
+            raise ReturnNotAllowed(f"order {self.order_id} is {self.status}: nothing has shipped to return")
+        already_returned = sku_counts(line for request in self.returns for line in request.lines)
+        returnable = self.fulfillment.delivered() - already_returned
+        for index, line in enumerate(lines):
+            if line.quantity > returnable[line.sku]:
+                raise ReturnExceedsDelivered(
+                    f"{line.quantity} x {line.sku!r} is more than the {returnable[line.sku]} delivered "
+                    "and not already requested for return",
+                    field=f"lines[{index}].quantity",
+                )
+        request = ReturnRequest(
+            return_id=f"ret_{self._id_stem}_{len(self.returns) + 1}",
+            lines=lines,
+            reason=reason,
+            kind=kind,
+            requested_at=at,
+        )
+        self.returns.append(request)
+        self._record(
+            ev.ReturnRequested(
+                occurred_at=at,
+                order_id=self.order_id,
+                return_id=request.return_id,
+                lines=lines,
+                reason=reason,
+                kind=kind,
+            )
+        )
+        self.version += 1
+        return request
+
+    def apply_fulfillment_fact(
+        self,
+        kind: str,
+        occurred_at: datetime,
+        *,
+        shipment_id: str | None = None,
+        lines: LinesLike = (),
+        carrier: str | None = None,
+        tracking_number: str | None = None,
+        condition: str | None = None,
+        closed_short: bool | None = None,
+    ) -> bool:
+        """Follow a fulfillment event; `kind` is its type with or without the version and
+        `orderpulse.` prefix. `lines` are the event's [{sku, quantity}]: dispatched lines,
+        delivered lines, or `lines_delivered` of `fulfillment.completed`. Every fact is
+        recorded; the status only moves forward and never leaves `cancelled`. Returns
+        whether the status changed."""
+        implied = self.fulfillment.record(
+            fact_kind(kind),
+            require_aware(occurred_at, "occurred_at"),
+            sku_counts(self.lines),
+            shipment_id=shipment_id,
+            lines=lines,
+            carrier=carrier,
+            tracking_number=tracking_number,
+            condition=condition,
+            closed_short=closed_short,
+        )
+        self.version += 1
+        if implied is None:
+            return False
+        status = furthest(self.status, implied)
+        changed, self.status = status is not self.status, status
+        return changed
+
+    def _settle(self, at: datetime, held_for: tuple[Discrepancy, ...]) -> None:
+        """After placing, a payment result or a correction: stay held while anything is
+        wrong (recording `order.held` when the reasons changed); otherwise release, and
+        confirm and invoice once payment is authorized."""
+        if self.discrepancies:
+            if self.status is not OrderStatus.HELD or self.discrepancies != held_for:
+                self.status = OrderStatus.HELD
+                self._record(ev.OrderHeld(occurred_at=at, order_id=self.order_id, discrepancies=self.discrepancies))
+            return
+        if self.status is OrderStatus.HELD:
+            self._record(ev.OrderReleased(occurred_at=at, order_id=self.order_id))
+            self.status = OrderStatus.PENDING_PAYMENT
+        if self.payment_status is PaymentStatus.AUTHORIZED:
+            self.status = OrderStatus.CONFIRMED
+            self._record(recorded.confirmed(self, at))
+            self._issue_invoice(at)
+
+    def _issue_invoice(self, at: datetime) -> None:
+        invoice = recorded.invoice(self, f"inv_{self._id_stem}_{len(self.invoices) + 1}", at)
+        self.invoices.append(invoice)
+        self._record(recorded.invoiced(self.order_id, invoice))
+
+    def _record(self, event: ev.Event) -> None:
+        self.events.append(event)
+
+    @property
+    def _id_stem(self) -> str:
+        return self.order_id.removeprefix("ord_")

@@ -1,0 +1,1 @@
+"""HTTP plumbing every service shares: problems, auth, signatures, idempotency, pagination, health."""

@@ -1,0 +1,49 @@
+"""Building a service's FastAPI app with the shared plumbing already in place."""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from typing import Callable, Mapping, Sequence
+
+from fastapi import APIRouter, FastAPI
+from pydantic import SecretStr
+
+from orderpulse.http import health
+from orderpulse.http.auth import ApiKeyRegistry
+from orderpulse.http.middleware import BodySizeLimitMiddleware, ObservabilityMiddleware
+from orderpulse.http.problems import install_problem_handlers
+from orderpulse.settings import PlatformSettings
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def create_app(
+    *,
+    settings: PlatformSettings,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    lifespan: Lifespan,
+    readiness_checks: Mapping[str, health.ReadinessCheck] | None = None,
+    signing_secrets: Mapping[str, SecretStr] | None = None,
+    openapi_tags: list[dict] | None = None,
+) -> FastAPI:
+    """An app with problem+json errors, API-key auth, RED metrics, health routes and a body limit."""
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,
+        openapi_tags=openapi_tags,
+    )
+    app.state.settings = settings
+    app.state.api_keys = ApiKeyRegistry(settings.api_keys)
+    app.state.signing_secrets = dict(signing_secrets if signing_secrets is not None else settings.signing_secrets)
+    app.state.readiness_checks = dict(readiness_checks or {})
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    for router in routers:
+        app.include_router(router)
+    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(ObservabilityMiddleware, service=settings.service_name)
+    return app

@@ -1,0 +1,45 @@
+"""`/healthz` (the process is alive) and `/readyz` (its database and broker answer)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Awaitable, Callable
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+ReadinessCheck = Callable[[], Awaitable[bool]]
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", summary="Liveness: the process answers")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Readiness: the database and the broker are reachable")
+async def readyz(request: Request) -> JSONResponse:
+    checks: dict[str, ReadinessCheck] = request.app.state.readiness_checks
+    names = list(checks)
+    results = await asyncio.gather(*(_safe(checks[name]) for name in names))
+    report = {name: ("ok" if ok else "unavailable") for name, ok in zip(names, results)}
+    ready = all(results)
+    return JSONResponse(
+        {"status": "ready" if ready else "not_ready", "checks": report},
+        status_code=200 if ready else 503,
+        headers=None if ready else {"Retry-After": "5"},
+    )
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+async def prometheus_metrics() -> Response:
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+async def _safe(check: ReadinessCheck) -> bool:
+    try:
+        return await asyncio.wait_for(check(), 3.0)
+    except Exception:
+        return False

@@ -1,0 +1,109 @@
+"""ASGI middleware: RED metrics per route template, request log context, body-size limit."""
+
+from __future__ import annotations
+
+import time
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from orderpulse.observability import metrics
+from orderpulse.observability.logs import bind_log_context
+from orderpulse.observability.tracing import continue_trace, trace_id_of
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+class ObservabilityMiddleware:
+    """Counts and times every request by route template (never by raw path) and binds its trace id."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        traceparent = continue_trace(_header(scope, b"traceparent"))
+        scope.setdefault("state", {})["traceparent"] = traceparent
+        bind_log_context(trace_id=trace_id_of(traceparent))
+        status = 500
+        started = time.perf_counter()
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            method = scope["method"]
+            metrics.http_requests_total.labels(self.service, template, method, str(status)).inc()
+            metrics.http_request_duration_seconds.labels(self.service, template, method).observe(
+                time.perf_counter() - started
+            )
+
+
+class BodySizeLimitMiddleware:
+    """Refuses bodies over the limit before reading them whole (413 problem+json)."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _header(scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            await self._refuse(send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _TooLarge:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = orjson.dumps(
+            {
+                "type": "https://orderpulse.dev/problems/payload-too-large",
+                "title": "Request body too large",
+                "status": 413,
+                "detail": f"Bodies are limited to {self.max_body_bytes} bytes; split the request.",
+                "field": "body",
+            }
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass

@@ -1,0 +1,1 @@
+"""Kafka plumbing: topics, the transactional outbox and its relay, the idempotent consumer."""

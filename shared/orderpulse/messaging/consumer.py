@@ -1,0 +1,198 @@
+"""The idempotent consumer loop: effects and dedup record in one transaction, then the offset.
+
+For each batch from `getmany`:
+1. parse every record; poison ones are set aside for the DLQ;
+2. in ONE database transaction: insert every event id into `processed_events` (ON CONFLICT DO
+   NOTHING RETURNING tells which are new), apply each new event's handler in a savepoint with
+   bounded retries; a handler that keeps failing sends its record to the DLQ;
+3. publish the dead letters, commit the transaction, and only then commit the offsets.
+
+A database outage rolls the whole batch back, seeks to its first offsets and retries with
+backoff: the consumer pauses rather than losing or dead-lettering good records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable, Mapping
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.structs import ConsumerRecord
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from orderpulse.db.engine import is_unavailable_error
+from orderpulse.events.envelope import Envelope
+from orderpulse.messaging.dead_letters import DeadLetter, DeadLetterQueue, PoisonRecord, parse_record
+from orderpulse.observability import metrics
+from orderpulse.observability.logs import log_context
+from orderpulse.observability.tracing import trace_id_of
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+
+_CLAIM_IDS = text(
+    "INSERT INTO processed_events (event_id, topic) SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:topics AS text[])) "
+    "ON CONFLICT DO NOTHING RETURNING event_id"
+)
+_PURGE = text("DELETE FROM processed_events WHERE processed_at < clock_timestamp() - make_interval(secs => :s)")
+
+
+@dataclass
+class BatchResult:
+    applied: int = 0
+    duplicates: int = 0
+    ignored: int = 0
+    dead_lettered: list[DeadLetter] = field(default_factory=list)
+
+
+class IdempotentConsumer:
+    def __init__(
+        self,
+        *,
+        consumer: AIOKafkaConsumer,
+        session_factory: async_sessionmaker[AsyncSession],
+        handlers: Mapping[str, Handler],
+        dead_letters: DeadLetterQueue,
+        service: str,
+        max_attempts: int = 3,
+        retry_backoff_s: float = 0.2,
+        dedup_retention_s: int = 14 * 24 * 3600,
+        housekeeping_interval_s: float = 300.0,
+    ) -> None:
+        self._consumer = consumer
+        self._sessions = session_factory
+        self._handlers = dict(handlers)
+        self._dead_letters = dead_letters
+        self._service = service
+        self._max_attempts = max_attempts
+        self._retry_backoff_s = retry_backoff_s
+        self._dedup_retention_s = dedup_retention_s
+        self._housekeeping_interval_s = housekeeping_interval_s
+        self._stopping = asyncio.Event()
+        self.stopped = asyncio.Event()
+
+    def stop(self) -> None:
+        """Finish the batch in hand, commit it, then leave the group."""
+        self._stopping.set()
+
+    async def run(self) -> None:
+        outage_backoff_s = 0.5
+        loop = asyncio.get_running_loop()
+        next_housekeeping = loop.time() + 5.0
+        try:
+            while not self._stopping.is_set():
+                batch = await self._consumer.getmany(timeout_ms=500)
+                if batch:
+                    try:
+                        await self.process(batch)
+                        outage_backoff_s = 0.5
+                    except Exception as error:
+                        if not is_unavailable_error(error):
+                            log.exception("consumer batch failed; it will be retried")
+                        else:
+                            log.warning("database unavailable; consumer paused", extra={"error": repr(error)})
+                        for tp, records in batch.items():
+                            self._consumer.seek(tp, records[0].offset)
+                        await asyncio.sleep(outage_backoff_s)
+                        outage_backoff_s = min(outage_backoff_s * 2, 15.0)
+                        continue
+                await self._update_lag()
+                if loop.time() >= next_housekeeping:
+                    await self._purge_dedup_records()
+                    next_housekeeping = loop.time() + self._housekeeping_interval_s
+        finally:
+            self.stopped.set()
+
+    async def process(self, batch: Mapping[TopicPartition, list[ConsumerRecord]]) -> BatchResult:
+        """Apply one batch exactly once in effect, then commit its offsets."""
+        result = BatchResult()
+        parsed: list[tuple[ConsumerRecord, Envelope]] = []
+        for records in batch.values():
+            for record in records:
+                try:
+                    parsed.append((record, parse_record(record)))
+                except PoisonRecord as error:
+                    result.dead_lettered.append(DeadLetter(record, str(error), attempts=1))
+
+        async with self._sessions() as session:
+            async with session.begin():
+                fresh = await self._claim(session, parsed)
+                for record, envelope in parsed:
+                    if envelope.id not in fresh:
+                        result.duplicates += 1
+                        metrics.consumer_records_total.labels(self._service, record.topic, "duplicate").inc()
+                        continue
+                    fresh.discard(envelope.id)
+                    handler = self._handlers.get(envelope.type)
+                    if handler is None:
+                        result.ignored += 1
+                        metrics.consumer_records_total.labels(self._service, record.topic, "ignored").inc()
+                        continue
+                    error = await self._apply(session, handler, envelope)
+                    if error is None:
+                        result.applied += 1
+                        metrics.consumer_records_total.labels(self._service, record.topic, "applied").inc()
+                    else:
+                        result.dead_lettered.append(DeadLetter(record, error, attempts=self._max_attempts))
+                await self._dead_letters.send(result.dead_lettered)
+        for letter in result.dead_lettered:
+            metrics.consumer_records_total.labels(self._service, letter.record.topic, "dead_lettered").inc()
+        await self._commit_offsets(batch)
+        return result
+
+    async def _claim(self, session: AsyncSession, parsed: list[tuple[ConsumerRecord, Envelope]]) -> set[str]:
+        if not parsed:
+            return set()
+        rows = await session.execute(
+            _CLAIM_IDS,
+            {"ids": [envelope.id for _, envelope in parsed], "topics": [record.topic for record, _ in parsed]},
+        )
+        return {row[0] for row in rows}
+
+    async def _apply(self, session: AsyncSession, handler: Handler, envelope: Envelope) -> str | None:
+        """Run the handler in a savepoint; returns the last error after bounded retries, else None."""
+        last_error = ""
+        for attempt in range(1, self._max_attempts + 1):
+            with log_context(
+                event_id=envelope.id, order_id=envelope.partitionkey, trace_id=trace_id_of(envelope.traceparent)
+            ):
+                try:
+                    async with session.begin_nested():
+                        await handler(session, envelope)
+                    return None
+                except Exception as error:
+                    if is_unavailable_error(error):
+                        raise
+                    last_error = f"{type(error).__name__}: {error}"
+                    log.warning(
+                        "handler failed", extra={"attempt": attempt, "event_type": envelope.type, "error": last_error}
+                    )
+            if attempt < self._max_attempts:
+                await asyncio.sleep(self._retry_backoff_s * attempt)
+        return last_error
+
+    async def _commit_offsets(self, batch: Mapping[TopicPartition, list[ConsumerRecord]]) -> None:
+        offsets = {tp: records[-1].offset + 1 for tp, records in batch.items() if records}
+        try:
+            await self._consumer.commit(offsets)
+        except Exception as error:  # a rebalance took the partition: its new owner re-reads, dedup absorbs it
+            log.warning("offset commit failed; records will be redelivered", extra={"error": repr(error)})
+
+    async def _update_lag(self) -> None:
+        for tp in self._consumer.assignment():
+            highwater = self._consumer.highwater(tp)
+            if highwater is None:
+                continue
+            position = await self._consumer.position(tp)
+            metrics.consumer_lag.labels(self._service, tp.topic, str(tp.partition)).set(max(0, highwater - position))
+
+    async def _purge_dedup_records(self) -> None:
+        try:
+            async with self._sessions() as session, session.begin():
+                await session.execute(_PURGE, {"s": self._dedup_retention_s})
+        except Exception as error:
+            log.warning("dedup purge failed", extra={"error": repr(error)})

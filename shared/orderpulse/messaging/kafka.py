@@ -1,0 +1,107 @@
+"""Kafka clients built from settings, and topic creation."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Sequence
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from orderpulse.settings import PlatformSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OutgoingRecord:
+    """One record to publish: raw bytes, already serialised."""
+
+    topic: str
+    key: str
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+
+def create_producer(settings: PlatformSettings, **overrides) -> AIOKafkaProducer:
+    options = dict(
+        bootstrap_servers=settings.kafka_bootstrap,
+        client_id=settings.kafka_client_id or settings.service_name,
+        enable_idempotence=settings.kafka_enable_idempotence,
+        acks="all",
+        linger_ms=2,
+        max_batch_size=256 * 1024,
+        request_timeout_ms=15_000,
+    )
+    options.update(overrides)
+    return AIOKafkaProducer(**options)
+
+
+def create_consumer(settings: PlatformSettings, *topics: str, group_id: str | None, **overrides) -> AIOKafkaConsumer:
+    options = dict(
+        bootstrap_servers=settings.kafka_bootstrap,
+        client_id=settings.kafka_client_id or settings.service_name,
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=settings.consumer_batch_size,
+        session_timeout_ms=settings.consumer_session_timeout_ms,
+        heartbeat_interval_ms=settings.consumer_heartbeat_interval_ms,
+        rebalance_timeout_ms=max(settings.consumer_session_timeout_ms, 2_000),
+    )
+    options.update(overrides)
+    return AIOKafkaConsumer(*topics, **options)
+
+
+class KafkaPublisher:
+    """Publishes a batch and returns when Kafka acknowledged every record of it."""
+
+    def __init__(self, producer: AIOKafkaProducer) -> None:
+        self._producer = producer
+
+    async def publish(self, records: Sequence[OutgoingRecord]) -> None:
+        futures = [
+            await self._producer.send(
+                record.topic, value=record.value, key=record.key.encode(), headers=list(record.headers)
+            )
+            for record in records
+        ]
+        if futures:
+            await asyncio.gather(*futures)
+
+
+async def ensure_topics(bootstrap: str, topics: Sequence[str], *, partitions: int, replication: int = 1) -> list[str]:
+    """Create the topics that are missing; returns the ones created."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15_000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [topic for topic in topics if topic not in existing]
+        if missing:
+            try:
+                await admin.create_topics(
+                    [NewTopic(topic, num_partitions=partitions, replication_factor=replication) for topic in missing]
+                )
+            except TopicAlreadyExistsError:
+                pass
+        return missing
+    finally:
+        await admin.close()
+
+
+async def broker_reachable(bootstrap: str, timeout_s: float = 3.0) -> bool:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout_s * 1000))
+    try:
+        await asyncio.wait_for(admin.start(), timeout_s)
+        await asyncio.wait_for(admin.list_topics(), timeout_s)
+        return True
+    except Exception:
+        return False
+    finally:
+        try:
+            await admin.close()
+        except Exception:
+            pass

@@ -1,0 +1,176 @@
+"""The outbox relay: publishes committed outbox rows to Kafka, in order per key, never losing one.
+
+One relay per service schema is active at a time (a PostgreSQL advisory lock elects it), so
+rows are published in `id` order and, for one key, in the order they were written. A crash
+between publishing and marking republishes the batch: duplicates are possible, loss is not,
+and consumers deduplicate by event id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import datetime, timezone
+from typing import Protocol, Sequence
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from orderpulse.events.envelope import CONTENT_TYPE
+from orderpulse.messaging.kafka import OutgoingRecord
+from orderpulse.messaging.outbox import notify_channel
+from orderpulse.observability import metrics
+
+log = logging.getLogger(__name__)
+
+
+class Publisher(Protocol):
+    async def publish(self, records: Sequence[OutgoingRecord]) -> None: ...
+
+
+_SELECT_BATCH = text(
+    "SELECT id, event_id, topic, key, event_type, payload, traceparent, created_at FROM outbox "
+    "WHERE published_at IS NULL ORDER BY id LIMIT :limit"
+)
+_MARK_PUBLISHED = text("UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY(:ids)")
+_BACKLOG = text("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+_PURGE = text(
+    "DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < clock_timestamp() - make_interval(secs => :s)"
+)
+
+
+def _headers(event_type: str, event_id: str, traceparent: str | None) -> tuple[tuple[str, bytes], ...]:
+    headers = [
+        ("content-type", CONTENT_TYPE.encode()),
+        ("ce_type", event_type.encode()),
+        ("ce_id", event_id.encode()),
+    ]
+    if traceparent:
+        headers.append(("traceparent", traceparent.encode()))
+    return tuple(headers)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        publisher: Publisher,
+        schema: str,
+        service: str,
+        batch_size: int = 500,
+        poll_interval_s: float = 1.0,
+        retention_s: int = 7 * 24 * 3600,
+        housekeeping_interval_s: float = 300.0,
+    ) -> None:
+        self._engine = engine
+        self._publisher = publisher
+        self._schema = schema
+        self._service = service
+        self._batch_size = batch_size
+        self._poll_interval_s = poll_interval_s
+        self._retention_s = retention_s
+        self._housekeeping_interval_s = housekeeping_interval_s
+        self._wakeup = asyncio.Event()
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wakeup.set()
+
+    async def drain_once(self) -> int:
+        """Publish one batch of unpublished rows; returns how many were published."""
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(_SELECT_BATCH, {"limit": self._batch_size})).all()
+            if not rows:
+                return 0
+            await self._publisher.publish(
+                [
+                    OutgoingRecord(
+                        topic=row.topic,
+                        key=row.key,
+                        value=bytes(row.payload),
+                        headers=_headers(row.event_type, row.event_id, row.traceparent),
+                    )
+                    for row in rows
+                ]
+            )
+            await conn.execute(_MARK_PUBLISHED, {"ids": [row.id for row in rows]})
+            await conn.commit()
+        now = datetime.now(timezone.utc)
+        for row in rows:
+            metrics.outbox_publish_lag_seconds.labels(self._service).observe(
+                max(0.0, (now - row.created_at).total_seconds())
+            )
+        metrics.outbox_published_total.labels(self._service).inc(len(rows))
+        return len(rows)
+
+    async def drain(self) -> int:
+        """Publish until the outbox is empty."""
+        total = 0
+        while not self._stopping.is_set():
+            published = await self.drain_once()
+            total += published
+            if published < self._batch_size:
+                break
+        return total
+
+    async def purge_published(self) -> int:
+        async with self._engine.begin() as conn:
+            result = await conn.execute(_PURGE, {"s": self._retention_s})
+        return result.rowcount or 0
+
+    async def backlog(self) -> int:
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(_BACKLOG)).scalar_one())
+
+    async def run(self) -> None:
+        """Elect, listen, and drain until stopped; reconnects after database or broker failures."""
+        while not self._stopping.is_set():
+            try:
+                await self._run_as_leader()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # database or broker away: wait and try again, never die
+                log.warning("outbox relay interrupted, retrying", extra={"error": repr(error)})
+                await self._sleep(min(5.0, self._poll_interval_s * 2))
+
+    async def _run_as_leader(self) -> None:
+        async with self._engine.connect() as leader:
+            raw = (await leader.get_raw_connection()).driver_connection
+            while not await raw.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", f"outbox:{self._schema}"):
+                if await self._sleep(self._poll_interval_s):
+                    return
+            channel = notify_channel(self._schema)
+            await raw.add_listener(channel, self._on_notify)
+            log.info("outbox relay active", extra={"schema": self._schema})
+            last_housekeeping = 0.0
+            try:
+                while not self._stopping.is_set():
+                    self._wakeup.clear()
+                    await self.drain()
+                    metrics.outbox_backlog.labels(self._service).set(await self.backlog())
+                    if time.monotonic() - last_housekeeping > self._housekeeping_interval_s:
+                        purged = await self.purge_published()
+                        if purged:
+                            log.info("purged published outbox rows", extra={"rows": purged})
+                        last_housekeeping = time.monotonic()
+                    if raw.is_closed():
+                        raise ConnectionError("leader connection lost")
+                    await self._sleep(self._poll_interval_s)
+            finally:
+                if not raw.is_closed():
+                    await raw.remove_listener(channel, self._on_notify)
+                    await raw.execute("SELECT pg_advisory_unlock_all()")
+
+    def _on_notify(self, *_args) -> None:
+        self._wakeup.set()
+
+    async def _sleep(self, seconds: float) -> bool:
+        """Wait for a notification, a stop or the timeout; True when stopping."""
+        try:
+            await asyncio.wait_for(self._wakeup.wait(), seconds)
+        except asyncio.TimeoutError:
+            pass
+        return self._stopping.is_set()

@@ -1,0 +1,1 @@
+"""Metrics, JSON logs and trace context shared by every service."""

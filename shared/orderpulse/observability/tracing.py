@@ -1,0 +1,22 @@
+"""W3C trace context: make or continue a `traceparent`, and read the trace id from it."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+
+
+def new_traceparent(trace_id: str | None = None) -> str:
+    return f"00-{trace_id or secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+
+
+def trace_id_of(traceparent: str | None) -> str | None:
+    match = _TRACEPARENT.match(traceparent or "")
+    return match.group(1) if match else None
+
+
+def continue_trace(incoming: str | None) -> str:
+    """A child span id under the incoming trace, or a new trace when there is none or it is malformed."""
+    return new_traceparent(trace_id_of(incoming))

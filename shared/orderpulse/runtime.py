@@ -1,0 +1,143 @@
+"""The running parts every service has: database engine, Kafka producer, outbox relay, consumers.
+
+A service's `bootstrap.py` builds a `Platform` from its settings and handler table and uses
+`platform.lifespan` as (part of) its FastAPI lifespan: every client is started there and
+stopped there, and SIGTERM drains the consumers before the process exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from typing import AsyncIterator, Mapping, Sequence
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from orderpulse.db.engine import create_engine, create_session_factory
+from orderpulse.messaging.consumer import Handler, IdempotentConsumer
+from orderpulse.messaging.dead_letters import DeadLetterQueue
+from orderpulse.messaging.kafka import KafkaPublisher, create_consumer, create_producer
+from orderpulse.messaging.relay import OutboxRelay
+from orderpulse.settings import PlatformSettings
+
+log = logging.getLogger(__name__)
+
+
+class Platform:
+    def __init__(
+        self,
+        settings: PlatformSettings,
+        *,
+        consumed_topics: Sequence[str] = (),
+        handlers: Mapping[str, Handler] | None = None,
+        run_relay: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.engine: AsyncEngine = create_engine(
+            settings.database_url, schema=settings.db_schema, pool_size=settings.database_pool_size
+        )
+        self.sessions: async_sessionmaker[AsyncSession] = create_session_factory(self.engine)
+        self.producer = create_producer(settings)
+        self.publisher = KafkaPublisher(self.producer)
+        self.relay = (
+            OutboxRelay(
+                engine=self.engine,
+                publisher=self.publisher,
+                schema=settings.db_schema,
+                service=settings.service_name,
+                batch_size=settings.outbox_batch_size,
+                poll_interval_s=settings.outbox_poll_interval_s,
+                retention_s=settings.outbox_retention_s,
+                housekeeping_interval_s=settings.housekeeping_interval_s,
+            )
+            if run_relay
+            else None
+        )
+        self._consumed_topics = tuple(consumed_topics)
+        self._handlers = dict(handlers or {})
+        self.consumer: IdempotentConsumer | None = None
+        self._tasks: list[asyncio.Task] = []
+        self._producer_started = asyncio.Event()
+
+    @property
+    def readiness_checks(self):
+        return {"database": self.database_ready, "broker": self.broker_ready}
+
+    async def database_ready(self) -> bool:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return True
+
+    async def broker_ready(self) -> bool:
+        if not self._producer_started.is_set():
+            return False
+        return bool(await self.producer.client.force_metadata_update())
+
+    async def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self._start_kafka_parts(), name="kafka-start"))
+
+    async def _start_kafka_parts(self) -> None:
+        """Start the producer, relay and consumer, retrying while the broker is away."""
+        delay_s = 0.5
+        while True:
+            try:
+                await self.producer.start()
+                break
+            except Exception as error:
+                log.warning("broker unreachable; retrying", extra={"error": repr(error), "retry_in_s": delay_s})
+                await asyncio.sleep(delay_s)
+                delay_s = min(delay_s * 2, 10.0)
+        self._producer_started.set()
+        if self.relay is not None:
+            self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        if self._consumed_topics:
+            kafka_consumer = create_consumer(
+                self.settings, *self._consumed_topics, group_id=self.settings.service_name
+            )
+            while True:
+                try:
+                    await kafka_consumer.start()
+                    break
+                except Exception as error:
+                    log.warning("consumer cannot join; retrying", extra={"error": repr(error)})
+                    await asyncio.sleep(2.0)
+            self.consumer = IdempotentConsumer(
+                consumer=kafka_consumer,
+                session_factory=self.sessions,
+                handlers=self._handlers,
+                dead_letters=DeadLetterQueue(self.publisher, self.settings.service_name),
+                service=self.settings.service_name,
+                max_attempts=self.settings.consumer_max_attempts,
+                retry_backoff_s=self.settings.consumer_retry_backoff_s,
+                dedup_retention_s=self.settings.dedup_retention_s,
+                housekeeping_interval_s=self.settings.housekeeping_interval_s,
+            )
+            self._kafka_consumer = kafka_consumer
+            self._tasks.append(asyncio.create_task(self.consumer.run(), name="consumer"))
+
+    async def stop(self) -> None:
+        if self.consumer is not None:
+            self.consumer.stop()
+            try:
+                await asyncio.wait_for(self.consumer.stopped.wait(), 15.0)
+            except asyncio.TimeoutError:
+                log.warning("consumer did not drain in time")
+            await self._kafka_consumer.stop()
+        if self.relay is not None:
+            self.relay.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._producer_started.is_set():
+            await self.producer.stop()
+        await self.engine.dispose()
+
+    @asynccontextmanager
+    async def lifespan(self, _app=None) -> AsyncIterator[None]:
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()

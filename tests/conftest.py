@@ -1,0 +1,1 @@
+pytest_plugins = ["orderpulse.testing.fixtures"]

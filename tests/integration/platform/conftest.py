@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from orderpulse.db.engine import create_engine, create_session_factory
+from orderpulse.db.platform_tables import PLATFORM_DDL
+from orderpulse.testing.database import plain_dsn
+
+
+@pytest.fixture
+async def platform_schema(database_url: str, unique_name: str):
+    """A fresh schema holding the platform tables plus an `applied` table test handlers write to."""
+    schema = f"pt_{unique_name}"
+    conn = await asyncpg.connect(plain_dsn(database_url))
+    try:
+        await conn.execute(f'CREATE SCHEMA "{schema}"')
+        await conn.execute(f'SET search_path TO "{schema}"')
+        for statement in PLATFORM_DDL:
+            await conn.execute(statement)
+        await conn.execute("CREATE TABLE applied (event_id TEXT NOT NULL, order_id TEXT NOT NULL)")
+    finally:
+        await conn.close()
+    yield schema
+    conn = await asyncpg.connect(plain_dsn(database_url))
+    try:
+        await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def engine(database_url: str, platform_schema: str):
+    engine = create_engine(database_url, schema=platform_schema, pool_size=5)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine):
+    return create_session_factory(engine)

@@ -1,0 +1,180 @@
+"""The outbox: nothing from a rolled-back transaction, nothing lost when the relay is killed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import orjson
+import pytest
+from sqlalchemy import text
+
+from orderpulse.events.envelope import new_envelope
+from orderpulse.events.topics import ORDERS
+from orderpulse.messaging.kafka import KafkaPublisher, create_producer
+from orderpulse.messaging.outbox import add_to_outbox
+from orderpulse.messaging.relay import OutboxRelay
+from orderpulse.settings import PlatformSettings
+from orderpulse.testing.kafka_probe import TopicProbe
+
+
+def cancelled(order_id: str, reason: str = "test"):
+    return new_envelope(
+        type="order.cancelled.v1",
+        source="/platform-test",
+        key=order_id,
+        data={"order_id": order_id, "reason": reason, "cancelled_by": "storefront"},
+    )
+
+
+@pytest.fixture
+async def publisher(kafka_bootstrap: str):
+    producer = create_producer(PlatformSettings(kafka_bootstrap=kafka_bootstrap))
+    await producer.start()
+    yield KafkaPublisher(producer)
+    await producer.stop()
+
+
+def relay_for(engine, publisher, schema: str, **options) -> OutboxRelay:
+    return OutboxRelay(engine=engine, publisher=publisher, schema=schema, service="platform-test", **options)
+
+
+async def test_event_written_in_a_rolled_back_transaction_is_never_published(
+    sessions, engine, publisher, platform_schema, kafka_bootstrap, unique_name
+):
+    kept, rolled_back = cancelled(f"ord_kept_{unique_name}"), cancelled(f"ord_gone_{unique_name}")
+    async with TopicProbe(kafka_bootstrap, [ORDERS]) as probe:
+        with pytest.raises(RuntimeError):
+            async with sessions() as session, session.begin():
+                await add_to_outbox(session, [rolled_back], schema=platform_schema)
+                raise RuntimeError("the business operation failed")
+        async with sessions() as session, session.begin():
+            await add_to_outbox(session, [kept], schema=platform_schema)
+
+        published = await relay_for(engine, publisher, platform_schema).drain()
+
+        await probe.wait_until(lambda records: any(r.key == kept.partitionkey.encode() for r in records))
+        await probe.settle(0.5)
+    ids = {event["id"] for event in probe.events()}
+    assert published == 1
+    assert kept.id in ids
+    assert rolled_back.id not in ids
+
+
+async def test_published_records_carry_key_and_cloudevents_headers(
+    sessions, engine, publisher, platform_schema, kafka_bootstrap, unique_name
+):
+    event = cancelled(f"ord_{unique_name}")
+    async with TopicProbe(kafka_bootstrap, [ORDERS]) as probe:
+        async with sessions() as session, session.begin():
+            await add_to_outbox(session, [event], schema=platform_schema)
+        await relay_for(engine, publisher, platform_schema).drain()
+        records = await probe.wait_until(lambda rs: any(r.key == event.partitionkey.encode() for r in rs))
+    record = next(r for r in records if r.key == event.partitionkey.encode())
+    headers = dict(record.headers)
+    assert headers["ce_type"] == b"orderpulse.order.cancelled.v1"
+    assert headers["ce_id"] == event.id.encode()
+    assert headers["content-type"] == b"application/cloudevents+json"
+    body = orjson.loads(record.value)
+    assert body["specversion"] == "1.0" and body["partitionkey"] == event.partitionkey
+    assert body["data"]["order_id"] == event.partitionkey
+
+
+async def test_relay_wakes_on_notify_without_waiting_for_its_poll(
+    sessions, engine, publisher, platform_schema, kafka_bootstrap, unique_name
+):
+    relay = relay_for(engine, publisher, platform_schema, poll_interval_s=30.0)
+    task = asyncio.create_task(relay.run())
+    try:
+        event = cancelled(f"ord_{unique_name}")
+        async with TopicProbe(kafka_bootstrap, [ORDERS]) as probe:
+            await asyncio.sleep(0.5)  # let the relay take the lock and LISTEN
+            async with sessions() as session, session.begin():
+                await add_to_outbox(session, [event], schema=platform_schema)
+            # far below the 30 s poll interval: only the notification can have woken it
+            await probe.wait_until(lambda rs: any(r.key == event.partitionkey.encode() for r in rs), timeout_s=5)
+    finally:
+        relay.stop()
+        await asyncio.wait_for(task, 10)
+
+
+RELAY_SCRIPT = textwrap.dedent(
+    """
+    import asyncio, sys
+    from orderpulse.db.engine import create_engine
+    from orderpulse.messaging.kafka import KafkaPublisher, create_producer
+    from orderpulse.messaging.relay import OutboxRelay
+    from orderpulse.settings import PlatformSettings
+
+    async def main(url, bootstrap, schema):
+        engine = create_engine(url, schema=schema)
+        producer = create_producer(PlatformSettings(kafka_bootstrap=bootstrap))
+        await producer.start()
+        relay = OutboxRelay(engine=engine, publisher=KafkaPublisher(producer), schema=schema,
+                            service="platform-test", batch_size=50, poll_interval_s=0.05)
+        await relay.run()
+
+    asyncio.run(main(*sys.argv[1:4]))
+    """
+)
+
+
+async def test_relay_killed_mid_batch_publishes_everything_after_restart(
+    sessions, engine, publisher, platform_schema, kafka_bootstrap, database_url, unique_name
+):
+    events = [cancelled(f"ord_{unique_name}_{i % 40}", reason=str(i)) for i in range(3000)]
+    async with sessions() as session, session.begin():
+        await add_to_outbox(session, events, schema=platform_schema)
+
+    async with TopicProbe(kafka_bootstrap, [ORDERS]) as probe:
+        relay_process = subprocess.Popen(
+            [sys.executable, "-c", RELAY_SCRIPT, database_url, kafka_bootstrap, platform_schema],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            published = 0
+            for _ in range(600):
+                async with engine.connect() as conn:
+                    published = (await conn.execute(text("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL"))).scalar_one()
+                if published >= 200:
+                    break
+                await asyncio.sleep(0.02)
+            os.kill(relay_process.pid, signal.SIGKILL)
+        finally:
+            relay_process.wait(10)
+        assert 0 < published < len(events), "the kill must land mid-stream"
+
+        await relay_for(engine, publisher, platform_schema).drain()
+        wanted = {event.id for event in events}
+        await probe.wait_until(lambda rs: wanted <= {dict(r.headers).get("ce_id", b"").decode() for r in rs}, timeout_s=60)
+
+    seen_in_order: dict[str, list[int]] = {}
+    for body in probe.events():
+        if body["id"] in wanted:
+            seen_in_order.setdefault(body["partitionkey"], []).append(int(body["data"]["reason"]))
+    for key, reasons in seen_in_order.items():
+        first_seen = list(dict.fromkeys(reasons))
+        assert first_seen == sorted(first_seen), f"events of {key} were published out of order"
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM outbox WHERE published_at IS NULL"))).scalar_one() == 0
+
+
+async def test_published_rows_are_kept_for_the_retention_period_then_purged(
+    sessions, engine, publisher, platform_schema
+):
+    async with sessions() as session, session.begin():
+        await add_to_outbox(session, [cancelled("ord_old"), cancelled("ord_new")], schema=platform_schema)
+    relay = relay_for(engine, publisher, platform_schema, retention_s=3600)
+    await relay.drain()
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE outbox SET published_at = published_at - interval '2 hours' WHERE key = 'ord_old'")
+        )
+    assert await relay.purge_published() == 1
+    async with engine.connect() as conn:
+        keys = (await conn.execute(text("SELECT key FROM outbox"))).scalars().all()
+    assert keys == ["ord_new"]

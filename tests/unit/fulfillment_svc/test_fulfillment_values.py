@@ -1,0 +1,84 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from fulfillment_svc.domain.errors import InvalidAmount, InvalidQuantity, OccurredInFuture
+from fulfillment_svc.domain.orders import ConfirmedOrder
+from fulfillment_svc.domain.values import (
+    OrderLine,
+    SkuQuantity,
+    allocate_to_order_lines,
+    check_event_time,
+    parse_amount,
+    parse_quantity,
+)
+
+LINES = (
+    OrderLine("l1", "MUG", 2, Decimal("12.50")),
+    OrderLine("l2", "TEE", 1, Decimal("20.00")),
+    OrderLine("l3", "MUG", 3, Decimal("11.00")),
+)
+
+
+def test_shipped_units_are_matched_to_the_order_lines_first_line_first():
+    assert allocate_to_order_lines(LINES, {"MUG": 3}, already={}) == (
+        OrderLine("l1", "MUG", 2, Decimal("12.50")),
+        OrderLine("l3", "MUG", 1, Decimal("11.00")),
+    )
+
+
+def test_units_shipped_before_are_skipped_so_no_line_is_counted_twice():
+    assert allocate_to_order_lines(LINES, {"MUG": 2, "TEE": 1}, already={"MUG": 3}) == (
+        OrderLine("l2", "TEE", 1, Decimal("20.00")),
+        OrderLine("l3", "MUG", 2, Decimal("11.00")),
+    )
+
+
+def test_a_second_shipment_is_priced_at_the_lines_it_fulfils(build):
+    order = ConfirmedOrder("ord_1", LINES, promised_by=build.at(days=5))
+    stock = build.stock(MUG=10, TEE=10)
+    fulfillment = build.fulfillment(order, stock=stock)
+    build.ship(fulfillment, stock, "shp_1", tracking_number="T1", MUG=2)
+
+    second = fulfillment.pack(
+        shipment_id="shp_2",
+        lines=build.lines(MUG=3),
+        documents=[build.document("invoice", "INV-2", total="33.00", MUG=3)],
+        occurred_at=build.at(hours=5),
+    )
+
+    assert second.document_discrepancies == ()
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, "2", True, None])
+def test_a_quantity_is_a_whole_number_of_at_least_one(value):
+    with pytest.raises(InvalidQuantity):
+        parse_quantity(value, field="quantity")
+
+
+@pytest.mark.parametrize("value", [12.5, "twelve", "NaN", "Infinity", "-0.01", None, True])
+def test_an_amount_is_a_finite_non_negative_decimal_never_a_float(value):
+    with pytest.raises(InvalidAmount):
+        parse_amount(value, field="total")
+
+
+def test_amounts_keep_their_exact_decimal_value():
+    assert parse_amount("19.90", field="total") == Decimal("19.90")
+    assert parse_amount(3, field="total") == Decimal(3)
+
+
+def test_an_event_time_more_than_five_minutes_ahead_is_refused(build):
+    now = build.t0
+
+    assert check_event_time(now + timedelta(minutes=5), now=now) == now + timedelta(minutes=5)
+    with pytest.raises(OccurredInFuture) as refused:
+        check_event_time(now + timedelta(minutes=5, seconds=1), now=now)
+    assert refused.value.field == "occurred_at"
+
+
+def test_sku_quantities_are_read_from_request_data_naming_bad_fields():
+    assert SkuQuantity.from_data({"sku": "MUG", "quantity": 2}) == SkuQuantity("MUG", 2)
+    with pytest.raises(InvalidQuantity) as refused:
+        SkuQuantity.from_data({"sku": "MUG", "quantity": "2"}, field="lines")
+    assert refused.value.field == "lines.quantity"
