@@ -22,7 +22,6 @@ fetch_deb() {
   fi
   local work
   work="$(mktemp -d)"
-  chmod 0755 "${work}"   # apt's sandbox user must be able to write here
   if ! (cd "${work}" && apt-get download "${package}" >/dev/null 2>&1); then
     echo "install_tools: apt-get download ${package} failed; running apt-get update once" >&2
     apt-get update >/dev/null

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 from orderpulse.services import installed_services, service_named
@@ -13,12 +14,20 @@ def _say(message: str) -> None:
     print(message, flush=True)
 
 
+def _interrupt(_signum, _frame) -> None:
+    raise KeyboardInterrupt
+
+
 def cmd_up(_args: argparse.Namespace) -> int:
     from orderpulse.stack.settings import StackSettings
     from orderpulse.stack.supervisor import print_summary, start_stack, wait_for_signal
 
+    signal.signal(signal.SIGTERM, _interrupt)  # during start-up, SIGTERM cleans up like Ctrl-C
     try:
         stack = start_stack(StackSettings(), _say)
+    except KeyboardInterrupt:
+        _say("interrupted during start-up; everything started so far was stopped")
+        return 130
     except Exception as error:
         _say(f"error: {error}")
         return 1

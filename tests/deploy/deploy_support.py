@@ -60,7 +60,7 @@ KPI_METRICS = {
     "orderpulse_kpi_duplicate_events_total": "counter",
     "orderpulse_kpi_freshness_seconds": "gauge",
 }
-# architecture.md "Observability" as named by the lead: what every service exposes.
+# architecture.md "Observability": the platform metrics every service exposes (names fixed by the lead).
 PLATFORM_METRICS = {
     "orderpulse_http_requests_total": "counter",
     "orderpulse_http_request_duration_seconds": "histogram",

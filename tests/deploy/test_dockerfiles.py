@@ -80,7 +80,7 @@ def test_each_image_checks_healthz_on_its_port_and_starts_uvicorn_on_its_app(ser
     env = {}
     for command in runtime:
         if command.cmd == "ENV":
-            env.update(zip(command.value[::2], command.value[1::2]))
+            env.update(zip(command.value[::2], command.value[1::2], strict=True))
     assert env["APP_MODULE"] == "${PACKAGE}.main:app"
     assert env["APP_PORT"] == "${PORT}"
     [expose] = [command.value for command in runtime if command.cmd == "EXPOSE"]

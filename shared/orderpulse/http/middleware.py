@@ -9,7 +9,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orderpulse.observability import metrics
 from orderpulse.observability.logs import bind_log_context
-from orderpulse.observability.tracing import continue_trace, trace_id_of
+from orderpulse.observability.tracing import continue_trace, set_current_traceparent, trace_id_of
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -32,6 +32,7 @@ class ObservabilityMiddleware:
             return
         traceparent = continue_trace(_header(scope, b"traceparent"))
         scope.setdefault("state", {})["traceparent"] = traceparent
+        set_current_traceparent(traceparent)
         bind_log_context(trace_id=trace_id_of(traceparent))
         status = 500
         started = time.perf_counter()

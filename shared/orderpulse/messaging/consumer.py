@@ -28,7 +28,7 @@ from orderpulse.events.envelope import Envelope
 from orderpulse.messaging.dead_letters import DeadLetter, DeadLetterQueue, PoisonRecord, parse_record
 from orderpulse.observability import metrics
 from orderpulse.observability.logs import log_context
-from orderpulse.observability.tracing import trace_id_of
+from orderpulse.observability.tracing import continue_trace, set_current_traceparent, trace_id_of
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +160,7 @@ class IdempotentConsumer:
             with log_context(
                 event_id=envelope.id, order_id=envelope.partitionkey, trace_id=trace_id_of(envelope.traceparent)
             ):
+                set_current_traceparent(continue_trace(envelope.traceparent))
                 try:
                     async with session.begin_nested():
                         await handler(session, envelope)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import re
 import secrets
 
@@ -20,3 +21,14 @@ def trace_id_of(traceparent: str | None) -> str | None:
 def continue_trace(incoming: str | None) -> str:
     """A child span id under the incoming trace, or a new trace when there is none or it is malformed."""
     return new_traceparent(trace_id_of(incoming))
+
+_current: contextvars.ContextVar[str | None] = contextvars.ContextVar("orderpulse_traceparent", default=None)
+
+
+def set_current_traceparent(traceparent: str | None) -> None:
+    """The trace the work in hand belongs to (a request's, or the consumed event's)."""
+    _current.set(traceparent)
+
+
+def current_traceparent() -> str | None:
+    return _current.get()

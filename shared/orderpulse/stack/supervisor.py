@@ -160,7 +160,8 @@ def _wait_ready(stack: RunningStack, timeout_s: float, say: Say) -> None:
 
 
 def stop_stack(stack: RunningStack, say: Say = print) -> None:
-    """Services first (they drain and commit), then the broker, then PostgreSQL."""
+    """Services first (they drain and commit), then the broker, then PostgreSQL; stack.json goes too."""
+    (stack.settings.state_dir.resolve() / "stack.json").unlink(missing_ok=True)
     for name, process in reversed(list(stack.processes.items())):
         stop(process, timeout_s=20)
     stack.processes.clear()

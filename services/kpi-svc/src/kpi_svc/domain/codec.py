@@ -114,14 +114,14 @@ def encode_shift(shift: ShiftFacts) -> dict:
         "key": shift.key,
         "seen": sorted(shift.seen),
         "record": None if shift.record is None else list(shift.record),
-        "contrib": _encode_contrib(shift.contrib),
+        "contrib": [[index, slot, value] for (index, slot), value in (shift.contrib or {}).items()],
     }
 
 
 def decode_shift(payload: dict) -> ShiftFacts:
     shift = ShiftFacts(payload["key"], set(payload["seen"]))
     shift.record = _tuple(payload["record"])
-    shift.contrib = _decode_contrib(payload["contrib"])
+    shift.contrib = {(int(index), int(slot)): int(value) for index, slot, value in payload["contrib"]}
     return shift
 
 

@@ -29,6 +29,7 @@ from .values import InvalidEvent, datetime_to_ms, parse_money, parse_time_ms
 from .wakes import WakeSchedule, evict_at, pending_deadline
 
 _NO_CLOCK = -(2**62)
+_EMPTY: dict = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +174,7 @@ class KpiEngine:
 
     def _set(self, order: OrderFacts, family: int, new: dict) -> None:
         parts = order.contrib
-        old = parts.get(family)
+        old = parts.get(family, _EMPTY)
         if old == new:
             return
         if old:
@@ -187,7 +188,7 @@ class KpiEngine:
         if new:
             parts[family] = new
         else:
-            del parts[family]
+            parts.pop(family, None)
 
     def _order_labels(self, order: OrderFacts) -> tuple[str, str, str, str, str]:
         first = first_dispatch(order)
