@@ -29,7 +29,7 @@ outbox_published_total = Counter(
 )
 outbox_publish_lag_seconds = Histogram(
     "orderpulse_outbox_publish_lag_seconds",
-    "Time from the outbox row's commit to its acknowledgement by Kafka.",
+    "Time from an outbox row's commit to its acknowledgement by Kafka (one sample per published batch: its oldest row).",
     ["service"],
     buckets=LATENCY_BUCKETS_S,
 )

@@ -135,3 +135,15 @@ class ReturnExceedsShipped(FulfillmentError):
 
 class ReturnAlreadyReceived(FulfillmentError):
     code = "return_already_received"
+
+
+class ShipmentIdInUse(FulfillmentError):
+    """A warehouse-chosen shipment id already names a package of another fulfillment."""
+
+    code = "shipment_id_in_use"
+
+
+class ShiftAlreadyRecorded(FulfillmentError):
+    """The shift id was recorded before in this warehouse with other figures."""
+
+    code = "shift_already_recorded"

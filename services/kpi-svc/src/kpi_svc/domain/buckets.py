@@ -16,33 +16,36 @@ so a checkpoint writes the buckets touched, not the whole state.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Mapping
+from operator import add
 
-from .catalog import SLOT_COUNT
+from .catalog import SLOT_BITS, SLOT_COUNT, SLOT_MASK
 from .labels import TOTAL
 
 FINE, COARSE = "f", "c"
+_ZEROS = bytes(8 * SLOT_COUNT)
 
 
-def _cell(bucket: dict, key: str) -> list:
-    cell = bucket.get(key)
-    if cell is None:
-        cell = bucket[key] = [0] * SLOT_COUNT
+def new_cell() -> array:
+    """A cell: SLOT_COUNT signed 64-bit integers (an array, so the garbage collector skips it)."""
+    return array("q", _ZEROS)
+
+
+def _accumulate(into: dict, group: str | None, cell: array) -> None:
+    total = into.get(group)
+    into[group] = array("q", cell) if total is None else array("q", map(add, total, cell))
+
+
+def _loaded_cell(values: list) -> array:
+    cell = new_cell()
+    for slot, value in enumerate(values):
+        cell[slot] = int(value)
     return cell
 
 
-def _accumulate(into: dict, group: str | None, cell: list) -> None:
-    total = into.get(group)
-    if total is None:
-        into[group] = list(cell)
-    else:
-        for slot, value in enumerate(cell):
-            if value:
-                total[slot] += value
-
-
 class BucketStore:
-    """Fine and coarse buckets: {index: {cell key: [slot values]}}."""
+    """Fine and coarse buckets: {index: {cell key: array of slot values}}."""
 
     __slots__ = ("bucket_ms", "ratio", "retention_buckets", "group_retention_buckets", "fine", "coarse",
                  "floor", "group_floor", "_dirty_fine", "_dirty_coarse", "_removed")
@@ -61,18 +64,22 @@ class BucketStore:
         self._removed: set[str] = set()
 
     # --- writing -------------------------------------------------------------------------
-    def add(self, keys: tuple[str, ...], contribution: Mapping[tuple[int, int], int], sign: int = 1) -> None:
-        """Add (sign=1) or retract (sign=-1) a contribution under the cell keys `keys`."""
+    def add(self, keys: tuple[str, ...], contribution: Mapping[int, int], sign: int = 1) -> None:
+        """Add (sign=1) or retract (sign=-1) a contribution {(bucket << SLOT_BITS) | slot: value}
+        under the cell keys `keys` (keys[0] is the total)."""
         fine, coarse, ratio = self.fine, self.coarse, self.ratio
         floor, group_floor = self.floor, self.group_floor
+        dirty_fine, dirty_coarse = self._dirty_fine, self._dirty_coarse
         last = None
-        fine_cells: list = []
-        coarse_cells: list = []
-        for (index, slot), value in contribution.items():
-            if index < floor or not value:
-                continue
+        skip = False
+        cells: list = []
+        for packed, value in contribution.items():
+            index = packed >> SLOT_BITS
             if index != last:
                 last = index
+                skip = index < floor
+                if skip:
+                    continue
                 fine_bucket = fine.get(index)
                 if fine_bucket is None:
                     fine_bucket = fine[index] = {}
@@ -80,18 +87,29 @@ class BucketStore:
                 coarse_bucket = coarse.get(coarse_index)
                 if coarse_bucket is None:
                     coarse_bucket = coarse[coarse_index] = {}
-                self._dirty_fine.add(index)
-                self._dirty_coarse.add(coarse_index)
+                dirty_fine.add(index)
+                dirty_coarse.add(coarse_index)
+                # recent buckets: every group cell fine, the total coarse; aged ones the reverse
                 if index >= group_floor:
-                    fine_cells = [_cell(fine_bucket, key) for key in keys]
-                    coarse_cells = [_cell(coarse_bucket, TOTAL)]
+                    many, one = fine_bucket, coarse_bucket
                 else:
-                    fine_cells = [_cell(fine_bucket, TOTAL)]
-                    coarse_cells = [_cell(coarse_bucket, key) for key in keys]
-            value *= sign
-            for cell in fine_cells:
-                cell[slot] += value
-            for cell in coarse_cells:
+                    many, one = coarse_bucket, fine_bucket
+                cells = []
+                for key in keys:
+                    cell = many.get(key)
+                    if cell is None:
+                        cell = many[key] = array("q", _ZEROS)
+                    cells.append(cell)
+                cell = one.get(TOTAL)
+                if cell is None:
+                    cell = one[TOTAL] = array("q", _ZEROS)
+                cells.append(cell)
+            elif skip:
+                continue
+            slot = packed & SLOT_MASK
+            if sign < 0:
+                value = -value
+            for cell in cells:
                 cell[slot] += value
 
     def advance(self, clock_ms: int) -> None:
@@ -127,10 +145,9 @@ class BucketStore:
             coarse_index = index // self.ratio
             coarse_bucket = self.coarse.setdefault(coarse_index, {})
             for key in group_keys:
-                target = _cell(coarse_bucket, key)
-                for slot, value in enumerate(bucket.pop(key)):
-                    if value:
-                        target[slot] += value
+                cell = bucket.pop(key)
+                target = coarse_bucket.get(key)
+                coarse_bucket[key] = cell if target is None else array("q", map(add, target, cell))
             self._dirty_fine.add(index)
             self._dirty_coarse.add(coarse_index)
 
@@ -173,9 +190,9 @@ class BucketStore:
         """Buckets changed and removed since the last call: {"f<index>"|"c<index>": {key: cell}}."""
         changed: dict[str, dict[str, list]] = {}
         for index in self._dirty_fine:
-            changed[f"{FINE}{index}"] = {key: list(cell) for key, cell in self.fine[index].items()}
+            changed[f"{FINE}{index}"] = {key: cell.tolist() for key, cell in self.fine[index].items()}
         for index in self._dirty_coarse:
-            changed[f"{COARSE}{index}"] = {key: list(cell) for key, cell in self.coarse[index].items()}
+            changed[f"{COARSE}{index}"] = {key: cell.tolist() for key, cell in self.coarse[index].items()}
         removed = sorted(self._removed - changed.keys())
         self._dirty_fine, self._dirty_coarse, self._removed = set(), set(), set()
         return changed, removed
@@ -185,7 +202,7 @@ class BucketStore:
         for name, cells in rows.items():
             kind, index = name[0], int(name[1:])
             target = self.fine if kind == FINE else self.coarse
-            target[index] = {key: [int(v) for v in cell] + [0] * (SLOT_COUNT - len(cell)) for key, cell in cells.items()}
+            target[index] = {key: _loaded_cell(cell) for key, cell in cells.items()}
 
     def cell_keys(self) -> set[str]:
         keys: set[str] = set()

@@ -84,3 +84,39 @@ def promised_by_default(
 
 def to_utc(moment: datetime) -> datetime:
     return moment.astimezone(timezone.utc)
+
+
+class BusinessCalendar:
+    """add_business_days on epoch milliseconds, cached per 15-minute block.
+
+    Every UTC offset and DST change falls on a 15-minute boundary, so inside one block the
+    local date is fixed and the result moves with the input (or is fixed at 00:00 when the
+    block is not on a business day): one zoneinfo computation per block, not per order.
+    """
+
+    _BLOCK_MS = 900_000
+
+    def __init__(self, tz: ZoneInfo | str | timezone = "UTC", holidays: Collection[date] = ()) -> None:
+        self.tz = _as_zone(tz)
+        self.holidays = frozenset(holidays)
+        self._cache: dict[int, tuple[bool, int]] = {}
+
+    def add_ms(self, moment_ms: int, days: int) -> int:
+        block = moment_ms // self._BLOCK_MS
+        key = block * 16 + days
+        hit = self._cache.get(key)
+        if hit is None:
+            start_ms = block * self._BLOCK_MS
+            start = datetime.fromtimestamp(start_ms / 1000, timezone.utc)
+            result_ms = round(add_business_days(start, days, self.tz, self.holidays).timestamp() * 1000)
+            if is_business_day(start.astimezone(self.tz).date(), self.holidays):
+                hit = (True, result_ms - start_ms)
+            else:
+                hit = (False, result_ms)
+            if len(self._cache) >= 100_000:
+                self._cache.clear()
+            self._cache[key] = hit
+        return moment_ms + hit[1] if hit[0] else hit[1]
+
+    def ship_deadline_ms(self, placed_ms: int) -> int:
+        return self.add_ms(placed_ms, SHIP_DEADLINE_BUSINESS_DAYS)

@@ -54,6 +54,10 @@ for _component in COMPONENTS:
     for _reason in REASONS[_component]:
         REASON_SLOT[(_component, _reason)] = _FIRST_REASON_SLOT + len(REASON_SLOT)
 SLOT_COUNT = _FIRST_REASON_SLOT + len(REASON_SLOT)
+# A contribution key packs bucket index and slot in one int: (bucket << SLOT_BITS) | slot.
+SLOT_BITS = 6
+SLOT_MASK = (1 << SLOT_BITS) - 1
+assert SLOT_COUNT <= 1 << SLOT_BITS
 
 # --- families: the parts of an order's contribution that are recomputed together ------------
 F_ENTRY = 1  # order_entry_accuracy

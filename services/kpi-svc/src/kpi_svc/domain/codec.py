@@ -21,18 +21,24 @@ def _tuple(value):
     return None if value is None else tuple(value)
 
 
+def _flat(part: dict) -> list:
+    """{packed key: value} -> [key, value, key, value, ...]"""
+    out = []
+    for item in part.items():
+        out.extend(item)
+    return out
+
+
+def _unflat(flat: list) -> dict:
+    return dict(zip(flat[0::2], flat[1::2]))
+
+
 def _encode_contrib(contrib: dict | None) -> dict:
-    return {
-        str(family): [[index, slot, value] for (index, slot), value in part.items()]
-        for family, part in (contrib or {}).items()
-    }
+    return {str(family): _flat(part) for family, part in (contrib or {}).items()}
 
 
 def _decode_contrib(encoded: dict | None) -> dict:
-    return {
-        int(family): {(int(index), int(slot)): int(value) for index, slot, value in part}
-        for family, part in (encoded or {}).items()
-    }
+    return {int(family): _unflat(flat) for family, flat in (encoded or {}).items()}
 
 
 def encode_order(order: OrderFacts) -> dict:
@@ -82,10 +88,10 @@ def decode_order(payload: dict) -> OrderFacts:
         value = payload[name]
         setattr(order, name, None if value is None else {key: tuple(item) for key, item in value.items()})
     lines = payload["lines"]
-    order.lines = None if lines is None else {sku: list(line) for sku, line in lines.items()}
+    order.lines = None if lines is None else {sku: tuple(line) for sku, line in lines.items()}
     invoice = payload["invoice"]
     if invoice is not None:
-        order.invoice = (invoice[0], invoice[1], {sku: list(line) for sku, line in invoice[2].items()})
+        order.invoice = (invoice[0], invoice[1], {sku: tuple(line) for sku, line in invoice[2].items()})
     if payload["packs"] is not None:
         order.packs = [(t, e, s, tuple(kinds)) for t, e, s, kinds in payload["packs"]]
     if payload["dispatches"] is not None:
@@ -114,14 +120,14 @@ def encode_shift(shift: ShiftFacts) -> dict:
         "key": shift.key,
         "seen": sorted(shift.seen),
         "record": None if shift.record is None else list(shift.record),
-        "contrib": [[index, slot, value] for (index, slot), value in (shift.contrib or {}).items()],
+        "contrib": _flat(shift.contrib or {}),
     }
 
 
 def decode_shift(payload: dict) -> ShiftFacts:
     shift = ShiftFacts(payload["key"], set(payload["seen"]))
     shift.record = _tuple(payload["record"])
-    shift.contrib = {(int(index), int(slot)): int(value) for index, slot, value in payload["contrib"]}
+    shift.contrib = _unflat(payload["contrib"])
     return shift
 
 

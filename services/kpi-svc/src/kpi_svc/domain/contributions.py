@@ -1,40 +1,38 @@
-"""What one order adds to the window buckets, per family: {(bucket index, slot): value}.
+"""What one order adds to the window buckets, per family: {(bucket << SLOT_BITS) | slot: value}.
 
 Pure functions of the order's facts and the engine clock (deadlines that passed). The engine
 diffs a family's new contribution against the one it added before and applies only the change,
-which is how revisions and late events land in the right bucket.
+which is how revisions and late events land in the right bucket. Hot path: keep it lean.
 """
 
 from __future__ import annotations
 
 from .catalog import (
-    ACK_D, ACK_N, COMPONENT_NUM, COMPONENTS, CSAT_D, CSAT_N, DAMAGE_D, DOCS_D, ENTRY_D, ENTRY_N,
-    FILL_D, FILL_N, IN_FULL_D, INVOICE_D, INVOICE_N, LABOR_D, LABOR_N, COST_D, COST_N, ON_TIME_D,
-    PERFECT_D, PERFECT_N, REASON_SLOT, RESOLVE_D, RESOLVE_N, SHIP_D, SHIP_N, STATUS_D, STATUS_MILESTONES,
+    ACK_D, ACK_N, COMPONENT_NUM, COMPONENTS, COST_D, COST_N, CSAT_D, CSAT_N, DAMAGE_D, DOCS_D, ENTRY_D,
+    ENTRY_N, FILL_D, FILL_N, IN_FULL_D, INVOICE_D, INVOICE_N, LABOR_D, LABOR_N, ON_TIME_D, PERFECT_D,
+    PERFECT_N, REASON_SLOT, RESOLVE_D, RESOLVE_N, SHIP_D, SHIP_N, SLOT_BITS, STATUS_D, STATUS_MILESTONES,
     STATUS_N, TIMELY_D, TIMELY_N,
 )
 from .facts import (
     BREACH_ACK, BREACH_RESOLVE, IX_ACK, IX_ACK_DUE, IX_BREACHED, IX_OPENED, IX_RESOLVE_DUE, IX_RESOLVED,
-    OrderFacts, ShiftFacts, first_dispatch,
+    OrderFacts, ShiftFacts,
 )
-from .verdicts import component_reasons, invoice_faults, is_scorable
+from .verdicts import fast_component_reasons, invoice_faults, is_scorable
 
-Contribution = dict  # {(bucket index, slot): int}
+Contribution = dict  # {(bucket << SLOT_BITS) | slot: int}
 EMPTY: Contribution = {}
-
-
-def _add(out: Contribution, key: tuple, value: int) -> None:
-    out[key] = out.get(key, 0) + value
+B = SLOT_BITS
+_REASON_SLOTS = tuple({reason: REASON_SLOT[(c, reason)] for (c2, reason) in REASON_SLOT if c2 == c} for c in COMPONENTS)
 
 
 def entry(order: OrderFacts, bucket_ms: int) -> Contribution:
     """order_entry_accuracy, at placed time."""
     if order.placed is None:
         return EMPTY
-    bucket = order.placed[0] // bucket_ms
+    base = (order.placed[0] // bucket_ms) << B
     if order.entry_faults:
-        return {(bucket, ENTRY_D): 1}
-    return {(bucket, ENTRY_D): 1, (bucket, ENTRY_N): 1}
+        return {base | ENTRY_D: 1}
+    return {base | ENTRY_D: 1, base | ENTRY_N: 1}
 
 
 def delivery(order: OrderFacts, bucket_ms: int, claim_window_ms: int) -> tuple[Contribution, tuple | None]:
@@ -44,38 +42,31 @@ def delivery(order: OrderFacts, bucket_ms: int, claim_window_ms: int) -> tuple[C
     """
     if not is_scorable(order):
         return EMPTY, None
-    reasons = component_reasons(order, claim_window_ms)
-    bucket = order.completed[0] // bucket_ms
-    out = {
-        (bucket, PERFECT_D): 1,
-        (bucket, ON_TIME_D): 1,
-        (bucket, IN_FULL_D): 1,
-        (bucket, DAMAGE_D): 1,
-        (bucket, DOCS_D): 1,
-    }
+    reasons = fast_component_reasons(order, claim_window_ms)
+    base = (order.completed[0] // bucket_ms) << B
+    out = {base | PERFECT_D: 1, base | ON_TIME_D: 1, base | IN_FULL_D: 1, base | DAMAGE_D: 1, base | DOCS_D: 1}
     perfect = True
-    for index, reason in enumerate(reasons):
+    for index in range(4):
+        reason = reasons[index]
         if reason is None:
-            out[(bucket, COMPONENT_NUM[index])] = 1
+            out[base | COMPONENT_NUM[index]] = 1
         else:
             perfect = False
-            out[(bucket, REASON_SLOT[(COMPONENTS[index], reason)])] = 1
+            out[base | _REASON_SLOTS[index][reason]] = 1
     if perfect:
-        out[(bucket, PERFECT_N)] = 1
-    faults = invoice_faults(order, claim_window_ms)
-    if faults is not None:
-        out[(bucket, INVOICE_D)] = 1
-        if not faults:
-            out[(bucket, INVOICE_N)] = 1
+        out[base | PERFECT_N] = 1
+    if order.invoice is not None:
+        out[base | INVOICE_D] = 1
+        if not invoice_faults(order, claim_window_ms):
+            out[base | INVOICE_N] = 1
     return out, reasons
 
 
-def ship_verdict(order: OrderFacts, clock_ms: int) -> tuple[bool, int, str] | None:
-    """shipped_within_sla of one order: (within, time of record, why) or None (not counted yet/at all)."""
-    if order.placed is None or order.ship_deadline_ms is None:
-        return None
+def ship_verdict(order: OrderFacts, clock_ms: int, first: tuple | None) -> tuple[bool, int, str] | None:
+    """shipped_within_sla of one order: (within, time of record, why), or None (not counted)."""
     deadline = order.ship_deadline_ms
-    first = first_dispatch(order)
+    if deadline is None:
+        return None
     if first is not None and first[0] <= deadline:
         return True, first[0], "dispatched_by_deadline"
     cancelled = order.cancelled
@@ -88,39 +79,41 @@ def ship_verdict(order: OrderFacts, clock_ms: int) -> tuple[bool, int, str] | No
     return None
 
 
-def ship(order: OrderFacts, bucket_ms: int, clock_ms: int) -> Contribution:
+def ship(order: OrderFacts, bucket_ms: int, clock_ms: int, first: tuple | None) -> Contribution:
     """shipped_within_sla, first_time_fill_rate, orders first dispatched, shipping cost."""
     out: Contribution = {}
-    verdict = ship_verdict(order, clock_ms)
+    verdict = ship_verdict(order, clock_ms, first)
     if verdict is not None:
-        bucket = verdict[1] // bucket_ms
-        out[(bucket, SHIP_D)] = 1
+        base = (verdict[1] // bucket_ms) << B
+        out[base | SHIP_D] = 1
         if verdict[0]:
-            out[(bucket, SHIP_N)] = 1
-    first = first_dispatch(order)
+            out[base | SHIP_N] = 1
     if first is None:
         return out
-    bucket = first[0] // bucket_ms
-    out[(bucket, LABOR_N)] = 1
-    out[(bucket, COST_D)] = 1
+    base = (first[0] // bucket_ms) << B
+    out[base | LABOR_N] = 1
+    out[base | COST_D] = 1
     if order.lines is not None:
         ordered = shipped = 0
         units = first[4]
-        for sku, (quantity, _price) in order.lines.items():
+        for sku, line in order.lines.items():
+            quantity = line[0]
             ordered += quantity
-            shipped += min(quantity, units.get(sku, 0))
+            sent = units.get(sku, 0)
+            shipped += quantity if sent > quantity else sent
         if ordered:
-            out[(bucket, FILL_D)] = ordered
+            out[base | FILL_D] = ordered
             if shipped:
-                out[(bucket, FILL_N)] = shipped
+                out[base | FILL_N] = shipped
     for dispatch in order.dispatches.values():
         if dispatch[5]:
-            _add(out, (dispatch[0] // bucket_ms, COST_N), dispatch[5])
+            key = ((dispatch[0] // bucket_ms) << B) | COST_N
+            out[key] = out.get(key, 0) + dispatch[5]
     return out
 
 
 def status_accurate(order: OrderFacts, trigger_ms: int, sent_ms: int, milestone: str) -> bool:
-    """No other status milestone happened after the trigger and before the notification was sent."""
+    """No other status milestone happened after the trigger and up to the sending."""
     if milestone not in STATUS_MILESTONES:
         return True
     for time_ms, other in order.milestones or ():
@@ -132,26 +125,28 @@ def status_accurate(order: OrderFacts, trigger_ms: int, sent_ms: int, milestone:
 def notify(order: OrderFacts, bucket_ms: int, timely_ms: int) -> Contribution:
     """notification_timeliness, status_communication_accuracy and notification cost, at sent_at."""
     out: Contribution = {}
+    get = out.get
     for sent, trigger, milestone, _channel, cost, _event_id in order.notifications.values():
-        bucket = sent // bucket_ms
-        _add(out, (bucket, TIMELY_D), 1)
-        _add(out, (bucket, STATUS_D), 1)
+        base = (sent // bucket_ms) << B
+        out[base | TIMELY_D] = get(base | TIMELY_D, 0) + 1
+        out[base | STATUS_D] = get(base | STATUS_D, 0) + 1
         if sent - trigger <= timely_ms:
-            _add(out, (bucket, TIMELY_N), 1)
+            out[base | TIMELY_N] = get(base | TIMELY_N, 0) + 1
         if status_accurate(order, trigger, sent, milestone):
-            _add(out, (bucket, STATUS_N), 1)
+            out[base | STATUS_N] = get(base | STATUS_N, 0) + 1
         if cost:
-            _add(out, (bucket, COST_N), cost)
+            out[base | COST_N] = get(base | COST_N, 0) + cost
     return out
 
 
 def csat(order: OrderFacts, bucket_ms: int) -> Contribution:
     out: Contribution = {}
+    get = out.get
     for time_ms, _event_id, score in order.responses.values():
-        bucket = time_ms // bucket_ms
-        _add(out, (bucket, CSAT_D), 1)
+        base = (time_ms // bucket_ms) << B
+        out[base | CSAT_D] = get(base | CSAT_D, 0) + 1
         if score >= 4:
-            _add(out, (bucket, CSAT_N), 1)
+            out[base | CSAT_N] = get(base | CSAT_N, 0) + 1
     return out
 
 
@@ -173,24 +168,25 @@ def acknowledged_at(record: list) -> int | None:
     return ack
 
 
+_CLOCKS = (("ack", IX_ACK_DUE, BREACH_ACK, ACK_N, ACK_D), ("resolve", IX_RESOLVE_DUE, BREACH_RESOLVE, RESOLVE_N, RESOLVE_D))
+
+
 def issues(order: OrderFacts, bucket_ms: int, clock_ms: int) -> tuple[Contribution, list]:
-    """Issue ack and resolve SLAs; also returns the breaches found: (issue_id, clock, category)."""
+    """Issue ack and resolve SLAs; also returns the breaches found: (issue_id, clock, flag)."""
     out: Contribution = {}
     breaches = []
     for issue_id, record in order.issues.items():
         if record[IX_OPENED] is None:
             continue
-        for name, due_ix, flag, done, num, den in (
-            ("ack", IX_ACK_DUE, BREACH_ACK, acknowledged_at(record), ACK_N, ACK_D),
-            ("resolve", IX_RESOLVE_DUE, BREACH_RESOLVE, record[IX_RESOLVED], RESOLVE_N, RESOLVE_D),
-        ):
+        for name, due_ix, flag, num, den in _CLOCKS:
+            done = acknowledged_at(record) if flag == BREACH_ACK else record[IX_RESOLVED]
             verdict = issue_clock(record, clock_ms, done, due_ix, flag)
             if verdict is None:
                 continue
-            bucket = verdict[1] // bucket_ms
-            _add(out, (bucket, den), 1)
+            base = (verdict[1] // bucket_ms) << B
+            out[base | den] = out.get(base | den, 0) + 1
             if verdict[0]:
-                _add(out, (bucket, num), 1)
+                out[base | num] = out.get(base | num, 0) + 1
             else:
                 breaches.append((issue_id, name, flag))
     return out, breaches
@@ -200,11 +196,11 @@ def shift(record: tuple, bucket_ms: int) -> Contribution:
     """Labor seconds (staff x duration) and labor cost of a shift, at its end."""
     _time_ms, _event_id, _warehouse, start_ms, end_ms, staff, hourly_cost = record
     duration_ms = max(0, end_ms - start_ms)
-    bucket = end_ms // bucket_ms
-    out = {(bucket, LABOR_D): duration_ms * staff // 1000}
+    base = (end_ms // bucket_ms) << B
+    out = {base | LABOR_D: duration_ms * staff // 1000}
     cost = round(duration_ms * staff * hourly_cost / 3_600_000)
     if cost:
-        out[(bucket, COST_N)] = cost
+        out[base | COST_N] = cost
     return out
 
 

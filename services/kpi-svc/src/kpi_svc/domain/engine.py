@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from . import contributions as contrib
 from .buckets import BucketStore
+from .business_days import BusinessCalendar
 from .checkpoint import CheckpointDelta, dirty_snapshot, restore_engine
 from .catalog import ALL_FAMILIES, COMPONENTS, F_CSAT, F_DELIVERY, F_ENTRY, F_ISSUES, F_LABELS, F_NOTIFY, F_SHIP
 from .catalog import ISSUE_CATEGORIES, enum_label
@@ -29,6 +30,7 @@ from .values import InvalidEvent, datetime_to_ms, parse_money, parse_time_ms
 from .wakes import WakeSchedule, evict_at, pending_deadline
 
 _NO_CLOCK = -(2**62)
+_fromisoformat = datetime.fromisoformat
 _EMPTY: dict = {}
 
 
@@ -56,6 +58,7 @@ class KpiEngine:
         self.rules = rules
         self.tz = ZoneInfo(rules.merchant_timezone)
         self.holidays = frozenset(rules.holidays)
+        self.calendar = BusinessCalendar(self.tz, self.holidays)
         self.ack_ms, self.resolve_ms = rules.issue_ack_s * 1000, rules.issue_resolve_s * 1000
         self._bucket_ms = rules.bucket_s * 1000
         self._claim_ms = rules.claim_window_s * 1000
@@ -103,7 +106,13 @@ class KpiEngine:
         elif event_id in order.seen:
             stats["duplicate"] += 1
             return DUPLICATE
-        time_ms = parse_time_ms(event.get("time"))
+        try:
+            moment = _fromisoformat(event["time"])
+        except (KeyError, TypeError, ValueError):
+            raise InvalidEvent(f"time: not an RFC 3339 time: {event.get('time')!r}") from None
+        if moment.tzinfo is None:
+            raise InvalidEvent("time: an offset is required")
+        time_ms = round(moment.timestamp() * 1000)
         fresh = order is None
         if fresh:
             order = OrderFacts(order_id, set())
@@ -225,11 +234,11 @@ class KpiEngine:
             if reasons is not None:
                 self._score(order, reasons)
         if mask & F_SHIP:
-            self._set(order, F_SHIP, contrib.ship(order, bucket_ms, clock))
-            if not order.flags & EMITTED_SHIP and order.placed is not None and order.dispatches:
+            first = first_dispatch(order)
+            self._set(order, F_SHIP, contrib.ship(order, bucket_ms, clock, first))
+            if first is not None and order.placed is not None and not order.flags & EMITTED_SHIP:
                 order.flags |= EMITTED_SHIP
-                seconds = (first_dispatch(order)[0] - order.placed[0]) / 1000
-                self.observations.append(("time_to_ship_seconds", order.labels[1], seconds))
+                self.observations.append(("time_to_ship_seconds", order.labels[1], (first[0] - order.placed[0]) / 1000))
         if mask & F_NOTIFY and order.notifications:
             self._set(order, F_NOTIFY, contrib.notify(order, bucket_ms, self._timely_ms))
         if mask & F_CSAT and order.responses:

@@ -30,7 +30,7 @@ class OrderFacts:
     tier: str = "other"
     channel: str = "other"
     service_level: str = "other"
-    lines: dict | None = None  # sku -> [quantity, unit price or None]
+    lines: dict | None = None  # sku -> (quantity, unit price or None)
     lines_key: tuple | None = None  # (time_ms, rank, event_id, type), largest wins
     entry_faults: list | None = None  # (time_ms, event_id, type, reason)
     cancelled: tuple | None = None  # (time_ms, event_id), earliest

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from .business_days import promised_by_default, ship_deadline
+from .business_days import BusinessCalendar, promised_by_default
 from .catalog import (
     ENTRY_HOLD_CODES, F_CSAT, F_DELIVERY, F_ENTRY, F_ISSUES, F_LABELS, F_NOTIFY, F_SHIP,
     ISSUE_CATEGORIES, MILESTONES, NOTIFICATION_CHANNELS, ORDER_CHANNELS, SERVICE_LEVELS,
@@ -33,6 +33,7 @@ _HOUR_MS = 3_600_000
 class IngestContext(Protocol):
     tz: ZoneInfo
     holidays: frozenset[date]
+    calendar: BusinessCalendar
     ack_ms: int
     resolve_ms: int
     observations: list
@@ -80,10 +81,9 @@ def on_order_placed(o: OrderFacts, ev: dict, data: dict, t: int, ctx: IngestCont
     tier = enum_label(data.get("customer_tier"), TIERS)
     channel = enum_label(data.get("channel"), ORDER_CHANNELS)
     service_level = enum_label(data.get("service_level"), SERVICE_LEVELS)
-    placed_at = ms_to_datetime(t)
-    deadline = round(ship_deadline(placed_at, ctx.tz, ctx.holidays).timestamp() * 1000)
+    deadline = ctx.calendar.ship_deadline_ms(t)
     if promised is None:  # the order partition does not know the customer's timezone
-        default = promised_by_default(placed_at, service_level, ctx.tz, ctx.holidays)
+        default = promised_by_default(ms_to_datetime(t), service_level, ctx.tz, ctx.holidays)
         promise = (3, t, eid, etype, round(default.timestamp() * 1000))
     else:
         promise = (0, t, eid, etype, promised)
@@ -206,7 +206,8 @@ def on_shipment_delivered(o: OrderFacts, ev: dict, data: dict, t: int, ctx: Inge
 
 
 def on_fulfillment_completed(o: OrderFacts, ev: dict, data: dict, t: int, ctx: IngestContext) -> int:
-    delivered = optional_time_ms(data.get("delivered_at"), "delivered_at")
+    delivered_text = data.get("delivered_at")
+    delivered = None if delivered_text == ev["time"] else optional_time_ms(delivered_text, "delivered_at")
     units = sku_quantities(data["lines_delivered"], "lines_delivered") if "lines_delivered" in data else None
     record = (t if delivered is None else delivered, ev["id"], t, units, data.get("closed_short") is True)
     if o.completed is None or (t, ev["id"]) > (o.completed[2], o.completed[1]):
@@ -216,8 +217,8 @@ def on_fulfillment_completed(o: OrderFacts, ev: dict, data: dict, t: int, ctx: I
 
 def on_notification_sent(o: OrderFacts, ev: dict, data: dict, t: int, ctx: IngestContext) -> int:
     notification_id = data.get("notification_id") or ev["id"]
-    sent = optional_time_ms(data.get("sent_at"), "sent_at")
-    sent = t if sent is None else sent
+    sent_text = data.get("sent_at")
+    sent = t if sent_text is None or sent_text == ev["time"] else parse_time_ms(sent_text, "sent_at")
     trigger = parse_time_ms(data.get("trigger_time"), "trigger_time")
     milestone = enum_label(data.get("milestone"), MILESTONES)
     channel = enum_label(data.get("channel"), NOTIFICATION_CHANNELS)

@@ -102,7 +102,7 @@ def _other_kpis(order: OrderFacts, engine: KpiEngine, claim_window_ms: int) -> d
     out["order_entry_accuracy"] = (
         None if order.placed is None else {"holds": not faults, "events": _evidence(faults)}
     )
-    verdict = ship_verdict(order, engine.clock_ms)
+    verdict = ship_verdict(order, engine.clock_ms, first_dispatch(order))
     out["shipped_within_sla"] = None if verdict is None else {
         "holds": verdict[0], "at": format_ms(verdict[1]), "reason": verdict[2],
     }

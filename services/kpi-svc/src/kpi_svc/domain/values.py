@@ -50,8 +50,23 @@ def format_ms(ms: int | None) -> str | None:
     return datetime.fromtimestamp(seconds, _UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis:03d}Z"
 
 
+_money_cache: dict[str, int] = {}
+
+
 def parse_money(value: object, field: str) -> int:
     """A decimal string or number -> integer ten-thousandths (`"12.5"` -> 125000)."""
+    cached = _money_cache.get(value) if type(value) is str else None  # noqa: E721 (exact str)
+    if cached is not None:
+        return cached
+    scaled = _parse_money(value, field)
+    if type(value) is str:  # noqa: E721
+        if len(_money_cache) >= 50_000:
+            _money_cache.clear()
+        _money_cache[value] = scaled
+    return scaled
+
+
+def _parse_money(value: object, field: str) -> int:
     if isinstance(value, bool):
         raise InvalidEvent(f"{field}: not an amount: {value!r}")
     if isinstance(value, int):
@@ -91,14 +106,14 @@ def sku_quantities(lines: object, field: str = "lines") -> dict[str, int]:
     return totals
 
 
-def priced_lines(lines: object, field: str = "lines") -> dict[str, list]:
-    """`[{"sku", "quantity", "unit_price"}]` -> {sku: [quantity, unit price in ten-thousandths]}.
+def priced_lines(lines: object, field: str = "lines") -> dict[str, tuple]:
+    """`[{"sku", "quantity", "unit_price"}]` -> {sku: (quantity, unit price in ten-thousandths)}.
 
     A sku listed twice keeps the sum of quantities and the first price seen.
     """
     if not isinstance(lines, list):
         raise InvalidEvent(f"{field}: expected a list")
-    out: dict[str, list] = {}
+    out: dict[str, tuple] = {}
     for line in lines:
         if not isinstance(line, dict) or not isinstance(line.get("sku"), str):
             raise InvalidEvent(f"{field}: every line needs a sku")
@@ -106,8 +121,5 @@ def priced_lines(lines: object, field: str = "lines") -> dict[str, list]:
         price = line.get("unit_price")
         price_value = None if price is None else parse_money(price, f"{field}.unit_price")
         known = out.get(line["sku"])
-        if known is None:
-            out[line["sku"]] = [quantity, price_value]
-        else:
-            known[0] += quantity
+        out[line["sku"]] = (quantity, price_value) if known is None else (known[0] + quantity, known[1])
     return out

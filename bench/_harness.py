@@ -1,0 +1,42 @@
+"""Shared by the benchmarks: infrastructure, repetitions, and how figures are printed."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import statistics
+import time
+from typing import Awaitable, Callable, Iterator
+
+from orderpulse.testing.infrastructure import BackendChoice, Infrastructure, start_infrastructure
+
+
+@contextlib.contextmanager
+def infrastructure() -> Iterator[Infrastructure]:
+    """Embedded PostgreSQL + Tansu unless ORDERPULSE_TEST_DATABASE_URL / _KAFKA_BOOTSTRAP point elsewhere."""
+    choice = BackendChoice(
+        database="external" if os.environ.get("ORDERPULSE_TEST_DATABASE_URL") else "embedded",
+        kafka="external" if os.environ.get("ORDERPULSE_TEST_KAFKA_BOOTSTRAP") else "embedded",
+    )
+    with start_infrastructure(os.environ, choice) as infra:
+        yield infra
+
+
+def machine() -> str:
+    return f"{platform.node()} · {platform.processor() or platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()}"
+
+
+async def repeat(runs: int, once: Callable[[], Awaitable[int]]) -> list[float]:
+    """Rates (items per second) of `runs` runs of `once`, which returns how many items it handled."""
+    rates = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        items = await once()
+        rates.append(items / (time.perf_counter() - started))
+    return rates
+
+
+def describe(name: str, rates: list[float]) -> str:
+    median = statistics.median(rates)
+    return f"{name:<44} median {median:>10,.0f}/s   min {min(rates):>10,.0f}   max {max(rates):>10,.0f}   (n={len(rates)})"

@@ -1,0 +1,158 @@
+"""Domain objects <-> the JSON kept in the `state` columns (plain JSON types only: text times, text money).
+
+Times keep their microseconds (`isoformat`), so a loaded aggregate equals the one saved.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from fulfillment_svc.domain.documents import Discrepancy, Document
+from fulfillment_svc.domain.fulfillment import Fulfillment
+from fulfillment_svc.domain.shipment import RecordedScan, Shipment
+from fulfillment_svc.domain.values import OrderLine, SkuQuantity
+
+
+def _time(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _money(amount: Decimal | None) -> str | None:
+    return None if amount is None else str(amount)
+
+
+def _sku_lines(lines: tuple[SkuQuantity, ...]) -> list[dict[str, Any]]:
+    return [{"sku": line.sku, "quantity": line.quantity} for line in lines]
+
+
+def _parse_sku_lines(data: list[dict[str, Any]]) -> tuple[SkuQuantity, ...]:
+    return tuple(SkuQuantity(line["sku"], line["quantity"]) for line in data)
+
+
+def order_lines_to_json(lines: tuple[OrderLine, ...]) -> list[dict[str, Any]]:
+    return [line.to_data() for line in lines]
+
+
+def order_lines_from_json(data: list[dict[str, Any]]) -> tuple[OrderLine, ...]:
+    return tuple(OrderLine(d["line_id"], d["sku"], d["quantity"], Decimal(d["unit_price"])) for d in data)
+
+
+def fulfillment_state(fulfillment: Fulfillment) -> dict[str, Any]:
+    """What the `fulfillments.state` column holds (shipments live in their own table)."""
+    return {
+        "lines": order_lines_to_json(fulfillment.lines),
+        "service_level": fulfillment.service_level,
+        "ship_to": dict(fulfillment.ship_to),
+        "reserved": dict(fulfillment.reserved),
+        "backordered": dict(fulfillment.backordered),
+        "returned": dict(fulfillment.returned),
+        "received_return_ids": sorted(fulfillment.received_return_ids),
+        "cancelled_at": _time(fulfillment.cancelled_at),
+        "cancel_reason": fulfillment.cancel_reason,
+        "close_requested_at": _time(fulfillment.close_requested_at),
+        "close_reason": fulfillment.close_reason,
+        "completed_at": _time(fulfillment.completed_at),
+        "closed_short": fulfillment.closed_short,
+    }
+
+
+def fulfillment_from_row(row: Any, shipments: list[Shipment]) -> Fulfillment:
+    state = row.state
+    return Fulfillment(
+        fulfillment_id=row.fulfillment_id,
+        order_id=row.order_id,
+        warehouse_id=row.warehouse_id,
+        lines=order_lines_from_json(state["lines"]),
+        promised_by=row.promised_by,
+        ship_deadline=row.ship_deadline,
+        created_at=row.created_at,
+        service_level=state["service_level"],
+        ship_to=dict(state["ship_to"]),
+        reserved=dict(state["reserved"]),
+        backordered=dict(state["backordered"]),
+        shipments=shipments,
+        returned=dict(state["returned"]),
+        received_return_ids=set(state["received_return_ids"]),
+        cancelled_at=_parse_time(state["cancelled_at"]),
+        cancel_reason=state["cancel_reason"],
+        close_requested_at=_parse_time(state["close_requested_at"]),
+        close_reason=state["close_reason"],
+        completed_at=_parse_time(state["completed_at"]),
+        closed_short=state["closed_short"],
+    )
+
+
+def shipment_state(shipment: Shipment, position: int) -> dict[str, Any]:
+    """What the `shipments.state` column holds; `position` keeps the fulfillment's order of packages."""
+    return {
+        "position": position,
+        "lines": _sku_lines(shipment.lines),
+        "documents": [
+            {"kind": d.kind, "ref": d.ref, "lines": _sku_lines(d.lines), "total": _money(d.total)}
+            for d in shipment.documents
+        ],
+        "document_discrepancies": [d.to_data() for d in shipment.document_discrepancies],
+        "packed_at": _time(shipment.packed_at),
+        "dispatched_at": _time(shipment.dispatched_at),
+        "dispatched_with_override": shipment.dispatched_with_override,
+        "shipping_cost": _money(shipment.shipping_cost),
+        "dispatch_eta": _time(shipment.dispatch_eta),
+        "delivered_lines": _sku_lines(shipment.delivered_lines),
+        "condition": shipment.condition,
+        "delivered_at": _time(shipment.delivered_at),
+        "scans": [
+            {
+                "event_id": s.event_id,
+                "status": s.status,
+                "occurred_at": _time(s.occurred_at),
+                "applied": s.applied,
+                "eta": _time(s.eta),
+                "reason": s.reason,
+            }
+            for s in shipment.scans
+        ],
+    }
+
+
+def shipment_from_row(row: Any) -> tuple[int, Shipment]:
+    state = row.state
+    shipment = Shipment(
+        shipment_id=row.shipment_id,
+        fulfillment_id=row.fulfillment_id,
+        order_id=row.order_id,
+        lines=_parse_sku_lines(state["lines"]),
+        documents=tuple(
+            Document(
+                d["kind"],
+                d["ref"],
+                _parse_sku_lines(d["lines"]),
+                None if d["total"] is None else Decimal(d["total"]),
+            )
+            for d in state["documents"]
+        ),
+        document_discrepancies=tuple(Discrepancy(d["kind"], d["detail"]) for d in state["document_discrepancies"]),
+        packed_at=_parse_time(state["packed_at"]),
+        status=row.status,
+        carrier=row.carrier,
+        tracking_number=row.tracking_number,
+        dispatched_at=_parse_time(state["dispatched_at"]),
+        dispatched_with_override=state["dispatched_with_override"],
+        shipping_cost=None if state["shipping_cost"] is None else Decimal(state["shipping_cost"]),
+        dispatch_eta=_parse_time(state["dispatch_eta"]),
+        delivered_lines=_parse_sku_lines(state["delivered_lines"]),
+        condition=state["condition"],
+        delivered_at=_parse_time(state["delivered_at"]),
+        scans=tuple(
+            RecordedScan(
+                s["event_id"], s["status"], _parse_time(s["occurred_at"]), s["applied"], _parse_time(s["eta"]), s["reason"]
+            )
+            for s in state["scans"]
+        ),
+    )
+    return state["position"], shipment

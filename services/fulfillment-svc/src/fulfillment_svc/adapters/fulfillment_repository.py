@@ -1,0 +1,255 @@
+"""Fulfillments with their shipments and backorders: rows <-> aggregates.
+
+A fulfillment row holds the queryable columns and a JSON `state`; each shipment has its own
+row (so a (carrier, tracking number) is unique across fulfillments and scans find their
+shipment by index); `backorders` mirrors what each fulfillment is owed, so stock arriving can
+find the oldest backorders of a sku. `save` writes only what changed since loading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fulfillment_svc.adapters import codec
+from fulfillment_svc.adapters.tables import backorders, cancelled_orders, fulfillments, shipments
+from fulfillment_svc.domain.backorders import Backorder
+from fulfillment_svc.domain.errors import TrackingNumberInUse
+from fulfillment_svc.domain.fulfillment import Fulfillment
+
+_TRACKING_CONSTRAINT = "shipments_tracking_number_unique"
+
+
+class SqlFulfillmentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        # what each loaded fulfillment looked like, to write only the differences
+        self._snapshots: dict[str, _Snapshot] = {}
+
+    # --- reading ---------------------------------------------------------------------------
+
+    async def get(self, fulfillment_id: str, *, lock: bool = False) -> Fulfillment | None:
+        found = await self._load(fulfillments.c.fulfillment_id == fulfillment_id, lock=lock)
+        return found[0] if found else None
+
+    async def get_by_order(self, order_id: str, *, lock: bool = False) -> Fulfillment | None:
+        found = await self._load(fulfillments.c.order_id == order_id, lock=lock)
+        return found[0] if found else None
+
+    async def lock_many(self, fulfillment_ids: Iterable[str]) -> dict[str, Fulfillment]:
+        ids = sorted(set(fulfillment_ids))
+        if not ids:
+            return {}
+        return {f.fulfillment_id: f for f in await self._load(fulfillments.c.fulfillment_id.in_(ids), lock=True)}
+
+    async def queue(
+        self, *, warehouse_id: str | None, statuses: Sequence[str], after: tuple[datetime, str] | None, limit: int
+    ) -> list[Fulfillment]:
+        conditions = [fulfillments.c.status.in_(list(statuses))]
+        if warehouse_id is not None:
+            conditions.append(fulfillments.c.warehouse_id == warehouse_id)
+        if after is not None:
+            conditions.append(tuple_(fulfillments.c.ship_deadline, fulfillments.c.fulfillment_id) > tuple_(*after))
+        return await self._load(*conditions, limit=limit)
+
+    async def backorders_of(self, warehouse_id: str, sku: str) -> list[Backorder]:
+        rows = await self._session.execute(
+            select(backorders)
+            .where(backorders.c.warehouse_id == warehouse_id, backorders.c.sku == sku)
+            .order_by(backorders.c.since, backorders.c.fulfillment_id)
+        )
+        return [Backorder(row.fulfillment_id, row.sku, row.quantity, row.since) for row in rows]
+
+    async def fulfillment_ids_tracking(self, carrier: str, tracking_numbers: Iterable[str]) -> dict[str, str]:
+        wanted = sorted(set(tracking_numbers))
+        if not wanted:
+            return {}
+        rows = await self._session.execute(
+            select(shipments.c.tracking_number, shipments.c.fulfillment_id).where(
+                shipments.c.carrier == carrier, shipments.c.tracking_number.in_(wanted)
+            )
+        )
+        return {row.tracking_number: row.fulfillment_id for row in rows}
+
+    async def shipment_owner(self, shipment_id: str) -> str | None:
+        return await self._session.scalar(
+            select(shipments.c.fulfillment_id).where(shipments.c.shipment_id == shipment_id)
+        )
+
+    async def tracking_owner(self, carrier: str, tracking_number: str) -> str | None:
+        return await self._session.scalar(
+            select(shipments.c.shipment_id).where(
+                shipments.c.carrier == carrier, shipments.c.tracking_number == tracking_number
+            )
+        )
+
+    async def is_order_cancelled(self, order_id: str) -> bool:
+        found = await self._session.scalar(
+            select(cancelled_orders.c.order_id).where(cancelled_orders.c.order_id == order_id)
+        )
+        return found is not None
+
+    # --- writing ---------------------------------------------------------------------------
+
+    async def add(self, fulfillment: Fulfillment) -> None:
+        await self._session.execute(insert(fulfillments).values(**self._row(fulfillment)))
+        await self._write_children(fulfillment, _Snapshot.empty())
+
+    async def save(self, fulfillment: Fulfillment) -> None:
+        before = self._snapshots.get(fulfillment.fulfillment_id, _Snapshot.empty())
+        row = self._row(fulfillment)
+        if (row["status"], row["state"], row["promised_by"]) != (before.status, before.state, before.promised_by):
+            await self._session.execute(
+                update(fulfillments)
+                .where(fulfillments.c.fulfillment_id == fulfillment.fulfillment_id)
+                .values(
+                    status=row["status"],
+                    state=row["state"],
+                    promised_by=row["promised_by"],
+                    updated_at=func.clock_timestamp(),
+                )
+            )
+        await self._write_children(fulfillment, before)
+
+    async def mark_order_cancelled(self, order_id: str, reason: str, cancelled_at: datetime) -> None:
+        await self._session.execute(
+            insert(cancelled_orders)
+            .values(order_id=order_id, reason=reason, cancelled_at=cancelled_at)
+            .on_conflict_do_nothing(index_elements=["order_id"])
+        )
+
+    # --- internals -------------------------------------------------------------------------
+
+    @staticmethod
+    def _row(fulfillment: Fulfillment) -> dict[str, Any]:
+        return {
+            "fulfillment_id": fulfillment.fulfillment_id,
+            "order_id": fulfillment.order_id,
+            "warehouse_id": fulfillment.warehouse_id,
+            "status": fulfillment.status,
+            "ship_deadline": fulfillment.ship_deadline,
+            "promised_by": fulfillment.promised_by,
+            "created_at": fulfillment.created_at,
+            "state": codec.fulfillment_state(fulfillment),
+        }
+
+    async def _write_children(self, fulfillment: Fulfillment, before: _Snapshot) -> None:
+        after = _Snapshot.of(fulfillment)
+        changed = [
+            {
+                "shipment_id": shipment_id,
+                "fulfillment_id": fulfillment.fulfillment_id,
+                "order_id": fulfillment.order_id,
+                **columns,
+            }
+            for shipment_id, columns in after.shipments.items()
+            if before.shipments.get(shipment_id) != columns
+        ]
+        if changed:
+            statement = insert(shipments).values(changed)
+            statement = statement.on_conflict_do_update(
+                index_elements=["shipment_id"],
+                set_={name: statement.excluded[name] for name in ("status", "carrier", "tracking_number", "state")},
+                # never take over another fulfillment's shipment id
+                where=shipments.c.fulfillment_id == statement.excluded.fulfillment_id,
+            )
+            try:
+                await self._session.execute(statement)
+            except IntegrityError as error:
+                if _TRACKING_CONSTRAINT in str(error):
+                    raise TrackingNumberInUse(
+                        "this carrier's tracking number already tracks another shipment", field="tracking_number"
+                    ) from None
+                raise
+        if after.backordered != before.backordered:
+            await self._session.execute(
+                delete(backorders).where(backorders.c.fulfillment_id == fulfillment.fulfillment_id)
+            )
+            if after.backordered:
+                await self._session.execute(
+                    insert(backorders).values(
+                        [
+                            {
+                                "fulfillment_id": fulfillment.fulfillment_id,
+                                "sku": sku,
+                                "warehouse_id": fulfillment.warehouse_id,
+                                "quantity": quantity,
+                                "since": fulfillment.created_at,
+                            }
+                            for sku, quantity in sorted(after.backordered.items())
+                        ]
+                    )
+                )
+        self._snapshots[fulfillment.fulfillment_id] = after
+
+    async def _load(self, *conditions: Any, lock: bool = False, limit: int | None = None) -> list[Fulfillment]:
+        if lock:  # rows are locked in the order they are sorted: id order, the same in every transaction
+            query = select(fulfillments).where(*conditions).order_by(fulfillments.c.fulfillment_id).with_for_update()
+        else:
+            query = select(fulfillments).where(*conditions).order_by(
+                fulfillments.c.ship_deadline, fulfillments.c.fulfillment_id
+            )
+        if limit is not None:
+            query = query.limit(limit)
+        rows = (await self._session.execute(query)).all()
+        if not rows:
+            return []
+        by_fulfillment: dict[str, list[tuple[int, Any]]] = {row.fulfillment_id: [] for row in rows}
+        shipment_rows = await self._session.execute(
+            select(shipments).where(shipments.c.fulfillment_id.in_(list(by_fulfillment)))
+        )
+        for shipment_row in shipment_rows:
+            by_fulfillment[shipment_row.fulfillment_id].append(codec.shipment_from_row(shipment_row))
+        loaded = []
+        for row in rows:
+            packages = [shipment for _, shipment in sorted(by_fulfillment[row.fulfillment_id], key=lambda p: p[0])]
+            fulfillment = codec.fulfillment_from_row(row, packages)
+            self._snapshots[fulfillment.fulfillment_id] = _Snapshot.of(fulfillment)
+            loaded.append(fulfillment)
+        return loaded
+
+
+class _Snapshot:
+    """The persisted form of one fulfillment, compared before writing."""
+
+    def __init__(
+        self,
+        status: str | None,
+        state: dict[str, Any] | None,
+        promised_by: datetime | None,
+        shipments: dict[str, dict[str, Any]],
+        backordered: dict[str, int],
+    ) -> None:
+        self.status = status
+        self.state = state
+        self.promised_by = promised_by
+        self.shipments = shipments
+        self.backordered = backordered
+
+    @classmethod
+    def empty(cls) -> _Snapshot:
+        return cls(None, None, None, {}, {})
+
+    @classmethod
+    def of(cls, fulfillment: Fulfillment) -> _Snapshot:
+        return cls(
+            fulfillment.status,
+            codec.fulfillment_state(fulfillment),
+            fulfillment.promised_by,
+            {
+                shipment.shipment_id: {
+                    "status": shipment.status,
+                    "carrier": shipment.carrier,
+                    "tracking_number": shipment.tracking_number,
+                    "state": codec.shipment_state(shipment, position),
+                }
+                for position, shipment in enumerate(fulfillment.shipments)
+            },
+            dict(fulfillment.backordered),
+        )

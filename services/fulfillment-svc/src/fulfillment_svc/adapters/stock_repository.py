@@ -1,0 +1,83 @@
+"""Stock rows: locked `SELECT ... FOR UPDATE` in sku order, so concurrent reservations never oversell."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fulfillment_svc.adapters.tables import stock
+from fulfillment_svc.domain.stock import Stock
+
+
+class SqlStockRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._loaded: dict[tuple[str, str], tuple[int, int]] = {}
+
+    async def lock(self, warehouse_id: str, skus: Iterable[str]) -> dict[str, Stock]:
+        """Rows of `skus` in `warehouse_id`, locked in sku order; a missing row is created at zero first.
+
+        Creating the row before locking matters: a reservation that finds no stock and
+        backorders must hold the row, so a concurrent `PUT stock` waits for it and then sees
+        its backorder.
+        """
+        wanted = sorted(set(skus))
+        if not wanted:
+            return {}
+        await self._session.execute(
+            insert(stock)
+            .values([{"warehouse_id": warehouse_id, "sku": sku, "on_hand": 0, "reserved": 0} for sku in wanted])
+            .on_conflict_do_nothing(index_elements=["warehouse_id", "sku"])
+        )
+        rows = await self._session.execute(
+            select(stock.c.warehouse_id, stock.c.sku, stock.c.on_hand, stock.c.reserved)
+            .where(stock.c.warehouse_id == warehouse_id, stock.c.sku.in_(wanted))
+            .order_by(stock.c.sku)
+            .with_for_update()
+        )
+        locked: dict[str, Stock] = {}
+        for row in rows:
+            locked[row.sku] = Stock(row.warehouse_id, row.sku, on_hand=row.on_hand, reserved=row.reserved)
+            self._loaded[(row.warehouse_id, row.sku)] = (row.on_hand, row.reserved)
+        return locked
+
+    async def save(self, rows: Iterable[Stock]) -> None:
+        changed = [
+            {"w": row.warehouse_id, "s": row.sku, "on_hand": row.on_hand, "reserved": row.reserved}
+            for row in rows
+            if self._loaded.get((row.warehouse_id, row.sku)) != (row.on_hand, row.reserved)
+        ]
+        if not changed:
+            return
+        await self._session.execute(
+            update(stock)
+            .where(stock.c.warehouse_id == bindparam("w"), stock.c.sku == bindparam("s"))
+            .values(on_hand=bindparam("on_hand"), reserved=bindparam("reserved"), updated_at=func.clock_timestamp()),
+            changed,
+        )
+        for item in changed:
+            self._loaded[(item["w"], item["s"])] = (item["on_hand"], item["reserved"])
+
+    async def available_by_warehouse(self, skus: Iterable[str]) -> dict[str, dict[str, int]]:
+        wanted = sorted(set(skus))
+        rows = await self._session.execute(
+            select(stock.c.warehouse_id, stock.c.sku, (stock.c.on_hand - stock.c.reserved).label("available")).where(
+                stock.c.sku.in_(wanted)
+            )
+        )
+        found: dict[str, dict[str, int]] = {}
+        for row in rows:
+            found.setdefault(row.warehouse_id, {})[row.sku] = row.available
+        return found
+
+    async def page(self, warehouse_id: str, *, after_sku: str | None, limit: int) -> list[Stock]:
+        query = select(stock.c.warehouse_id, stock.c.sku, stock.c.on_hand, stock.c.reserved).where(
+            stock.c.warehouse_id == warehouse_id
+        )
+        if after_sku is not None:
+            query = query.where(stock.c.sku > after_sku)
+        rows = await self._session.execute(query.order_by(stock.c.sku).limit(limit))
+        return [Stock(row.warehouse_id, row.sku, on_hand=row.on_hand, reserved=row.reserved) for row in rows]

@@ -1,0 +1,154 @@
+"""What the handlers need from storage, as protocols: `adapters/` implements them over PostgreSQL.
+
+Locking contract (what makes concurrent work safe): stock rows are locked before fulfillments,
+stock rows in sku order, several fulfillments in id order. Every transaction that creates or
+grows a backorder of a sku holds that sku's stock row, so once a caller holds it the set of
+fulfillments owed that sku can only shrink.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from fulfillment_svc.domain.backorders import Backorder
+from fulfillment_svc.domain.events import DomainEvent, LaborShiftRecorded
+from fulfillment_svc.domain.fulfillment import Fulfillment
+from fulfillment_svc.domain.stock import Stock
+
+
+class TransientConflict(Exception):
+    """The transaction lost a race (deadlock, serialization failure, a concurrent duplicate): run it again."""
+
+
+@dataclass(frozen=True)
+class StoredReply:
+    status_code: int
+    body: bytes
+
+
+@dataclass(frozen=True)
+class RecordedShift:
+    warehouse_id: str
+    shift_id: str
+    start: datetime
+    end: datetime
+    staff: int
+    hourly_cost: Decimal
+
+
+@dataclass(frozen=True)
+class ReceivedReturn:
+    return_id: str
+    order_id: str
+    fulfillment_id: str
+    condition: str
+    lines: tuple[dict[str, Any], ...]
+    restocked: tuple[dict[str, Any], ...]
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class ScanClaim:
+    event_id: str
+    tracking_number: str
+    shipment_id: str
+    status: str
+    occurred_at: datetime
+    applied: bool
+
+
+class StockRepository(Protocol):
+    async def lock(self, warehouse_id: str, skus: Iterable[str]) -> dict[str, Stock]:
+        """The rows of these skus, created at zero when missing, locked in sku order."""
+
+    async def save(self, rows: Iterable[Stock]) -> None: ...
+
+    async def available_by_warehouse(self, skus: Iterable[str]) -> dict[str, dict[str, int]]:
+        """Unlocked read: warehouse -> sku -> available, for choosing a warehouse."""
+
+    async def page(self, warehouse_id: str, *, after_sku: str | None, limit: int) -> list[Stock]: ...
+
+
+class FulfillmentRepository(Protocol):
+    async def get(self, fulfillment_id: str, *, lock: bool = False) -> Fulfillment | None: ...
+
+    async def get_by_order(self, order_id: str, *, lock: bool = False) -> Fulfillment | None: ...
+
+    async def lock_many(self, fulfillment_ids: Iterable[str]) -> dict[str, Fulfillment]:
+        """Load and lock several fulfillments, in id order."""
+
+    async def add(self, fulfillment: Fulfillment) -> None: ...
+
+    async def save(self, fulfillment: Fulfillment) -> None: ...
+
+    async def backorders_of(self, warehouse_id: str, sku: str) -> list[Backorder]:
+        """Open backorders of a sku in a warehouse, oldest first (as last saved)."""
+
+    async def fulfillment_ids_tracking(self, carrier: str, tracking_numbers: Iterable[str]) -> dict[str, str]:
+        """tracking number -> fulfillment id, for this carrier's dispatched shipments only."""
+
+    async def shipment_owner(self, shipment_id: str) -> str | None: ...
+
+    async def tracking_owner(self, carrier: str, tracking_number: str) -> str | None:
+        """The shipment already dispatched under this carrier's tracking number, if any."""
+
+    async def queue(
+        self, *, warehouse_id: str | None, statuses: Sequence[str], after: tuple[datetime, str] | None, limit: int
+    ) -> list[Fulfillment]: ...
+
+    async def is_order_cancelled(self, order_id: str) -> bool: ...
+
+    async def mark_order_cancelled(self, order_id: str, reason: str, cancelled_at: datetime) -> None: ...
+
+
+class ScanLog(Protocol):
+    async def seen(self, carrier: str, event_ids: Iterable[str]) -> set[str]: ...
+
+    async def claim(self, carrier: str, claims: Sequence[ScanClaim]) -> set[str]:
+        """Record accepted scans; returns the event ids that were new (a concurrent batch may have won)."""
+
+
+class LaborShifts(Protocol):
+    async def add(self, shift: LaborShiftRecorded) -> bool:
+        """False when the shift id was already recorded in that warehouse."""
+
+    async def get(self, warehouse_id: str, shift_id: str) -> RecordedShift | None: ...
+
+
+class ReturnsReceived(Protocol):
+    async def add(self, received: ReceivedReturn) -> bool:
+        """False when the return id was already received."""
+
+    async def get(self, return_id: str) -> ReceivedReturn | None: ...
+
+
+class IdempotencyKeys(Protocol):
+    async def claim(self, principal: str, key: str, fingerprint: str) -> StoredReply | None:
+        """None for the first use of `key`; the stored reply for a replay; raises on another body."""
+
+    async def save(self, principal: str, key: str, status_code: int, body: bytes) -> None: ...
+
+
+class FulfillmentUnitOfWork(Protocol):
+    stock: StockRepository
+    fulfillments: FulfillmentRepository
+    scans: ScanLog
+    labor: LaborShifts
+    returns: ReturnsReceived
+    idempotency: IdempotencyKeys
+
+    async def __aenter__(self) -> FulfillmentUnitOfWork: ...
+
+    async def __aexit__(self, *exc: Any) -> None: ...
+
+    def record(self, events: Iterable[DomainEvent]) -> None:
+        """Stage events for the outbox (validated against the catalog)."""
+
+    async def commit(self) -> None: ...
+
+
+FulfillmentsById = Mapping[str, Fulfillment]

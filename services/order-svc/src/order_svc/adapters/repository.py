@@ -1,0 +1,124 @@
+"""Orders in PostgreSQL: the aggregate is loaded whole and written back with only what changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from order_svc.adapters import rows, tables
+from order_svc.domain.model import Order
+from order_svc.domain.values import OrderLine, ShipmentSummary
+from order_svc.service_layer.ports import OrderSummary
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """What the database holds for an order, to write back only the differences."""
+
+    lines: tuple[OrderLine, ...]
+    invoice_ids: frozenset[str]
+    return_ids: frozenset[str]
+    shipments: dict[str, ShipmentSummary]
+
+    @classmethod
+    def of(cls, order: Order) -> _Stored:
+        return cls(
+            lines=order.lines,
+            invoice_ids=frozenset(invoice.invoice_id for invoice in order.invoices),
+            return_ids=frozenset(request.return_id for request in order.returns),
+            shipments=dict(order.fulfillment.shipments),
+        )
+
+
+class SqlOrders:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._stored: dict[str, _Stored] = {}
+
+    async def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
+        query = select(tables.orders).where(tables.orders.c.order_id == order_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._session.execute(query)).mappings().first()
+        if row is None:
+            return None
+        order = rows.order_from_rows(
+            row,
+            lines=await self._children(tables.order_lines, order_id, tables.order_lines.c.position),
+            invoices=await self._children(tables.invoices, order_id, tables.invoices.c.issued_at, tables.invoices.c.invoice_id),
+            returns=await self._children(tables.returns, order_id, tables.returns.c.requested_at, tables.returns.c.return_id),
+            shipments=await self._children(tables.shipments, order_id, tables.shipments.c.shipment_id),
+        )
+        self._stored[order_id] = _Stored.of(order)
+        return order
+
+    async def exists(self, order_id: str) -> bool:
+        query = select(tables.orders.c.order_id).where(tables.orders.c.order_id == order_id)
+        return (await self._session.execute(query)).first() is not None
+
+    async def add(self, order: Order) -> None:
+        await self._session.execute(insert(tables.orders).values(rows.order_row(order)))
+        await self._write_children(order, _Stored(lines=(), invoice_ids=frozenset(), return_ids=frozenset(), shipments={}))
+        self._stored[order.order_id] = _Stored.of(order)
+
+    async def save(self, order: Order) -> None:
+        stored = self._stored.get(order.order_id)
+        if stored is None:
+            raise LookupError(f"order {order.order_id} was not loaded in this unit of work")
+        await self._session.execute(
+            update(tables.orders).where(tables.orders.c.order_id == order.order_id).values(rows.order_row(order))
+        )
+        await self._write_children(order, stored)
+        self._stored[order.order_id] = _Stored.of(order)
+
+    async def list_for_customer(
+        self, customer_id: str, *, limit: int, after: tuple[datetime, str] | None
+    ) -> list[OrderSummary]:
+        o = tables.orders.c
+        query = (
+            select(o.order_id, o.status, o.channel, o.service_level, o.placed_at, o.promised_by, o.currency, o.total)
+            .where(o.customer_id == customer_id)
+            .order_by(o.placed_at.desc(), o.order_id.desc())
+            .limit(limit)
+        )
+        if after is not None:
+            placed_at, order_id = after
+            query = query.where(tuple_(o.placed_at, o.order_id) < tuple_(placed_at, order_id))
+        result = await self._session.execute(query)
+        return [OrderSummary(**row) for row in result.mappings()]
+
+    async def _children(self, table, order_id: str, *order_by):
+        query = select(table).where(table.c.order_id == order_id).order_by(*order_by)
+        return (await self._session.execute(query)).mappings().all()
+
+    async def _write_children(self, order: Order, stored: _Stored) -> None:
+        order_id = order.order_id
+        if order.lines != stored.lines:
+            if stored.lines:
+                await self._session.execute(delete(tables.order_lines).where(tables.order_lines.c.order_id == order_id))
+            await self._session.execute(insert(tables.order_lines), rows.line_rows(order_id, order.lines))
+        new_invoices = [rows.invoice_row(order_id, i) for i in order.invoices if i.invoice_id not in stored.invoice_ids]
+        if new_invoices:
+            await self._session.execute(insert(tables.invoices), new_invoices)
+        new_returns = [rows.return_row(order_id, r) for r in order.returns if r.return_id not in stored.return_ids]
+        if new_returns:
+            await self._session.execute(insert(tables.returns), new_returns)
+        changed = [
+            rows.shipment_row(order_id, shipment)
+            for shipment_id, shipment in order.fulfillment.shipments.items()
+            if stored.shipments.get(shipment_id) != shipment
+        ]
+        if changed:
+            upsert = pg_insert(tables.shipments)
+            await self._session.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=[tables.shipments.c.order_id, tables.shipments.c.shipment_id],
+                    set_={column: upsert.excluded[column] for column in changed[0] if column not in ("order_id", "shipment_id")},
+                ),
+                changed,
+            )
+

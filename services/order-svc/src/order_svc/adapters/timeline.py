@@ -1,0 +1,44 @@
+"""Every lifecycle event of an order, from every service, in PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from order_svc.adapters import tables
+from order_svc.service_layer.ports import TimelineEntry
+
+
+class SqlTimeline:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def append(self, entries: Sequence[TimelineEntry]) -> None:
+        if not entries:
+            return
+        values = [
+            {
+                "event_id": entry.event_id,
+                "order_id": entry.order_id,
+                "type": entry.type,
+                "source": entry.source,
+                "occurred_at": entry.occurred_at,
+                "data": entry.data,
+            }
+            for entry in entries
+        ]
+        await self._session.execute(insert(tables.timeline).on_conflict_do_nothing(index_elements=["event_id"]), values)
+
+    async def for_order(
+        self, order_id: str, *, limit: int, after: tuple[datetime, int] | None
+    ) -> list[TimelineEntry]:
+        t = tables.timeline.c
+        query = select(tables.timeline).where(t.order_id == order_id).order_by(t.occurred_at, t.position).limit(limit)
+        if after is not None:
+            query = query.where(tuple_(t.occurred_at, t.position) > tuple_(*after))
+        result = await self._session.execute(query)
+        return [TimelineEntry(**row) for row in result.mappings()]

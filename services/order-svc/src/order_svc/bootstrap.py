@@ -1,0 +1,68 @@
+"""The one place order-svc is wired: settings -> platform (database, broker, relay, consumer) -> handlers -> app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orderpulse.http.app import create_app
+from orderpulse.runtime import Platform
+
+from order_svc.adapters.unit_of_work import SqlOrderUnitOfWork
+from order_svc.domain.model import OrderRules
+from order_svc.entrypoints import consumer
+from order_svc.entrypoints.errors import install_error_handlers
+from order_svc.entrypoints.routes import ROUTERS
+from order_svc.service_layer.handlers import Context, utcnow
+from order_svc.settings import OrderSettings
+
+DESCRIPTION = """\
+The storefront's side of an order: customers, the catalog, placing orders (entry checks hold an
+order instead of refusing it), payments, corrections, cancellations and returns. Follows
+fulfillment to keep each order's status, and keeps every order's lifecycle timeline.
+
+Every route needs `Authorization: Bearer <api key>`; errors are `application/problem+json`.
+"""
+
+TAGS = [
+    {"name": "customers", "description": "profiles orders are placed for"},
+    {"name": "catalog", "description": "prices and quantity limits orders are checked against"},
+    {"name": "orders", "description": "the order lifecycle, from placing to returns"},
+    {"name": "payments", "description": "signed callbacks of the payment provider"},
+    {"name": "operations", "description": "health, readiness and metrics"},
+]
+
+
+def build_app(settings: OrderSettings, *, clock: Callable[[], datetime] = utcnow) -> FastAPI:
+    source = f"/{settings.service_name}"
+
+    def joining_uow(session: AsyncSession) -> SqlOrderUnitOfWork:
+        return SqlOrderUnitOfWork.joining(session, schema=settings.db_schema, source=source)
+
+    platform = Platform(
+        settings, consumed_topics=consumer.CONSUMED_TOPICS, handlers=consumer.handler_table(joining_uow)
+    )
+    context = Context(
+        new_uow=lambda: SqlOrderUnitOfWork(platform.sessions, schema=settings.db_schema, source=source),
+        rules=OrderRules(
+            calendar=settings.calendar, tax_rate=settings.tax_rate, default_currency=settings.default_currency
+        ),
+        payments_enabled=settings.accepts_payment_callbacks,
+        clock=clock,
+    )
+    app = create_app(
+        settings=settings,
+        title="order-svc",
+        description=DESCRIPTION,
+        routers=ROUTERS,
+        lifespan=platform.lifespan,
+        readiness_checks=platform.readiness_checks,
+        openapi_tags=TAGS,
+    )
+    install_error_handlers(app)
+    app.state.context = context
+    app.state.platform = platform
+    return app

@@ -1,0 +1,64 @@
+"""The handler table of order-svc's consumer: which consumed event types it acts on, and how.
+
+- every order-keyed type of `orderpulse.fulfillment` moves the order's status (forward only)
+  and goes into its timeline;
+- every type of `orderpulse.notifications` and `orderpulse.feedback` goes into its timeline.
+Other types (e.g. `labor.shift_recorded`, keyed by warehouse) are ignored by the consumer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orderpulse.events import EVENT_TYPES, FEEDBACK, FULFILLMENT, NOTIFICATIONS
+from orderpulse.events.envelope import Envelope
+from orderpulse.messaging.consumer import Handler
+
+from order_svc.service_layer import following
+from order_svc.service_layer.ports import OrderUnitOfWork, TimelineEntry
+
+CONSUMED_TOPICS = (FULFILLMENT, NOTIFICATIONS, FEEDBACK)
+
+JoiningUnitOfWork = Callable[[AsyncSession], OrderUnitOfWork]
+
+
+def _order_keyed_types(topic: str) -> list[str]:
+    return [name for name, entry in EVENT_TYPES.items() if entry.topic == topic and entry.key_field == "order_id"]
+
+
+def fulfillment_report(envelope: Envelope) -> following.FulfillmentReport:
+    """What a fulfillment event tells about its order, whatever its type."""
+    data = envelope.data
+    completed = envelope.type.startswith("orderpulse.fulfillment.completed.")
+    return following.FulfillmentReport(
+        kind=envelope.type,
+        order_id=data["order_id"],
+        occurred_at=envelope.time,
+        shipment_id=data.get("shipment_id"),
+        lines=data.get("lines_delivered" if completed else "lines") or (),
+        carrier=data.get("carrier"),
+        tracking_number=data.get("tracking_number"),
+        condition=data.get("condition"),
+        closed_short=data.get("closed_short"),
+    )
+
+
+def timeline_entry(envelope: Envelope) -> TimelineEntry:
+    return TimelineEntry.of(envelope, order_id=envelope.data["order_id"])
+
+
+def handler_table(joining_uow: JoiningUnitOfWork) -> Mapping[str, Handler]:
+    """Event type -> handler; `joining_uow` builds a unit of work inside the consumer's transaction."""
+
+    async def follow_fulfillment(session: AsyncSession, envelope: Envelope) -> None:
+        await following.follow_fulfillment(joining_uow(session), fulfillment_report(envelope), timeline_entry(envelope))
+
+    async def add_to_timeline(session: AsyncSession, envelope: Envelope) -> None:
+        await following.add_to_timeline(joining_uow(session), timeline_entry(envelope))
+
+    table: dict[str, Handler] = {name: follow_fulfillment for name in _order_keyed_types(FULFILLMENT)}
+    for topic in (NOTIFICATIONS, FEEDBACK):
+        table.update({name: add_to_timeline for name in _order_keyed_types(topic)})
+    return table

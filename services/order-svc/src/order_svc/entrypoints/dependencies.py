@@ -1,0 +1,66 @@
+"""What routes receive from FastAPI: the wired handlers' context, settings, callers, idempotency keys."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Request, Response
+from pydantic import BaseModel
+
+from orderpulse.db.idempotency import request_fingerprint
+from orderpulse.http.auth import Principal, require_roles
+
+from order_svc.service_layer.handlers import Context
+from order_svc.service_layer.ports import IdempotentRequest, Reply
+from order_svc.settings import OrderSettings
+
+
+def _context(request: Request) -> Context:
+    return request.app.state.context
+
+
+def _settings(request: Request) -> OrderSettings:
+    return request.app.state.settings
+
+
+ContextDep = Annotated[Context, Depends(_context)]
+SettingsDep = Annotated[OrderSettings, Depends(_settings)]
+
+Storefront = Annotated[Principal, Depends(require_roles("storefront"))]
+StorefrontOrAdmin = Annotated[Principal, Depends(require_roles("storefront", "admin"))]
+StorefrontOrSupport = Annotated[Principal, Depends(require_roles("storefront", "support"))]
+Admin = Annotated[Principal, Depends(require_roles("admin"))]
+Payments = Annotated[Principal, Depends(require_roles("payments"))]
+
+_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+CustomerId = Annotated[str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, examples=["cus_1042"])]
+OrderId = Annotated[str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, examples=["ord_01JD3X7Q0R8ZK2M4N6P8S0T2V4"])]
+Sku = Annotated[str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, examples=["MUG-1"])]
+
+_KEY_HELP = "the same key with the same body returns the first response; with another body it is 409"
+RequiredIdempotencyKey = Annotated[
+    str, Header(alias="Idempotency-Key", min_length=1, max_length=255, description=f"required: {_KEY_HELP}")
+]
+OptionalIdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255, description=f"optional: {_KEY_HELP}")
+]
+
+
+def idempotent_request(
+    request: Request, principal: Principal, key: str | None, body: BaseModel
+) -> IdempotentRequest | None:
+    """The key, scoped to the caller's role, with a fingerprint of the method, path and parsed body."""
+    if key is None:
+        return None
+    fingerprint = request_fingerprint(request.method, request.url.path, body.model_dump(mode="json"))
+    return IdempotentRequest(principal=principal.role, key=key, fingerprint=fingerprint)
+
+
+def json_reply(status_code: int, view: BaseModel) -> Reply:
+    return Reply(status_code=status_code, body=view.model_dump_json().encode())
+
+
+def respond(reply: Reply) -> Response:
+    """The HTTP response of a reply; a replayed one says so in `Idempotent-Replayed`."""
+    headers = {"Idempotent-Replayed": "true"} if reply.replayed else None
+    return Response(content=reply.body, status_code=reply.status_code, media_type="application/json", headers=headers)

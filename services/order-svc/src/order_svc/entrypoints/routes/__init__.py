@@ -1,0 +1,5 @@
+"""order-svc's HTTP routes: they translate requests into commands and queries, and nothing more."""
+
+from order_svc.entrypoints.routes import catalog, customers, orders, payments
+
+ROUTERS = (customers.router, catalog.router, orders.router, payments.router)

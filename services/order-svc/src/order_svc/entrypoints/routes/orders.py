@@ -1,0 +1,136 @@
+"""Orders: placing, reading, correcting, cancelling, returns, and the lifecycle timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request, Response
+
+from orderpulse.http.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from orderpulse.http.problems import Problem
+
+from order_svc.entrypoints.dependencies import (
+    ContextDep,
+    OptionalIdempotencyKey,
+    OrderId,
+    RequiredIdempotencyKey,
+    Storefront,
+    StorefrontOrSupport,
+    idempotent_request,
+    json_reply,
+    respond,
+)
+from order_svc.entrypoints.schemas import CancelOrderBody, CorrectOrderBody, PlaceOrderBody, RequestReturnBody
+from order_svc.entrypoints.views import OrderView, ReturnView, TimelineEntryView, problems
+from order_svc.service_layer import handlers, queries
+
+router = APIRouter(prefix="/v1/orders", tags=["orders"])
+
+
+def _order_reply(status_code: int):
+    return lambda order: json_reply(status_code, OrderView.of(order))
+
+
+@router.post("", status_code=201, response_model=OrderView, responses=problems(401, 403, 409, 422))
+async def place_order(
+    request: Request, body: PlaceOrderBody, caller: Storefront, ctx: ContextDep, idempotency_key: RequiredIdempotencyKey
+) -> Response:
+    """Place an order. Every entry check runs: a discrepancy holds the order (`discrepancies`) instead of refusing it."""
+    reply = await handlers.place_order(
+        ctx,
+        body.to_command(),
+        idempotency=idempotent_request(request, caller, idempotency_key, body),
+        reply=_order_reply(201),
+    )
+    return respond(reply)
+
+
+@router.get("/{order_id}", response_model=OrderView, responses=problems(401, 403, 404, 422))
+async def get_order(order_id: OrderId, _caller: StorefrontOrSupport, ctx: ContextDep) -> OrderView:
+    """The order as it stands: status, lines, shipments and the invoice in force."""
+    return OrderView.of(await queries.order(ctx, order_id))
+
+
+@router.get("/{order_id}/timeline", response_model=Page[TimelineEntryView], responses=problems(400, 401, 403, 404, 422))
+async def get_timeline(
+    order_id: OrderId,
+    _caller: StorefrontOrSupport,
+    ctx: ContextDep,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+) -> Page[TimelineEntryView]:
+    """Every lifecycle event of the order from every service, in event-time order."""
+    entries = await queries.order_timeline(ctx, order_id, limit=limit, after=_position(cursor))
+    next_cursor = None
+    if len(entries) == limit:
+        last = entries[-1]
+        next_cursor = encode_cursor([last.occurred_at.isoformat(), last.position])
+    return Page[TimelineEntryView](items=[TimelineEntryView.of(entry) for entry in entries], next_cursor=next_cursor)
+
+
+@router.post("/{order_id}/corrections", response_model=OrderView, responses=problems(401, 403, 404, 409, 422))
+async def correct_order(
+    request: Request,
+    order_id: OrderId,
+    body: CorrectOrderBody,
+    caller: StorefrontOrSupport,
+    ctx: ContextDep,
+    idempotency_key: OptionalIdempotencyKey = None,
+) -> Response:
+    """Fix the lines and/or address of an order not yet with a warehouse; releases a hold when nothing is left."""
+    reply = await handlers.correct_order(
+        ctx,
+        body.to_command(order_id),
+        idempotency=idempotent_request(request, caller, idempotency_key, body),
+        reply=_order_reply(200),
+    )
+    return respond(reply)
+
+
+@router.post("/{order_id}/cancel", response_model=OrderView, responses=problems(401, 403, 404, 409, 422))
+async def cancel_order(
+    request: Request,
+    order_id: OrderId,
+    body: CancelOrderBody,
+    caller: StorefrontOrSupport,
+    ctx: ContextDep,
+    idempotency_key: OptionalIdempotencyKey = None,
+) -> Response:
+    """Cancel the order; refused (409) once anything has been dispatched."""
+    reply = await handlers.cancel_order(
+        ctx,
+        body.to_command(order_id, cancelled_by=caller.role),
+        idempotency=idempotent_request(request, caller, idempotency_key, body),
+        reply=_order_reply(200),
+    )
+    return respond(reply)
+
+
+@router.post("/{order_id}/returns", status_code=201, response_model=ReturnView, responses=problems(401, 403, 404, 409, 422))
+async def request_return(
+    request: Request,
+    order_id: OrderId,
+    body: RequestReturnBody,
+    caller: StorefrontOrSupport,
+    ctx: ContextDep,
+    idempotency_key: OptionalIdempotencyKey = None,
+) -> Response:
+    """Ask to return delivered units (at most what was delivered and not already asked back)."""
+    reply = await handlers.request_return(
+        ctx,
+        body.to_command(order_id),
+        idempotency=idempotent_request(request, caller, idempotency_key, body),
+        reply=lambda order, created: json_reply(201, ReturnView.of(order.order_id, created)),
+    )
+    return respond(reply)
+
+
+def _position(cursor: str | None) -> tuple[datetime, int] | None:
+    position = decode_cursor(cursor)
+    if position is None:
+        return None
+    try:
+        occurred_at, sequence = position
+        return datetime.fromisoformat(occurred_at), int(sequence)
+    except (TypeError, ValueError):
+        raise Problem(400, "invalid-cursor", "Invalid cursor", "Pass back `next_cursor` exactly as received.", field="cursor") from None

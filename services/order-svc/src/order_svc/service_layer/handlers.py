@@ -1,0 +1,182 @@
+"""Command handlers: each runs in one unit of work — load, let the domain decide, store, publish.
+
+Creating calls may carry an `Idempotency-Key` (`IdempotentRequest`): the key is claimed in the
+same transaction as the work, and the reply (built by the caller's `reply` function, so the
+API's shape stays in the entrypoints) is stored with it. A replay returns the stored reply and
+changes nothing; a failed command rolls the claim back with everything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from order_svc.domain.commands import (
+    CancelOrder,
+    CorrectOrder,
+    PlaceOrder,
+    RecordPaymentResult,
+    RequestReturn,
+    UpsertCatalogItem,
+    UpsertCustomer,
+)
+from order_svc.domain.errors import OrderNotFound
+from order_svc.domain.events import Event
+from order_svc.domain.model import CatalogItem, Customer, Order, OrderRules
+from order_svc.domain.values import PaymentStatus, ReturnRequest
+from order_svc.service_layer import ids
+from order_svc.service_layer.ports import IdempotentRequest, OrderUnitOfWork, Reply
+from order_svc.service_layer.publishing import publish
+
+T = TypeVar("T")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the handlers are wired with (`bootstrap.py` builds it; unit tests pass fakes).
+
+    `payments_enabled` is False when no payment provider calls back: an order placed with
+    payment `pending` would then wait forever, so it is taken as authorized at checkout.
+    """
+
+    new_uow: Callable[[], OrderUnitOfWork]
+    rules: OrderRules
+    payments_enabled: bool = True
+    clock: Callable[[], datetime] = field(default=utcnow)
+    new_order_id: Callable[[], str] = field(default=ids.new_order_id)
+
+
+async def upsert_customer(ctx: Context, command: UpsertCustomer) -> tuple[Customer, bool]:
+    """Create or update a customer; `customer.upserted` only when the profile changed. Returns (customer, created)."""
+    async with ctx.new_uow() as uow:
+        existing = await uow.customers.get(command.customer_id)
+        customer = Customer.upsert(command, existing, ctx.clock())
+        if customer is not existing:
+            await uow.customers.save(customer)
+            await publish(uow, customer.events)
+            await uow.commit()
+    return customer, existing is None
+
+
+async def upsert_catalog_item(ctx: Context, command: UpsertCatalogItem) -> tuple[CatalogItem, bool]:
+    """Create or update a catalog item (no event: there is no catalog topic). Returns (item, created)."""
+    item = CatalogItem.from_command(command)
+    async with ctx.new_uow() as uow:
+        existing = await uow.catalog.get(item.sku)
+        if item != existing:
+            await uow.catalog.save(item)
+            await uow.commit()
+    return item, existing is None
+
+
+async def place_order(
+    ctx: Context, command: PlaceOrder, *, idempotency: IdempotentRequest | None, reply: Callable[[Order], Reply]
+) -> Reply:
+    """Run the entry checks and place the order: held, waiting for payment, or confirmed and invoiced."""
+    if not ctx.payments_enabled and command.payment_status == PaymentStatus.PENDING:
+        command = replace(command, payment_status=PaymentStatus.AUTHORIZED.value)
+    async with ctx.new_uow() as uow:
+        if (replay := await _claim(uow, idempotency)) is not None:
+            return replay
+        customer = await uow.customers.get(command.customer_id)
+        catalog = await uow.catalog.items(_skus(command.lines))
+        order = Order.place(
+            command,
+            order_id=ctx.new_order_id(),
+            customer=customer,
+            catalog=catalog,
+            rules=ctx.rules,
+            now=ctx.clock(),
+        )
+        await uow.orders.add(order)
+        return await _finish(uow, order.events, reply(order), idempotency)
+
+
+async def correct_order(
+    ctx: Context, command: CorrectOrder, *, idempotency: IdempotentRequest | None, reply: Callable[[Order], Reply]
+) -> Reply:
+    """Replace lines and/or address, re-run the entry checks; releases a hold when nothing is left."""
+    async with ctx.new_uow() as uow:
+        if (replay := await _claim(uow, idempotency)) is not None:
+            return replay
+        order = await _locked(uow, command.order_id)
+        catalog = await uow.catalog.items(_skus(command.lines if command.lines is not None else order.lines))
+        order.correct(command, catalog, ctx.clock())
+        await uow.orders.save(order)
+        return await _finish(uow, order.events, reply(order), idempotency)
+
+
+async def cancel_order(
+    ctx: Context, command: CancelOrder, *, idempotency: IdempotentRequest | None, reply: Callable[[Order], Reply]
+) -> Reply:
+    """Cancel an order that has not been dispatched (cancelling twice is harmless)."""
+    async with ctx.new_uow() as uow:
+        if (replay := await _claim(uow, idempotency)) is not None:
+            return replay
+        order = await _locked(uow, command.order_id)
+        order.cancel(command, ctx.clock())
+        await uow.orders.save(order)
+        return await _finish(uow, order.events, reply(order), idempotency)
+
+
+async def request_return(
+    ctx: Context,
+    command: RequestReturn,
+    *,
+    idempotency: IdempotentRequest | None,
+    reply: Callable[[Order, ReturnRequest], Reply],
+) -> Reply:
+    """Ask to send delivered units back."""
+    async with ctx.new_uow() as uow:
+        if (replay := await _claim(uow, idempotency)) is not None:
+            return replay
+        order = await _locked(uow, command.order_id)
+        request = order.request_return(command, ctx.clock())
+        await uow.orders.save(order)
+        return await _finish(uow, order.events, reply(order, request), idempotency)
+
+
+async def record_payment(
+    ctx: Context, command: RecordPaymentResult, *, idempotency: IdempotentRequest | None, reply: Callable[[Order], Reply]
+) -> Reply:
+    """The payment provider's verdict: confirm (and invoice) or hold the order."""
+    async with ctx.new_uow() as uow:
+        if (replay := await _claim(uow, idempotency)) is not None:
+            return replay
+        order = await _locked(uow, command.order_id)
+        order.record_payment(command, ctx.clock())
+        await uow.orders.save(order)
+        return await _finish(uow, order.events, reply(order), idempotency)
+
+
+async def _claim(uow: OrderUnitOfWork, idempotency: IdempotentRequest | None) -> Reply | None:
+    if idempotency is None:
+        return None
+    return await uow.idempotency_keys.claim(idempotency)
+
+
+async def _locked(uow: OrderUnitOfWork, order_id: str) -> Order:
+    order = await uow.orders.get(order_id, for_update=True)
+    if order is None:
+        raise OrderNotFound(f"order {order_id!r} is not known", field="order_id")
+    return order
+
+
+async def _finish(
+    uow: OrderUnitOfWork, events: list[Event], answer: Reply, idempotency: IdempotentRequest | None
+) -> Reply:
+    await publish(uow, events)
+    if idempotency is not None:
+        await uow.idempotency_keys.remember(idempotency, answer)
+    await uow.commit()
+    return answer
+
+
+def _skus(lines: Iterable) -> list[str]:
+    return [line.sku for line in lines if isinstance(line.sku, str)]
