@@ -12,6 +12,7 @@ import logging
 from contextlib import asynccontextmanager
 from typing import AsyncIterator, Mapping, Sequence
 
+from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -39,27 +40,42 @@ class Platform:
             settings.database_url, schema=settings.db_schema, pool_size=settings.database_pool_size
         )
         self.sessions: async_sessionmaker[AsyncSession] = create_session_factory(self.engine)
-        self.producer = create_producer(settings)
-        self.publisher = KafkaPublisher(self.producer)
-        self.relay = (
-            OutboxRelay(
-                engine=self.engine,
-                publisher=self.publisher,
-                schema=settings.db_schema,
-                service=settings.service_name,
-                batch_size=settings.outbox_batch_size,
-                poll_interval_s=settings.outbox_poll_interval_s,
-                retention_s=settings.outbox_retention_s,
-                housekeeping_interval_s=settings.housekeeping_interval_s,
-            )
-            if run_relay
-            else None
-        )
+        # Kafka clients are created on first use: aiokafka needs the running event loop, and a
+        # service's `main.py` builds its app at import, before uvicorn starts the loop.
+        self._producer: AIOKafkaProducer | None = None
+        self._publisher: KafkaPublisher | None = None
+        self._run_relay = run_relay
+        self.relay: OutboxRelay | None = None
         self._consumed_topics = tuple(consumed_topics)
         self._handlers = dict(handlers or {})
         self.consumer: IdempotentConsumer | None = None
         self._tasks: list[asyncio.Task] = []
         self._producer_started = asyncio.Event()
+
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            self._producer = create_producer(self.settings)
+        return self._producer
+
+    @property
+    def publisher(self) -> KafkaPublisher:
+        if self._publisher is None:
+            self._publisher = KafkaPublisher(self.producer)
+        return self._publisher
+
+    def _build_relay(self) -> OutboxRelay:
+        settings = self.settings
+        return OutboxRelay(
+            engine=self.engine,
+            publisher=self.publisher,
+            schema=settings.db_schema,
+            service=settings.service_name,
+            batch_size=settings.outbox_batch_size,
+            poll_interval_s=settings.outbox_poll_interval_s,
+            retention_s=settings.outbox_retention_s,
+            housekeeping_interval_s=settings.housekeeping_interval_s,
+        )
 
     @property
     def readiness_checks(self):
@@ -90,19 +106,24 @@ class Platform:
                 await asyncio.sleep(delay_s)
                 delay_s = min(delay_s * 2, 10.0)
         self._producer_started.set()
-        if self.relay is not None:
+        if self._run_relay:
+            self.relay = self._build_relay()
             self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
         if self._consumed_topics:
             kafka_consumer = create_consumer(
                 self.settings, *self._consumed_topics, group_id=self.settings.service_name
             )
-            while True:
-                try:
-                    await kafka_consumer.start()
-                    break
-                except Exception as error:
-                    log.warning("consumer cannot join; retrying", extra={"error": repr(error)})
-                    await asyncio.sleep(2.0)
+            try:
+                while True:
+                    try:
+                        await kafka_consumer.start()
+                        break
+                    except Exception as error:
+                        log.warning("consumer cannot join; retrying", extra={"error": repr(error)})
+                        await asyncio.sleep(2.0)
+            except asyncio.CancelledError:  # stopped while still joining: close what start() opened
+                await kafka_consumer.stop()
+                raise
             self.consumer = IdempotentConsumer(
                 consumer=kafka_consumer,
                 session_factory=self.sessions,
@@ -130,8 +151,8 @@ class Platform:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._producer_started.is_set():
-            await self.producer.stop()
+        if self._producer is not None:  # stopping one that never started is harmless and closes it
+            await self._producer.stop()
         await self.engine.dispose()
 
     @asynccontextmanager

@@ -72,6 +72,13 @@ def _field_path(loc: tuple | list) -> str:
     return path or "body"
 
 
+def _error_field(item: dict) -> str:
+    # a JSON syntax error's location is a character position, not a field: the body as a whole is wrong
+    if item.get("type") == "json_invalid":
+        return "body"
+    return _field_path(item.get("loc", ()))
+
+
 _STATUS_CODES = {
     400: "bad-request",
     401: "unauthorized",
@@ -102,7 +109,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": _field_path(item.get("loc", ())), "message": item.get("msg", "invalid"), "in": str(item.get("loc", ("body",))[0])}
+            {"field": _error_field(item), "message": item.get("msg", "invalid"), "in": str(item.get("loc", ("body",))[0])}
             for item in error.errors()
         ]
         first = errors[0] if errors else {"field": "body", "message": "invalid request"}

@@ -3,8 +3,10 @@
 For each batch from `getmany`:
 1. parse every record; poison ones are set aside for the DLQ;
 2. in ONE database transaction: insert every event id into `processed_events` (ON CONFLICT DO
-   NOTHING RETURNING tells which are new), apply each new event's handler in a savepoint with
-   bounded retries; a handler that keeps failing sends its record to the DLQ;
+   NOTHING RETURNING tells which are new) and apply each new event's handler. Should one fail,
+   the transaction is rolled back and the batch redone with a savepoint per handler and bounded
+   retries; a handler that keeps failing sends its record to the DLQ. Handlers therefore touch
+   only the database session they are given (anything outside goes through the outbox);
 3. publish the dead letters, commit the transaction, and only then commit the offsets.
 
 A database outage rolls the whole batch back, seeks to its first offsets and retries with
@@ -41,12 +43,26 @@ _CLAIM_IDS = text(
 _PURGE = text("DELETE FROM processed_events WHERE processed_at < clock_timestamp() - make_interval(secs => :s)")
 
 
+class _HandlerFailed(Exception):
+    """A handler raised on the fast path: the batch is redone with a savepoint per event."""
+
+
 @dataclass
 class BatchResult:
     applied: int = 0
     duplicates: int = 0
     ignored: int = 0
     dead_lettered: list[DeadLetter] = field(default_factory=list)
+    outcomes: list[tuple[str, str]] = field(default_factory=list)
+
+    def count(self, topic: str, outcome: str) -> None:
+        self.outcomes.append((topic, outcome))
+        if outcome == "applied":
+            self.applied += 1
+        elif outcome == "duplicate":
+            self.duplicates += 1
+        elif outcome == "ignored":
+            self.ignored += 1
 
 
 class IdempotentConsumer:
@@ -108,41 +124,70 @@ class IdempotentConsumer:
             self.stopped.set()
 
     async def process(self, batch: Mapping[TopicPartition, list[ConsumerRecord]]) -> BatchResult:
-        """Apply one batch exactly once in effect, then commit its offsets."""
-        result = BatchResult()
+        """Apply one batch exactly once in effect, then commit its offsets.
+
+        The fast path runs every handler in one transaction without savepoints. Should a handler
+        fail, that transaction is rolled back whole and the batch is applied again carefully:
+        each handler in its own savepoint with bounded retries, the hopeless ones dead-lettered.
+        """
+        poison: list[DeadLetter] = []
         parsed: list[tuple[ConsumerRecord, Envelope]] = []
         for records in batch.values():
             for record in records:
                 try:
                     parsed.append((record, parse_record(record)))
                 except PoisonRecord as error:
-                    result.dead_lettered.append(DeadLetter(record, str(error), attempts=1))
+                    poison.append(DeadLetter(record, str(error), attempts=1))
+        try:
+            result = await self._apply_batch(parsed, poison, careful=False)
+        except _HandlerFailed:
+            result = await self._apply_batch(parsed, poison, careful=True)
+        for topic, outcome in result.outcomes:
+            metrics.consumer_records_total.labels(self._service, topic, outcome).inc()
+        await self._commit_offsets(batch)
+        return result
 
+    async def _apply_batch(
+        self, parsed: list[tuple[ConsumerRecord, Envelope]], poison: list[DeadLetter], *, careful: bool
+    ) -> BatchResult:
+        result = BatchResult(dead_lettered=list(poison))
         async with self._sessions() as session:
             async with session.begin():
                 fresh = await self._claim(session, parsed)
                 for record, envelope in parsed:
                     if envelope.id not in fresh:
-                        result.duplicates += 1
-                        metrics.consumer_records_total.labels(self._service, record.topic, "duplicate").inc()
+                        result.count(record.topic, "duplicate")
                         continue
                     fresh.discard(envelope.id)
                     handler = self._handlers.get(envelope.type)
                     if handler is None:
-                        result.ignored += 1
-                        metrics.consumer_records_total.labels(self._service, record.topic, "ignored").inc()
+                        result.count(record.topic, "ignored")
                         continue
-                    error = await self._apply(session, handler, envelope)
+                    if careful:
+                        error = await self._apply(session, handler, envelope)
+                    else:
+                        error = None
+                        await self._apply_fast(session, handler, envelope)
                     if error is None:
-                        result.applied += 1
-                        metrics.consumer_records_total.labels(self._service, record.topic, "applied").inc()
+                        result.count(record.topic, "applied")
                     else:
                         result.dead_lettered.append(DeadLetter(record, error, attempts=self._max_attempts))
                 await self._dead_letters.send(result.dead_lettered)
         for letter in result.dead_lettered:
-            metrics.consumer_records_total.labels(self._service, letter.record.topic, "dead_lettered").inc()
-        await self._commit_offsets(batch)
+            result.count(letter.record.topic, "dead_lettered")
         return result
+
+    async def _apply_fast(self, session: AsyncSession, handler: Handler, envelope: Envelope) -> None:
+        set_current_traceparent(continue_trace(envelope.traceparent))
+        with log_context(
+            event_id=envelope.id, order_id=envelope.partitionkey, trace_id=trace_id_of(envelope.traceparent)
+        ):
+            try:
+                await handler(session, envelope)
+            except Exception as error:
+                if is_unavailable_error(error):
+                    raise
+                raise _HandlerFailed from error
 
     async def _claim(self, session: AsyncSession, parsed: list[tuple[ConsumerRecord, Envelope]]) -> set[str]:
         if not parsed:

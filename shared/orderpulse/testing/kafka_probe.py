@@ -19,9 +19,11 @@ class TopicProbe:
         self._topics = list(topics)
         self._from_beginning = from_beginning
         self._consumer: AIOKafkaConsumer | None = None
+        self._started_ms = 0
         self.records: list[ConsumerRecord] = []
 
     async def start(self) -> "TopicProbe":
+        self._started_ms = int(time.time() * 1000)
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=self._bootstrap, group_id=None, enable_auto_commit=False, auto_offset_reset="earliest"
         )
@@ -58,7 +60,12 @@ class TopicProbe:
         assert self._consumer is not None
         batch = await self._consumer.getmany(timeout_ms=int(timeout_s * 1000))
         for records in batch.values():
-            self.records.extend(records)
+            if self._from_beginning:
+                self.records.extend(records)
+            else:
+                # Tansu answers ListOffsets(latest) with the first offset of the partition's last
+                # batch + 1, not its end: records stamped before the probe started are not "after" it.
+                self.records.extend(record for record in records if record.timestamp >= self._started_ms)
 
     async def wait_until(self, condition: Callable[[list[ConsumerRecord]], bool], timeout_s: float = 15.0) -> list[ConsumerRecord]:
         deadline = time.monotonic() + timeout_s
