@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-
 from fulfillment_svc.domain.documents import Document
 from fulfillment_svc.domain.fulfillment import Fulfillment
 from fulfillment_svc.domain.opening import open_fulfillment

@@ -1,10 +1,9 @@
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import given
-from hypothesis import strategies as st
-
 from fulfillment_svc.domain.backorders import Allocation, Backorder, allocate_backorders, fill_backorders
 from fulfillment_svc.domain.stock import Stock
+from hypothesis import given
+from hypothesis import strategies as st
 
 T0 = datetime(2026, 11, 20, 9, tzinfo=UTC)
 

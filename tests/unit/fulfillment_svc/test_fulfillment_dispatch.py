@@ -1,11 +1,11 @@
 from decimal import Decimal
 
 import pytest
-
 from fulfillment_svc.domain.errors import (
     AlreadyCancelled,
     AlreadyDispatched,
     DispatchBlockedByDiscrepancies,
+    InvalidInput,
     ShipmentNotFound,
     TrackingNumberInUse,
 )
@@ -18,6 +18,7 @@ def dispatch(build, fulfillment, stock, shipment_id="shp_1", **overrides):
         "tracking_number": "1Z001",
         "occurred_at": build.at(hours=2),
         "stock_by_sku": stock,
+        "eta": build.at(days=3),
     }
     return fulfillment.dispatch(**(arguments | overrides))
 
@@ -48,16 +49,26 @@ def test_dispatch_announces_the_shipment_with_its_order_lines_promise_and_cost(b
     }
 
 
-def test_dispatch_without_eta_or_cost_sends_a_null_eta_and_no_cost(build):
+def test_dispatch_without_a_cost_leaves_the_cost_out(build):
     stock = build.stock(MUG=5)
     fulfillment = build.fulfillment(build.order(MUG=1), stock=stock)
     build.pack(fulfillment, MUG=1)
 
     dispatch(build, fulfillment, stock)
 
-    data = fulfillment.events[-1].to_data()
-    assert data["eta"] is None
-    assert "shipping_cost" not in data
+    assert "shipping_cost" not in fulfillment.events[-1].to_data()
+
+
+def test_dispatch_without_an_eta_is_refused_because_the_catalog_requires_one(build):
+    stock = build.stock(MUG=5)
+    fulfillment = build.fulfillment(build.order(MUG=1), stock=stock)
+    build.pack(fulfillment, MUG=1)
+
+    with pytest.raises(InvalidInput) as refused:
+        dispatch(build, fulfillment, stock, eta=None)
+
+    assert refused.value.field == "eta"
+    assert fulfillment.shipment("shp_1").is_packed
 
 
 def test_dispatch_takes_the_shipped_units_out_of_stock(build):

@@ -4,10 +4,10 @@ import json
 from decimal import Decimal
 
 import pytest
-
 from fulfillment_svc.domain import events
 from fulfillment_svc.domain.documents import Discrepancy, DocumentRef
 from fulfillment_svc.domain.values import OrderLine, SkuQuantity
+from orderpulse.events import validate_data
 from orderpulse.events.envelope import format_time, new_envelope
 
 # events.md, orderpulse.fulfillment: required fields, then optional ones
@@ -55,13 +55,13 @@ def samples(build):
         events.ShipmentDeliveryFailed(t, **shipment, reason="nobody home", next_attempt=t),
         events.ShipmentExceptionReported(t, **shipment, reason="lost"),
         events.ShipmentDelivered(t, **shipment, condition="intact", lines=(sku_line,), proof="photo"),
-        events.FulfillmentCompleted(t, "o", 1, t, (line,), (sku_line,), False),
+        events.FulfillmentCompleted(t, "o", 1, t, (sku_line,), (sku_line,), False),
         events.ReturnReceived(t, "o", "r", (line,), "intact"),
-        events.LaborShiftRecorded(t, "w", "sh", t, t, 3, Decimal("20")),
+        events.LaborShiftRecorded(t, "w", "sh", t, build.at(hours=8), 3, Decimal("20")),
     ]
     only_required = [
         events.InventoryBackordered(t, "o", "w", "MUG", 2),
-        events.ShipmentDispatched(t, "s", "o", "w", "dhl", "T", (line,), t, None),
+        events.ShipmentDispatched(t, "s", "o", "w", "dhl", "T", (line,), t, t),
         events.ShipmentInTransit(t, **shipment),
         events.ShipmentOutForDelivery(t, **shipment),
         events.ShipmentDeliveryFailed(t, **shipment, reason="nobody home"),
@@ -86,6 +86,13 @@ def test_unknown_optional_fields_are_left_out_and_required_ones_are_always_there
     for event in samples(build)[1]:
         required, _ = CATALOG[event.type]
         assert set(event.to_data()) == required, event.type
+
+
+def test_every_event_passes_the_shared_catalog_models_strictly(build):
+    everything_given, only_required = samples(build)
+
+    for event in everything_given + only_required:
+        validate_data(event.type, event.to_data())
 
 
 def test_times_are_written_exactly_as_the_shared_envelope_writes_them(build):

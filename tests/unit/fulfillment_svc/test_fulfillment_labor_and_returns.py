@@ -1,7 +1,6 @@
 from decimal import Decimal
 
 import pytest
-
 from fulfillment_svc.domain.errors import (
     InvalidAmount,
     InvalidReturn,

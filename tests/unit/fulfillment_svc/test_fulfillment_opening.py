@@ -1,7 +1,6 @@
 from decimal import Decimal
 
 import pytest
-
 from fulfillment_svc.domain.errors import InvalidOrder, InvalidQuantity, InvalidTime
 from fulfillment_svc.domain.events import FulfillmentCreated, InventoryBackordered
 from fulfillment_svc.domain.opening import open_fulfillment

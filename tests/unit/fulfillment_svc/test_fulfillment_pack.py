@@ -1,5 +1,4 @@
 import pytest
-
 from fulfillment_svc.domain.errors import (
     AlreadyCancelled,
     AlreadyDispatched,

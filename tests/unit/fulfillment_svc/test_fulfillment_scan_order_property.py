@@ -1,9 +1,8 @@
 """Carriers send scans late, out of order and more than once: the end state must not care."""
 
+from fulfillment_svc.domain.fulfillment import Fulfillment
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from fulfillment_svc.domain.fulfillment import Fulfillment
 
 PROBLEMS = {"shipment.delayed.v1", "shipment.delivery_failed.v1", "shipment.exception.v1"}
 

@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 import pytest
-
 from fulfillment_svc.domain.scans import CarrierScan, apply_scan
 from fulfillment_svc.domain.values import SkuQuantity
 

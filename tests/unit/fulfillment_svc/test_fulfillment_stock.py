@@ -1,11 +1,10 @@
 import contextlib
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from fulfillment_svc.domain.errors import FulfillmentError, InvalidQuantity, StockBelowReserved
 from fulfillment_svc.domain.stock import Stock, plan_reservation
+from hypothesis import given
+from hypothesis import strategies as st
 
 
 def test_available_is_on_hand_minus_reserved():

@@ -2,7 +2,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-
 from fulfillment_svc.domain.errors import InvalidAmount, InvalidQuantity, OccurredInFuture
 from fulfillment_svc.domain.orders import ConfirmedOrder
 from fulfillment_svc.domain.values import (

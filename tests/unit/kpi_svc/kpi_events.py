@@ -168,3 +168,26 @@ def shift(warehouse: str, shift_id: str, start: datetime, end: datetime, staff: 
         "warehouse_id": warehouse, "shift_id": shift_id, "start": iso(start), "end": iso(end),
         "staff": staff, "hourly_cost": hourly_cost,
     })
+
+
+def engine_after(events: list[dict], now: datetime | None = None, rules=None):
+    """A fresh engine that applied `events` in order, then advanced its clock to `now`."""
+    from kpi_svc.domain import KpiEngine, KpiRules
+
+    engine = KpiEngine(rules or KpiRules())
+    for item in events:
+        engine.apply(item)
+    if now is not None:
+        engine.advance(now)
+    return engine
+
+
+def figure(engine, kpi: str, now: datetime, window: str = "30d") -> tuple:
+    """(numerator, denominator) of one KPI in one window."""
+    entry = engine.report(window, now)["kpis"][kpi]
+    return entry["numerator"], entry["denominator"]
+
+
+def verdicts(engine, order_id: str = "ord_1") -> dict:
+    card = engine.scorecard(order_id)
+    return {name: part["holds"] for name, part in card["components"].items()}

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import Field, field_validator
-
 from orderpulse.business_days import BusinessCalendar, calendar_from_settings
 from orderpulse.settings import PlatformSettings
+from pydantic import Field, field_validator
 
 
 class FulfillmentSettings(PlatformSettings):

@@ -6,17 +6,17 @@ from collections.abc import Callable
 from datetime import datetime
 
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from orderpulse.http.app import create_app
 from orderpulse.runtime import Platform
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_svc.adapters.unit_of_work import SqlOrderUnitOfWork
 from order_svc.domain.model import OrderRules
 from order_svc.entrypoints import consumer
 from order_svc.entrypoints.errors import install_error_handlers
 from order_svc.entrypoints.routes import ROUTERS
-from order_svc.service_layer.handlers import Context, utcnow
+from order_svc.service_layer.clock import utcnow
+from order_svc.service_layer.handlers import Context
 from order_svc.settings import OrderSettings
 
 DESCRIPTION = """\

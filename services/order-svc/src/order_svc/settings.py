@@ -6,10 +6,9 @@ from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
-
 from orderpulse.business_days import BusinessCalendar, calendar_from_settings
 from orderpulse.settings import PlatformSettings
+from pydantic import Field, field_validator, model_validator
 
 PAYMENTS_ROLE = "payments"
 
@@ -17,7 +16,10 @@ PAYMENTS_ROLE = "payments"
 class OrderSettings(PlatformSettings):
     service_name: str = "order-svc"
     tax_rate: Decimal = Field(
-        default=Decimal("0"), ge=0, le=1, description="tax on an order's subtotal, e.g. 0.2 for 20 %; fixed on each order when placed"
+        default=Decimal("0"),
+        ge=0,
+        le=1,
+        description="tax on an order's subtotal, e.g. 0.2 for 20 %; fixed on each order when placed",
     )
     merchant_timezone: str = Field(default="UTC", description="IANA timezone of the merchant's business days")
     holidays: tuple[date, ...] = Field(default=(), description='days the merchant is closed, e.g. ["2026-12-25"]')
@@ -42,7 +44,7 @@ class OrderSettings(PlatformSettings):
         return value
 
     @model_validator(mode="after")
-    def _payments_need_a_secret(self) -> "OrderSettings":
+    def _payments_need_a_secret(self) -> OrderSettings:
         if self.payments_enabled and PAYMENTS_ROLE not in self.signing_secrets:
             raise ValueError("payments_enabled needs a `payments` signing secret: callbacks could never be verified")
         return self

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fulfillment_svc.adapters import codec
 from fulfillment_svc.adapters.tables import backorders, cancelled_orders, fulfillments, shipments
 from fulfillment_svc.domain.backorders import Backorder
-from fulfillment_svc.domain.errors import TrackingNumberInUse
+from fulfillment_svc.domain.errors import ShipmentIdInUse, TrackingNumberInUse
 from fulfillment_svc.domain.fulfillment import Fulfillment
 
 _TRACKING_CONSTRAINT = "shipments_tracking_number_unique"
@@ -49,11 +49,19 @@ class SqlFulfillmentRepository:
         return {f.fulfillment_id: f for f in await self._load(fulfillments.c.fulfillment_id.in_(ids), lock=True)}
 
     async def queue(
-        self, *, warehouse_id: str | None, statuses: Sequence[str], after: tuple[datetime, str] | None, limit: int
+        self,
+        *,
+        warehouse_id: str | None,
+        order_id: str | None,
+        statuses: Sequence[str],
+        after: tuple[datetime, str] | None,
+        limit: int,
     ) -> list[Fulfillment]:
         conditions = [fulfillments.c.status.in_(list(statuses))]
         if warehouse_id is not None:
             conditions.append(fulfillments.c.warehouse_id == warehouse_id)
+        if order_id is not None:
+            conditions.append(fulfillments.c.order_id == order_id)
         if after is not None:
             conditions.append(tuple_(fulfillments.c.ship_deadline, fulfillments.c.fulfillment_id) > tuple_(*after))
         return await self._load(*conditions, limit=limit)
@@ -158,15 +166,18 @@ class SqlFulfillmentRepository:
                 set_={name: statement.excluded[name] for name in ("status", "carrier", "tracking_number", "state")},
                 # never take over another fulfillment's shipment id
                 where=shipments.c.fulfillment_id == statement.excluded.fulfillment_id,
-            )
+            ).returning(shipments.c.shipment_id)
             try:
-                await self._session.execute(statement)
+                written = set((await self._session.execute(statement)).scalars())
             except IntegrityError as error:
                 if _TRACKING_CONSTRAINT in str(error):
                     raise TrackingNumberInUse(
                         "this carrier's tracking number already tracks another shipment", field="tracking_number"
                     ) from None
                 raise
+            taken = {row["shipment_id"] for row in changed} - written
+            if taken:
+                raise ShipmentIdInUse(f"shipment id {min(taken)} belongs to another fulfillment", field="shipment_id")
         if after.backordered != before.backordered:
             await self._session.execute(
                 delete(backorders).where(backorders.c.fulfillment_id == fulfillment.fulfillment_id)

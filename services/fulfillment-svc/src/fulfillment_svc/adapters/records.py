@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from orderpulse.db.idempotency import claim_idempotency_key, save_idempotent_response
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fulfillment_svc.adapters.tables import carrier_scans, labor_shifts, received_returns
 from fulfillment_svc.domain.events import LaborShiftRecorded
 from fulfillment_svc.service_layer.ports import ReceivedReturn, RecordedShift, ScanClaim, StoredReply
-from orderpulse.db.idempotency import claim_idempotency_key, save_idempotent_response
 
 
 class SqlScanLog:

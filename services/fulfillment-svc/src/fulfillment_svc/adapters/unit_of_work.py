@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from orderpulse.events import validate_data
+from orderpulse.unit_of_work import UnitOfWork
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -13,8 +15,6 @@ from fulfillment_svc.adapters.records import SqlIdempotencyKeys, SqlLaborShifts,
 from fulfillment_svc.adapters.stock_repository import SqlStockRepository
 from fulfillment_svc.domain.events import DomainEvent
 from fulfillment_svc.service_layer.ports import TransientConflict
-from orderpulse.events import validate_data
-from orderpulse.unit_of_work import UnitOfWork
 
 SOURCE = "/fulfillment-svc"
 _TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure

@@ -39,7 +39,7 @@ def completion_of(fulfillment: Fulfillment) -> FulfillmentCompleted | None:
         order_id=fulfillment.order_id,
         shipments=len(sent),
         delivered_at=delivered_at,
-        lines_requested=fulfillment.lines,
+        lines_requested=sku_quantities(requested),
         lines_delivered=sku_quantities({sku: min(delivered.get(sku, 0), q) for sku, q in requested.items()}),
         closed_short=not everything_delivered,
     )

@@ -34,8 +34,9 @@ def check_dispatch(
     require_aware(occurred_at, field="occurred_at")
     parse_text(carrier, field="carrier")
     parse_text(tracking_number, field="tracking_number")
-    if eta is not None:
-        require_aware(eta, field="eta")
+    if eta is None:  # the catalog requires it; the service estimates one when the warehouse gives none
+        raise InvalidInput("eta is required: shipment.dispatched always carries an expected delivery", field="eta")
+    require_aware(eta, field="eta")
     if shipping_cost is not None and (not isinstance(shipping_cost, Decimal) or shipping_cost < 0):
         raise InvalidInput("shipping_cost must be a decimal amount of at least 0", field="shipping_cost")
     if packed.is_dispatched:
@@ -63,7 +64,7 @@ def dispatched_shipment(
     carrier: str,
     tracking_number: str,
     occurred_at: datetime,
-    eta: datetime | None,
+    eta: datetime,
     shipping_cost: Decimal | None,
     override: bool,
 ) -> tuple[Shipment, ShipmentDispatched]:

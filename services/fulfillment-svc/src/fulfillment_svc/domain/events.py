@@ -90,7 +90,7 @@ class FulfillmentPacked(DomainEvent):
 
 @dataclass(frozen=True)
 class ShipmentDispatched(DomainEvent):
-    """`eta` is required by the catalog but optional in the API: it is null when not given."""
+    """`eta` is required by the catalog; the service estimates one when the warehouse gives none."""
 
     type: ClassVar[str] = "shipment.dispatched.v1"
     optional_fields: ClassVar[frozenset[str]] = frozenset({"shipping_cost"})
@@ -102,7 +102,7 @@ class ShipmentDispatched(DomainEvent):
     tracking_number: str
     lines: tuple[OrderLine, ...]
     promised_by: datetime
-    eta: datetime | None
+    eta: datetime
     shipping_cost: Decimal | None = None
 
 
@@ -182,7 +182,7 @@ class FulfillmentCompleted(DomainEvent):
     order_id: str
     shipments: int
     delivered_at: datetime
-    lines_requested: tuple[OrderLine, ...]
+    lines_requested: tuple[SkuQuantity, ...]
     lines_delivered: tuple[SkuQuantity, ...]
     closed_short: bool
 

@@ -8,7 +8,7 @@ fulfillments owed that sku can only shrink.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -97,8 +97,15 @@ class FulfillmentRepository(Protocol):
         """The shipment already dispatched under this carrier's tracking number, if any."""
 
     async def queue(
-        self, *, warehouse_id: str | None, statuses: Sequence[str], after: tuple[datetime, str] | None, limit: int
-    ) -> list[Fulfillment]: ...
+        self,
+        *,
+        warehouse_id: str | None,
+        order_id: str | None,
+        statuses: Sequence[str],
+        after: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[Fulfillment]:
+        """Oldest ship deadline first, then id; `after` is the (deadline, id) the last page ended at."""
 
     async def is_order_cancelled(self, order_id: str) -> bool: ...
 
@@ -150,5 +157,3 @@ class FulfillmentUnitOfWork(Protocol):
 
     async def commit(self) -> None: ...
 
-
-FulfillmentsById = Mapping[str, Fulfillment]

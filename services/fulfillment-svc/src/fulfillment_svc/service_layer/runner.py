@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -14,6 +14,7 @@ from fulfillment_svc.service_layer.context import ServiceContext
 from fulfillment_svc.service_layer.ports import FulfillmentUnitOfWork, TransientConflict
 
 MAX_ATTEMPTS = 3
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,10 @@ async def run_command(ctx: ServiceContext, work: Work, *, idempotency: Idempoten
     raise AssertionError("unreachable")
 
 
-async def run_query(ctx: ServiceContext, work: Work) -> Reply:
+async def run_query(ctx: ServiceContext, read: Callable[[FulfillmentUnitOfWork], Awaitable[T]]) -> T:
     """Read in a transaction that is never committed."""
     async with ctx.unit_of_work() as uow:
-        return await work(uow)
+        return await read(uow)
 
 
 def event_time(ctx: ServiceContext, occurred_at: datetime | None) -> datetime:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from fulfillment_svc.domain.errors import InvalidInput, ShipmentIdInUse, TrackingNumberInUse
 from fulfillment_svc.domain.fulfillment import Fulfillment
@@ -15,6 +17,7 @@ from fulfillment_svc.service_layer.ports import FulfillmentUnitOfWork
 from fulfillment_svc.service_layer.runner import Reply, event_time
 
 ACTIVE_STATUSES = ("open", "packing", "partially_dispatched")
+ALL_STATUSES = (*ACTIVE_STATUSES, "dispatched", "completed", "closed_short", "cancelled")
 
 
 async def set_stock(ctx: ServiceContext, uow: FulfillmentUnitOfWork, command: SetStock) -> Reply:
@@ -34,9 +37,8 @@ async def pack(ctx: ServiceContext, uow: FulfillmentUnitOfWork, command: PackShi
     fulfillment, locked = await lock_fulfillment(uow, command.fulfillment_id)
     shipment_id = command.shipment_id or ctx.new_id("shp")
     repack = any(s.shipment_id == shipment_id for s in fulfillment.shipments)
-    if command.shipment_id is not None and not repack:
-        if await uow.fulfillments.shipment_owner(shipment_id) is not None:
-            raise ShipmentIdInUse(f"shipment id {shipment_id} belongs to another fulfillment", field="shipment_id")
+    if command.shipment_id is not None and not repack and await uow.fulfillments.shipment_owner(shipment_id):
+        raise ShipmentIdInUse(f"shipment id {shipment_id} belongs to another fulfillment", field="shipment_id")
     shipment = fulfillment.pack(
         shipment_id=shipment_id, lines=command.lines, documents=command.documents, occurred_at=occurred_at
     )
@@ -113,13 +115,22 @@ async def close(ctx: ServiceContext, uow: FulfillmentUnitOfWork, command: CloseF
     return Reply(200, views.fulfillment_view(fulfillment))
 
 
+@dataclass(frozen=True)
+class Page:
+    """A page of a list, and the sort key it ended at when there is more (else None)."""
+
+    items: list[dict[str, Any]]
+    last: tuple[str, ...] | None
+
+
 async def stock_page(
     ctx: ServiceContext, uow: FulfillmentUnitOfWork, warehouse_id: str, *, after_sku: str | None, limit: int
-) -> Reply:
+) -> Page:
+    """Stock of one warehouse by sku."""
     rows = await uow.stock.page(warehouse_id, after_sku=after_sku, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
-    return Reply(200, {"items": [views.stock_view(r) for r in rows], "last": rows[-1].sku if more else None})
+    return Page([views.stock_view(r) for r in rows], (rows[-1].sku,) if more else None)
 
 
 async def work_queue(
@@ -127,15 +138,21 @@ async def work_queue(
     uow: FulfillmentUnitOfWork,
     *,
     warehouse_id: str | None,
+    order_id: str | None,
     statuses: tuple[str, ...],
     after: tuple[datetime, str] | None,
     limit: int,
-) -> Reply:
-    """Fulfillments oldest ship deadline first (then id), with where the page ended."""
+) -> Page:
+    """Fulfillments oldest ship deadline first (then id), with where the page ended.
+
+    Without a status, the queue holds the work still to do; asking for one order's
+    fulfillment finds it whatever its status."""
+    if not statuses:
+        statuses = ALL_STATUSES if order_id is not None else ACTIVE_STATUSES
     found = await uow.fulfillments.queue(
-        warehouse_id=warehouse_id, statuses=statuses or ACTIVE_STATUSES, after=after, limit=limit + 1
+        warehouse_id=warehouse_id, order_id=order_id, statuses=statuses, after=after, limit=limit + 1
     )
     more = len(found) > limit
     found = found[:limit]
     last = (found[-1].ship_deadline.isoformat(), found[-1].fulfillment_id) if more else None
-    return Reply(200, {"items": [views.fulfillment_view(f) for f in found], "last": last})
+    return Page([views.fulfillment_view(f) for f in found], last)

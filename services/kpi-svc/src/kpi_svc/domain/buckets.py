@@ -16,36 +16,35 @@ so a checkpoint writes the buckets touched, not the whole state.
 
 from __future__ import annotations
 
-from array import array
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 from operator import add
 
 from .catalog import SLOT_BITS, SLOT_COUNT, SLOT_MASK
 from .labels import TOTAL
 
 FINE, COARSE = "f", "c"
-_ZEROS = bytes(8 * SLOT_COUNT)
 
 
-def new_cell() -> array:
-    """A cell: SLOT_COUNT signed 64-bit integers (an array, so the garbage collector skips it)."""
-    return array("q", _ZEROS)
+def new_cell() -> list:
+    return [0] * SLOT_COUNT
 
 
-def _accumulate(into: dict, group: str | None, cell: array) -> None:
+def _accumulate(into: dict, group: str | None, cell: list) -> None:
     total = into.get(group)
-    into[group] = array("q", cell) if total is None else array("q", map(add, total, cell))
+    if total is None:
+        into[group] = cell.copy()
+    else:
+        total[:] = map(add, total, cell)
 
 
-def _loaded_cell(values: list) -> array:
-    cell = new_cell()
-    for slot, value in enumerate(values):
-        cell[slot] = int(value)
-    return cell
+def _loaded_cell(values: list) -> list:
+    cell = [int(value) for value in values]
+    return cell + [0] * (SLOT_COUNT - len(cell))
 
 
 class BucketStore:
-    """Fine and coarse buckets: {index: {cell key: array of slot values}}."""
+    """Fine and coarse buckets: {index: {cell key: [slot values]}}."""
 
     __slots__ = ("bucket_ms", "ratio", "retention_buckets", "group_retention_buckets", "fine", "coarse",
                  "floor", "group_floor", "_dirty_fine", "_dirty_coarse", "_removed")
@@ -73,6 +72,8 @@ class BucketStore:
         last = None
         skip = False
         cells: list = []
+        seven = len(keys) == 6
+        c0 = c1 = c2 = c3 = c4 = c5 = c6 = cells
         for packed, value in contribution.items():
             index = packed >> SLOT_BITS
             if index != last:
@@ -98,19 +99,30 @@ class BucketStore:
                 for key in keys:
                     cell = many.get(key)
                     if cell is None:
-                        cell = many[key] = array("q", _ZEROS)
+                        cell = many[key] = [0] * SLOT_COUNT
                     cells.append(cell)
                 cell = one.get(TOTAL)
                 if cell is None:
-                    cell = one[TOTAL] = array("q", _ZEROS)
+                    cell = one[TOTAL] = [0] * SLOT_COUNT
                 cells.append(cell)
+                if seven:
+                    c0, c1, c2, c3, c4, c5, c6 = cells
             elif skip:
                 continue
             slot = packed & SLOT_MASK
             if sign < 0:
                 value = -value
-            for cell in cells:
-                cell[slot] += value
+            if seven:
+                c0[slot] += value
+                c1[slot] += value
+                c2[slot] += value
+                c3[slot] += value
+                c4[slot] += value
+                c5[slot] += value
+                c6[slot] += value
+            else:
+                for cell in cells:
+                    cell[slot] += value
 
     def advance(self, clock_ms: int) -> None:
         """Drop buckets that left the longest window; fold aged group cells into coarse buckets."""
@@ -147,7 +159,10 @@ class BucketStore:
             for key in group_keys:
                 cell = bucket.pop(key)
                 target = coarse_bucket.get(key)
-                coarse_bucket[key] = cell if target is None else array("q", map(add, target, cell))
+                if target is None:
+                    coarse_bucket[key] = cell
+                else:
+                    target[:] = map(add, target, cell)
             self._dirty_fine.add(index)
             self._dirty_coarse.add(coarse_index)
 
@@ -186,13 +201,14 @@ class BucketStore:
         return out
 
     # --- checkpoints -----------------------------------------------------------------------
-    def drain_changes(self) -> tuple[dict[str, dict[str, list]], list[str]]:
-        """Buckets changed and removed since the last call: {"f<index>"|"c<index>": {key: cell}}."""
-        changed: dict[str, dict[str, list]] = {}
-        for index in self._dirty_fine:
-            changed[f"{FINE}{index}"] = {key: cell.tolist() for key, cell in self.fine[index].items()}
-        for index in self._dirty_coarse:
-            changed[f"{COARSE}{index}"] = {key: cell.tolist() for key, cell in self.coarse[index].items()}
+    def drain_changes(self, serialize: Callable[[Any], Any] | None = None) -> tuple[dict[str, Any], list[str]]:
+        """Buckets changed and removed since the last call: {"f<index>"|"c<index>": {key: cell
+        as a list}}, each row passed through `serialize` when given."""
+        changed: dict[str, Any] = {}
+        for prefix, buckets, dirty in ((FINE, self.fine, self._dirty_fine), (COARSE, self.coarse, self._dirty_coarse)):
+            for index in dirty:
+                row = {key: cell.copy() for key, cell in buckets[index].items()}
+                changed[f"{prefix}{index}"] = row if serialize is None else serialize(row)
         removed = sorted(self._removed - changed.keys())
         self._dirty_fine, self._dirty_coarse, self._removed = set(), set(), set()
         return changed, removed

@@ -8,7 +8,8 @@ histogram samples for Prometheus) after any of those.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -70,9 +71,9 @@ class KpiEngine:
         self.shifts: dict[str, ShiftFacts] = {}
         self.tombstones: dict[str, int] = {}  # evicted order id -> until (events for it are ignored)
         self.clock_ms = _NO_CLOCK
-        self.newest_event_ms: int | None = None
+        self._newest_ms = _NO_CLOCK
         self.observations: list[tuple] = []
-        self.stats = {"applied": 0, "duplicate": 0, "ignored": 0, "evicted": 0, "orders_evicted": 0}
+        self.stats = {"duplicate": 0, "ignored": 0, "evicted": 0, "orders_evicted": 0}
         self.wakes = WakeSchedule()
         self._dirty: list[OrderFacts] = []
         self._changed: set[str] = set()
@@ -124,18 +125,18 @@ class KpiEngine:
             raise InvalidEvent(f"{etype}: {error!r}") from error
         if fresh:
             self.orders[order_id] = order
+            mask |= F_LABELS  # every order is reconciled once at least, which schedules its eviction
         order.seen.add(event_id)
         order.last_event = (event_id, etype, time_ms)
         if time_ms > order.last_time_ms:
             order.last_time_ms = time_ms
-        if self.newest_event_ms is None or time_ms > self.newest_event_ms:
-            self.newest_event_ms = time_ms
+            if time_ms > self._newest_ms:
+                self._newest_ms = time_ms
         if mask:
             if not order.dirty:
                 self._dirty.append(order)
             order.dirty |= mask
         self._changed.add(order_id)
-        stats["applied"] += 1
         return APPLIED
 
     def _apply_shift(self, event: dict) -> Applied:
@@ -167,10 +168,8 @@ class KpiEngine:
         if shift.record is None or record[:2] > shift.record[:2]:
             shift.record = record
             self._reconcile_shift(shift)
-        if self.newest_event_ms is None or time_ms > self.newest_event_ms:
-            self.newest_event_ms = time_ms
+        self._newest_ms = max(self._newest_ms, time_ms)
         self._changed.add(key)
-        self.stats["applied"] += 1
         return APPLIED
 
     # --- keeping buckets in step ------------------------------------------------------------
@@ -301,13 +300,20 @@ class KpiEngine:
             return deadline  # facts are kept at least until every clock of the order has run out
         return evict_at(order, self._claim_ms, self.rules.idle_order_s * 1000, self.rules.eviction_grace_s * 1000)
 
-    def advance(self, now: datetime | int) -> None:
+    def advance(self, now: datetime | int, flush: bool = True) -> None:
         """Move the engine clock to `now` (wall clock, epoch ms or aware datetime; never back):
         ship deadlines and issue clocks that passed count as failures; orders whose claim window
-        closed are dropped (their contribution stays in the buckets); old buckets are dropped."""
+        closed are dropped (their contribution stays in the buckets); old buckets are dropped.
+
+        `now` should be the consumer's event-time watermark (see docs/kpi-decisions.md): the wall
+        clock once caught up, the slowest partition's event time while replaying.
+        flush=False leaves orders changed since the last flush alone (they are reconciled, with
+        the clock of that moment, when next read): cheaper while catching up."""
         self.clock_ms = max(self.clock_ms, datetime_to_ms(now))
-        self.flush()
         clock = self.clock_ms
+        self.buckets.advance(clock)
+        if flush:
+            self.flush()
         for kind, key in self.wakes.due(clock, self):
             if kind == "order":
                 order = self.orders[key]
@@ -321,7 +327,6 @@ class KpiEngine:
             elif kind == "tombstone":
                 del self.tombstones[key]
                 self._changed.add(key)
-        self.buckets.advance(clock)
 
     def _evict(self, order: OrderFacts) -> None:
         del self.orders[order.order_id]
@@ -330,6 +335,15 @@ class KpiEngine:
         self.wakes.schedule_tombstone(order.order_id, until)
         self._changed.add(order.order_id)
         self.stats["orders_evicted"] += 1
+
+    @property
+    def newest_event_ms(self) -> int | None:
+        """Event time of the newest event applied (for the freshness gauge); None before any."""
+        return None if self._newest_ms == _NO_CLOCK else self._newest_ms
+
+    @newest_event_ms.setter
+    def newest_event_ms(self, value: int | None) -> None:
+        self._newest_ms = _NO_CLOCK if value is None else value
 
     # --- output ------------------------------------------------------------------------------
     def _now(self, now: datetime | int | None) -> int:
@@ -356,14 +370,17 @@ class KpiEngine:
         return None if order is None else build_scorecard(order, self)
 
     def drain_observations(self) -> list[tuple]:
-        self.flush()
+        """Observations for Prometheus produced so far. They are produced when orders are
+        reconciled (flush, report, advance): call flush() first for everything up to now."""
         drained, self.observations = self.observations, []
         return drained
 
     # --- checkpoints -------------------------------------------------------------------------
-    def dirty_snapshot(self) -> CheckpointDelta:
-        """What changed since the previous call (orders, shifts, tombstones, buckets) + meta."""
-        return dirty_snapshot(self)
+    def dirty_snapshot(self, serialize: Callable[[Any], Any] | None = None, flush: bool = True) -> CheckpointDelta:
+        """What changed since the previous call (orders, shifts, tombstones, buckets) + meta.
+        Pass `serialize=orjson.dumps` to get bytes payloads (cheaper), flush=False while
+        catching up (see checkpoint.dirty_snapshot)."""
+        return dirty_snapshot(self, serialize, flush)
 
     @classmethod
     def restore(
@@ -380,8 +397,11 @@ class KpiEngine:
         changed, self._changed = self._changed, set()
         return changed
 
-    def note_restored_wake(self, order: OrderFacts) -> None:
-        self.wakes.schedule(order, self._wake(order))
+    def note_restored_order(self, order: OrderFacts) -> None:
+        if order.dirty:
+            self._dirty.append(order)
+        if order.contrib is not None:  # it was reconciled before: its clocks are known
+            self.wakes.schedule(order, self._wake(order))
 
 
 def merge_reports(

@@ -122,7 +122,8 @@ def on_order_corrected(o: OrderFacts, ev: dict, data: dict, t: int, ctx: IngestC
 
 def on_order_confirmed(o: OrderFacts, ev: dict, data: dict, t: int, ctx: IngestContext) -> int:
     lines = priced_lines(data["lines"]) if data.get("lines") else None
-    promised = optional_time_ms(data.get("promised_by"), "promised_by")
+    # a confirmation's promise (rank 1) never beats the order's own (rank 0): skip parsing it then
+    promised = None if o.promise is not None and o.promise[0] == 0 else optional_time_ms(data.get("promised_by"), "promised_by")
     if lines is not None:
         _offer_lines(o, (t, 2, ev["id"], ev["type"]), lines)
     if promised is not None:
@@ -175,7 +176,8 @@ def on_dispatched(o: OrderFacts, ev: dict, data: dict, t: int, ctx: IngestContex
     shipment_id = _text(data, "shipment_id")
     units = sku_quantities(data.get("lines") or [])
     cost = optional_money(data.get("shipping_cost"), "shipping_cost")
-    promised = optional_time_ms(data.get("promised_by"), "promised_by")
+    promise = o.promise
+    promised = None if promise is not None and promise[0] < 2 else optional_time_ms(data.get("promised_by"), "promised_by")
     record = (t, ev["id"], data.get("warehouse_id"), data.get("carrier"), units, cost)
     if o.dispatches is None:
         o.dispatches = {}

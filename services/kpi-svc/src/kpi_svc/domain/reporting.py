@@ -95,7 +95,8 @@ def build_report(stores: Iterable[BucketStore], rules: KpiRules, window: str, no
         raise ValueError(f"unknown group {by!r}; one of {', '.join(GROUP_DIMENSIONS)}")
     sums = sum_stores(stores, lo, hi, by)
     report["by"] = by
-    report["groups"] = {group: {"kpis": kpi_values(sums[group], rules)} for group in sorted(sums)}
+    # a group whose cells were all retracted (its orders moved to another group) is not shown
+    report["groups"] = {group: {"kpis": kpi_values(sums[group], rules)} for group in sorted(sums) if any(sums[group])}
     return report
 
 

@@ -30,7 +30,8 @@ def _event(event_id: str | None, etype: str | None, time_ms: int | None, reason:
 
 
 def _evidence(items: list[tuple]) -> list[dict]:
-    return [_event(event_id, etype, time_ms, reason) for time_ms, event_id, etype, reason in items]
+    """Deciding events, oldest first (facts keep arrival order; the explanation must not)."""
+    return [_event(event_id, etype, time_ms, reason) for time_ms, event_id, etype, reason in sorted(items)]
 
 
 def _status(order: OrderFacts) -> str:

@@ -1,0 +1,1 @@
+"""PostgreSQL behind the service layer's ports: tables, repositories, the unit of work."""

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from orderpulse.db.idempotency import claim_idempotency_key, save_idempotent_response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_svc.service_layer.ports import IdempotentRequest, Reply
 

@@ -49,8 +49,8 @@ class SqlOrders:
         order = rows.order_from_rows(
             row,
             lines=await self._children(tables.order_lines, order_id, tables.order_lines.c.position),
-            invoices=await self._children(tables.invoices, order_id, tables.invoices.c.issued_at, tables.invoices.c.invoice_id),
-            returns=await self._children(tables.returns, order_id, tables.returns.c.requested_at, tables.returns.c.return_id),
+            invoices=await self._children(tables.invoices, order_id, tables.invoices.c.position),
+            returns=await self._children(tables.returns, order_id, tables.returns.c.position),
             shipments=await self._children(tables.shipments, order_id, tables.shipments.c.shipment_id),
         )
         self._stored[order_id] = _Stored.of(order)
@@ -62,7 +62,9 @@ class SqlOrders:
 
     async def add(self, order: Order) -> None:
         await self._session.execute(insert(tables.orders).values(rows.order_row(order)))
-        await self._write_children(order, _Stored(lines=(), invoice_ids=frozenset(), return_ids=frozenset(), shipments={}))
+        await self._write_children(
+            order, _Stored(lines=(), invoice_ids=frozenset(), return_ids=frozenset(), shipments={})
+        )
         self._stored[order.order_id] = _Stored.of(order)
 
     async def save(self, order: Order) -> None:
@@ -101,10 +103,18 @@ class SqlOrders:
             if stored.lines:
                 await self._session.execute(delete(tables.order_lines).where(tables.order_lines.c.order_id == order_id))
             await self._session.execute(insert(tables.order_lines), rows.line_rows(order_id, order.lines))
-        new_invoices = [rows.invoice_row(order_id, i) for i in order.invoices if i.invoice_id not in stored.invoice_ids]
+        new_invoices = [
+            rows.invoice_row(order_id, position, invoice)
+            for position, invoice in enumerate(order.invoices)
+            if invoice.invoice_id not in stored.invoice_ids
+        ]
         if new_invoices:
             await self._session.execute(insert(tables.invoices), new_invoices)
-        new_returns = [rows.return_row(order_id, r) for r in order.returns if r.return_id not in stored.return_ids]
+        new_returns = [
+            rows.return_row(order_id, position, request)
+            for position, request in enumerate(order.returns)
+            if request.return_id not in stored.return_ids
+        ]
         if new_returns:
             await self._session.execute(insert(tables.returns), new_returns)
         changed = [
@@ -117,8 +127,11 @@ class SqlOrders:
             await self._session.execute(
                 upsert.on_conflict_do_update(
                     index_elements=[tables.shipments.c.order_id, tables.shipments.c.shipment_id],
-                    set_={column: upsert.excluded[column] for column in changed[0] if column not in ("order_id", "shipment_id")},
+                    set_={
+                        column: upsert.excluded[column]
+                        for column in changed[0]
+                        if column not in ("order_id", "shipment_id")
+                    },
                 ),
                 changed,
             )
-

@@ -4,14 +4,12 @@ money as decimal strings, times as RFC 3339 text."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from order_svc.domain.model import Order
 from order_svc.domain.progress import FulfillmentProgress
 from order_svc.domain.status import OrderStatus
-from order_svc.domain.times import format_time
 from order_svc.domain.values import (
     Address,
     Channel,
@@ -83,10 +81,11 @@ def line_rows(order_id: str, lines: Sequence[OrderLine]) -> list[dict[str, Any]]
     ]
 
 
-def invoice_row(order_id: str, invoice: Invoice) -> dict[str, Any]:
+def invoice_row(order_id: str, position: int, invoice: Invoice) -> dict[str, Any]:
     return {
         "invoice_id": invoice.invoice_id,
         "order_id": order_id,
+        "position": position,
         "lines": [line.to_data() for line in invoice.lines],
         "subtotal": invoice.subtotal,
         "tax": invoice.tax,
@@ -96,10 +95,11 @@ def invoice_row(order_id: str, invoice: Invoice) -> dict[str, Any]:
     }
 
 
-def return_row(order_id: str, request: ReturnRequest) -> dict[str, Any]:
+def return_row(order_id: str, position: int, request: ReturnRequest) -> dict[str, Any]:
     return {
         "return_id": request.return_id,
         "order_id": order_id,
+        "position": position,
         "lines": sku_lines_data(request.lines),
         "reason": request.reason.value,
         "kind": request.kind.value,
@@ -226,7 +226,3 @@ def sku_lines(data: Iterable[Row]) -> tuple[SkuQuantity, ...]:
 
 def sku_lines_data(lines: Iterable[SkuQuantity]) -> list[dict[str, Any]]:
     return [line.to_data() for line in lines]
-
-
-def time_text(moment: datetime | None) -> str | None:
-    return None if moment is None else format_time(moment)

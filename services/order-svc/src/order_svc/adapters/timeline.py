@@ -33,9 +33,7 @@ class SqlTimeline:
         ]
         await self._session.execute(insert(tables.timeline).on_conflict_do_nothing(index_elements=["event_id"]), values)
 
-    async def for_order(
-        self, order_id: str, *, limit: int, after: tuple[datetime, int] | None
-    ) -> list[TimelineEntry]:
+    async def for_order(self, order_id: str, *, limit: int, after: tuple[datetime, int] | None) -> list[TimelineEntry]:
         t = tables.timeline.c
         query = select(tables.timeline).where(t.order_id == order_id).order_by(t.occurred_at, t.position).limit(limit)
         if after is not None:

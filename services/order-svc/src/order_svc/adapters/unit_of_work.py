@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from orderpulse.unit_of_work import UnitOfWork
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_svc.adapters.idempotency_keys import SqlIdempotencyKeys
 from order_svc.adapters.reference_data import SqlCatalog, SqlCustomers

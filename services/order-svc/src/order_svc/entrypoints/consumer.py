@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from orderpulse.events import EVENT_TYPES, FEEDBACK, FULFILLMENT, NOTIFICATIONS
 from orderpulse.events.envelope import Envelope
 from orderpulse.messaging.consumer import Handler
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_svc.service_layer import following
 from order_svc.service_layer.ports import OrderUnitOfWork, TimelineEntry

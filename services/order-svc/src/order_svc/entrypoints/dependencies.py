@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Request, Response
-from pydantic import BaseModel
-
 from orderpulse.db.idempotency import request_fingerprint
 from orderpulse.http.auth import Principal, require_roles
+from orderpulse.http.pagination import decode_cursor
+from orderpulse.http.problems import Problem
+from orderpulse.observability.logs import bind_log_context
+from pydantic import BaseModel
 
 from order_svc.service_layer.handlers import Context
 from order_svc.service_layer.ports import IdempotentRequest, Reply
@@ -34,7 +38,18 @@ Payments = Annotated[Principal, Depends(require_roles("payments"))]
 
 _ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
 CustomerId = Annotated[str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, examples=["cus_1042"])]
-OrderId = Annotated[str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, examples=["ord_01JD3X7Q0R8ZK2M4N6P8S0T2V4"])]
+
+
+def _order_id(
+    order_id: Annotated[
+        str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, examples=["ord_01JD3X7Q0R8ZK2M4N6P8S0T2V4"])
+    ],
+) -> str:
+    bind_log_context(order_id=order_id)  # every log line of the request names its order
+    return order_id
+
+
+OrderId = Annotated[str, Depends(_order_id)]
 Sku = Annotated[str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, examples=["MUG-1"])]
 
 _KEY_HELP = "the same key with the same body returns the first response; with another body it is 409"
@@ -54,6 +69,29 @@ def idempotent_request(
         return None
     fingerprint = request_fingerprint(request.method, request.url.path, body.model_dump(mode="json"))
     return IdempotentRequest(principal=principal.role, key=key, fingerprint=fingerprint)
+
+
+def cursor_time(text: str) -> datetime:
+    """A time inside a cursor: as written by `isoformat()`, with its offset."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError("a cursor time carries its offset")
+    return moment
+
+
+def cursor_position(cursor: str | None, *parts: Callable[[Any], Any]) -> tuple | None:
+    """The sort key the previous page ended at, each part read by `parts`; 400 naming `cursor` if it does not fit."""
+    position = decode_cursor(cursor)
+    if position is None:
+        return None
+    try:
+        if len(position) != len(parts):
+            raise ValueError("wrong length")
+        return tuple(read(value) for read, value in zip(parts, position, strict=True))
+    except (TypeError, ValueError):
+        raise Problem(
+            400, "invalid-cursor", "Invalid cursor", "Pass back `next_cursor` exactly as received.", field="cursor"
+        ) from None
 
 
 def json_reply(status_code: int, view: BaseModel) -> Reply:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-
 from orderpulse.db.idempotency import IdempotencyKeyReused
 from orderpulse.http.problems import problem_response
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from order_svc.domain import commands
 from order_svc.domain.values import Address, LineRequest, SkuQuantity
+from order_svc.service_layer.clock import to_milliseconds
 
 MAX_LINES = 200
 
@@ -24,11 +25,12 @@ Sku = Annotated[str, Field(min_length=1, max_length=64, description="stock keepi
 Text = Annotated[str, Field(min_length=1, max_length=500)]
 Money = Annotated[
     Decimal,
-    Field(ge=0, lt=1_000_000_000, decimal_places=2, description="decimal amount, e.g. \"12.50\"", examples=["12.50"]),
+    Field(ge=0, lt=1_000_000_000, decimal_places=2, description='decimal amount, e.g. "12.50"', examples=["12.50"]),
 ]
 Quantity = Annotated[int, Field(ge=1, le=1_000_000)]
+Time = Annotated[AwareDatetime, AfterValidator(to_milliseconds)]
 OccurredAt = Annotated[
-    AwareDatetime | None,
+    Time | None,
     Field(description="when it happened (event time); defaults to now, at most 5 minutes in the future"),
 ]
 AddressPart = Annotated[str | None, Field(max_length=200)]
@@ -102,15 +104,19 @@ class PlaceOrderBody(Body):
     service_level: Literal["standard", "express", "next_day"]
     payment_status: Annotated[
         Literal["authorized", "pending"],
-        Field(description="`authorized` at checkout (confirmed at once) or `pending` (waits for the payments callback)"),
+        Field(
+            description="`authorized` at checkout (confirmed at once) or `pending` (waits for the payments callback)"
+        ),
     ] = "authorized"
-    payment_reference: Annotated[str | None, Field(max_length=200, description="the checkout authorization's reference")] = None
+    payment_reference: Annotated[
+        str | None, Field(max_length=200, description="the checkout authorization's reference")
+    ] = None
     currency: Annotated[
         str | None, Field(pattern=r"^[A-Za-z]{3}$", description="defaults to the catalog currency of the items")
     ] = None
-    promised_by: Annotated[AwareDatetime | None, Field(description="delivery promise; default from the service level")] = None
-    requested_at: Annotated[AwareDatetime | None, Field(description="when the customer began ordering")] = None
-    placed_at: Annotated[AwareDatetime | None, Field(description="for imports: when the order was placed; default now")] = None
+    promised_by: Annotated[Time | None, Field(description="delivery promise; default from the service level")] = None
+    requested_at: Annotated[Time | None, Field(description="when the customer began ordering")] = None
+    placed_at: Annotated[Time | None, Field(description="for imports: when the order was placed; default now")] = None
 
     def to_command(self) -> commands.PlaceOrder:
         return commands.PlaceOrder(

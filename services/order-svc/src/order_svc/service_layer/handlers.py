@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from typing import TypeVar
+from datetime import datetime
 
 from order_svc.domain.commands import (
     CancelOrder,
@@ -27,14 +26,9 @@ from order_svc.domain.events import Event
 from order_svc.domain.model import CatalogItem, Customer, Order, OrderRules
 from order_svc.domain.values import PaymentStatus, ReturnRequest
 from order_svc.service_layer import ids
+from order_svc.service_layer.clock import utcnow
 from order_svc.service_layer.ports import IdempotentRequest, OrderUnitOfWork, Reply
 from order_svc.service_layer.publishing import publish
-
-T = TypeVar("T")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -143,7 +137,11 @@ async def request_return(
 
 
 async def record_payment(
-    ctx: Context, command: RecordPaymentResult, *, idempotency: IdempotentRequest | None, reply: Callable[[Order], Reply]
+    ctx: Context,
+    command: RecordPaymentResult,
+    *,
+    idempotency: IdempotentRequest | None,
+    reply: Callable[[Order], Reply],
 ) -> Reply:
     """The payment provider's verdict: confirm (and invoice) or hold the order."""
     async with ctx.new_uow() as uow:

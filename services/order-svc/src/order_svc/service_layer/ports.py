@@ -15,6 +15,7 @@ from typing import Any, Protocol, Self
 from orderpulse.events.envelope import Envelope
 
 from order_svc.domain.model import CatalogItem, Customer, Order
+from order_svc.service_layer.clock import to_milliseconds
 
 
 @dataclass(frozen=True)
@@ -45,12 +46,14 @@ class TimelineEntry:
 
     @classmethod
     def of(cls, envelope: Envelope, order_id: str | None = None) -> TimelineEntry:
+        """The entry of an event, its time as published (milliseconds): an event order-svc writes
+        and one it reads then compare alike."""
         return cls(
             event_id=envelope.id,
             order_id=order_id or envelope.partitionkey,
             type=envelope.type,
             source=envelope.source,
-            occurred_at=envelope.time,
+            occurred_at=to_milliseconds(envelope.time),
             data=envelope.data,
         )
 
@@ -112,9 +115,7 @@ class Timeline(Protocol):
         """Add entries; an event already there (same id) is not added twice."""
         ...
 
-    async def for_order(
-        self, order_id: str, *, limit: int, after: tuple[datetime, int] | None
-    ) -> list[TimelineEntry]:
+    async def for_order(self, order_id: str, *, limit: int, after: tuple[datetime, int] | None) -> list[TimelineEntry]:
         """In event-time order, after the (occurred_at, position) given."""
         ...
 

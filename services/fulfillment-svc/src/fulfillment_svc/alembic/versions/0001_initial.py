@@ -6,7 +6,6 @@ Create Date: 2026-11-20
 """
 
 from alembic import op
-
 from orderpulse.db.platform_tables import create_platform_tables, drop_platform_tables
 
 revision = "0001"

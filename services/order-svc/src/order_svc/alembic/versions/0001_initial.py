@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects.postgresql import JSONB
-
 from orderpulse.db.platform_tables import create_platform_tables, drop_platform_tables
+from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0001"
 down_revision = None
@@ -79,7 +78,9 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer, nullable=False),
     )
     # a customer's orders, newest first (GET /v1/customers/{id}/orders)
-    op.create_index("orders_by_customer", "orders", ["customer_id", sa.text("placed_at DESC"), sa.text("order_id DESC")])
+    op.create_index(
+        "orders_by_customer", "orders", ["customer_id", sa.text("placed_at DESC"), sa.text("order_id DESC")]
+    )
     op.create_table(
         "order_lines",
         sa.Column("order_id", sa.Text, sa.ForeignKey("orders.order_id", ondelete="CASCADE"), primary_key=True),
@@ -93,6 +94,7 @@ def upgrade() -> None:
         "invoices",
         sa.Column("invoice_id", sa.Text, primary_key=True),
         sa.Column("order_id", sa.Text, sa.ForeignKey("orders.order_id", ondelete="CASCADE"), nullable=False),
+        sa.Column("position", sa.Integer, nullable=False),  # issue order: the last one is in force
         sa.Column("lines", JSONB, nullable=False),
         sa.Column("subtotal", MONEY, nullable=False),
         sa.Column("tax", MONEY, nullable=False),
@@ -100,17 +102,18 @@ def upgrade() -> None:
         sa.Column("currency", sa.Text, nullable=False),
         sa.Column("issued_at", TIMESTAMP, nullable=False),
     )
-    op.create_index("invoices_by_order", "invoices", ["order_id"])
+    op.create_index("invoices_by_order", "invoices", ["order_id", "position"], unique=True)
     op.create_table(
         "returns",
         sa.Column("return_id", sa.Text, primary_key=True),
         sa.Column("order_id", sa.Text, sa.ForeignKey("orders.order_id", ondelete="CASCADE"), nullable=False),
+        sa.Column("position", sa.Integer, nullable=False),
         sa.Column("lines", JSONB, nullable=False),
         sa.Column("reason", sa.Text, nullable=False),
         sa.Column("kind", sa.Text, nullable=False),
         sa.Column("requested_at", TIMESTAMP, nullable=False),
     )
-    op.create_index("returns_by_order", "returns", ["order_id"])
+    op.create_index("returns_by_order", "returns", ["order_id", "position"], unique=True)
     op.create_table(
         "shipments",
         sa.Column("order_id", sa.Text, sa.ForeignKey("orders.order_id", ondelete="CASCADE"), primary_key=True),
@@ -140,6 +143,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("timeline", "shipments", "returns", "invoices", "order_lines", "orders", "catalog_items", "customers"):
+    for table in (
+        "timeline",
+        "shipments",
+        "returns",
+        "invoices",
+        "order_lines",
+        "orders",
+        "catalog_items",
+        "customers",
+    ):
         op.drop_table(table)
     drop_platform_tables()

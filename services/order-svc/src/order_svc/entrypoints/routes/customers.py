@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Response
+from orderpulse.http.pagination import CursorQuery, LimitQuery, Page, encode_cursor
 
-from orderpulse.http.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
-from orderpulse.http.problems import Problem
-
-from order_svc.entrypoints.dependencies import ContextDep, CustomerId, StorefrontOrAdmin, StorefrontOrSupport
+from order_svc.entrypoints.dependencies import (
+    ContextDep,
+    CustomerId,
+    StorefrontOrAdmin,
+    StorefrontOrSupport,
+    cursor_position,
+    cursor_time,
+)
+from order_svc.entrypoints.problems import problems
 from order_svc.entrypoints.schemas import UpsertCustomerBody
-from order_svc.entrypoints.views import CustomerView, OrderSummaryView, problems
+from order_svc.entrypoints.views import CustomerView, OrderSummaryView
 from order_svc.service_layer import handlers, queries
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
 
 
-@router.put("/{customer_id}", response_model=CustomerView, responses={201: {"model": CustomerView}, **problems(401, 403, 422)})
+@router.put(
+    "/{customer_id}", response_model=CustomerView, responses={201: {"model": CustomerView}, **problems(401, 403, 422)}
+)
 async def upsert_customer(
     customer_id: CustomerId, body: UpsertCustomerBody, _caller: StorefrontOrAdmin, ctx: ContextDep, response: Response
 ) -> CustomerView:
@@ -42,20 +48,11 @@ async def list_customer_orders(
     cursor: CursorQuery = None,
 ) -> Page[OrderSummaryView]:
     """All orders of one customer, newest first (by placement time), a page at a time."""
-    orders = await queries.customer_orders(ctx, customer_id, limit=limit, after=_position(cursor))
+    orders = await queries.customer_orders(
+        ctx, customer_id, limit=limit, after=cursor_position(cursor, cursor_time, str)
+    )
     next_cursor = None
     if len(orders) == limit:
         last = orders[-1]
         next_cursor = encode_cursor([last.placed_at.isoformat(), last.order_id])
     return Page[OrderSummaryView](items=[OrderSummaryView.of(order) for order in orders], next_cursor=next_cursor)
-
-
-def _position(cursor: str | None) -> tuple[datetime, str] | None:
-    position = decode_cursor(cursor)
-    if position is None:
-        return None
-    try:
-        placed_at, order_id = position
-        return datetime.fromisoformat(placed_at), str(order_id)
-    except (TypeError, ValueError):
-        raise Problem(400, "invalid-cursor", "Invalid cursor", "Pass back `next_cursor` exactly as received.", field="cursor") from None

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Request, Response
-
-from orderpulse.http.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
-from orderpulse.http.problems import Problem
+from orderpulse.http.pagination import CursorQuery, LimitQuery, Page, encode_cursor
 
 from order_svc.entrypoints.dependencies import (
     ContextDep,
@@ -16,12 +12,15 @@ from order_svc.entrypoints.dependencies import (
     RequiredIdempotencyKey,
     Storefront,
     StorefrontOrSupport,
+    cursor_position,
+    cursor_time,
     idempotent_request,
     json_reply,
     respond,
 )
+from order_svc.entrypoints.problems import problems
 from order_svc.entrypoints.schemas import CancelOrderBody, CorrectOrderBody, PlaceOrderBody, RequestReturnBody
-from order_svc.entrypoints.views import OrderView, ReturnView, TimelineEntryView, problems
+from order_svc.entrypoints.views import OrderView, ReturnView, TimelineEntryView
 from order_svc.service_layer import handlers, queries
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
@@ -60,7 +59,7 @@ async def get_timeline(
     cursor: CursorQuery = None,
 ) -> Page[TimelineEntryView]:
     """Every lifecycle event of the order from every service, in event-time order."""
-    entries = await queries.order_timeline(ctx, order_id, limit=limit, after=_position(cursor))
+    entries = await queries.order_timeline(ctx, order_id, limit=limit, after=cursor_position(cursor, cursor_time, int))
     next_cursor = None
     if len(entries) == limit:
         last = entries[-1]
@@ -106,7 +105,9 @@ async def cancel_order(
     return respond(reply)
 
 
-@router.post("/{order_id}/returns", status_code=201, response_model=ReturnView, responses=problems(401, 403, 404, 409, 422))
+@router.post(
+    "/{order_id}/returns", status_code=201, response_model=ReturnView, responses=problems(401, 403, 404, 409, 422)
+)
 async def request_return(
     request: Request,
     order_id: OrderId,
@@ -123,14 +124,3 @@ async def request_return(
         reply=lambda order, created: json_reply(201, ReturnView.of(order.order_id, created)),
     )
     return respond(reply)
-
-
-def _position(cursor: str | None) -> tuple[datetime, int] | None:
-    position = decode_cursor(cursor)
-    if position is None:
-        return None
-    try:
-        occurred_at, sequence = position
-        return datetime.fromisoformat(occurred_at), int(sequence)
-    except (TypeError, ValueError):
-        raise Problem(400, "invalid-cursor", "Invalid cursor", "Pass back `next_cursor` exactly as received.", field="cursor") from None

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
+from orderpulse.http.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
 from pydantic import ValidationError
 
-from orderpulse.http.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
-
-from order_svc.entrypoints.dependencies import ContextDep, OptionalIdempotencyKey, Payments, SettingsDep, idempotent_request, json_reply, respond
+from order_svc.entrypoints.dependencies import (
+    ContextDep,
+    OptionalIdempotencyKey,
+    Payments,
+    SettingsDep,
+    idempotent_request,
+    json_reply,
+    respond,
+)
+from order_svc.entrypoints.problems import problems
 from order_svc.entrypoints.schemas import PaymentCallbackBody
-from order_svc.entrypoints.views import PaymentRecordedView, problems
+from order_svc.entrypoints.views import PaymentRecordedView
 from order_svc.service_layer import handlers
 
 router = APIRouter(prefix="/v1/payments", tags=["payments"])
@@ -39,7 +47,9 @@ _SIGNED_BODY = {
 }
 
 
-@router.post("/callbacks", response_model=PaymentRecordedView, openapi_extra=_SIGNED_BODY, responses=problems(401, 403, 404, 422))
+@router.post(
+    "/callbacks", response_model=PaymentRecordedView, openapi_extra=_SIGNED_BODY, responses=problems(401, 403, 404, 422)
+)
 async def payment_callback(
     request: Request,
     caller: Payments,

@@ -1,0 +1,88 @@
+"""Carrier callbacks: signed batches of scans, each answered accepted, duplicate or rejected."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.exceptions import RequestValidationError
+from orderpulse.http.auth import Principal, require_roles
+from orderpulse.http.problems import Problem
+from orderpulse.http.signatures import verify_signature
+from pydantic import ValidationError
+
+from fulfillment_svc.domain.scans import CarrierScan
+from fulfillment_svc.domain.values import SkuQuantity
+from fulfillment_svc.entrypoints.dependencies import ContextDep, problems, respond
+from fulfillment_svc.entrypoints.responses import ScanResults
+from fulfillment_svc.entrypoints.schemas import CarrierEventBatch
+from fulfillment_svc.service_layer import carriers
+from fulfillment_svc.service_layer.commands import RecordCarrierScans
+from fulfillment_svc.service_layer.runner import run_command
+
+router = APIRouter(tags=["carriers"])
+
+CarrierPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$", description="the carrier's code, e.g. `dhl`")]
+
+BATCH_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CarrierEventBatch"}}},
+    },
+    "parameters": [
+        {"name": "X-Signature", "in": "header", "required": True, "schema": {"type": "string"},
+         "description": "`sha256=<hex HMAC-SHA256 of \"<timestamp>.<raw body>\">` with the carrier's secret"},
+        {"name": "X-Signature-Timestamp", "in": "header", "required": True, "schema": {"type": "string"},
+         "description": "unix seconds; signatures older than 5 minutes are refused"},
+    ],
+}
+
+
+@router.post(
+    "/v1/carriers/{carrier}/events",
+    response_model=ScanResults,
+    responses=problems(401, 403, 422),
+    openapi_extra=BATCH_BODY,
+)
+async def report_scans(
+    carrier: CarrierPath,
+    principal: Annotated[Principal, Depends(require_roles("carrier:*"))],
+    request: Request,
+    ctx: ContextDep,
+):
+    """A carrier reports a batch of scans of its own shipments (signed).
+
+    Each scan is answered in order: `accepted` (applied, or `code: recorded_not_applied` when it
+    arrived after a later state), `duplicate` (this carrier sent that `event_id` before) or
+    `rejected` with a `code` and `reason` (e.g. `unknown_tracking_number`, also for another
+    carrier's parcels). A malformed batch is refused whole (422) and changes nothing.
+    """
+    if principal.carrier != carrier:
+        raise Problem(403, "forbidden", "Not this carrier's callback", f"Role {principal.role!r} may report only as its own carrier.")
+    raw = await verify_signature(request, principal.role, max_age_s=_signature_max_age_s(request))
+    try:
+        batch = CarrierEventBatch.model_validate_json(raw)
+    except ValidationError as error:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in error.errors()]) from None
+    command = RecordCarrierScans(
+        carrier=carrier,
+        scans=tuple(
+            CarrierScan(
+                event_id=item.event_id,
+                tracking_number=item.tracking_number,
+                status=item.status,
+                occurred_at=item.occurred_at,
+                location=item.location,
+                eta=item.eta,
+                reason=item.reason,
+                condition=item.condition,
+                lines=None if item.lines is None else tuple(SkuQuantity(line.sku, line.quantity) for line in item.lines),
+            )
+            for item in batch.events
+        ),
+    )
+    return respond(await run_command(ctx, lambda uow: carriers.record_scans(ctx, uow, command)))
+
+
+def _signature_max_age_s(request: Request) -> int:
+    return request.app.state.settings.signature_max_age_s

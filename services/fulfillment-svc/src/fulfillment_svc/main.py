@@ -1,0 +1,10 @@
+"""`uvicorn fulfillment_svc.main:app`: settings are read once, here, from the environment."""
+
+from orderpulse.observability.logs import configure_logging
+
+from fulfillment_svc.bootstrap import build_app
+from fulfillment_svc.settings import FulfillmentSettings
+
+settings = FulfillmentSettings()
+configure_logging(settings.service_name, settings.log_level)
+app = build_app(settings)

@@ -1,0 +1,103 @@
+"""Reservations made at the same moment, in real concurrent PostgreSQL transactions, never oversell.
+
+These call the service layer directly, one transaction per task, so the transactions really
+overlap (through Kafka one consumer would apply them one after another).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fulfillment_svc.domain.errors import StockBelowReserved
+from fulfillment_svc.service_layer import orders, warehouse
+from fulfillment_svc.service_layer.commands import SetStock
+from fulfillment_svc.service_layer.runner import Reply, run_command
+
+
+@pytest.fixture
+def ctx(idle_app):
+    return idle_app.state.fulfillment
+
+
+def confirmed(order_id: str, sku: str, quantity: int = 1) -> dict:
+    return {
+        "order_id": order_id,
+        "lines": [{"line_id": f"{order_id}-l1", "sku": sku, "quantity": quantity, "unit_price": "12.50"}],
+        "ship_to": {"country": "DE", "region": "BE", "city": "Berlin", "postal_code": "10115"},
+        "service_level": "standard",
+        "promised_by": (datetime.now(UTC) + timedelta(days=5)).isoformat(),
+    }
+
+
+async def confirm(ctx, data: dict) -> None:
+    async def work(uow):
+        await orders.order_confirmed(ctx, uow, data, datetime.now(UTC))
+        return Reply(200, {})
+
+    await run_command(ctx, work)
+
+
+async def cancel(ctx, order_id: str) -> None:
+    async def work(uow):
+        await orders.order_cancelled(ctx, uow, {"order_id": order_id, "reason": "test"}, datetime.now(UTC))
+        return Reply(200, {})
+
+    await run_command(ctx, work)
+
+
+async def set_stock(ctx, warehouse_id: str, sku: str, on_hand: int) -> None:
+    await run_command(ctx, lambda uow: warehouse.set_stock(ctx, uow, SetStock(warehouse_id, sku, on_hand)))
+
+
+async def stock_and_fulfillments(database, warehouse_id: str, sku: str):
+    [stock] = await database("SELECT on_hand, reserved FROM stock WHERE warehouse_id = :w AND sku = :s", w=warehouse_id, s=sku)
+    rows = await database("SELECT order_id, status, state FROM fulfillments WHERE warehouse_id = :w", w=warehouse_id)
+    return stock, rows
+
+
+async def test_twenty_orders_confirmed_at_once_for_ten_units_reserve_ten_and_backorder_exactly_ten(ctx, names, database):
+    sku = names.sku("MUG")
+    await set_stock(ctx, names.warehouse, sku, 10)
+
+    await asyncio.gather(*(confirm(ctx, confirmed(names.order(str(i)), sku)) for i in range(20)))
+
+    stock, rows = await stock_and_fulfillments(database, names.warehouse, sku)
+    assert (stock.on_hand, stock.reserved) == (10, 10)
+    assert len(rows) == 20
+    assert sum(row.state["reserved"].get(sku, 0) for row in rows) == 10
+    assert sum(row.state["backordered"].get(sku, 0) for row in rows) == 10
+    backorders = await database("SELECT sum(quantity) AS owed FROM backorders WHERE sku = :s", s=sku)
+    assert backorders[0].owed == 10
+
+
+async def test_orders_counts_and_cancels_racing_each_other_leave_stock_consistent_and_none_idle(ctx, names, database):
+    sku = names.sku("MUG")
+    await set_stock(ctx, names.warehouse, sku, 5)
+    order_ids = [names.order(str(i)) for i in range(20)]
+    cancelled = set(random.Random(7).sample(order_ids, 5))
+
+    async def count(on_hand: int) -> None:
+        with contextlib.suppress(StockBelowReserved):  # a count below what orders hold is refused: a rule too
+            await set_stock(ctx, names.warehouse, sku, on_hand)
+
+    work = [confirm(ctx, confirmed(order_id, sku)) for order_id in order_ids]
+    work += [cancel(ctx, order_id) for order_id in cancelled]
+    work += [count(on_hand) for on_hand in (8, 12, 15, 9, 15)]
+    random.Random(11).shuffle(work)
+    await asyncio.gather(*work)
+    await count(15)  # the last word on the count, once the race is over
+
+    stock, rows = await stock_and_fulfillments(database, names.warehouse, sku)
+    live = [row for row in rows if row.status != "cancelled"]
+    reserved = sum(row.state["reserved"].get(sku, 0) for row in live)
+    owed = sum(row.state["backordered"].get(sku, 0) for row in live)
+    assert stock.on_hand == 15
+    assert 0 <= stock.reserved <= stock.on_hand
+    assert stock.reserved == reserved
+    assert reserved + owed == len(live)
+    assert owed == 0 or stock.on_hand == stock.reserved, "units sit idle while an order waits for them"
+    assert all(row.state["reserved"] == {} for row in rows if row.status == "cancelled")
