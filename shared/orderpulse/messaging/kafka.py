@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
-from typing import Awaitable, Sequence
+from typing import Awaitable, NamedTuple, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -17,9 +16,8 @@ from orderpulse.settings import PlatformSettings
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class OutgoingRecord:
-    """One record to publish: raw bytes, already serialised."""
+class OutgoingRecord(NamedTuple):
+    """One record to publish: raw bytes, already serialised (a tuple: the relay makes many)."""
 
     topic: str
     key: str
@@ -68,7 +66,7 @@ class KafkaPublisher:
     def __init__(self, producer: AIOKafkaProducer) -> None:
         self._producer = producer
         self._partition_counts: dict[str, int] = {}
-        self._partition_cache: dict[tuple[str, str], int] = {}
+        self._partition_cache: dict[tuple[str, bytes], int] = {}
 
     async def publish(self, records: Sequence[OutgoingRecord]) -> None:
         await (await self.enqueue(records))
@@ -79,22 +77,23 @@ class KafkaPublisher:
         Two enqueues one after the other keep their relative order per partition even while the
         first is still being acknowledged, which lets the relay keep several batches in flight.
         """
-        by_partition: dict[tuple[str, int], list[OutgoingRecord]] = {}
+        by_partition: dict[tuple[str, int], list[tuple[bytes, OutgoingRecord]]] = {}
         for record in records:
-            partition = await self._partition_of(record.topic, record.key)
-            by_partition.setdefault((record.topic, partition), []).append(record)
+            key = record.key.encode()
+            partition = await self._partition_of(record.topic, key)
+            by_partition.setdefault((record.topic, partition), []).append((key, record))
         futures = []
         for (topic, partition), group in by_partition.items():
             batch = self._producer.create_batch()
-            for record in group:
-                if batch.append(key=record.key.encode(), value=record.value, timestamp=None, headers=list(record.headers)) is None:
+            for key, record in group:
+                if batch.append(key=key, value=record.value, timestamp=None, headers=list(record.headers)) is None:
                     futures.append(await self._producer.send_batch(batch, topic, partition=partition))
                     batch = self._producer.create_batch()
-                    batch.append(key=record.key.encode(), value=record.value, timestamp=None, headers=list(record.headers))
+                    batch.append(key=key, value=record.value, timestamp=None, headers=list(record.headers))
             futures.append(await self._producer.send_batch(batch, topic, partition=partition))
         return asyncio.gather(*futures)
 
-    async def _partition_of(self, topic: str, key: str) -> int:
+    async def _partition_of(self, topic: str, key: bytes) -> int:
         partitions = self._partition_counts.get(topic)
         if partitions is None:
             partitions = len(await self._producer.partitions_for(topic))
@@ -102,7 +101,7 @@ class KafkaPublisher:
             self._partition_cache.clear()
         cached = self._partition_cache.get((topic, key))
         if cached is None:
-            cached = (murmur2(key.encode()) & 0x7FFFFFFF) % partitions  # Kafka's default partitioner
+            cached = (murmur2(key) & 0x7FFFFFFF) % partitions  # Kafka's default partitioner
             if len(self._partition_cache) > 100_000:
                 self._partition_cache.clear()
             self._partition_cache[(topic, key)] = cached

@@ -54,15 +54,18 @@ def _record(row) -> OutgoingRecord:
     )
 
 
+_CONTENT_TYPE_HEADER = ("content-type", CONTENT_TYPE.encode())
+
+
 def _headers(event_type: str, event_id: str, traceparent: str | None) -> tuple[tuple[str, bytes], ...]:
-    headers = [
-        ("content-type", CONTENT_TYPE.encode()),
-        ("ce_type", event_type.encode()),
-        ("ce_id", event_id.encode()),
-    ]
     if traceparent:
-        headers.append(("traceparent", traceparent.encode()))
-    return tuple(headers)
+        return (
+            _CONTENT_TYPE_HEADER,
+            ("ce_type", event_type.encode()),
+            ("ce_id", event_id.encode()),
+            ("traceparent", traceparent.encode()),
+        )
+    return (_CONTENT_TYPE_HEADER, ("ce_type", event_type.encode()), ("ce_id", event_id.encode()))
 
 
 class OutboxRelay:

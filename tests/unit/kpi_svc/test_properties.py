@@ -16,7 +16,7 @@ MINUTE = timedelta(minutes=1)
 FINAL = MONDAY + 9 * DAY
 # Eviction is tested on its own: here the facts must stay while events may still arrive.
 RULES = KpiRules(eviction_grace_s=60 * 86400)
-PROPERTY_SETTINGS = settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY_SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def hours(draw, low: float, high: float) -> timedelta:
