@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from orderpulse.db.engine import is_unavailable_error
+from orderpulse.db.idempotency import IdempotencyKeyReused
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,17 @@ def install_problem_handlers(app: FastAPI) -> None:
             instance=request.url.path,
             field=first["field"],
             errors=errors,
+        )
+
+    @app.exception_handler(IdempotencyKeyReused)
+    async def _key_reused(request: Request, _error: IdempotencyKeyReused) -> JSONResponse:
+        return problem_response(
+            409,
+            "idempotency-key-reused",
+            "Idempotency-Key already used for another request",
+            "This key came before with a different request body; use a new key for a new request.",
+            instance=request.url.path,
+            field="Idempotency-Key",
         )
 
     @app.exception_handler(StarletteHTTPException)

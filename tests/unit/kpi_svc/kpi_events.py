@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-UTC = timezone.utc
+UTC = UTC
 # Monday 16 November 2026, 10:00 UTC: ship deadline Wednesday 10:00, standard promise Monday 23rd.
 MONDAY = datetime(2026, 11, 16, 10, 0, tzinfo=UTC)
 _ids = itertools.count(1)

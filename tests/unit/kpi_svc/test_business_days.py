@@ -1,12 +1,11 @@
 """Business-day arithmetic of kpis.md: ship deadlines and default promises."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from kpi_svc.domain.business_days import (
     BusinessCalendar,
     add_business_days,
@@ -14,7 +13,7 @@ from kpi_svc.domain.business_days import (
     ship_deadline,
 )
 
-UTC = timezone.utc
+UTC = UTC
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 

@@ -5,7 +5,6 @@ import json
 from datetime import timedelta
 
 import pytest
-
 from kpi_events import MONDAY, OrderStory, engine_after, event, figure, shift
 from kpi_svc.domain import DUPLICATE, EVICTED, IGNORED, InvalidEvent, KpiEngine, KpiRules
 from kpi_svc.domain.codec import ORDER_FIELDS

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from kpi_events import MONDAY, OrderStory
 from kpi_svc.domain import KpiEngine, KpiRules
 
@@ -137,7 +136,7 @@ def test_any_arrival_order_with_duplicates_and_clock_ticks_gives_the_same_verdic
         mixed.insert(data.draw(st.integers(0, len(mixed))), item)
     tick_positions = data.draw(st.lists(st.integers(0, len(mixed)), max_size=4, unique=True))
     tick_times = sorted(MONDAY + hours(data.draw, 0, 8 * 24) for _ in tick_positions)
-    replayed = run(mixed, dict(zip(sorted(tick_positions), tick_times)))
+    replayed = run(mixed, dict(zip(sorted(tick_positions), tick_times, strict=True)))
     assert outcome(replayed) == outcome(reference)
 
     observed = Counter(item[0] for item in replayed.drain_observations())

@@ -1,14 +1,13 @@
 """Rolling windows on event time, groups and their labels, report shapes, several partitions."""
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from kpi_events import MONDAY, OrderStory, engine_after, event
 from kpi_svc.domain import KpiEngine, KpiRules, merge_failures, merge_reports
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2026, 11, 20, 10, 30, 20, tzinfo=UTC)
 MS = timedelta(milliseconds=1)
 

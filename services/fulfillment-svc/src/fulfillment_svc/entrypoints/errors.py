@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from orderpulse.db.idempotency import IdempotencyKeyReused
 from orderpulse.http.problems import problem_response
 
 from fulfillment_svc.domain.errors import CONFLICT, INVALID, NOT_FOUND, DispatchBlockedByDiscrepancies, FulfillmentError
@@ -29,16 +28,6 @@ def install_error_handlers(app: FastAPI) -> None:
             **extra,
         )
 
-    @app.exception_handler(IdempotencyKeyReused)
-    async def _key_reused(request: Request, _error: IdempotencyKeyReused) -> JSONResponse:
-        return problem_response(
-            409,
-            "idempotency-key-reused",
-            "Idempotency key reused",
-            "This Idempotency-Key was used with another request body; use a new key.",
-            instance=request.url.path,
-            field="Idempotency-Key",
-        )
 
     @app.exception_handler(TransientConflict)
     async def _busy(request: Request, _error: TransientConflict) -> JSONResponse:

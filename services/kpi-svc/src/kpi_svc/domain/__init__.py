@@ -4,10 +4,12 @@ Standard library only. Entry points: KpiEngine (one per Kafka partition), KpiRul
 merge_reports / merge_failures (figures over several partitions), business-day helpers.
 """
 
-from .business_days import add_business_days, promised_by_default, ship_deadline
 from .buckets import BucketStore
+from .business_days import add_business_days, promised_by_default, ship_deadline
 from .checkpoint import CheckpointDelta
-from .engine import APPLIED, DUPLICATE, EVICTED, IGNORED, Applied, KpiEngine, merge_failures, merge_reports
+from .engine import KpiEngine
+from .outcomes import APPLIED, DUPLICATE, EVICTED, IGNORED, Applied
+from .partitions import merge_failures, merge_reports
 from .rules import DEFAULT_TARGETS, GROUP_DIMENSIONS, KPI_NAMES, KpiRules
 from .values import InvalidEvent
 

@@ -17,8 +17,8 @@ so a checkpoint writes the buckets touched, not the whole state.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
 from operator import add
+from typing import Any
 
 from .catalog import SLOT_BITS, SLOT_COUNT, SLOT_MASK
 from .labels import TOTAL
@@ -123,6 +123,42 @@ class BucketStore:
             else:
                 for cell in cells:
                     cell[slot] += value
+
+    def move(self, old_keys: tuple[str, ...], new_keys: tuple[str, ...], contribution: Mapping[int, int]) -> None:
+        """Move a contribution from the cells of `old_keys` to those of `new_keys` (same length,
+        same total): only the group cells that differ are touched."""
+        changed = [(old, new) for old, new in zip(old_keys, new_keys, strict=True) if old != new]
+        if not changed:
+            return
+        fine, coarse, ratio = self.fine, self.coarse, self.ratio
+        floor, group_floor = self.floor, self.group_floor
+        last = None
+        pairs: list = []
+        for packed, value in contribution.items():
+            index = packed >> SLOT_BITS
+            if index < floor or not value:
+                continue
+            if index != last:
+                last = index
+                if index >= group_floor:
+                    bucket = fine.setdefault(index, {})
+                    self._dirty_fine.add(index)
+                else:
+                    bucket = coarse.setdefault(index // ratio, {})
+                    self._dirty_coarse.add(index // ratio)
+                pairs = []
+                for old, new in changed:
+                    source = bucket.get(old)
+                    if source is None:
+                        source = bucket[old] = [0] * SLOT_COUNT
+                    target = bucket.get(new)
+                    if target is None:
+                        target = bucket[new] = [0] * SLOT_COUNT
+                    pairs.append((source, target))
+            slot = packed & SLOT_MASK
+            for source, target in pairs:
+                source[slot] -= value
+                target[slot] += value
 
     def advance(self, clock_ms: int) -> None:
         """Drop buckets that left the longest window; fold aged group cells into coarse buckets."""

@@ -8,7 +8,7 @@ steps forward `n` business days keeping the local time of day.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -83,7 +83,7 @@ def promised_by_default(
 
 
 def to_utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 class BusinessCalendar:
@@ -107,7 +107,7 @@ class BusinessCalendar:
         hit = self._cache.get(key)
         if hit is None:
             start_ms = block * self._BLOCK_MS
-            start = datetime.fromtimestamp(start_ms / 1000, timezone.utc)
+            start = datetime.fromtimestamp(start_ms / 1000, UTC)
             result_ms = round(add_business_days(start, days, self.tz, self.holidays).timestamp() * 1000)
             if is_business_day(start.astimezone(self.tz).date(), self.holidays):
                 hit = (True, result_ms - start_ms)

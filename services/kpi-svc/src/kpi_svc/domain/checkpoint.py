@@ -11,7 +11,14 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .codec import (
-    FORMAT, KIND_ORDER, KIND_SHIFT, KIND_TOMBSTONE, decode_order, decode_shift, encode_order, encode_shift,
+    FORMAT,
+    KIND_ORDER,
+    KIND_SHIFT,
+    KIND_TOMBSTONE,
+    decode_order,
+    decode_shift,
+    encode_order,
+    encode_shift,
     encode_tombstone,
 )
 from .labels import CARRIER, WAREHOUSE

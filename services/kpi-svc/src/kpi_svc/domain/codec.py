@@ -31,7 +31,7 @@ def _flat(part: dict) -> list:
 
 
 def _unflat(flat: list) -> dict:
-    return dict(zip(flat[0::2], flat[1::2]))
+    return dict(zip(flat[0::2], flat[1::2], strict=True))
 
 
 # Positions of an encoded order (a JSON array: about half the cost of an object to build and dump).
@@ -70,7 +70,7 @@ def encode_order(order: OrderFacts) -> list:
 
 
 def decode_order(encoded: list) -> OrderFacts:
-    payload = dict(zip(ORDER_FIELDS, encoded))
+    payload = dict(zip(ORDER_FIELDS, encoded, strict=True))
     order = OrderFacts(payload["order_id"], set(payload["seen"]))
     for name in _SCALARS:
         setattr(order, name, payload[name])

@@ -1,53 +1,40 @@
 """KpiEngine: the KPI state of one Kafka partition, fed one parsed CloudEvent at a time.
 
-apply(event) only records facts (cheap, idempotent by event id); the buckets are brought in
-step lazily, once per dirty order, by flush() - which report(), failures(), scorecard(),
-advance() and dirty_snapshot() call first. The caller drains `observations` (counters and
-histogram samples for Prometheus) after any of those.
+apply(event) only records facts (cheap, idempotent by event id). The window buckets are
+brought in step lazily, once per changed order, by flush() - which report(), failures(),
+scorecard(), and by default advance() and dirty_snapshot() call first. Reconciling an order
+recomputes the contributions of the families of KPIs its new facts touch and applies the
+difference to the buckets, so late events and revisions land where they belong. The caller
+drains `observations` (counter increments and histogram samples for Prometheus) after that.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
-from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from . import contributions as contrib
 from .buckets import BucketStore
 from .business_days import BusinessCalendar
+from .catalog import F_CSAT, F_DELIVERY, F_ENTRY, F_ISSUES, F_LABELS, F_NOTIFY, F_SHIP
 from .checkpoint import CheckpointDelta, dirty_snapshot, restore_engine
-from .catalog import ALL_FAMILIES, COMPONENTS, F_CSAT, F_DELIVERY, F_ENTRY, F_ISSUES, F_LABELS, F_NOTIFY, F_SHIP
-from .catalog import ISSUE_CATEGORIES, enum_label
-from .facts import EMITTED_DELIVERED, EMITTED_SHIP, FAILED_EMITTED_SHIFT, IX_CATEGORY, IX_EMITTED
-from .facts import OrderFacts, ShiftFacts, first_dispatch, shift_key
-from .ingest import HANDLERS, ORDERLESS_TYPES, SHIFT_TYPE
-from .labels import CARRIER, WAREHOUSE, LabelRegistry
+from .facts import EMITTED_SHIP, OrderFacts, ShiftFacts, first_dispatch
+from .ingest import HANDLERS, SHIFT_TYPE
+from .labels import WAREHOUSE, LabelRegistry, order_labels
+from .outcomes import APPLIED, DUPLICATE, EVICTED, IGNORED, Applied
 from .reporting import build_failures, build_report
 from .rules import KpiRules
 from .scorecard import build_scorecard
-from .values import InvalidEvent, datetime_to_ms, parse_money, parse_time_ms
+from .scoring import note_breaches, score_order
+from .shifts import parse_shift
+from .values import InvalidEvent, datetime_to_ms
 from .wakes import WakeSchedule, evict_at, pending_deadline
 
 _NO_CLOCK = -(2**62)
 _fromisoformat = datetime.fromisoformat
 _EMPTY: dict = {}
-
-
-@dataclass(frozen=True, slots=True)
-class Applied:
-    """What apply() did: `applied`, `duplicate`, `ignored` (a type no KPI reads) or `evicted`
-    (an order whose facts were already dropped: its claim window had closed)."""
-
-    outcome: str
-
-    @property
-    def duplicate(self) -> bool:
-        return self.outcome == "duplicate"
-
-
-APPLIED, DUPLICATE, IGNORED, EVICTED = Applied("applied"), Applied("duplicate"), Applied("ignored"), Applied("evicted")
 
 
 class KpiEngine:
@@ -140,35 +127,18 @@ class KpiEngine:
         return APPLIED
 
     def _apply_shift(self, event: dict) -> Applied:
-        data = event.get("data")
-        event_id = event.get("id")
-        if not isinstance(data, dict) or not isinstance(event_id, str):
-            raise InvalidEvent("id and data are required")
-        warehouse = data.get("warehouse_id") or event.get("partitionkey")
-        shift_id = data.get("shift_id")
-        if not isinstance(warehouse, str) or not isinstance(shift_id, str):
-            raise InvalidEvent("labor.shift_recorded needs warehouse_id and shift_id")
-        key = shift_key(warehouse, shift_id)
+        key, event_id, record = parse_shift(event)
         shift = self.shifts.get(key)
         if shift is not None and event_id in shift.seen:
             self.stats["duplicate"] += 1
             return DUPLICATE
-        time_ms = parse_time_ms(event.get("time"))
-        start_ms = parse_time_ms(data.get("start"), "start")
-        end_ms = parse_time_ms(data.get("end"), "end")
-        staff = data.get("staff", 1)
-        staff = len(staff) if isinstance(staff, list) else staff
-        if isinstance(staff, bool) or not isinstance(staff, (int, float)) or staff < 0:
-            raise InvalidEvent(f"staff: not a head count: {staff!r}")
-        hourly_cost = parse_money(data.get("hourly_cost", 0), "hourly_cost")
         if shift is None:
             shift = self.shifts[key] = ShiftFacts(key, set())
         shift.seen.add(event_id)
-        record = (time_ms, event_id, warehouse, start_ms, end_ms, int(staff), hourly_cost)
-        if shift.record is None or record[:2] > shift.record[:2]:
+        if shift.record is None or record[:2] > shift.record[:2]:  # the latest record of a shift wins
             shift.record = record
             self._reconcile_shift(shift)
-        self._newest_ms = max(self._newest_ms, time_ms)
+        self._newest_ms = max(self._newest_ms, record[0])
         self._changed.add(key)
         return APPLIED
 
@@ -198,32 +168,18 @@ class KpiEngine:
         else:
             parts.pop(family, None)
 
-    def _order_labels(self, order: OrderFacts) -> tuple[str, str, str, str, str]:
-        first = first_dispatch(order)
-        if first is not None:
-            carrier, warehouse = first[3], first[2]
-        else:
-            carrier, warehouse = None, order.fulfillment_wh[2] if order.fulfillment_wh else None
-        return (
-            self.labels.open_value(CARRIER, carrier),
-            self.labels.open_value(WAREHOUSE, warehouse),
-            order.tier,
-            order.channel,
-            order.service_level,
-        )
-
     def _reconcile(self, order: OrderFacts) -> None:
         mask, order.dirty = order.dirty, 0
         if order.contrib is None:
             order.contrib = {}
         if mask & F_LABELS or order.labels is None:
-            labels = self._order_labels(order)
+            labels = order_labels(self.labels, order)
             if labels != order.labels:
-                for part in order.contrib.values():
-                    self.buckets.add(order.keys, part, -1)
-                order.contrib = {}
-                order.labels, order.keys = labels, self.labels.order_keys(labels)
-                mask |= ALL_FAMILIES
+                keys = self.labels.order_keys(labels)
+                if order.keys:
+                    for part in order.contrib.values():
+                        self.buckets.move(order.keys, keys, part)
+                order.labels, order.keys = labels, keys
         bucket_ms, clock = self._bucket_ms, self.clock_ms
         if mask & F_ENTRY:
             self._set(order, F_ENTRY, contrib.entry(order, bucket_ms))
@@ -231,7 +187,7 @@ class KpiEngine:
             part, reasons = contrib.delivery(order, bucket_ms, self._claim_ms)
             self._set(order, F_DELIVERY, part)
             if reasons is not None:
-                self._score(order, reasons)
+                score_order(order, reasons, self.observations)
         if mask & F_SHIP:
             first = first_dispatch(order)
             self._set(order, F_SHIP, contrib.ship(order, bucket_ms, clock, first))
@@ -245,40 +201,9 @@ class KpiEngine:
         if mask & F_ISSUES and order.issues:
             part, breaches = contrib.issues(order, bucket_ms, clock)
             self._set(order, F_ISSUES, part)
-            for issue_id, clock_name, flag in breaches:
-                record = order.issues[issue_id]
-                if not record[IX_EMITTED] & flag:
-                    record[IX_EMITTED] |= flag
-                    category = enum_label(record[IX_CATEGORY], ISSUE_CATEGORIES)
-                    self.observations.append(("issue_sla_breach", clock_name, category))
+            note_breaches(order, breaches, self.observations)
         self._changed.add(order.order_id)
         self.wakes.schedule(order, self._wake(order))
-
-    def _score(self, order: OrderFacts, reasons: tuple) -> None:
-        """Counters for Prometheus: delivered (+perfect) once per order when first scored; a
-        component failure once per order and component; every change of a counted verdict is a
-        revision."""
-        verdicts = tuple(reason is None for reason in reasons)
-        carrier, tier = order.labels[0], order.labels[2]
-        observations = self.observations
-        if order.scored is None:
-            order.flags |= EMITTED_DELIVERED
-            observations.append(("order_delivered", carrier, tier, all(verdicts)))
-            observations.append(("processing_seconds", tier, (order.completed[0] - order.placed[0]) / 1000))
-        elif verdicts != order.scored:
-            event_id, etype, time_ms = order.last_event or (None, None, None)
-            if order.revisions is None:
-                order.revisions = []
-            for component, before, after in zip(COMPONENTS, order.scored, verdicts):
-                if before != after:
-                    observations.append(("revision", component))
-                    order.revisions.append((component, before, after, time_ms, event_id, etype))
-        for index, holds in enumerate(verdicts):
-            bit = FAILED_EMITTED_SHIFT << index
-            if not holds and not order.flags & bit:
-                order.flags |= bit
-                observations.append(("component_failure", COMPONENTS[index], carrier, tier))
-        order.scored = verdicts
 
     def _reconcile_shift(self, shift: ShiftFacts) -> None:
         if shift.contrib:
@@ -314,11 +239,15 @@ class KpiEngine:
         self.buckets.advance(clock)
         if flush:
             self.flush()
-        for kind, key in self.wakes.due(clock, self):
+        for kind, key, when in self.wakes.due(clock, self):
             if kind == "order":
                 order = self.orders[key]
-                order.dirty |= F_SHIP | F_ISSUES
-                self._reconcile(order)
+                passing = pending_deadline(order, when - 1)
+                if order.dirty or (passing is not None and passing <= clock):
+                    order.dirty |= F_SHIP | F_ISSUES  # a ship deadline or an issue clock passed
+                    self._reconcile(order)
+                else:
+                    self.wakes.schedule(order, self._wake(order))
                 if order.wake_ms is not None and order.wake_ms <= clock:
                     self._evict(order)
             elif kind == "shift":
@@ -402,37 +331,3 @@ class KpiEngine:
             self._dirty.append(order)
         if order.contrib is not None:  # it was reconciled before: its clocks are known
             self.wakes.schedule(order, self._wake(order))
-
-
-def merge_reports(
-    sources: list, window: str, now: datetime | int, by: str | None = None, rules: KpiRules | None = None
-) -> dict:
-    """GET /v1/kpis over several partitions: engines (flushed here), BucketStores, or checkpoint
-    bucket rows ({"f<index>": {key: cell}}, as written by dirty_snapshot) of other replicas."""
-    stores, rules = _stores(sources, rules, datetime_to_ms(now))
-    return build_report(stores, rules, window, datetime_to_ms(now), by)
-
-
-def merge_failures(sources: list, window: str, now: datetime | int, rules: KpiRules | None = None) -> dict:
-    stores, rules = _stores(sources, rules, datetime_to_ms(now))
-    return build_failures(stores, rules, window, datetime_to_ms(now))
-
-
-def _stores(sources: list, rules: KpiRules | None, now_ms: int) -> tuple[list[BucketStore], KpiRules]:
-    engines = [source for source in sources if isinstance(source, KpiEngine)]
-    rules = rules or (engines[0].rules if engines else KpiRules())
-    stores = []
-    for source in sources:
-        if isinstance(source, KpiEngine):
-            source.flush()
-            stores.append(source.buckets)
-        elif isinstance(source, BucketStore):
-            stores.append(source)
-        elif isinstance(source, Mapping):
-            store = BucketStore(rules.bucket_s, rules.coarse_bucket_s, rules.longest_window_s, rules.group_retention_s)
-            store.load(source)
-            store.advance(now_ms)
-            stores.append(store)
-        else:
-            raise TypeError(f"cannot report over {type(source).__name__}")
-    return stores, rules

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .catalog import OTHER
+from .facts import OrderFacts, first_dispatch
 
 TOTAL = "*"
 CARRIER, WAREHOUSE, TIER, CHANNEL, SERVICE_LEVEL = (
@@ -79,3 +80,20 @@ class LabelRegistry:
         if keys is None:
             keys = self._keys[marker] = (TOTAL, f"{WAREHOUSE}={warehouse}")
         return keys
+
+
+def order_labels(registry: LabelRegistry, order: OrderFacts) -> tuple[str, str, str, str, str]:
+    """(carrier, warehouse, tier, channel, service_level) of an order: carrier and warehouse of
+    its first dispatched shipment (the warehouse of its fulfillment before that)."""
+    first = first_dispatch(order)
+    if first is not None:
+        carrier, warehouse = first[3], first[2]
+    else:
+        carrier, warehouse = None, order.fulfillment_wh[2] if order.fulfillment_wh else None
+    return (
+        registry.open_value(CARRIER, carrier),
+        registry.open_value(WAREHOUSE, warehouse),
+        order.tier,
+        order.channel,
+        order.service_level,
+    )

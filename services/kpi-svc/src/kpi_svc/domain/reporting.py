@@ -7,7 +7,15 @@ from collections.abc import Iterable
 
 from .buckets import BucketStore
 from .catalog import (
-    COMPONENT_DEN, COMPONENT_NUM, COMPONENTS, DEN, NUM, PERFECT_D, PERFECT_N, REASON_SLOT, SLOT_COUNT,
+    COMPONENT_DEN,
+    COMPONENT_NUM,
+    COMPONENTS,
+    DEN,
+    NUM,
+    PERFECT_D,
+    PERFECT_N,
+    REASON_SLOT,
+    SLOT_COUNT,
 )
 from .rules import GROUP_DIMENSIONS, KPI_NAMES, LOWER_IS_BETTER, KpiRules, window_seconds
 from .values import MONEY_SCALE, format_ms
@@ -33,7 +41,7 @@ def sum_stores(stores: Iterable[BucketStore], lo: int, hi: int, by: str | None) 
     for store in stores:
         for group, cell in store.window_sums(lo, hi, by).items():
             total = out.get(group)
-            out[group] = list(cell) if total is None else [a + b for a, b in zip(total, cell)]
+            out[group] = list(cell) if total is None else [a + b for a, b in zip(total, cell, strict=True)]
     return out
 
 
@@ -67,7 +75,7 @@ def kpi_values(cell: list | None, rules: KpiRules) -> dict[str, dict]:
             value = None
             if delivered:
                 value = 1.0
-                for num, den in zip(COMPONENT_NUM, COMPONENT_DEN):
+                for num, den in zip(COMPONENT_NUM, COMPONENT_DEN, strict=True):
                     value *= cell[num] / cell[den]
             out[kpi] = _entry(rules, kpi, value, 0 if value is None else round(value * delivered, 6), delivered)
             continue

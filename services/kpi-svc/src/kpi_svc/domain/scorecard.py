@@ -6,11 +6,20 @@ from typing import TYPE_CHECKING
 
 from .catalog import COMPONENTS
 from .contributions import acknowledged_at, issue_clock, ship_verdict, status_accurate
-from .facts import BREACH_ACK, BREACH_RESOLVE, IX_ACK_DUE, IX_CATEGORY, IX_OPENED, IX_OPENED_ID
-from .facts import IX_RESOLVE_DUE, IX_RESOLVED, OrderFacts, first_dispatch
-from .verdicts import component_evidence, delivered_units, documents_used, invoice_faults, is_scorable
-from .verdicts import primary_reason
+from .facts import (
+    BREACH_ACK,
+    BREACH_RESOLVE,
+    IX_ACK_DUE,
+    IX_CATEGORY,
+    IX_OPENED,
+    IX_OPENED_ID,
+    IX_RESOLVE_DUE,
+    IX_RESOLVED,
+    OrderFacts,
+    first_dispatch,
+)
 from .values import format_ms
+from .verdicts import component_evidence, delivered_units, documents_used, invoice_faults, is_scorable, primary_reason
 
 if TYPE_CHECKING:
     from .engine import KpiEngine
@@ -85,7 +94,7 @@ def _components(order: OrderFacts, claim_window_ms: int) -> dict:
         "documentation": [_event(p[1], PACKED, p[0]) for p in documents_used(order)],
     }
     out = {}
-    for component, evidence in zip(COMPONENTS, component_evidence(order, claim_window_ms)):
+    for component, evidence in zip(COMPONENTS, component_evidence(order, claim_window_ms), strict=True):
         reason = primary_reason(component, evidence)
         out[component] = {
             "holds": reason is None,

@@ -3,11 +3,11 @@ ten-thousandths of the currency unit. Integers keep sums, retractions and merges
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 MONEY_SCALE = 10_000
 _fromisoformat = datetime.fromisoformat
-_UTC = timezone.utc
+_UTC = UTC
 
 
 class InvalidEvent(ValueError):

@@ -116,7 +116,7 @@ def component_reasons(order: OrderFacts, claim_window_ms: int) -> tuple[str | No
     """(on_time, in_full, damage_free, documentation): None where the component holds."""
     return tuple(
         primary_reason(component, evidence)
-        for component, evidence in zip(COMPONENTS, component_evidence(order, claim_window_ms))
+        for component, evidence in zip(COMPONENTS, component_evidence(order, claim_window_ms), strict=True)
     )
 
 

@@ -9,16 +9,24 @@ from itertools import count
 from typing import Any
 
 from .contributions import acknowledged_at
-from .facts import BREACH_ACK, BREACH_RESOLVE, IX_ACK_DUE, IX_BREACHED, IX_OPENED, IX_RESOLVE_DUE, IX_RESOLVED
-from .facts import OrderFacts
+from .facts import (
+    BREACH_ACK,
+    BREACH_RESOLVE,
+    IX_ACK_DUE,
+    IX_BREACHED,
+    IX_OPENED,
+    IX_RESOLVE_DUE,
+    IX_RESOLVED,
+    OrderFacts,
+)
 
 
 def pending_deadline(order: OrderFacts, clock_ms: int) -> int | None:
     """The first moment (deadline + 1 ms) a still-open clock of the order passes, if any."""
     wake = None
-    if order.ship_deadline_ms is not None and not order.dispatches and order.cancelled is None:
-        if order.ship_deadline_ms >= clock_ms:
-            wake = order.ship_deadline_ms + 1
+    deadline = order.ship_deadline_ms
+    if deadline is not None and deadline >= clock_ms and not order.dispatches and order.cancelled is None:
+        wake = deadline + 1
     for record in (order.issues or {}).values():
         if record[IX_OPENED] is None:
             continue
@@ -67,7 +75,7 @@ class WakeSchedule:
         self._tombstone_until[key] = until_ms
         heapq.heappush(self._heap, (until_ms, next(self._seq), "tombstone", key))
 
-    def due(self, clock_ms: int, engine: Any) -> Iterator[tuple[str, str]]:
+    def due(self, clock_ms: int, engine: Any) -> Iterator[tuple[str, str, int]]:
         """Pop what is due at `clock_ms`, skipping entries that no longer hold."""
         heap = self._heap
         while heap and heap[0][0] <= clock_ms:
@@ -76,14 +84,14 @@ class WakeSchedule:
                 order = engine.orders.get(key)
                 if order is not None and order.wake_ms == when:
                     order.wake_ms = None
-                    yield kind, key
+                    yield kind, key, when
             elif kind == "shift":
                 if self._shift_until.get(key) == when:
                     del self._shift_until[key]
-                    yield kind, key
+                    yield kind, key, when
             elif self._tombstone_until.get(key) == when:
                 del self._tombstone_until[key]
-                yield kind, key
+                yield kind, key, when
 
     def __len__(self) -> int:
         return len(self._heap)

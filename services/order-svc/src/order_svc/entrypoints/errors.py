@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from orderpulse.db.idempotency import IdempotencyKeyReused
 from orderpulse.http.problems import problem_response
 
 from order_svc.domain.errors import CorrectionLeavesDiscrepancies, DomainError
@@ -44,13 +43,3 @@ def install_error_handlers(app: FastAPI) -> None:
             **extra,
         )
 
-    @app.exception_handler(IdempotencyKeyReused)
-    async def _key_reused(request: Request, _error: IdempotencyKeyReused) -> JSONResponse:
-        return problem_response(
-            409,
-            "idempotency-key-reused",
-            "Idempotency-Key already used for another request",
-            "This key came before with a different request; use a new key for a new request.",
-            instance=request.url.path,
-            field="Idempotency-Key",
-        )
