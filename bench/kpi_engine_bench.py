@@ -150,6 +150,26 @@ def run_engine(events: list[dict], watermarks: list[int], checkpoint_every: int,
     return time.perf_counter() - started
 
 
+def measure_memory(events: list[dict], watermarks: list[int], checkpoint_every: int) -> None:
+    """One traced run with eviction off (every order stays open): engine memory per open order."""
+    import tracemalloc
+
+    engine = KpiEngine(KpiRules(eviction_grace_s=365 * 86400))
+    tracemalloc.start()
+    for offset in range(0, len(events), checkpoint_every):
+        for event in events[offset:offset + checkpoint_every]:
+            engine.apply(event)
+        engine.advance(watermarks[min(offset + checkpoint_every, len(events)) - 1])
+        engine.dirty_snapshot()
+        engine.drain_observations()
+    gc.collect()
+    traced = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    open_orders = len(engine.order_ids())
+    print(f"memory (tracemalloc, eviction off): {traced / 1e6:.1f} MB for {open_orders} open orders "
+          f"({len(engine.cold)} kept compressed) = {traced / open_orders:,.0f} B per open order, buckets included")
+
+
 def run_loads(raw: list[bytes]) -> float:
     import orjson
 
@@ -170,6 +190,7 @@ def main() -> None:
     parser.add_argument("--catch-up", action="store_true",
                         help="advance/dirty_snapshot with flush=False (orders reconciled at gauge refreshes only)")
     parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() after every checkpoint")
+    parser.add_argument("--memory", action="store_true", help="also one traced run: bytes per open order")
     parser.add_argument("--batch", type=int, default=500, help="events per topic per getmany-like batch")
     parser.add_argument("--checkpoint-every", type=int, default=50_000,
                         help="events between advance(watermark) + dirty_snapshot (the wiring does it ~1/s)")
@@ -209,6 +230,8 @@ def main() -> None:
     print(f"engine.apply: median {median:,.0f} events/s, spread {min(rates):,.0f}..{max(rates):,.0f} "
           f"({(max(rates) - min(rates)) / median:.1%} of median)")
 
+    if args.memory:
+        measure_memory(events, watermarks, args.checkpoint_every)
     try:
         import orjson
     except ImportError:

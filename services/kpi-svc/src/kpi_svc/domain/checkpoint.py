@@ -63,7 +63,7 @@ def dirty_snapshot(
     removed: list[str] = []
     keep = serialize or _identity
     for key in engine.take_changed_keys():
-        order = engine.orders.get(key)
+        order = engine.peek_order(key)
         if order is not None:
             orders[key] = keep(encode_order(order))
         elif key in engine.tombstones:

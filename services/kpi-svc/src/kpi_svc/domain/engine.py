@@ -23,6 +23,7 @@ from .checkpoint import CheckpointDelta, dirty_snapshot, restore_engine
 from .facts import EMITTED_SHIP, OrderFacts, ShiftFacts, first_dispatch
 from .ingest import HANDLERS, SHIFT_TYPE
 from .labels import WAREHOUSE, LabelRegistry, order_labels
+from .lifecycle import OrderLifecycle
 from .outcomes import APPLIED, DUPLICATE, EVICTED, IGNORED, Applied
 from .reporting import build_failures, build_report
 from .rules import KpiRules
@@ -30,14 +31,14 @@ from .scorecard import build_scorecard
 from .scoring import note_breaches, score_order
 from .shifts import parse_shift
 from .values import InvalidEvent, datetime_to_ms
-from .wakes import WakeSchedule, evict_at, pending_deadline
+from .wakes import WakeSchedule
 
 _NO_CLOCK = -(2**62)
 _fromisoformat = datetime.fromisoformat
 _EMPTY: dict = {}
 
 
-class KpiEngine:
+class KpiEngine(OrderLifecycle):
     """Per-partition KPI state. See kpis.md for the definitions and docs/kpi-decisions.md for
     the choices where it is silent."""
 
@@ -52,11 +53,15 @@ class KpiEngine:
         self._claim_ms = rules.claim_window_s * 1000
         self._timely_ms = rules.notification_timely_s * 1000
         self._longest_ms = rules.longest_window_s * 1000
+        self._idle_ms = rules.idle_order_s * 1000
+        self._grace_ms = rules.eviction_grace_s * 1000
         self.buckets = BucketStore(rules.bucket_s, rules.coarse_bucket_s, rules.longest_window_s, rules.group_retention_s)
         self.labels = LabelRegistry(rules.label_value_cap)
         self.orders: dict[str, OrderFacts] = {}
         self.shifts: dict[str, ShiftFacts] = {}
         self.tombstones: dict[str, int] = {}  # evicted order id -> until (events for it are ignored)
+        self.cold: dict[str, tuple[int, bytes]] = {}  # quiet settled order id -> (wake_ms, frozen facts)
+        self._cold_after_ms = None if rules.cold_after_s is None else rules.cold_after_s * 1000
         self.clock_ms = _NO_CLOCK
         self._newest_ms = _NO_CLOCK
         self.observations: list[tuple] = []
@@ -87,6 +92,8 @@ class KpiEngine:
         if not isinstance(order_id, str):
             raise InvalidEvent("data.order_id is required")
         order = self.orders.get(order_id)
+        if order is None and order_id in self.cold:
+            order = self._thaw(order_id)
         if order is None:
             if order_id in self.tombstones:
                 stats["evicted"] += 1
@@ -218,53 +225,6 @@ class KpiEngine:
         """A shift is dropped once its end left the longest window (its hours no longer count)."""
         return shift.record[4] + self._longest_ms + self.rules.eviction_grace_s * 1000
 
-    # --- time --------------------------------------------------------------------------------
-    def _wake(self, order: OrderFacts) -> int:
-        deadline = pending_deadline(order, self.clock_ms)
-        if deadline is not None:
-            return deadline  # facts are kept at least until every clock of the order has run out
-        return evict_at(order, self._claim_ms, self.rules.idle_order_s * 1000, self.rules.eviction_grace_s * 1000)
-
-    def advance(self, now: datetime | int, flush: bool = True) -> None:
-        """Move the engine clock to `now` (wall clock, epoch ms or aware datetime; never back):
-        ship deadlines and issue clocks that passed count as failures; orders whose claim window
-        closed are dropped (their contribution stays in the buckets); old buckets are dropped.
-
-        `now` should be the consumer's event-time watermark (see docs/kpi-decisions.md): the wall
-        clock once caught up, the slowest partition's event time while replaying.
-        flush=False leaves orders changed since the last flush alone (they are reconciled, with
-        the clock of that moment, when next read): cheaper while catching up."""
-        self.clock_ms = max(self.clock_ms, datetime_to_ms(now))
-        clock = self.clock_ms
-        self.buckets.advance(clock)
-        if flush:
-            self.flush()
-        for kind, key, when in self.wakes.due(clock, self):
-            if kind == "order":
-                order = self.orders[key]
-                passing = pending_deadline(order, when - 1)
-                if order.dirty or (passing is not None and passing <= clock):
-                    order.dirty |= F_SHIP | F_ISSUES  # a ship deadline or an issue clock passed
-                    self._reconcile(order)
-                else:
-                    self.wakes.schedule(order, self._wake(order))
-                if order.wake_ms is not None and order.wake_ms <= clock:
-                    self._evict(order)
-            elif kind == "shift":
-                self.shifts.pop(key, None)
-                self._changed.add(key)
-            elif kind == "tombstone":
-                del self.tombstones[key]
-                self._changed.add(key)
-
-    def _evict(self, order: OrderFacts) -> None:
-        del self.orders[order.order_id]
-        until = self.clock_ms + self._longest_ms
-        self.tombstones[order.order_id] = until
-        self.wakes.schedule_tombstone(order.order_id, until)
-        self._changed.add(order.order_id)
-        self.stats["orders_evicted"] += 1
-
     @property
     def newest_event_ms(self) -> int | None:
         """Event time of the newest event applied (for the freshness gauge); None before any."""
@@ -295,7 +255,7 @@ class KpiEngine:
         """The order's facts, component verdicts with deciding events, and revisions (None if
         unknown or already evicted)."""
         self.flush()
-        order = self.orders.get(order_id)
+        order = self.peek_order(order_id)
         return None if order is None else build_scorecard(order, self)
 
     def drain_observations(self) -> list[tuple]:

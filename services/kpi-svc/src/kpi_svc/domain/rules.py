@@ -75,6 +75,7 @@ class KpiRules:
     issue_ack_s: int = 24 * 3600
     issue_resolve_s: int = 48 * 3600
     eviction_grace_s: int = 3600
+    cold_after_s: int | None = 6 * 3600  # a settled order quiet this long is kept compressed
     idle_order_s: int = 30 * 86400
     label_value_cap: int = 50
 

@@ -81,9 +81,7 @@ class WakeSchedule:
         while heap and heap[0][0] <= clock_ms:
             when, _seq, kind, key = heapq.heappop(heap)
             if kind == "order":
-                order = engine.orders.get(key)
-                if order is not None and order.wake_ms == when:
-                    order.wake_ms = None
+                if engine.wake_of(key) == when:
                     yield kind, key, when
             elif kind == "shift":
                 if self._shift_until.get(key) == when:
@@ -92,6 +90,14 @@ class WakeSchedule:
             elif self._tombstone_until.get(key) == when:
                 del self._tombstone_until[key]
                 yield kind, key, when
+
+    def compact(self, order_wakes: Iterator[tuple[str, int | None]]) -> None:
+        """Rebuild the heap from the live wakes only (stale entries pile up as orders move)."""
+        heap = [(when, next(self._seq), "order", key) for key, when in order_wakes if when is not None]
+        heap += [(when, next(self._seq), "shift", key) for key, when in self._shift_until.items()]
+        heap += [(when, next(self._seq), "tombstone", key) for key, when in self._tombstone_until.items()]
+        heapq.heapify(heap)
+        self._heap = heap
 
     def __len__(self) -> int:
         return len(self._heap)

@@ -111,3 +111,19 @@ def test_the_cached_calendar_agrees_with_the_reference_arithmetic(moment, zone, 
     if int(later.timestamp() * 1000) // 900_000 == moment_ms // 900_000:
         expected_later = add_business_days(later, days, zone, holidays)
         assert calendar.add_ms(int(later.timestamp() * 1000), days) == round(expected_later.timestamp() * 1000)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    moment=st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2028, 12, 31), timezones=st.just(UTC)),
+    zone=st.sampled_from(["UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo"]),
+    service_level=st.sampled_from(["standard", "express", "next_day"]),
+)
+def test_deadlines_agree_with_the_shared_calendar_other_services_use(moment, zone, service_level):
+    """fulfillment-svc and order-svc use orderpulse.business_days: the same instants, always."""
+    from orderpulse.business_days import BusinessCalendar as SharedCalendar
+
+    holidays = (date(2026, 12, 25),)
+    shared = SharedCalendar(timezone=zone, holidays=frozenset(holidays))
+    assert ship_deadline(moment, zone, holidays) == shared.ship_deadline(moment)
+    assert promised_by_default(moment, service_level, zone, holidays) == shared.default_promised_by(moment, service_level)

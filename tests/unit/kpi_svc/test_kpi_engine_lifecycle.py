@@ -215,3 +215,35 @@ def test_bytes_payloads_when_the_wiring_passes_a_serializer():
     delta = engine.dirty_snapshot(serialize=lambda value: json.dumps(value).encode())
     assert isinstance(delta.orders["ord_1"], bytes)
     assert all(isinstance(row, bytes) for row in delta.buckets.values())
+
+
+# --- quiet settled orders kept compressed ------------------------------------------------------
+def test_a_delivered_order_quiet_for_six_hours_is_kept_compressed_and_still_explained():
+    story = delivered_story()  # last event: completion Thursday 10:00
+    engine = engine_after(story.events, MONDAY + 3 * DAY + 5 * HOUR)
+    assert "ord_1" in engine.orders
+    engine.advance(MONDAY + 3 * DAY + 6 * HOUR)
+    assert "ord_1" in engine.cold and "ord_1" not in engine.orders
+    assert engine.order_ids() == ["ord_1"]
+    assert engine.scorecard("ord_1")["perfect"] is True
+    assert len(engine.cold["ord_1"][1]) < 1500
+
+
+def test_a_claim_for_a_compressed_order_thaws_it_and_revises_its_verdict():
+    story = delivered_story()
+    engine = engine_after(story.events, NOW)
+    assert "ord_1" in engine.cold
+    engine.dirty_snapshot()
+    assert engine.apply(story.events[0]) is DUPLICATE  # its event ids came along
+    engine.apply(story.issue_opened(NOW + HOUR, category="damaged"))
+    engine.advance(NOW + HOUR)
+    assert figure(engine, "damage_free", NOW + HOUR) == (0, 1)
+    assert engine.scorecard("ord_1")["revisions"][0]["component"] == "damage_free"
+    assert set(engine.dirty_snapshot().orders) == {"ord_1"}
+
+
+def test_a_compressed_order_is_still_dropped_when_its_claim_window_closes():
+    engine = engine_after(delivered_story().events, NOW)
+    assert "ord_1" in engine.cold
+    engine.advance(MONDAY + 10 * DAY + HOUR)
+    assert not engine.cold and "ord_1" in engine.tombstones

@@ -1,0 +1,109 @@
+"""The life of open orders between events: clocks passing, compression, eviction.
+
+Mixed into KpiEngine (it works on the engine's orders, cold store, wakes and buckets).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .catalog import F_ISSUES, F_SHIP
+from .coldstore import freeze, thaw
+from .facts import OrderFacts
+from .values import datetime_to_ms
+from .wakes import evict_at, pending_deadline
+
+
+class OrderLifecycle:
+    """advance(), the wake of each order, compression and eviction (needs KpiEngine's state)."""
+
+    def _wake(self, order: OrderFacts, cold: bool = True) -> int:
+        """The next moment the order needs a look without a new event: a clock of it passing,
+        else the moment it may be kept compressed, else the moment it may be dropped."""
+        deadline = pending_deadline(order, self.clock_ms)
+        if deadline is not None:
+            return deadline  # facts are kept at least until every clock of the order has run out
+        evict = evict_at(order, self._claim_ms, self._idle_ms, self._grace_ms)
+        if cold and self._cold_after_ms is not None and (order.completed is not None or order.cancelled is not None):
+            return min(evict, order.last_time_ms + self._cold_after_ms)
+        return evict
+
+    def _freeze(self, order: OrderFacts) -> None:
+        order.wake_ms = None
+        self.wakes.schedule(order, self._wake(order, cold=False))
+        del self.orders[order.order_id]
+        self.cold[order.order_id] = (order.wake_ms, freeze(order))
+
+    def _thaw(self, order_id: str) -> OrderFacts:
+        order = self.peek_order(order_id)
+        del self.cold[order_id]
+        self.orders[order_id] = order
+        return order
+
+    def peek_order(self, order_id: str) -> OrderFacts | None:
+        """The facts of an open order, hot or kept compressed (a copy of the latter)."""
+        order = self.orders.get(order_id)
+        if order is None and order_id in self.cold:
+            order = thaw(self.cold[order_id][1])
+            if order.labels is not None:
+                order.keys = self.labels.order_keys(order.labels)
+        return order
+
+    def order_ids(self) -> list[str]:
+        """Ids of every open order (hot or compressed)."""
+        return [*self.orders, *self.cold]
+
+    def wake_of(self, order_id: str) -> int | None:
+        order = self.orders.get(order_id)
+        if order is not None:
+            return order.wake_ms
+        cold = self.cold.get(order_id)
+        return None if cold is None else cold[0]
+
+    def advance(self, now: datetime | int, flush: bool = True) -> None:
+        """Move the engine clock to `now` (wall clock, epoch ms or aware datetime; never back):
+        ship deadlines and issue clocks that passed count as failures; orders whose claim window
+        closed are dropped (their contribution stays in the buckets); old buckets are dropped.
+
+        `now` should be the consumer's event-time watermark (see docs/kpi-decisions.md): the wall
+        clock once caught up, the slowest partition's event time while replaying.
+        flush=False leaves orders changed since the last flush alone (they are reconciled, with
+        the clock of that moment, when next read): cheaper while catching up."""
+        self.clock_ms = max(self.clock_ms, datetime_to_ms(now))
+        clock = self.clock_ms
+        self.buckets.advance(clock)
+        if flush:
+            self.flush()
+        for kind, key, when in self.wakes.due(clock, self):
+            if kind == "order":
+                order = self.orders.get(key) or self._thaw(key)
+                order.wake_ms = None
+                passing = pending_deadline(order, when - 1)
+                if order.dirty or (passing is not None and passing <= clock):
+                    order.dirty |= F_SHIP | F_ISSUES  # a ship deadline or an issue clock passed
+                    self._reconcile(order)
+                else:
+                    self.wakes.schedule(order, self._wake(order))
+                if order.wake_ms is not None and order.wake_ms <= clock and pending_deadline(order, clock) is None:
+                    if evict_at(order, self._claim_ms, self._idle_ms, self._grace_ms) <= clock:
+                        self._evict(order)
+                    elif not order.dirty:
+                        self._freeze(order)
+            elif kind == "shift":
+                self.shifts.pop(key, None)
+                self._changed.add(key)
+            elif kind == "tombstone":
+                del self.tombstones[key]
+                self._changed.add(key)
+        live = len(self.orders) + len(self.cold) + len(self.shifts) + len(self.tombstones)
+        if len(self.wakes) > 2 * live + 1024:
+            self.wakes.compact((key, self.wake_of(key)) for key in self.order_ids())
+
+    def _evict(self, order: OrderFacts) -> None:
+        del self.orders[order.order_id]
+        until = self.clock_ms + self._longest_ms
+        self.tombstones[order.order_id] = until
+        self.wakes.schedule_tombstone(order.order_id, until)
+        self._changed.add(order.order_id)
+        self.stats["orders_evicted"] += 1
+
