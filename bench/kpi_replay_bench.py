@@ -1,0 +1,143 @@
+"""kpi-svc replaying full topics into checkpointed state, against a bare getmany + orjson loop.
+
+Method: the synthetic orders of bench/kpi_engine_bench.py (~17 events per order on the orders,
+fulfillment, notifications and feedback topics; short picks, damage, late deliveries, issues,
+surveys) are produced once, keyed by order id, to four fresh 12-partition topics (a private
+prefix). Baseline: one aiokafka consumer (new group) reads all four topics with `getmany` and
+`orjson.loads` per value. Measured: kpi-svc's own stream loop (KpiStream, built by
+kpi_svc.bootstrap.build_stream, no HTTP) with a new consumer group and a freshly migrated schema
+reads everything from the beginning: orjson.loads + structural check + KpiEngine.apply per
+record, and every `checkpoint_interval_s` (1 s) advance + dirty_snapshot of every engine and ONE
+PostgreSQL transaction with the deltas and offsets; a final checkpoint at the end is inside the
+timing. Both clocks start at the first record returned (group join excluded) and stop after the
+last record (kpi-svc: after its final checkpoint). Median of --runs runs, min and max.
+Bar (quality.md): ≥ 40 % of the baseline, ≥ 90,000 events/s.
+
+    .venv/bin/python bench/kpi_replay_bench.py [--orders 20000] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _harness import describe, infrastructure, machine  # noqa: E402
+from kpi_engine_bench import synthetic_topics  # noqa: E402
+from kpi_svc.bootstrap import build_stream  # noqa: E402
+from kpi_svc.manifest import MANIFEST  # noqa: E402
+from kpi_svc.settings import KpiSettings  # noqa: E402
+from orderpulse.db.migrations import upgrade  # noqa: E402
+from orderpulse.events.topics import ALL_TOPICS  # noqa: E402
+from orderpulse.messaging.kafka import create_consumer, create_producer, ensure_topics  # noqa: E402
+from orderpulse.runtime import Platform  # noqa: E402
+from orderpulse.testing.database import plain_dsn  # noqa: E402
+
+PARTITIONS = 12
+
+
+async def produce(settings: KpiSettings, orders: int) -> int:
+    topics = synthetic_topics(orders)
+    producer = create_producer(settings, client_id="kpi-bench")
+    await producer.start()
+    count = 0
+    try:
+        for short, items in topics.items():
+            topic = f"{settings.topic_prefix}orderpulse.{short}"
+            futures = []
+            for _, event in sorted(items, key=lambda item: item[0]):
+                futures.append(await producer.send(topic, key=event["partitionkey"].encode(), value=orjson.dumps(event)))
+                if len(futures) >= 5000:
+                    await asyncio.gather(*futures)
+                    futures = []
+            await asyncio.gather(*futures)
+            count += len(items)
+    finally:
+        await producer.stop()
+    return count
+
+
+async def bare_loop(settings: KpiSettings, events: int) -> float:
+    consumer = create_consumer(settings, *settings.topics, group_id=f"bare-{uuid.uuid4().hex[:8]}", max_poll_records=2000)
+    await consumer.start()
+    seen, started = 0, None
+    loads = orjson.loads
+    try:
+        while seen < events:
+            batch = await consumer.getmany(timeout_ms=500)
+            if batch and started is None:
+                started = time.perf_counter()
+            for records in batch.values():
+                for record in records:
+                    loads(record.value)
+                seen += sum(len(records) for records in batch.values())
+    finally:
+        await consumer.stop()
+    return events / (time.perf_counter() - started)
+
+
+async def kpi_run(base: KpiSettings, database_url: str, events: int) -> tuple[float, int]:
+    suffix = uuid.uuid4().hex[:8]
+    settings = base.model_copy(update={"service_name": f"kpi-bench-{suffix}", "consumer_group": f"kpi-bench-{suffix}"})
+    await asyncio.to_thread(upgrade, MANIFEST.migrations, database_url, settings.db_schema)
+    platform = Platform(settings, run_relay=False)
+    stream = build_stream(settings, platform)
+    try:
+        await stream.run(until_idle=True)
+        assert stream.applied == events, (stream.applied, events)
+        # idle polls that detect the end are left out; the final checkpoint is counted
+        elapsed = stream.last_batch_at - stream.first_batch_at + stream.final_checkpoint_s
+        open_orders = sum(len(engine.orders) + len(engine.cold) for engine in stream.engines.values())
+    finally:
+        await platform.stop()
+        conn = await asyncpg.connect(plain_dsn(database_url))
+        await conn.execute(f'DROP SCHEMA "{settings.db_schema}" CASCADE')
+        await conn.close()
+    return events / elapsed, open_orders
+
+
+async def measure(infra, orders: int, runs: int) -> None:
+    prefix = f"bench{uuid.uuid4().hex[:6]}."
+    settings = KpiSettings(
+        database_url=infra.database_url, kafka_bootstrap=infra.kafka_bootstrap,
+        kafka_enable_idempotence=infra.kafka_enable_idempotence, topic_prefix=prefix,
+        consumer_session_timeout_ms=6_000, consumer_heartbeat_interval_ms=500, checkpoint_interval_s=1.0,
+    )
+    await ensure_topics(infra.kafka_bootstrap, [prefix + t for t in ALL_TOPICS], partitions=PARTITIONS)
+    events = await produce(settings, orders)
+    print(f"{orders:,} orders, {events:,} events on 4 topics x {PARTITIONS} partitions")
+    baseline, rates = [], []
+    for _ in range(runs):  # alternate, so drift of the shared machine hits both alike
+        baseline.append(await bare_loop(settings, events))
+        rate, open_orders = await kpi_run(settings, infra.database_url, events)
+        rates.append(rate)
+    print(describe("baseline: getmany + orjson.loads", baseline))
+    print(describe("kpi-svc stream -> checkpointed state", rates))
+    print(f"open orders kept at the end of the last run: {open_orders:,}")
+    ratio = statistics.median(rates) / statistics.median(baseline)
+    met = statistics.median(rates) >= 90_000 and ratio >= 0.4
+    print(f"ratio kpi-svc / baseline: {ratio:.1%}   bar: ≥ 40 % and ≥ 90,000 events/s → {'met' if met else 'NOT met'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--orders", type=int, default=20_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    print(f"kpi-svc replay benchmark · {machine()}")
+    print(__doc__.split("\n\n")[1])
+    with infrastructure() as infra:
+        asyncio.run(measure(infra, args.orders, args.runs))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""The checkpoint of the in-memory KPI engines in PostgreSQL: per partition its entities (orders,
+labor shifts, tombstones), its window buckets and a meta row; beside them the consumer offsets.
+Everything one checkpoint changed is written in ONE transaction (architecture.md, guarantee 4)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from kpi_svc.domain import CheckpointDelta
+
+_UPSERT_ORDER = text(
+    "INSERT INTO kpi_orders (partition, order_id, payload) VALUES (:p, :k, :v) "
+    "ON CONFLICT (partition, order_id) DO UPDATE SET payload = EXCLUDED.payload"
+)
+_DELETE_ORDER = text("DELETE FROM kpi_orders WHERE partition = :p AND order_id = :k")
+_UPSERT_BUCKET = text(
+    "INSERT INTO kpi_buckets (partition, key, payload) VALUES (:p, :k, :v) "
+    "ON CONFLICT (partition, key) DO UPDATE SET payload = EXCLUDED.payload"
+)
+_DELETE_BUCKET = text("DELETE FROM kpi_buckets WHERE partition = :p AND key = :k")
+_UPSERT_META = text(
+    "INSERT INTO kpi_meta (partition, payload) VALUES (:p, :v) ON CONFLICT (partition) DO UPDATE SET payload = EXCLUDED.payload"
+)
+_UPSERT_OFFSET = text(
+    "INSERT INTO kpi_offsets (topic, partition, next_offset) VALUES (:t, :p, :o) "
+    "ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset"
+)
+
+
+class PartitionCheckpoint:
+    """One partition's stored state, deserialized (the arguments of KpiEngine.restore)."""
+
+    def __init__(self, orders: dict[str, Any], buckets: dict[str, Any], meta: dict | None) -> None:
+        self.orders, self.buckets, self.meta = orders, buckets, meta
+
+
+class CheckpointStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def load(self, partition: int) -> PartitionCheckpoint:
+        async with self._engine.connect() as conn:
+            orders = await conn.execute(text("SELECT order_id, payload FROM kpi_orders WHERE partition = :p"), {"p": partition})
+            buckets = await conn.execute(text("SELECT key, payload FROM kpi_buckets WHERE partition = :p"), {"p": partition})
+            meta = (await conn.execute(text("SELECT payload FROM kpi_meta WHERE partition = :p"), {"p": partition})).scalar()
+            return PartitionCheckpoint(
+                {key: orjson.loads(payload) for key, payload in orders},
+                {key: orjson.loads(payload) for key, payload in buckets},
+                None if meta is None else orjson.loads(meta),
+            )
+
+    async def offsets(self, topic_partitions: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
+        wanted = set(topic_partitions)
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(text("SELECT topic, partition, next_offset FROM kpi_offsets"))
+            return {(topic, p): offset for topic, p, offset in rows if (topic, p) in wanted}
+
+    async def save(self, deltas: Mapping[int, CheckpointDelta], offsets: Mapping[tuple[str, int], int]) -> None:
+        """Every delta (payloads already bytes) and the next offsets, in one transaction."""
+        upsert_orders, delete_orders, upsert_buckets, delete_buckets, metas = [], [], [], [], []
+        for p, delta in deltas.items():
+            upsert_orders += [{"p": p, "k": k, "v": v} for k, v in delta.orders.items()]
+            delete_orders += [{"p": p, "k": k} for k in delta.removed_orders]
+            upsert_buckets += [{"p": p, "k": k, "v": v} for k, v in delta.buckets.items()]
+            delete_buckets += [{"p": p, "k": k} for k in delta.removed_buckets]
+            metas.append({"p": p, "v": orjson.dumps(delta.meta)})
+        async with self._engine.begin() as conn:
+            for statement, rows in (
+                (_UPSERT_ORDER, upsert_orders),
+                (_DELETE_ORDER, delete_orders),
+                (_UPSERT_BUCKET, upsert_buckets),
+                (_DELETE_BUCKET, delete_buckets),
+                (_UPSERT_META, metas),
+                (_UPSERT_OFFSET, [{"t": t, "p": p, "o": o} for (t, p), o in offsets.items()]),
+            ):
+                if rows:
+                    await conn.execute(statement, rows)
+
+    async def buckets_except(self, partitions: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """The checkpointed buckets of the partitions other replicas own."""
+        owned = sorted(set(partitions))
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(
+                text("SELECT partition, key, payload FROM kpi_buckets WHERE NOT (partition = ANY(:owned))"), {"owned": owned}
+            )
+            found: dict[int, dict[str, Any]] = {}
+            for p, key, payload in rows:
+                found.setdefault(p, {})[key] = orjson.loads(payload)
+            return found

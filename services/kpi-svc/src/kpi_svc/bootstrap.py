@@ -1,0 +1,102 @@
+"""The one place kpi-svc is wired: settings -> platform (database, producer for the DLQ) ->
+the stream (engines per partition, checkpoints) -> the app and its gauges."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from orderpulse.http.app import create_app
+from orderpulse.messaging.dead_letters import DeadLetterQueue
+from orderpulse.runtime import Platform
+
+from kpi_svc.adapters.checkpoint_store import CheckpointStore
+from kpi_svc.domain import KPI_NAMES, merge_reports
+from kpi_svc.entrypoints import metrics
+from kpi_svc.entrypoints.routes import router
+from kpi_svc.entrypoints.stream import KpiStream, kafka_consumer_factory, wall_ms
+from kpi_svc.settings import KpiSettings
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """\
+Perfect order and the other KPIs of kpis.md, computed from the event stream on event time,
+exactly once per event. Every route needs `Authorization: Bearer <api key>` (any role);
+errors are `application/problem+json`.
+"""
+
+
+def build_stream(settings: KpiSettings, platform: Platform) -> KpiStream:
+    """The stream loop without HTTP (the benchmark uses it alone)."""
+    topics = settings.topics
+    prefix = settings.topic_prefix
+    return KpiStream(
+        store=CheckpointStore(platform.engine),
+        rules=settings.rules,
+        consumer_factory=kafka_consumer_factory(settings, topics, settings.group_id),
+        topics=topics,
+        dead_letters=lambda: DeadLetterQueue(platform.publisher, settings.service_name),
+        checkpoint_interval_s=settings.checkpoint_interval_s,
+        remote_refresh_s=settings.remote_refresh_s,
+        topic_label=lambda topic: topic[len(prefix):],
+    )
+
+
+def gauge_source(stream: KpiStream):
+    def families() -> list:
+        now_ms = wall_ms()
+        sources = stream.sources()
+        reports = {window: merge_reports(sources, window, now_ms, None, stream.rules) for window in stream.rules.windows}
+        targets = {kpi: stream.rules.target(kpi) for kpi in KPI_NAMES}
+        return metrics.gauge_families(reports, targets, stream.freshness_s(now_ms))
+
+    return families
+
+
+async def run_stream(stream: KpiStream) -> None:
+    """Run the loop, restarting it after a failure (the checkpoint makes a restart exact)."""
+    while True:
+        try:
+            await stream.run()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("kpi stream failed; restarting from the checkpoint")
+            stream.reset()
+            await asyncio.sleep(1.0)
+
+
+def build_app(settings: KpiSettings) -> FastAPI:
+    platform = Platform(settings, run_relay=False)
+    stream = build_stream(settings, platform)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        async with platform.lifespan(app):
+            task = asyncio.create_task(run_stream(stream), name="kpi-stream")
+            metrics.gauges.attach(gauge_source(stream))
+            try:
+                yield
+            finally:
+                metrics.gauges.attach(None)
+                stream.stop()
+                try:
+                    await asyncio.wait_for(asyncio.shield(task), 15.0)
+                except (TimeoutError, Exception):
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
+
+    app = create_app(
+        settings=settings,
+        title="kpi-svc",
+        description=DESCRIPTION,
+        routers=[router],
+        lifespan=lifespan,
+        readiness_checks=platform.readiness_checks,
+    )
+    app.state.platform = platform
+    app.state.stream = stream
+    return app

@@ -1,0 +1,107 @@
+"""kpi-svc's Prometheus metrics (names of kpis.md). Counters and histograms count what this
+process applied (not checkpointed: they restart at zero, as Prometheus expects of counters);
+the ratio / numerator / denominator gauges are computed at scrape time over all partitions."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from prometheus_client import REGISTRY, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+
+SECONDS_BUCKETS = (1, 5, 30, 60, 300, 900, 3600, 4 * 3600, 12 * 3600, 86400, 2 * 86400, 3 * 86400, 5 * 86400, 7 * 86400, 14 * 86400)
+LATENCY_BUCKETS = (0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 86400)
+
+delivered = Counter("orderpulse_orders_delivered_total", "Orders delivered (scored once, when first delivered).", ["carrier", "tier"])
+perfect = Counter("orderpulse_orders_perfect_total", "Delivered orders perfect as first known.", ["carrier", "tier"])
+component_failures = Counter(
+    "orderpulse_order_component_failures_total", "Orders failing a perfect-order component (once per order and component).",
+    ["component", "carrier", "tier"],
+)
+revisions = Counter("orderpulse_order_verdict_revisions_total", "Component verdicts revised after scoring.", ["component"])
+processing = Histogram("orderpulse_order_processing_seconds", "Placed to delivered.", ["tier"], buckets=SECONDS_BUCKETS)
+entry = Histogram("orderpulse_order_entry_seconds", "Requested to placed.", ["channel"], buckets=LATENCY_BUCKETS)
+time_to_ship = Histogram("orderpulse_order_time_to_ship_seconds", "Placed to first dispatch.", ["warehouse"], buckets=SECONDS_BUCKETS)
+notification_latency = Histogram(
+    "orderpulse_notification_latency_seconds", "Trigger event to notification sent.", ["channel", "milestone"], buckets=LATENCY_BUCKETS
+)
+survey_responses = Counter("orderpulse_survey_responses_total", "Survey responses by csat score.", ["csat"])
+sla_breaches = Counter("orderpulse_issue_sla_breaches_total", "Issue clocks that passed.", ["clock", "category"])
+events = Counter("orderpulse_kpi_events_total", "Records kpi-svc applied, by topic.", ["topic"])
+duplicates = Counter("orderpulse_kpi_duplicate_events_total", "Records kpi-svc recognised as duplicates, by topic.", ["topic"])
+
+
+def record_observations(observations: list[tuple]) -> None:
+    """Feed what engines drained (engine.drain_observations) to the counters and histograms."""
+    for item in observations:
+        kind = item[0]
+        if kind == "order_delivered":
+            _, carrier, tier, is_perfect = item
+            delivered.labels(carrier, tier).inc()
+            if is_perfect:
+                perfect.labels(carrier, tier).inc()
+        elif kind == "component_failure":
+            component_failures.labels(*item[1:4]).inc()
+        elif kind == "revision":
+            revisions.labels(item[1]).inc()
+        elif kind == "processing_seconds":
+            processing.labels(item[1]).observe(item[2])
+        elif kind == "entry_seconds":
+            entry.labels(item[1]).observe(item[2])
+        elif kind == "time_to_ship_seconds":
+            time_to_ship.labels(item[1]).observe(item[2])
+        elif kind == "notification_latency_seconds":
+            notification_latency.labels(item[1], item[2]).observe(item[3])
+        elif kind == "survey_response":
+            survey_responses.labels(item[1]).inc()
+        elif kind == "issue_sla_breach":
+            sla_breaches.labels(item[1], item[2]).inc()
+
+
+class KpiGaugeCollector:
+    """The exact event-time figures, computed at scrape time (cached up to 1 s) by the figures
+    source of the app that runs (`attach`)."""
+
+    def __init__(self) -> None:
+        self._source: Callable[[], list] | None = None
+        self._cached: tuple[float, list] = (0.0, [])
+
+    def attach(self, source: Callable[[], list] | None) -> None:
+        self._source, self._cached = source, (0.0, [])
+
+    def describe(self) -> list:
+        return []
+
+    def collect(self):
+        if self._source is None:
+            return []
+        at, families = self._cached
+        if time.monotonic() - at > 1.0:
+            families = self._source()
+            self._cached = (time.monotonic(), families)
+        return families
+
+
+def gauge_families(reports: dict[str, dict], targets: dict[str, float | None], freshness_s: float | None) -> list:
+    ratio = GaugeMetricFamily("orderpulse_kpi_ratio", "KPI value over the window (event time).", labels=["kpi", "window"])
+    numerator = GaugeMetricFamily("orderpulse_kpi_numerator", "KPI numerator over the window.", labels=["kpi", "window"])
+    denominator = GaugeMetricFamily("orderpulse_kpi_denominator", "KPI denominator over the window.", labels=["kpi", "window"])
+    target = GaugeMetricFamily("orderpulse_kpi_target_ratio", "KPI target.", labels=["kpi"])
+    for window, report in reports.items():
+        for kpi, figure in report["kpis"].items():
+            if figure["value"] is not None:
+                ratio.add_metric([kpi, window], figure["value"])
+            numerator.add_metric([kpi, window], figure["numerator"])
+            denominator.add_metric([kpi, window], figure["denominator"])
+    for kpi, value in targets.items():
+        if value is not None:
+            target.add_metric([kpi], value)
+    freshness = GaugeMetricFamily("orderpulse_kpi_freshness_seconds", "Now minus the time of the newest event applied.")
+    if freshness_s is not None:
+        freshness.add_metric([], freshness_s)
+    return [ratio, numerator, denominator, target, freshness]
+
+
+gauges = KpiGaugeCollector()
+REGISTRY.register(gauges)

@@ -1,0 +1,52 @@
+"""GET /v1/kpis, /v1/kpis/perfect-order/failures, /v1/orders/{order_id}/scorecard (kpis.md).
+
+kpis.md names no roles for these reads: any valid API key may read them (every role)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from orderpulse.http.auth import Principal, authenticate
+from orderpulse.http.problems import Problem
+
+from kpi_svc.domain import GROUP_DIMENSIONS, merge_failures, merge_reports
+from kpi_svc.entrypoints.stream import wall_ms
+
+router = APIRouter(tags=["kpis"])
+Caller = Annotated[Principal, Depends(authenticate)]
+
+
+def _stream(request: Request):
+    return request.app.state.stream
+
+
+def _window(request: Request, window: str) -> str:
+    windows = _stream(request).rules.windows
+    if window not in windows:
+        raise Problem(422, "validation-error", "Invalid query parameter", f"window must be one of {', '.join(windows)}", field="window")
+    return window
+
+
+@router.get("/v1/kpis", summary="KPI figures over a rolling window, overall or per group")
+async def kpis(request: Request, _: Caller, window: Annotated[str, Query()] = "24h", by: Annotated[str | None, Query()] = None) -> dict:
+    window = _window(request, window)
+    if by is not None and by not in GROUP_DIMENSIONS:
+        raise Problem(422, "validation-error", "Invalid query parameter", f"by must be one of {', '.join(GROUP_DIMENSIONS)}", field="by")
+    stream = _stream(request)
+    return merge_reports(stream.sources(), window, wall_ms(), by, stream.rules)
+
+
+@router.get("/v1/kpis/perfect-order/failures", summary="Failed delivered orders per component and reason, largest first")
+async def failures(request: Request, _: Caller, window: Annotated[str, Query()] = "24h") -> dict:
+    window = _window(request, window)
+    stream = _stream(request)
+    return merge_failures(stream.sources(), window, wall_ms(), stream.rules)
+
+
+@router.get("/v1/orders/{order_id}/scorecard", summary="Why an order was (not) perfect")
+async def scorecard(request: Request, _: Caller, order_id: str) -> dict:
+    found = _stream(request).scorecard(order_id)
+    if found is None:
+        raise Problem(404, "not-found", "Order not known", f"kpi-svc holds no open order {order_id!r} (unknown, evicted after its claim window, or on another replica)")
+    return found

@@ -1,0 +1,40 @@
+"""kpi-svc's settings: the platform's, plus the KPI rules of kpis.md (`ORDERPULSE_*` environment variables)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from orderpulse.events.topics import ALL_TOPICS
+from orderpulse.settings import PlatformSettings
+from pydantic import Field
+
+from kpi_svc.domain import KpiRules
+
+
+class KpiSettings(PlatformSettings):
+    service_name: str = "kpi-svc"
+    claim_window_s: int = Field(default=7 * 86400, ge=0, description="claims this long after delivery revise a verdict")
+    targets: dict[str, float | None] = Field(default_factory=dict, description='overrides of the default targets, e.g. {"csat": 0.9}')
+    merchant_timezone: str = Field(default="UTC", description="IANA timezone of the merchant's business days")
+    holidays: tuple[date, ...] = Field(default=(), description='days the merchant is closed, e.g. ["2026-12-25"]')
+    checkpoint_interval_s: float = Field(default=1.0, gt=0, description="how often engine state and offsets are saved")
+    remote_refresh_s: float = Field(default=1.0, ge=0, description="max age of other replicas' checkpointed buckets")
+    topic_prefix: str = Field(default="", description="prefix of the consumed topic names (tests use private topics)")
+    consumer_group: str | None = Field(default=None, description="Kafka consumer group; default the service name")
+
+    @property
+    def rules(self) -> KpiRules:
+        return KpiRules(
+            claim_window_s=self.claim_window_s,
+            merchant_timezone=self.merchant_timezone,
+            holidays=tuple(self.holidays),
+            targets=dict(self.targets),
+        )
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return tuple(self.topic_prefix + topic for topic in ALL_TOPICS)
+
+    @property
+    def group_id(self) -> str:
+        return self.consumer_group or self.service_name

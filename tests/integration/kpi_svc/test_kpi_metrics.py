@@ -1,0 +1,37 @@
+"""/metrics of kpi-svc: every metric name of kpis.md's table, and valid for promtool."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from kpi_stories import all_events, stories
+from kpi_svc.bootstrap import build_app
+from orderpulse.testing.service import running_app
+from test_kpi_stream import expected, until_figures  # noqa: I001
+
+PROMTOOL = Path(__file__).parents[3] / ".tools" / "prometheus" / "usr" / "bin" / "promtool"
+KPIS_MD_METRICS = (
+    "orderpulse_kpi_ratio", "orderpulse_kpi_numerator", "orderpulse_kpi_denominator", "orderpulse_kpi_target_ratio",
+    "orderpulse_orders_delivered_total", "orderpulse_orders_perfect_total", "orderpulse_order_component_failures_total",
+    "orderpulse_order_verdict_revisions_total", "orderpulse_order_processing_seconds", "orderpulse_order_entry_seconds",
+    "orderpulse_order_time_to_ship_seconds", "orderpulse_notification_latency_seconds", "orderpulse_survey_responses_total",
+    "orderpulse_issue_sla_breaches_total", "orderpulse_kpi_events_total", "orderpulse_kpi_duplicate_events_total",
+    "orderpulse_kpi_freshness_seconds",
+)
+
+
+async def test_metrics_hold_every_kpi_metric_and_pass_promtool(settings, publish):
+    events = all_events(stories("m"))
+    events += [events[0]]  # one duplicate
+    events.append(stories("m2")["ord-m2-claimed"][-1])  # a claim for an order not told: still counted
+    await publish(events)
+    async with running_app(build_app(settings)) as client:
+        await until_figures(client, expected(settings, events))
+        body = (await client.get("/metrics")).text
+    # a family is exposed (its TYPE line) even before its first sample
+    missing = [name for name in KPIS_MD_METRICS if f"# TYPE {name} " not in body]
+    assert missing == []
+    assert 'orderpulse_kpi_ratio{kpi="perfect_order",window="30d"}' in body
+    check = subprocess.run([str(PROMTOOL), "check", "metrics"], input=body.encode(), capture_output=True, timeout=30)
+    assert check.returncode == 0, check.stderr.decode() + check.stdout.decode()
