@@ -136,3 +136,24 @@ async def test_poison_records_go_to_the_dead_letter_queue_and_the_stream_goes_on
     errors = sorted(dict(r.headers)["orderpulse_error"].decode() for r in seen)
     assert any("not JSON" in e for e in errors) and any("unknown event type" in e for e in errors)
     assert any("time" in e for e in errors) and any("JSON object" in e for e in errors)
+
+
+async def test_three_hundred_orders_land_in_exactly_the_windows_their_event_times_belong_to(settings, publish):
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    told: dict[str, list[dict]] = {}
+    for age_days in (5, 20, 45):  # inside 7d and 30d · inside 30d only · inside neither
+        for copy in range(4):
+            told.update(stories(f"w{age_days}x{copy}", base=now - timedelta(days=age_days)))
+    assert len(told) >= 300
+    events = all_events(told)
+    await publish(events)
+    wanted = expected(settings, events)
+    one_set_perfect, one_set_entry = (18, 24), (25, 26)
+    assert wanted["7d"]["perfect_order"] == tuple(4 * n for n in one_set_perfect)
+    assert wanted["30d"]["perfect_order"] == tuple(8 * n for n in one_set_perfect)
+    assert wanted["7d"]["order_entry_accuracy"] == tuple(4 * n for n in one_set_entry)
+    assert wanted["30d"]["order_entry_accuracy"] == tuple(8 * n for n in one_set_entry)
+    async with running_app(build_app(settings)) as client:
+        await until_figures(client, wanted)
