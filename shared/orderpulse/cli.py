@@ -37,16 +37,123 @@ def cmd_up(_args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    _say(
-        "The traffic simulator is not built yet (issue: `orderpulse demo` runs a living system); "
-        "starting the stack without traffic."
+    """`up`, then a month of history and live traffic until Ctrl-C; Ctrl-C stops everything."""
+    import asyncio
+
+    from orderpulse.simulator.clients import Stack
+    from orderpulse.simulator.report import where_to_look
+    from orderpulse.simulator.runner import simulate
+    from orderpulse.stack.settings import StackSettings
+    from orderpulse.stack.supervisor import print_summary, start_stack, stop_stack
+
+    try:
+        config = simulation_config(args)
+    except ValueError as error:
+        _say(f"error: {error}")
+        return 2
+    signal.signal(signal.SIGTERM, _interrupt)  # during start-up, SIGTERM cleans up like Ctrl-C
+    try:
+        stack = start_stack(StackSettings(), _say)
+    except KeyboardInterrupt:
+        _say("interrupted during start-up; everything started so far was stopped")
+        return 130
+    except Exception as error:
+        _say(f"error: {error}")
+        return 1
+    try:
+        print_summary(stack, _say)
+        for line in where_to_look(stack.services):
+            _say(line)
+        stack_json = stack.settings.state_dir.resolve() / "stack.json"
+
+        def dead_service() -> str | None:
+            for name, process in stack.processes.items():
+                if process.poll() is not None:
+                    return f"{name} exited with code {process.returncode}"
+            return None
+
+        asyncio.run(simulate(config, Stack.load(stack_json), _say, watchdog=dead_service))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        _say("interrupted")
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the stack stops in order, whatever is pressed now
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        _say("stopping ...")
+        stop_stack(stack, _say)
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Drive a running stack (its stack.json) with traffic; prints progress and a summary."""
+    import asyncio
+
+    from orderpulse.simulator.clients import Stack
+    from orderpulse.simulator.runner import simulate
+
+    try:
+        config = simulation_config(args)
+        stack = Stack.load(config.stack_path)
+    except (ValueError, FileNotFoundError) as error:
+        _say(f"error: {error}")
+        return 2
+    try:
+        asyncio.run(simulate(config, stack, _say))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        _say("interrupted")
+        return 130
+    return 0
+
+
+def simulation_config(args: argparse.Namespace):
+    """The simulator's options from the command line (shared by `simulate` and `demo`)."""
+    from pathlib import Path
+
+    from orderpulse.simulator.config import ErrorMix, SimulationConfig, parse_rate, parse_span
+
+    return SimulationConfig(
+        stack_path=Path(getattr(args, "stack", None) or Path(os.environ.get("ORDERPULSE_STATE_DIR", ".orderpulse")) / "stack.json"),
+        seed=args.seed,
+        rate_per_s=parse_rate(args.rate),
+        duration_s=parse_span(args.duration),
+        live_orders=args.orders,
+        backfill_s=parse_span(args.backfill) if args.backfill else 0.0,
+        backfill_orders=args.backfill_orders,
+        concurrency=args.concurrency,
+        live_speedup=args.live_speedup,
+        drain_s=parse_span(args.drain),
+        progress_every_s=parse_span(args.progress_every),
+        run_tag=args.run_tag,
+        merchant_timezone=args.merchant_timezone,
+        mix=ErrorMix().with_text(args.mix),
+        report_path=Path(args.report) if args.report else None,
+        kpi_wait_s=parse_span(args.kpi_wait),
     )
-    return cmd_up(args)
 
 
-def cmd_simulate(_args: argparse.Namespace) -> int:
-    _say("The traffic simulator is not built yet; see the open issue about `orderpulse demo`.")
-    return 2
+def _add_simulation_options(parser: argparse.ArgumentParser, *, demo: bool) -> None:
+    """Options of the traffic simulator; docs/simulator.md explains them."""
+    if not demo:
+        parser.add_argument("--stack", help="stack.json of the running stack (default: $ORDERPULSE_STATE_DIR/stack.json)")
+    parser.add_argument("--seed", type=int, default=7, help="same seed, same traffic (default 7)")
+    parser.add_argument("--rate", default="2/s" if demo else "20/s", help="live orders per second, e.g. 20/s, 300/m")
+    parser.add_argument("--duration", default="forever" if demo else "10m",
+                        help="live phase: 90s, 10m, 2h, forever; 0 = no live traffic")
+    parser.add_argument("--orders", type=int, default=None, help="stop the live phase after this many orders")
+    parser.add_argument("--backfill", default="30d" if demo else None,
+                        help="first replay this much history on event time, e.g. 30d (default: none)")
+    parser.add_argument("--backfill-orders", type=int, default=1500 if demo else None,
+                        help="orders in the replayed history (default: 50 a day)")
+    parser.add_argument("--concurrency", type=int, default=32, help="requests in flight at most (default 32)")
+    parser.add_argument("--live-speedup", type=float, default=2880.0,
+                        help="live stories run this many times faster than real time (default 2880: a day in 30 s)")
+    parser.add_argument("--drain", default="1m", help="after the live phase, time for stories in flight to finish")
+    parser.add_argument("--mix", default=None,
+                        help="error mix overrides, e.g. price_mistake=0.05,damage_in_transit=2%% (see docs/simulator.md)")
+    parser.add_argument("--run-tag", default=None, help="prefix of the ids this run creates (default: from the clock)")
+    parser.add_argument("--progress-every", default="5s", help="how often a progress line is printed")
+    parser.add_argument("--merchant-timezone", default="UTC", help="the services' merchant timezone (ship deadlines)")
+    parser.add_argument("--report", default=None, help="also write the summary as JSON to this file")
+    parser.add_argument("--kpi-wait", default="30s", help="at the end, how long to wait for kpi-svc to agree")
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -69,8 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("up", help="start PostgreSQL, the broker and every service; Ctrl-C stops all").set_defaults(
         run=cmd_up
     )
-    commands.add_parser("demo", help="`up` plus the traffic simulator").set_defaults(run=cmd_demo)
-    commands.add_parser("simulate", help="drive a running stack with traffic").set_defaults(run=cmd_simulate)
+    demo = commands.add_parser("demo", help="`up` plus a month of history and live traffic; Ctrl-C stops all")
+    _add_simulation_options(demo, demo=True)
+    demo.set_defaults(run=cmd_demo)
+    simulate = commands.add_parser("simulate", help="drive a running stack with traffic")
+    _add_simulation_options(simulate, demo=False)
+    simulate.set_defaults(run=cmd_simulate)
     migrate = commands.add_parser("migrate", help="bring a service's schema to the latest migration")
     migrate.add_argument("service", help="service name, e.g. order-svc, or `all`")
     migrate.set_defaults(run=cmd_migrate)
