@@ -1,0 +1,270 @@
+"""A whole simulation run: set up the catalog, customers and stock, replay the history (if asked),
+run live traffic, drain, and compare the tally with kpi-svc. Stops cleanly on a signal."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import signal
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+import orjson
+
+from orderpulse.business_days import BusinessCalendar
+from orderpulse.simulator.api import KPI, FulfillmentApi, KpiApi, OrderApi
+from orderpulse.simulator.carrier import CarrierDesk
+from orderpulse.simulator.clients import ApiError, Stack, Traffic, Transport, parse_time
+from orderpulse.simulator.comparison import Outcome, alone, compare, report_json
+from orderpulse.simulator.config import SimulationConfig, format_span
+from orderpulse.simulator.history import history_bounds, plan_history, plan_live
+from orderpulse.simulator.labor import history_shifts, shift_body, staff_for
+from orderpulse.simulator.pacer import Pacer
+from orderpulse.simulator.report import Progress, Say, kpi_table, summary_lines
+from orderpulse.simulator.scenario import live_gaps_s
+from orderpulse.simulator.stockroom import StockKeeper, WorkQueue
+from orderpulse.simulator.storefront import set_up_catalog, set_up_customers
+from orderpulse.simulator.stories import Desk, StoryRun
+from orderpulse.simulator.tally import ShiftRecord, Tally, money, ms
+from orderpulse.simulator.world import WAREHOUSES, registered_customers
+
+LIVE_SHIFT_EVERY_S = 600
+
+
+def default_run_tag() -> str:
+    """Short, unique per start: ids of shipments, scans and idempotency keys never collide across runs."""
+    stamp = int(time.time() * 10).to_bytes(6, "big")
+    return "r" + base64.b32encode(stamp).decode().rstrip("=").lower()[-8:]
+
+
+class Simulation:
+    def __init__(self, config: SimulationConfig, stack: Stack, say: Say, stop: asyncio.Event) -> None:
+        self.config, self.stack, self.say, self.stop = config, stack, say, stop
+        self.run_tag = config.run_tag or default_run_tag()
+        self.tally, self.traffic = Tally(), Traffic()
+        self.transport = Transport(stack, self.traffic, connections=min(12, config.concurrency // 2 + 2))
+        self.orders, self.fulfillment = OrderApi(self.transport), FulfillmentApi(self.transport)
+        self.carriers = CarrierDesk(self.fulfillment)
+        self.pacer = Pacer(config.concurrency)
+        self.calendar = BusinessCalendar(timezone=config.merchant_timezone)
+        self.customers = registered_customers(config.seed)
+        self.carrier_codes = stack.carriers or ("dhl",)
+        self.queue = WorkQueue(self.fulfillment)
+        self.desk = Desk(self.orders, self.fulfillment, self.carriers, StockKeeper(self.fulfillment), self.queue,
+                         self.pacer, self.tally, self.traffic, self.calendar, self.run_tag)
+        self.progress = Progress(self.tally, self.traffic, say)
+        self.progress.behind_s = lambda: self.pacer.behind_s
+        self.tasks: set[asyncio.Task] = set()
+
+    async def run(self) -> Outcome:
+        config = self.config
+        ticker = asyncio.create_task(self._tick())
+        baseline = await self._kpis_quietly() if self.stack.has(KPI) else None
+        now = datetime.now(UTC)
+        history = timedelta(seconds=config.backfill_s) if config.planned_backfill_orders else None
+        try:
+            await set_up_catalog(self.orders)
+            await set_up_customers(self.orders, self.customers, history_bounds(now, history)[0] - timedelta(days=1)
+                                   if history else None)
+            await self.desk.stock.set_up()
+            if history and not self.stop.is_set():
+                await self._backfill(now, history)
+            if config.has_live_phase and not self.stop.is_set():
+                await self._live()
+        except ApiError as error:
+            self.say(f"setting up failed: {error}")
+        finally:
+            # let the requests under way finish (so the tally knows all the services were told), then stop the rest
+            self.pacer.hold()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.pacer.idle(), 20)
+            for task in self.tasks:
+                task.cancel()
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+            await self.carriers.close()
+            await self.queue.close()
+            ticker.cancel()
+        self.progress.phase = "done"
+        self.progress.show()
+        outcome = await self._outcome(baseline)
+        await self.transport.close()
+        return outcome
+
+    # --- phases -------------------------------------------------------------------------------
+    async def _backfill(self, now: datetime, span: timedelta) -> None:
+        config = self.config
+        stories = plan_history(config.seed, config.planned_backfill_orders, now, span, config.mix,
+                               self.customers, self.calendar, self.carrier_codes)
+        start, end = history_bounds(now, span)
+        self.progress.phase, self.progress.planned = f"backfill {format_span(config.backfill_s)}", len(stories)
+        self.say(f"replaying {len(stories)} orders placed over the last {format_span(config.backfill_s)} "
+                 f"(seed {config.seed}, run {self.run_tag}, {config.concurrency} requests in flight) ...")
+        per_day = len(stories) / max(1.0, (end - start).total_seconds() / 86400)
+        for warehouse, ended, body in history_shifts(config.seed, self.run_tag, start, end, per_day):
+            self._start(self._post_shift(warehouse, body, ended))
+        for story in stories:
+            self._start(StoryRun(story, self.desk).play())
+        await self._until_done(set(self.tasks))
+        self.say(f"history {'interrupted' if self.stop.is_set() else 'replayed'}: "
+                 f"{self.tally.events['placed']} orders placed, {self.tally.events['orders delivered']} delivered")
+
+    async def _live(self) -> None:
+        config = self.config
+        self.progress.phase, self.progress.planned = f"live {config.rate_per_s:g}/s", 0
+        self.say(f"live traffic: {config.rate_per_s:g} orders/s for {format_span(config.duration_s)}, "
+                 f"stories {config.live_speedup:g}× faster than real time ...")
+        started, next_index = time.time(), config.planned_backfill_orders
+        placed = 0
+        live_over = asyncio.Event()
+        shifts = self._start(self._live_shifts(started, live_over))
+        due = started
+        for gap in live_gaps_s(config.seed, config.rate_per_s):
+            due += gap
+            if due - started > config.duration_s or (config.live_orders is not None and placed >= config.live_orders):
+                break
+            if await self._sleep_until(due):
+                break
+            placed_at = datetime.now(UTC)
+            story = plan_live(config.seed, next_index + placed, placed_at, config.live_speedup, config.mix,
+                              self.customers, self.calendar, self.carrier_codes)
+            self._start(StoryRun(story, self.desk, live=True).play())
+            placed += 1
+        live_over.set()
+        await asyncio.wait({shifts}, timeout=30)
+        if not self.stop.is_set() and config.drain_s > 0:
+            self.progress.phase = "draining"
+            self.say(f"live phase over after {placed} orders; letting stories in flight finish "
+                     f"(up to {format_span(config.drain_s)}) ...")
+            await self._until_done({task for task in self.tasks if not task.done() and task is not shifts},
+                                   timeout_s=config.drain_s)
+
+    # --- labor shifts -------------------------------------------------------------------------
+    async def _post_shift(self, warehouse: str, body: dict, ended: datetime) -> None:
+        async with self.pacer.turn(ended):
+            try:
+                await self.fulfillment.record_shift(warehouse, body)
+            except ApiError:
+                return
+        self.tally.shifts.append(ShiftRecord(warehouse, body["shift_id"], ms(parse_time(body["start"])),
+                                             ms(parse_time(body["end"])), body["staff"], money(body["hourly_cost"])))
+        self.tally.count("labor shifts")
+
+    async def _live_shifts(self, began: float, live_over: asyncio.Event) -> None:
+        """A shift per warehouse every LIVE_SHIFT_EVERY_S, each from where the last one ended, and a
+        last one when the live phase is over."""
+        number = 0
+        while not live_over.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(live_over.wait(), LIVE_SHIFT_EVERY_S)
+            number += 1
+            now = time.time()
+            await self._post_live_shift(began, now, "last" if live_over.is_set() else str(number))
+            began = now
+
+    async def _post_live_shift(self, began: float, ended: float, label: str) -> None:
+        if ended - began < 1:
+            return
+        start, end = datetime.fromtimestamp(began, UTC), datetime.fromtimestamp(ended, UTC)
+        start = start.replace(microsecond=start.microsecond // 1000 * 1000)
+        end = end.replace(microsecond=end.microsecond // 1000 * 1000)
+        for warehouse in WAREHOUSES:
+            staff = staff_for(self.config.rate_per_s * 3600, warehouse)
+            body = shift_body(f"{self.run_tag}-{warehouse}-live-{label}", start, end, staff, warehouse)
+            await self._post_shift(warehouse, body, end)
+
+    # --- plumbing -----------------------------------------------------------------------------
+    def _start(self, work: Awaitable) -> asyncio.Task:
+        task = asyncio.ensure_future(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    async def _until_done(self, tasks: set[asyncio.Task], timeout_s: float | None = None) -> None:
+        if not tasks:
+            return
+        stopping = asyncio.create_task(self.stop.wait())
+        everything = asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.wait({stopping, everything}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+
+    async def _sleep_until(self, due: float) -> bool:
+        """Wait for `due` (unix seconds); True if asked to stop meanwhile."""
+        delay = due - time.time()
+        if delay > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), delay)
+        return self.stop.is_set()
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.progress_every_s)
+            self.progress.show()
+
+    async def _kpis_quietly(self) -> dict | None:
+        try:
+            return await KpiApi(self.transport).kpis(self.config.kpi_window)
+        except ApiError:
+            return None
+
+    async def _outcome(self, baseline: dict | None) -> Outcome:
+        config, tally = self.config, self.tally
+        with_costs = not self.stack.has("notify-svc")
+        interrupted = self.stop.is_set()
+        title = f"simulation summary (seed {config.seed}, run {self.run_tag}{', interrupted' if interrupted else ''})"
+        for line in summary_lines(tally, self.traffic, title=title):
+            self.say(line)
+        if not self.stack.has(KPI):
+            rows = alone(tally, config.kpi_window, with_costs)
+            note = ("kpi-svc is not in stack.json (services: " + ", ".join(self.stack.services) +
+                    "): nothing to compare with; the simulator's own figures:")
+        else:
+            wait_s = 5.0 if interrupted else config.kpi_wait_s
+            rows, note = await compare(KpiApi(self.transport), tally, config.kpi_window, baseline, with_costs, wait_s)
+        self.say(f"KPIs over the last {config.kpi_window}: the simulator's tally beside kpi-svc's figures")
+        if note:
+            self.say(note)
+        for line in kpi_table(rows):
+            self.say(line)
+        outcome = Outcome(self.run_tag, tally, self.traffic, rows, note, interrupted)
+        if config.report_path is not None:
+            config.report_path.write_bytes(orjson.dumps(report_json(outcome), option=orjson.OPT_INDENT_2))
+        return outcome
+
+
+async def simulate(config: SimulationConfig, stack: Stack, say: Say, *,
+                   watchdog: Callable[[], str | None] | None = None, handle_signals: bool = True) -> Outcome:
+    """Run a simulation; the first SIGINT/SIGTERM stops it and still prints the summary, a second one cuts it short."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+
+    def on_signal() -> None:
+        if stop.is_set():
+            main.cancel()
+        else:
+            say("stopping: summing up (press Ctrl-C again to skip) ...")
+            stop.set()
+
+    signals = (signal.SIGINT, signal.SIGTERM) if handle_signals else ()
+    for sig in signals:
+        loop.add_signal_handler(sig, on_signal)
+    guard = asyncio.create_task(_watch(watchdog, stop, say)) if watchdog else None
+    try:
+        return await Simulation(config, stack, say, stop).run()
+    finally:
+        if guard is not None:
+            guard.cancel()
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+
+
+async def _watch(watchdog: Callable[[], str | None], stop: asyncio.Event, say: Say) -> None:
+    while not stop.is_set():
+        problem = watchdog()
+        if problem:
+            say(f"{problem}; stopping the simulation")
+            stop.set()
+            return
+        await asyncio.sleep(1.0)

@@ -1,0 +1,188 @@
+"""The traffic simulator against the whole stack, started as a user starts it (`orderpulse up`):
+a month of history for 200 orders, then every order reads back with the status the simulator
+expects and kpi-svc's numerators and denominators equal the simulator's tally. `orderpulse demo`
+stops everything on Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+from orderpulse.services import installed_services
+from orderpulse.simulator.clients import Stack, parse_time
+from orderpulse.simulator.comparison import Outcome
+from orderpulse.simulator.config import SimulationConfig
+from orderpulse.simulator.measures import Window, measure
+from orderpulse.simulator.runner import simulate
+from orderpulse.simulator.tally import ms
+from orderpulse.stack.processes import free_port
+
+pytestmark = pytest.mark.e2e
+
+ORDERS = 200
+SEED = 7
+
+
+def stack_env(state_dir: Path) -> dict[str, str]:
+    ports = {manifest.name: free_port() for manifest in installed_services()}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERPULSE_")}
+    env.update(
+        ORDERPULSE_STATE_DIR=str(state_dir),
+        ORDERPULSE_POSTGRES_PORT=str(free_port()),
+        ORDERPULSE_KAFKA_PORT=str(free_port()),
+        ORDERPULSE_SERVICE_PORTS=json.dumps(ports),
+        ORDERPULSE_DURABLE_POSTGRES="false",
+    )
+    return env
+
+
+def orderpulse(command: list[str], env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "orderpulse.cli", *command], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def wait_for(path: Path, process: subprocess.Popen, timeout_s: float = 150) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not path.exists():
+        if process.poll() is not None:
+            raise AssertionError(f"`orderpulse` exited early:\n{process.stdout.read()}")
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.2)
+
+
+def stop(process: subprocess.Popen) -> tuple[int, str, list[int]]:
+    family = [child.pid for child in psutil.Process(process.pid).children(recursive=True)]
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=120)
+    return process.returncode, output, family
+
+
+def alive(pids: list[int]) -> list[int]:
+    running = []
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                running.append(pid)
+        except psutil.NoSuchProcess:
+            pass
+    return running
+
+
+def backfill(stack_json: Path) -> tuple[Outcome, list[str]]:
+    config = SimulationConfig(stack_path=stack_json, seed=SEED, backfill_s=30 * 86400, backfill_orders=ORDERS,
+                              duration_s=0, kpi_wait_s=0, progress_every_s=30)
+    lines: list[str] = []
+    outcome = asyncio.run(simulate(config, Stack.load(stack_json), lines.append, handle_signals=False))
+    return outcome, lines
+
+
+def statuses_that_differ(stack: Stack, outcome: Outcome) -> dict[str, tuple[str, str]]:
+    headers = {"Authorization": f"Bearer {stack.api_keys['storefront']}"}
+    differ = {}
+    with httpx.Client(base_url=stack.services["order-svc"], headers=headers, timeout=10) as client:
+        for record in outcome.tally.orders.values():
+            answer = client.get(f"/v1/orders/{record.order_id}")
+            assert answer.status_code == 200, answer.text
+            if answer.json()["status"] != record.expected_status():
+                differ[record.order_id] = (answer.json()["status"], record.expected_status())
+    return differ
+
+
+def kpis_that_differ(stack: Stack, outcome: Outcome) -> dict[str, tuple]:
+    with_costs = not stack.has("notify-svc")
+    answer = httpx.get(stack.services["kpi-svc"] + "/v1/kpis", params={"window": "30d"},
+                       headers={"Authorization": f"Bearer {stack.api_keys['admin']}"}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    window = Window.ending("30d", ms(parse_time(report["as_of"])))
+    mine = measure(outcome.tally, window, with_costs=with_costs)
+    differ = {}
+    for kpi, figure in mine.items():
+        theirs = report["kpis"][kpi]
+        if abs(theirs["numerator"] - figure.numerator) > 1e-4 or abs(theirs["denominator"] - figure.denominator) > 1e-4:
+            differ[kpi] = ((figure.numerator, figure.denominator), (theirs["numerator"], theirs["denominator"]))
+    return differ
+
+
+def until_none(check, timeout_s: float) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        left = check()
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(1.0)
+
+
+def test_a_month_of_simulated_history_reads_back_as_the_simulator_tallied_it(tmp_path: Path):
+    env = stack_env(tmp_path / "state")
+    process = orderpulse(["up"], env)
+    try:
+        stack_json = tmp_path / "state" / "stack.json"
+        wait_for(stack_json, process)
+        stack = Stack.load(stack_json)
+        outcome, lines = backfill(stack_json)
+        log = "\n".join(lines)
+        assert outcome.tally.stories_finished == ORDERS, log
+        assert outcome.traffic.unintended == [], log
+        assert len(outcome.tally.orders) == ORDERS
+        events = outcome.tally.events
+        for happened in ("held and corrected", "payment authorized", "backordered", "restocked", "packed with document errors",
+                         "delayed", "orders delivered", "labor shifts"):
+            assert events[happened] > 0, f"no {happened!r} in {dict(events)}"
+
+        assert until_none(lambda: statuses_that_differ(stack, outcome), 90) == {}
+        if stack.has("kpi-svc"):
+            assert until_none(lambda: kpis_that_differ(stack, outcome), 120) == {}
+
+        # the command line, on the same stack: its summary sets kpi-svc's figures (less what it had before) beside its tally
+        report_path = tmp_path / "report.json"
+        cli = subprocess.run(
+            [sys.executable, "-m", "orderpulse.cli", "simulate", "--stack", str(stack_json), "--backfill", "2d",
+             "--backfill-orders", "20", "--duration", "0", "--seed", "8", "--report", str(report_path),
+             "--kpi-wait", "90s"],
+            env=env, capture_output=True, text=True, timeout=300,
+        )
+        assert cli.returncode == 0, cli.stdout + cli.stderr
+        assert "simulation summary" in cli.stdout and "perfect_order" in cli.stdout
+        report = json.loads(report_path.read_text())
+        assert report["unintended"] == [], cli.stdout
+        if stack.has("kpi-svc"):
+            assert all(row["agree"] for row in report["kpis"].values()), cli.stdout
+        else:
+            assert "kpi-svc is not in stack.json" in cli.stdout
+    finally:
+        code, output, family = stop(process)
+    assert code == 0, output
+    assert alive(family) == []
+
+
+def test_demo_replays_history_runs_live_traffic_and_ctrl_c_stops_everything(tmp_path: Path):
+    env = stack_env(tmp_path / "state")
+    process = orderpulse(["demo", "--backfill", "3d", "--backfill-orders", "20", "--rate", "2/s",
+                          "--progress-every", "1s"], env)
+    seen: list[str] = []
+    deadline = time.monotonic() + 240
+    try:
+        for line in process.stdout:
+            seen.append(line)
+            if "] live " in line and "placed 0 " not in line:  # a progress line of the live phase
+                break
+            assert time.monotonic() < deadline, "".join(seen)
+        assert any("] live " in line for line in seen), "".join(seen)
+        assert any("Where to look" in line for line in seen), "".join(seen)
+    finally:
+        code, output, family = stop(process)
+    output = "".join(seen) + output
+    assert code == 0, output
+    assert "history replayed" in output and "simulation summary" in output
+    assert "OrderPulse stopped" in output
+    assert alive(family) == [], output
