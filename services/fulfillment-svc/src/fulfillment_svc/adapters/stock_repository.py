@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +27,10 @@ class SqlStockRepository:
         wanted = sorted(set(skus))
         if not wanted:
             return {}
+        # One transaction-scoped lock serialises every stock change: transactions that lock
+        # stock more than once (reserve, then hand freed units to backorders) can no longer
+        # take row locks in crossing orders and deadlock under a burst of confirmations.
+        await self._session.execute(text("SELECT pg_advisory_xact_lock(hashtext('fulfillment-svc:stock'))"))
         await self._session.execute(
             insert(stock)
             .values([{"warehouse_id": warehouse_id, "sku": sku, "on_hand": 0, "reserved": 0} for sku in wanted])
