@@ -7,74 +7,25 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
-import psutil
 import pytest
-from orderpulse.services import installed_services
 from orderpulse.simulator.clients import Stack, parse_time
 from orderpulse.simulator.comparison import Outcome
 from orderpulse.simulator.config import SimulationConfig
 from orderpulse.simulator.measures import Window, measure
 from orderpulse.simulator.runner import simulate
 from orderpulse.simulator.tally import ms
-from orderpulse.stack.processes import free_port
+from stack_process import alive, interrupt, orderpulse, stack_env, wait_for
 
 pytestmark = pytest.mark.e2e
 
 ORDERS = 200
 SEED = 7
-
-
-def stack_env(state_dir: Path) -> dict[str, str]:
-    ports = {manifest.name: free_port() for manifest in installed_services()}
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERPULSE_")}
-    env.update(
-        ORDERPULSE_STATE_DIR=str(state_dir),
-        ORDERPULSE_POSTGRES_PORT=str(free_port()),
-        ORDERPULSE_KAFKA_PORT=str(free_port()),
-        ORDERPULSE_SERVICE_PORTS=json.dumps(ports),
-        ORDERPULSE_DURABLE_POSTGRES="false",
-    )
-    return env
-
-
-def orderpulse(command: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "orderpulse.cli", *command], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-
-
-def wait_for(path: Path, process: subprocess.Popen, timeout_s: float = 150) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not path.exists():
-        if process.poll() is not None:
-            raise AssertionError(f"`orderpulse` exited early:\n{process.stdout.read()}")
-        assert time.monotonic() < deadline, f"{path} never appeared"
-        time.sleep(0.2)
-
-
-def stop(process: subprocess.Popen) -> tuple[int, str, list[int]]:
-    family = [child.pid for child in psutil.Process(process.pid).children(recursive=True)]
-    process.send_signal(signal.SIGINT)
-    output, _ = process.communicate(timeout=120)
-    return process.returncode, output, family
-
-
-def alive(pids: list[int]) -> list[int]:
-    running = []
-    for pid in pids:
-        try:
-            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
-                running.append(pid)
-        except psutil.NoSuchProcess:
-            pass
-    return running
 
 
 def backfill(stack_json: Path) -> tuple[Outcome, list[str]]:
@@ -160,7 +111,7 @@ def test_a_month_of_simulated_history_reads_back_as_the_simulator_tallied_it(tmp
         else:
             assert "kpi-svc is not in stack.json" in cli.stdout
     finally:
-        code, output, family = stop(process)
+        code, output, family = interrupt(process)
     assert code == 0, output
     assert alive(family) == []
 
@@ -180,7 +131,7 @@ def test_demo_replays_history_runs_live_traffic_and_ctrl_c_stops_everything(tmp_
         assert any("] live " in line for line in seen), "".join(seen)
         assert any("Where to look" in line for line in seen), "".join(seen)
     finally:
-        code, output, family = stop(process)
+        code, output, family = interrupt(process)
     output = "".join(seen) + output
     assert code == 0, output
     assert "history replayed" in output and "simulation summary" in output
