@@ -62,6 +62,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "ship_to": ADDRESS,
         "service_level": "standard",
         "promised_by": LATER,
+        "placed_at": WHEN,
     },
     "orderpulse.order.invoiced.v1": {
         "order_id": ORDER,
@@ -96,6 +97,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "sku": "SKU-RED-MUG",
         "quantity_short": 1,
         "expected_at": LATER,
+    },
+    "orderpulse.inventory.adjusted.v1": {
+        "warehouse_id": "wh_berlin",
+        "sku": "SKU-RED-MUG",
+        "on_hand_before": 12,
+        "on_hand_after": 10,
+        "reason": "shrinkage",
     },
     "orderpulse.fulfillment.packed.v1": {
         "fulfillment_id": "ful_1",

@@ -45,6 +45,16 @@ class InventoryBackordered(EventData):
     expected_at: AwareDatetime | None = None
 
 
+class InventoryAdjusted(EventData):
+    """A warehouse's on-hand count of a SKU changed outside an order (key: warehouse id)."""
+
+    warehouse_id: Id
+    sku: Id
+    on_hand_before: Annotated[int, Field(ge=0)]
+    on_hand_after: Annotated[int, Field(ge=0)]
+    reason: Literal["count", "shrinkage", "receipt", "return"]
+
+
 class FulfillmentPacked(EventData):
     """A parcel was packed, with the documents put in it and any problems with them."""
 
@@ -172,6 +182,7 @@ class LaborShiftRecorded(EventData):
 EVENTS: Mapping[str, type[EventData]] = {
     "fulfillment.created.v1": FulfillmentCreated,
     "inventory.backordered.v1": InventoryBackordered,
+    "inventory.adjusted.v1": InventoryAdjusted,
     "fulfillment.packed.v1": FulfillmentPacked,
     "shipment.dispatched.v1": ShipmentDispatched,
     "shipment.in_transit.v1": ShipmentInTransit,

@@ -88,6 +88,7 @@ class OrderConfirmed(EventData):
     ship_to: Address
     service_level: ServiceLevel
     promised_by: AwareDatetime
+    placed_at: AwareDatetime | None = None  # the ship deadline (kpis.md) counts from placement
 
 
 class OrderInvoiced(EventData):

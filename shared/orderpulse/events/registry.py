@@ -49,6 +49,7 @@ _TOPIC_MODULES = (
 _KEY_FIELD_EXCEPTIONS = {
     "customer.upserted.v1": "customer_id",
     "labor.shift_recorded.v1": "warehouse_id",
+    "inventory.adjusted.v1": "warehouse_id",
 }
 
 
