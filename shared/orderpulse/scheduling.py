@@ -14,6 +14,7 @@ SKIP LOCKED` and write the effect, its outbox row and the "done" mark in one tra
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -101,10 +102,8 @@ class DueWorkLoop:
     async def _sleep(self, seconds: float) -> None:
         if self._stopping:
             return
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
-        except asyncio.TimeoutError:
-            pass
 
 
 def nudge_after_commit(session, loop: DueWorkLoop) -> None:
