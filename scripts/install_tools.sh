@@ -3,8 +3,9 @@
 #
 #   promtool  (rules, rule unit tests, config) from Debian's `prometheus` package
 #   amtool    (Alertmanager config)           from Debian's `prometheus-alertmanager` package
+#   chromium  (browser tests)                 Debian's `chromium` package, installed system-wide
 #
-# The packages are downloaded with `apt-get download` and unpacked with `dpkg -x`, so nothing
+# promtool and amtool are downloaded with `apt-get download` and unpacked with `dpkg -x`, so nothing
 # is installed system-wide and no service is started. Idempotent: a tool already unpacked is
 # left alone. Python tools (check-jsonschema, kubernetes-validate, dockerfile) come from the
 # project's Python dependencies; `kubectl` (for `kubectl kustomize`) comes with the machine.
@@ -40,3 +41,17 @@ fetch_deb prometheus-alertmanager "${tools_dir}/alertmanager" amtool
 if ! command -v kubectl >/dev/null 2>&1; then
   echo "install_tools: warning: kubectl not found; the kustomize tests need \`kubectl kustomize\`" >&2
 fi
+
+# Chromium for the browser tests (survey and tracking pages): Debian's package, driven by
+# Playwright for Python (which cannot download its own browsers here). Needs root or sudo.
+if [[ ! -x /usr/bin/chromium ]]; then
+  as_root=()
+  [[ "$(id -u)" -eq 0 ]] || as_root=(sudo)
+  echo "install_tools: installing Debian's chromium for the browser tests"
+  if ! DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -q chromium >/dev/null; then
+    "${as_root[@]}" apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -q chromium >/dev/null
+  fi
+fi
+/usr/bin/chromium --version 2>/dev/null | grep -q Chromium
+echo "install_tools: $(/usr/bin/chromium --version 2>/dev/null | grep Chromium) at /usr/bin/chromium"

@@ -1,1 +1,1 @@
-pytest_plugins = ["orderpulse.testing.fixtures"]
+pytest_plugins = ["orderpulse.testing.fixtures", "orderpulse.testing.browser"]

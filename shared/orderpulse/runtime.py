@@ -21,6 +21,7 @@ from orderpulse.messaging.consumer import Handler, IdempotentConsumer
 from orderpulse.messaging.dead_letters import DeadLetterQueue
 from orderpulse.messaging.kafka import KafkaPublisher, create_consumer, create_producer
 from orderpulse.messaging.relay import OutboxRelay
+from orderpulse.scheduling import DueWorkLoop
 from orderpulse.settings import PlatformSettings
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class Platform:
         consumed_topics: Sequence[str] = (),
         handlers: Mapping[str, Handler] | None = None,
         run_relay: bool = True,
+        loops: Sequence[DueWorkLoop] = (),
     ) -> None:
         self.settings = settings
         self.engine: AsyncEngine = create_engine(
@@ -51,6 +53,7 @@ class Platform:
         self.consumer: IdempotentConsumer | None = None
         self._tasks: list[asyncio.Task] = []
         self._producer_started = asyncio.Event()
+        self.loops = tuple(loops)
 
     @property
     def producer(self) -> AIOKafkaProducer:
@@ -79,7 +82,14 @@ class Platform:
 
     @property
     def readiness_checks(self):
-        return {"database": self.database_ready, "broker": self.broker_ready}
+        checks = {"database": self.database_ready, "broker": self.broker_ready}
+        if self.loops:
+            checks["due_work"] = self.due_work_ready
+        return checks
+
+    async def due_work_ready(self) -> bool:
+        """False while any due-work loop keeps failing (its timers are not being served)."""
+        return all(loop.healthy for loop in self.loops)
 
     async def database_ready(self) -> bool:
         async with self.engine.connect() as conn:
@@ -93,6 +103,9 @@ class Platform:
 
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._start_kafka_parts(), name="kafka-start"))
+        # Due work needs only the database: its effects go through the outbox.
+        for loop in self.loops:
+            self._tasks.append(asyncio.create_task(loop.run(), name=f"due-work-{loop.name}"))
 
     async def _start_kafka_parts(self) -> None:
         """Start the producer, relay and consumer, retrying while the broker is away."""
@@ -148,6 +161,8 @@ class Platform:
             await self._kafka_consumer.stop()
         if self.relay is not None:
             self.relay.stop()
+        for loop in self.loops:
+            loop.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

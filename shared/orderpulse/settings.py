@@ -5,10 +5,14 @@ Build it once in the service's `main.py` and pass it down; never at import time.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from orderpulse.business_days import BusinessCalendar, calendar_from_settings
+from orderpulse.business_hours import SlaClock, WorkingHours, parse_working_hours
 
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "password"})
 
@@ -69,3 +73,47 @@ class PlatformSettings(BaseSettings):
     def db_schema(self) -> str:
         """Each service owns one PostgreSQL schema named after it (`order-svc` -> `order_svc`)."""
         return self.service_name.replace("-", "_")
+
+
+class CalendarSettings(BaseSettings):
+    """The merchant's calendar, for services that count business days or working hours.
+
+    Mix in before `PlatformSettings`: `class NotifySettings(CalendarSettings, PlatformSettings)`.
+    Environment: `ORDERPULSE_MERCHANT_TIMEZONE=Europe/Berlin`, `ORDERPULSE_HOLIDAYS='["2026-12-25"]'`,
+    `ORDERPULSE_WORKING_HOURS=09:00-17:00` (unset: SLA clocks count calendar hours).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="ORDERPULSE_", frozen=True, extra="ignore")
+
+    merchant_timezone: str = Field(default="UTC", description="IANA zone whose Monday–Friday are business days")
+    holidays: tuple[date, ...] = Field(default=(), description="local dates that are not business days")
+    working_hours: str | None = Field(
+        default=None, description="e.g. 09:00-17:00; set, SLA clocks count only these hours of business days"
+    )
+
+    @field_validator("merchant_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        BusinessCalendar(timezone=value)  # an unknown zone fails at start-up, not at the first use
+        return value
+
+    @field_validator("working_hours")
+    @classmethod
+    def _readable_hours(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_working_hours(value)
+        return value
+
+    def calendar(self) -> BusinessCalendar:
+        return calendar_from_settings(self.merchant_timezone, self.holidays)
+
+    def business_hours(self) -> WorkingHours:
+        """The configured working hours, or 09:00–17:00 on business days when none are set."""
+        if self.working_hours is None:
+            return WorkingHours(self.calendar())
+        opens, closes = parse_working_hours(self.working_hours)
+        return WorkingHours(self.calendar(), opens, closes)
+
+    def sla_clock(self) -> SlaClock:
+        """Calendar hours unless `working_hours` is configured (api.md, kpis.md)."""
+        return SlaClock(self.business_hours() if self.working_hours is not None else None)

@@ -48,3 +48,8 @@ dlq_records_total = Counter(
     "Records sent to the dead-letter topic.",
     ["service", "topic"],
 )
+scheduled_runs_total = Counter(
+    "orderpulse_scheduled_runs_total",
+    "Runs of a service's due-work loops (timers, SLA clocks, sends), by outcome (ok, error).",
+    ["service", "loop", "outcome"],
+)
