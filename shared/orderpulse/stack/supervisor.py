@@ -8,9 +8,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import httpx
 import orjson
@@ -174,9 +174,9 @@ def _wait_ready(stack: RunningStack, timeout_s: float, say: Say) -> None:
 
 
 def stop_stack(stack: RunningStack, say: Say = print) -> None:
-    """Services first (they drain and commit), then the broker, then PostgreSQL; stack.json goes too."""
+    """Services first (they drain and commit), then the mailbox, the broker, PostgreSQL; stack.json goes too."""
     (stack.settings.state_dir.resolve() / "stack.json").unlink(missing_ok=True)
-    for name, process in reversed(list(stack.processes.items())):
+    for process in reversed(list(stack.processes.values())):
         stop(process, timeout_s=20)
     stack.processes.clear()
     if stack.broker is not None:

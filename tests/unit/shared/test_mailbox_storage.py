@@ -108,3 +108,13 @@ def test_a_restarted_receiver_still_refuses_a_stored_webhook_id(tmp_path: Path):
     restarted = TextMessages(tmp_path / "sms")
     assert restarted.store("sms", "msg_1", {"to": "+1", "body": "hi"}) is None
     assert restarted.store("sms", "msg_2", {"to": "+1", "body": "hi again"}) == 2
+
+
+def test_a_limited_list_is_the_newest_messages_and_the_count_is_all_of_them(tmp_path: Path):
+    mailbox, texts = Mailbox(tmp_path / "mail"), TextMessages(tmp_path / "sms")
+    for index in range(5):
+        mailbox.store(email(f"<{index}@x>"))
+        texts.store("sms", f"msg_{index}", {"to": "+1", "body": str(index)})
+
+    assert [mail.number for mail in mailbox.messages(limit=2)] == [5, 4] and mailbox.count() == 5
+    assert [text.number for text in texts.messages(limit=3)] == [5, 4, 3] and texts.count() == 5

@@ -23,22 +23,22 @@ def _cut(text: str, width: int) -> str:
 
 def list_lines(mailbox: Mailbox, texts: TextMessages, *, limit: int) -> Iterator[str]:
     """The newest `limit` of each, oldest first so the newest is nearest the prompt."""
-    mails = mailbox.messages()
-    yield f"Mail in {mailbox.folder} ({len(mails)}{', newest ' + str(limit) if len(mails) > limit else ''}):"
+    mails, total = mailbox.messages(limit), mailbox.count()
+    yield f"Mail in {mailbox.folder} ({total}{', newest ' + str(limit) if total > limit else ''}):"
     if not mails:
         yield "  (none yet)"
     else:
         yield f"{'#':>5}  {'received (UTC)':<19}  {'to':<30}  subject"
-    for mail in reversed(mails[:limit]):
+    for mail in reversed(mails):
         yield f"{mail.number:>5}  {_when(mail.received_at):<19}  {_cut(mail.to, 30):<30}  {mail.subject}"
-    messages = texts.messages()
+    messages, total = texts.messages(limit), texts.count()
     yield ""
-    yield f"SMS and webhooks in {texts.folder} ({len(messages)}{', newest ' + str(limit) if len(messages) > limit else ''}):"
+    yield f"SMS and webhooks in {texts.folder} ({total}{', newest ' + str(limit) if total > limit else ''}):"
     if not messages:
         yield "  (none yet)"
     else:
         yield f"{'#':>5}  {'received (UTC)':<19}  {'kind':<7}  {'to':<20}  message"
-    for text in reversed(messages[:limit]):
+    for text in reversed(messages):
         yield f"{text.number:>5}  {_when(text.received_at):<19}  {text.kind:<7}  {_cut(text.to, 20):<20}  {text.text}"
 
 

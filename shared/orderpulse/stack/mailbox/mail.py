@@ -75,9 +75,12 @@ class Mailbox:
                 self._seen.add(message_id)
             return number
 
-    def messages(self) -> list[StoredMail]:
-        """Every stored message, newest first."""
-        return [self.get(number) for number in reversed(self._files.numbers())]
+    def count(self) -> int:
+        return len(self._files.numbers())
+
+    def messages(self, limit: int | None = None) -> list[StoredMail]:
+        """The stored messages, newest first; the newest `limit` of them when given."""
+        return [self.get(number) for number in list(reversed(self._files.numbers()))[:limit]]
 
     def get(self, number: int) -> StoredMail:
         """One message's summary; KeyError when there is no such number."""

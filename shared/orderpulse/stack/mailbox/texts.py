@@ -76,9 +76,12 @@ class TextMessages:
             self._seen.add(webhook_id)
             return number
 
-    def messages(self) -> list[StoredText]:
-        """Every stored message, newest first."""
-        return [self.get(number) for number in reversed(self._files.numbers())]
+    def count(self) -> int:
+        return len(self._files.numbers())
+
+    def messages(self, limit: int | None = None) -> list[StoredText]:
+        """The stored messages, newest first; the newest `limit` of them when given."""
+        return [self.get(number) for number in list(reversed(self._files.numbers()))[:limit]]
 
     def get(self, number: int) -> StoredText:
         """KeyError when there is no such number."""
