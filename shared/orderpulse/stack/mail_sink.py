@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import orjson
 
+from orderpulse.stack.credentials import WEBHOOK_SECRET
 from orderpulse.stack.processes import spawn
 from orderpulse.stack.settings import StackSettings
 
@@ -48,7 +49,8 @@ class MailSink:
             "ORDERPULSE_WEBHOOK_URL": self.page + "webhooks",
         }
 
-    def spawn(self, state: Path, signing_secrets: dict[str, str]) -> subprocess.Popen:
+    def spawn(self, state: Path, webhook_secret: str) -> subprocess.Popen:
+        """The mailbox process; of the stack's secrets it gets only the one SMS and webhooks are signed with."""
         env = dict(os.environ)
         env.update(
             {
@@ -56,7 +58,7 @@ class MailSink:
                 "ORDERPULSE_HOST": self.host,
                 "ORDERPULSE_MAIL_SMTP_PORT": str(self.smtp_port),
                 "ORDERPULSE_MAIL_HTTP_PORT": str(self.http_port),
-                "ORDERPULSE_SIGNING_SECRETS": orjson.dumps(signing_secrets).decode(),
+                "ORDERPULSE_SIGNING_SECRETS": orjson.dumps({WEBHOOK_SECRET: webhook_secret}).decode(),
                 "PYTHONUNBUFFERED": "1",
             }
         )

@@ -92,7 +92,8 @@ def start_stack(settings: StackSettings, say: Say = print) -> RunningStack:
         ensure_port_free(settings.host, settings.mail_smtp_port, "the mail sink's SMTP server")
         ensure_port_free(settings.host, settings.mail_http_port, "the mailbox page and SMS receiver")
         say(f"Mail: starting the SMTP sink on {stack.mail.smtp} and the mailbox on {stack.mail.page} ...")
-        stack.processes["mailbox"] = stack.mail.spawn(state, stack.credentials["signing_secrets"])
+        webhook_secret = stack.credentials["signing_secrets"][credentials.WEBHOOK_SECRET]
+        stack.processes["mailbox"] = stack.mail.spawn(state, webhook_secret)
         if settings.database_url:
             stack.database_url = settings.database_url
             say("PostgreSQL: using ORDERPULSE_DATABASE_URL")

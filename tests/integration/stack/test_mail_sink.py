@@ -24,7 +24,7 @@ SECRET = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 def sink(tmp_path: Path):
     """The mailbox process, spawned and awaited exactly as the supervisor does it."""
     mail = MailSink(host="127.0.0.1", smtp_port=free_port(), http_port=free_port())
-    process = mail.spawn(tmp_path, {"notify-webhooks": SECRET})
+    process = mail.spawn(tmp_path, SECRET)
     try:
         mail.wait_ready(process, timeout_s=30, log_path=tmp_path / "logs" / "mailbox.log")
         yield mail
