@@ -118,3 +118,14 @@ def test_a_limited_list_is_the_newest_messages_and_the_count_is_all_of_them(tmp_
 
     assert [mail.number for mail in mailbox.messages(limit=2)] == [5, 4] and mailbox.count() == 5
     assert [text.number for text in texts.messages(limit=3)] == [5, 4, 3] and texts.count() == 5
+
+
+def test_the_list_names_whom_an_sms_or_webhook_was_for_and_what_it_said(tmp_path: Path):
+    texts = TextMessages(tmp_path / "sms")
+    texts.store("sms", "ntf_1", {"notification_id": "ntf_1", "to": "+4915112345678", "text": "Paket unterwegs",
+                                 "order_id": "ord_1", "milestone": "shipped"})
+    texts.store("webhook", "ntf_2", {"type": "orderpulse.notification.delivered", "customer_id": "cus_1",
+                                     "order_id": "ord_1"})
+    webhook, sms = texts.messages()
+    assert (sms.to, sms.text) == ("+4915112345678", "Paket unterwegs")
+    assert (webhook.to, webhook.text) == ("cus_1", "orderpulse.notification.delivered")

@@ -26,7 +26,7 @@ class StoredText:
 
     @property
     def to(self) -> str:
-        return _first_text(self.payload, "to", "phone", "recipient", "url")
+        return _first_text(self.payload, "to", "phone", "recipient", "customer_id")
 
     @property
     def text(self) -> str:
