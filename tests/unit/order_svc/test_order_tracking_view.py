@@ -71,6 +71,17 @@ def test_a_delay_moves_the_parcel_eta_and_the_milestone_tells_the_new_one():
     )
     assert tracking.parcels[0].eta == at(96) and tracking.parcels[0].status == "delayed"
     assert tracking.latest.name == "delayed" and tracking.latest.eta == at(96)
+    assert tracking.expected_by == at(96)  # not the promise (at 72) the delay broke
+
+
+def test_the_order_is_expected_by_its_promise_until_a_carrier_estimates_and_ignores_delivered_parcels():
+    assert track().expected_by == at(72)
+    tracking = track(
+        Fact("shipment.dispatched.v1", at(6), {"shipment_id": "s1", "eta": iso(at(100))}),
+        Fact("shipment.dispatched.v1", at(7), {"shipment_id": "s2", "eta": iso(at(40))}),
+        Fact("shipment.delivered.v1", at(90), {"shipment_id": "s1"}),
+    )
+    assert tracking.expected_by == at(40)
 
 
 def test_a_delivered_parcel_stays_delivered_whatever_scan_arrives_late():
