@@ -25,7 +25,11 @@ def _monitoring_beside(stack, wanted: bool | None) -> list[str] | None:
 
     if wanted is False or (wanted is None and not monitoring.available()):
         return []
-    return monitoring.start_beside(stack, _say)
+    try:
+        return monitoring.start_beside(stack, _say, required=bool(wanted))
+    except KeyboardInterrupt:
+        _say("interrupted during start-up; everything started so far was stopped")
+        return None
 
 
 def cmd_up(args: argparse.Namespace) -> int:

@@ -198,17 +198,24 @@ def summary(monitoring: Monitoring) -> list[str]:
     ]
 
 
-def start_beside(stack: RunningStack, say: Say = print) -> list[str] | None:
-    """For the CLI: start monitoring, or say why not and stop the stack (None). Returns the lines
-    that tell where Prometheus and Alertmanager are."""
+def start_beside(stack: RunningStack, say: Say = print, *, required: bool = True) -> list[str] | None:
+    """For the CLI: start monitoring and return the lines that tell where it is. On failure say
+    why; when it was asked for (`required`), stop the stack and return None, else go on without."""
+    from orderpulse.stack.processes import stop
     from orderpulse.stack.supervisor import stop_stack
 
     try:
         return summary(start_monitoring(stack, say))
-    except Exception as error:  # noqa: BLE001 - any failure to start is reported, then everything stops
-        say(f"error: {error}")
-        stop_stack(stack, say)
-        return None
+    except Exception as error:  # noqa: BLE001 - any failure to start is reported
+        if required:
+            say(f"error: {error}")
+            stop_stack(stack, say)
+            return None
+        say(f"Prometheus and Alertmanager not started ({error}); the stack runs without them")
+        for name in ("prometheus", "alertmanager"):
+            if name in stack.processes:
+                stop(stack.processes.pop(name))
+        return []
     except BaseException:
         stop_stack(stack, say)
         raise
