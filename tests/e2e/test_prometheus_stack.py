@@ -24,7 +24,8 @@ pytestmark = pytest.mark.e2e
 KPI_WINDOWS = {"1h", "24h", "7d", "30d", "5m", "30m", "6h", "3d"}
 
 
-def wait_until(check, what: str, timeout_s: float, process: subprocess.Popen):
+def wait_until(check, what: str, timeout_s: float, process: subprocess.Popen, seen=None):
+    """Poll `check` until it is truthy; on timeout say what `seen` (else the last result) shows."""
     deadline = time.monotonic() + timeout_s
     last = None
     while time.monotonic() < deadline:
@@ -34,7 +35,7 @@ def wait_until(check, what: str, timeout_s: float, process: subprocess.Popen):
         if last:
             return last
         time.sleep(1)
-    raise AssertionError(f"{what} within {timeout_s} s; last seen: {last!r}")
+    raise AssertionError(f"{what} within {timeout_s} s; last seen: {seen() if seen else last!r}")
 
 
 def described_stack(path: Path) -> dict | None:
@@ -49,6 +50,11 @@ def query(prometheus: str, promql: str) -> list[dict]:
     answer = httpx.get(f"{prometheus}/api/v1/query", params={"query": promql}, timeout=5).json()
     assert answer["status"] == "success", answer
     return answer["data"]["result"]
+
+
+def windows_with_orders(prometheus: str) -> set[str]:
+    found = query(prometheus, 'orderpulse_kpi_denominator{kpi="order_entry_accuracy"} > 0')
+    return {series["metric"]["window"] for series in found}
 
 
 def scraped_jobs(prometheus: str) -> dict[str, str]:
@@ -98,9 +104,8 @@ def test_prometheus_scrapes_the_stack_and_a_broken_target_raises_the_fast_burn_a
         )
         assert simulate.returncode == 0, simulate.stdout + simulate.stderr
 
-        wait_until(lambda: {series["metric"]["window"] for series in query(
-            prometheus, 'orderpulse_kpi_denominator{kpi="order_entry_accuracy"} > 0')} >= KPI_WINDOWS,
-            "KPI series with orders in every window", 30, process)
+        wait_until(lambda: windows_with_orders(prometheus) >= KPI_WINDOWS, "KPI series with orders in every window",
+                   30, process, seen=lambda: sorted(windows_with_orders(prometheus)))
         [target] = query(prometheus, 'orderpulse:kpi_target:max{kpi="order_entry_accuracy"}')
         assert float(target["value"][1]) == 0.98
         [alert] = wait_until(lambda: burn_alerts(prometheus), "the fast-burn alert for order entry accuracy", 30,
@@ -110,7 +115,10 @@ def test_prometheus_scrapes_the_stack_and_a_broken_target_raises_the_fast_burn_a
         [burn] = query(prometheus, 'orderpulse:kpi_burn_rate:5m{kpi="order_entry_accuracy"}')
         assert float(burn["value"][1]) > 14.4
     finally:
-        code, output, family = interrupt(process, timeout_s=90)
+        if process.poll() is None:
+            code, output, family = interrupt(process, timeout_s=90)
+        else:  # it died on its own: the assertion that noticed says why
+            code, output, family = process.returncode, "", []
     assert code == 0, output
     assert f"alerts: {stack['alerts_page']}" in output
     assert alive(family) == [], f"left behind: {alive(family)}\n{output}"
