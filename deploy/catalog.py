@@ -58,57 +58,49 @@ DLQ_TOPICS: tuple[Topic, ...] = tuple(Topic(service.dlq_topic) for service in SE
 
 @dataclass(frozen=True)
 class Kpi:
-    """A ratio KPI with a target, and where its error ratio comes from.
+    """A ratio KPI that has a default target (kpis.md), so an error budget and burn-rate alerts.
 
-    source "counters": exact error ratios over any window from kpi-svc counters
-    (good / delivered or good / responses). source "gauges": only the event-time window gauges
-    orderpulse_kpi_ratio{window="1h"} and friends exist for it (kpis.md).
+    The target the alerts use is the one kpi-svc publishes (orderpulse_kpi_target_ratio, its
+    settings); `default_target` is kpis.md's default, for the dashboards' docs and the tests.
     """
 
     name: str
-    target: float
-    source: str
-    # For source "counters": PromQL for the bad and total rates, with {w} for the range.
-    bad_rate: str = ""
-    total_rate: str = ""
-
-
-_DELIVERED = "sum(rate(orderpulse_orders_delivered_total[{w}]))"
-
-
-def _component_failures(component: str) -> str:
-    return f'sum(rate(orderpulse_order_component_failures_total{{{{component="{component}"}}}}[{{w}}]))'
+    default_target: float
 
 
 KPIS: tuple[Kpi, ...] = (
-    Kpi(
-        "perfect_order", 0.95, "counters",
-        bad_rate=f"({_DELIVERED} - sum(rate(orderpulse_orders_perfect_total[{{w}}])))",
-        total_rate=_DELIVERED,
-    ),
-    Kpi("on_time_delivery", 0.95, "counters", _component_failures("on_time"), _DELIVERED),
-    Kpi("in_full", 0.95, "counters", _component_failures("in_full"), _DELIVERED),
-    Kpi("damage_free", 0.95, "counters", _component_failures("damage_free"), _DELIVERED),
-    Kpi("documentation_accuracy", 0.95, "counters", _component_failures("documentation"), _DELIVERED),
-    Kpi(
-        "csat", 0.95, "counters",
-        bad_rate='sum(rate(orderpulse_survey_responses_total{{csat=~"1|2|3"}}[{w}]))',
-        total_rate="sum(rate(orderpulse_survey_responses_total[{w}]))",
-    ),
-    Kpi("shipped_within_sla", 0.95, "gauges"),
-    Kpi("order_entry_accuracy", 0.98, "gauges"),
-    Kpi("invoice_accuracy", 0.95, "gauges"),
-    Kpi("first_time_fill_rate", 0.95, "gauges"),
-    Kpi("issue_ack_within_sla", 0.95, "gauges"),
-    Kpi("issue_resolved_within_sla", 0.95, "gauges"),
-    Kpi("notification_timeliness", 0.95, "gauges"),
-    Kpi("status_communication_accuracy", 0.95, "gauges"),
+    Kpi("perfect_order", 0.95),
+    Kpi("on_time_delivery", 0.95),
+    Kpi("in_full", 0.95),
+    Kpi("damage_free", 0.95),
+    Kpi("documentation_accuracy", 0.95),
+    Kpi("csat", 0.95),
+    Kpi("shipped_within_sla", 0.95),
+    Kpi("order_entry_accuracy", 0.98),
+    Kpi("invoice_accuracy", 0.95),
+    Kpi("first_time_fill_rate", 0.95),
+    Kpi("issue_ack_within_sla", 0.95),
+    Kpi("issue_resolved_within_sla", 0.95),
+    Kpi("notification_timeliness", 0.95),
+    Kpi("status_communication_accuracy", 0.95),
 )
 
-# Ratio KPIs that kpi-svc publishes but that carry no alert: the multiplicative perfect-order
-# figure is shown beside the honest one to teach the difference, not to page anyone.
+# KPIs without a default target (kpis.md): the multiplicative perfect-order figure (shown beside
+# the honest one to teach the difference) and the two value KPIs. A target configured in kpi-svc
+# makes them alert when the 24h figure is on the wrong side of it, never through an error budget.
 INFORMATIONAL_RATIO_KPIS: tuple[str, ...] = ("perfect_order_multiplicative",)
-# Non-ratio KPIs (no error budget).
 VALUE_KPIS: tuple[str, ...] = ("orders_per_labor_hour", "cost_per_order")
+# The direction of a configured target: for these lower is better (kpi-svc's LOWER_IS_BETTER);
+# for every other KPI higher is better.
+LOWER_IS_BETTER: tuple[str, ...] = ("cost_per_order",)
+
+# Where the alerts' runbook_url annotations point: the anchors of deploy/RUNBOOK.md. Override
+# with ORDERPULSE_RUNBOOK_BASE_URL when generating for a fork or an internal mirror.
+RUNBOOK_BASE_URL = "https://github.com/orderpulse/orderpulse/blob/main/deploy/RUNBOOK.md"
 
 WINDOWS: tuple[str, ...] = ("1h", "24h", "7d", "30d")
+# The extra event-time windows kpi-svc's gauges carry for burn-rate alerts (kpis.md).
+BURN_WINDOWS: tuple[str, ...] = ("5m", "30m", "6h", "3d")
+# Burn-rate alerts stay quiet while the long window holds fewer events than this: a handful of
+# orders cannot tell a burning budget from bad luck.
+SLO_MIN_EVENTS = 20

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the command-line tools the deployment tests need into .tools/ (gitignored).
 #
-#   promtool  (rules, rule unit tests, config) from Debian's `prometheus` package
-#   amtool    (Alertmanager config)           from Debian's `prometheus-alertmanager` package
+#   promtool, prometheus (rules, rule unit tests, config; the server for `orderpulse up
+#             --with-prometheus` and the end-to-end alert test) from Debian's `prometheus` package
+#   amtool, prometheus-alertmanager (config check; the server)   from `prometheus-alertmanager`
 #   chromium  (browser tests)                 Debian's `chromium` package, installed system-wide
 #
 # promtool and amtool are downloaded with `apt-get download` and unpacked with `dpkg -x`, so nothing
@@ -37,6 +38,20 @@ fetch_deb() {
 
 fetch_deb prometheus "${tools_dir}/prometheus" promtool
 fetch_deb prometheus-alertmanager "${tools_dir}/alertmanager" amtool
+# The servers come in the same packages; a .tools/ unpacked before they were used must have them.
+"${tools_dir}/prometheus/usr/bin/prometheus" --version >/dev/null 2>&1
+"${tools_dir}/alertmanager/usr/bin/prometheus-alertmanager" --version >/dev/null 2>&1
+echo "install_tools: prometheus and prometheus-alertmanager servers at ${tools_dir}/"
+# Debian's Alertmanager loads its notification templates from a fixed system path; put the
+# package's own copies there (root or sudo) so the unpacked server starts.
+templates=/usr/share/prometheus/alertmanager
+if [[ ! -f "${templates}/default.tmpl" ]]; then
+  as_root=()
+  [[ "$(id -u)" -eq 0 ]] || as_root=(sudo)
+  "${as_root[@]}" mkdir -p "${templates}"
+  "${as_root[@]}" cp "${tools_dir}/alertmanager${templates}/"*.tmpl "${templates}/"
+  echo "install_tools: Alertmanager templates copied to ${templates}"
+fi
 
 if ! command -v kubectl >/dev/null 2>&1; then
   echo "install_tools: warning: kubectl not found; the kustomize tests need \`kubectl kustomize\`" >&2

@@ -1,7 +1,10 @@
 """Write the Grafana dashboards in deploy/grafana/dashboards/ (or --check them).
 
-Four dashboards, each on a `datasource` variable so they work against any Prometheus:
-executive KPIs, the perfect-order failure Pareto, SLA clocks, and pipeline health. Grafana
+Five dashboards, each on a `datasource` variable so they work against any Prometheus:
+executive KPIs, the perfect-order failure Pareto, SLA clocks, pipeline health, and SLOs with
+their error budgets. KPI panels colour against the target kpi-svc publishes
+(orderpulse_kpi_target_ratio, through Grafana's "config from query results"), never a number
+written here. Plain dicts rather than grafana-foundation-sdk: see docs/deploy-decisions.md. Grafana
 provisions them in compose (deploy/grafana/provisioning) and the Kubernetes overlays ship them
 as ConfigMaps labelled grafana_dashboard (deploy/k8s/generate.py).
 """
@@ -15,13 +18,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from catalog import KPIS, SERVICES  # noqa: E402
+from catalog import KPIS, LOWER_IS_BETTER, SERVICES  # noqa: E402
 from generated import DEPLOY_DIR, main  # noqa: E402
 
 OUTPUT_DIR = DEPLOY_DIR / "grafana" / "dashboards"
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 SCHEMA_VERSION = 39
-TARGETS = {kpi.name: kpi.target for kpi in KPIS}
+SLO_KPIS = "|".join(kpi.name for kpi in KPIS)
 SERVICE_JOBS = "|".join(service.name for service in SERVICES)
 
 
@@ -34,11 +37,21 @@ def target(expr: str, legend: str = "", *, instant: bool = False, table: bool = 
     return query
 
 
-def ratio_thresholds(target_ratio: float) -> dict:
-    return {
-        "mode": "absolute",
-        "steps": [{"color": "red", "value": None}, {"color": "green", "value": target_ratio}],
-    }
+def target_thresholds(kpi: str) -> dict:
+    """Red on the wrong side of the target, green on the right one. The step's value is only a
+    placeholder: target_from_query() replaces it with the published target."""
+    worse, better = ("green", "red") if kpi in LOWER_IS_BETTER else ("red", "green")
+    return {"mode": "absolute", "steps": [{"color": worse, "value": None}, {"color": better, "value": 0}]}
+
+
+def target_query(kpi: str) -> dict:
+    return target(f'max(orderpulse_kpi_target_ratio{{kpi="{kpi}"}})', "target", instant=True)
+
+
+def target_from_query(ref_id: str) -> list[dict]:
+    """Grafana's "config from query results": the query `ref_id` sets the threshold, not a value."""
+    return [{"id": "configFromData", "options": {
+        "configRefId": ref_id, "mappings": [{"fieldName": "target", "handlerKey": "threshold1", "reducerId": "last"}]}}]
 
 
 def upper_thresholds(limit: float) -> dict:
@@ -66,7 +79,8 @@ class Dashboard:
 
     def add(self, kind: str, title: str, targets: list[dict], *, width: int = 12, height: int = 8,
             unit: str = "none", description: str = "", thresholds: dict | None = None,
-            minimum: float | None = None, maximum: float | None = None, options: dict | None = None) -> None:
+            minimum: float | None = None, maximum: float | None = None, options: dict | None = None,
+            transformations: list[dict] | None = None) -> None:
         if self._x + width > 24:
             self._newline()
         defaults: dict = {"unit": unit}
@@ -88,6 +102,7 @@ class Dashboard:
                 "targets": [dict(query, refId=refs[i]) for i, query in enumerate(targets)],
                 "fieldConfig": {"defaults": defaults, "overrides": []},
                 "options": options or {},
+                "transformations": transformations or [],
             }
         )
         self._x += width
@@ -149,10 +164,10 @@ LEGEND = {"legend": {"displayMode": "table", "placement": "right", "calcs": ["la
 def kpi_stat(board: Dashboard, kpi: str, title: str, width: int = 4) -> None:
     board.add(
         "stat", title,
-        [target(f'max(orderpulse_kpi_ratio{{kpi="{kpi}", window="$window"}})', kpi, instant=True)],
-        width=width, height=5, unit="percentunit", thresholds=ratio_thresholds(TARGETS.get(kpi, 0.95)),
-        minimum=0, maximum=1, options=STAT,
-        description=f"{kpi} over the last $window, on event time (target {TARGETS.get(kpi, 0.95):.0%}).",
+        [target(f'max(orderpulse_kpi_ratio{{kpi="{kpi}", window="$window"}})', kpi, instant=True), target_query(kpi)],
+        width=width, height=5, unit="percentunit", thresholds=target_thresholds(kpi),
+        minimum=0, maximum=1, options=STAT, transformations=target_from_query("B"),
+        description=f"{kpi} over the last $window, on event time, coloured against the target kpi-svc publishes.",
     )
 
 
@@ -174,12 +189,19 @@ def executive() -> Dashboard:
     kpi_stat(board, "issue_ack_within_sla", "Issues acknowledged in SLA")
     kpi_stat(board, "issue_resolved_within_sla", "Issues resolved in SLA")
     board.add("stat", "Orders per labour hour",
-              [target('max(orderpulse_kpi_ratio{kpi="orders_per_labor_hour", window="$window"})', instant=True)],
-              width=4, height=5, options=STAT, description="Orders first dispatched per recorded labour hour.")
+              [target('max(orderpulse_kpi_ratio{kpi="orders_per_labor_hour", window="$window"})', instant=True),
+               target_query("orders_per_labor_hour")],
+              width=4, height=5, options=STAT, thresholds=target_thresholds("orders_per_labor_hour"),
+              transformations=target_from_query("B"),
+              description="Orders first dispatched per recorded labour hour (no default target; coloured once "
+                          "one is configured).")
     board.add("stat", "Cost per order",
-              [target('max(orderpulse_kpi_ratio{kpi="cost_per_order", window="$window"})', instant=True)],
-              width=4, height=5, unit="none", options=STAT,
-              description="Labour, shipping and notification cost per order first dispatched (order currency).")
+              [target('max(orderpulse_kpi_ratio{kpi="cost_per_order", window="$window"})', instant=True),
+               target_query("cost_per_order")],
+              width=4, height=5, unit="none", options=STAT, thresholds=target_thresholds("cost_per_order"),
+              transformations=target_from_query("B"),
+              description="Labour, shipping and notification cost per order first dispatched (order currency; "
+                          "lower is better, no default target).")
     board.row("Trends")
     board.add("timeseries", "Perfect order: per order vs multiplicative",
               [target('max by (kpi) (orderpulse_kpi_ratio{kpi=~"perfect_order|perfect_order_multiplicative", window="$window"})',
@@ -187,9 +209,10 @@ def executive() -> Dashboard:
               unit="percentunit", maximum=1, options=LEGEND,
               description="The multiplicative formula overstates when failures coincide on the same orders.")
     board.add("timeseries", "Error budget burn rate over 1h",
-              [target("orderpulse:kpi_error_ratio:1h / on (kpi) (1 - orderpulse:kpi_target:ratio)", "{{kpi}}")],
+              [target("orderpulse:kpi_burn_rate:1h", "{{kpi}}")],
               unit="x", thresholds=upper_thresholds(14.4), options=LEGEND,
-              description="1 spends the 30-day budget in exactly 30 days; 14.4 pages (with the 5m window).")
+              description="1 spends the 30-day budget in exactly 30 days; 14.4 pages (with the 5m window). "
+                          "The SLO dashboard shows every tier.")
     board.add("timeseries", "Every KPI over $window",
               [target('max by (kpi) (orderpulse_kpi_ratio{window="$window", kpi!~"orders_per_labor_hour|cost_per_order"})',
                       "{{kpi}}")],
@@ -197,9 +220,12 @@ def executive() -> Dashboard:
     board.add("timeseries", "Orders delivered per hour",
               [target("sum by (tier) (increase(orderpulse_orders_delivered_total[1h]))", "{{tier}}")],
               options=LEGEND)
+    board.add("timeseries", "Survey answers per hour by score",
+              [target("sum by (csat) (increase(orderpulse_survey_responses_total[1h]))", "csat {{csat}}")],
+              options=LEGEND, description="CSAT counts answers of 4 or 5 as satisfied.")
     board.add("table", "KPI against target",
               [target('max by (kpi) (orderpulse_kpi_ratio{window="$window"})', instant=True, table=True),
-               target("orderpulse:kpi_target:ratio", instant=True, table=True)],
+               target("max by (kpi) (orderpulse_kpi_target_ratio)", instant=True, table=True)],
               unit="percentunit", options={"showHeader": True},
               description="Value (A) and target (B) of every KPI over the chosen window.")
     return board
@@ -236,9 +262,10 @@ def pareto() -> Dashboard:
     board.add("bargauge", "Perfect ratio by tier",
               [target("sum by (tier) (increase(orderpulse_orders_perfect_total[$__range]))\n/\n"
                       "sum by (tier) (increase(orderpulse_orders_delivered_total[$__range]))", "{{tier}}",
-                      instant=True)],
-              unit="percentunit", thresholds=ratio_thresholds(TARGETS["perfect_order"]), minimum=0, maximum=1,
-              options=BARS)
+                      instant=True),
+               target_query("perfect_order")],
+              unit="percentunit", thresholds=target_thresholds("perfect_order"), minimum=0, maximum=1,
+              options=BARS, transformations=target_from_query("B"))
     return board
 
 
@@ -335,7 +362,47 @@ def pipeline() -> Dashboard:
     return board
 
 
-DASHBOARDS = (executive, pareto, sla_clocks, pipeline)
+BURN_TIERS = (("1h", "5m", 14.4, "page"), ("6h", "30m", 6, "page"), ("24h", "2h", 3, "ticket"),
+              ("3d", "6h", 1, "ticket"))
+
+
+def slo() -> Dashboard:
+    board = Dashboard("orderpulse-slo-error-budgets", "OrderPulse / SLOs and error budgets",
+                      "Every ratio KPI with a target: its 30-day error budget, the burn rate of each alert tier, "
+                      "and the alerts it raises (deploy/RUNBOOK.md).")
+    board.row("Budget")
+    board.add("bargauge", "Error budget left (30 days)",
+              [target("sort(orderpulse:kpi_error_budget_remaining:ratio)", "{{kpi}}", instant=True)],
+              unit="percentunit", maximum=1, options=BARS,
+              thresholds={"mode": "absolute", "steps": [{"color": "red", "value": None},
+                                                        {"color": "orange", "value": 0},
+                                                        {"color": "green", "value": 0.25}]},
+              description="The share of the 30-day budget (1 - target) not yet spent; negative when overspent.")
+    board.add("table", "Targets and error ratios over 30 days",
+              [target(f'max by (kpi) (orderpulse_kpi_target_ratio{{kpi=~"{SLO_KPIS}"}})', instant=True, table=True),
+               target("orderpulse:kpi_error_ratio:30d", instant=True, table=True)],
+              unit="percentunit", options={"showHeader": True},
+              description="Target (A) as kpi-svc publishes it, error ratio (B) over the last 30 days.")
+    board.add("table", "Firing and pending SLO alerts",
+              [target('ALERTS{alertname=~"OrderPulseKpi.*"}', instant=True, table=True)],
+              width=24, options={"showHeader": True})
+    for long, short, factor, action in BURN_TIERS:
+        if long in ("1h", "24h"):
+            board.row(f"{action.capitalize()} tiers" if long == "1h" else "Ticket tiers")
+        board.add("timeseries", f"Burn rate {long} and {short} ({factor}x {action}s)",
+                  [target(f"orderpulse:kpi_burn_rate:{long}", f"{{{{kpi}}}} {long}"),
+                   target(f"orderpulse:kpi_burn_rate:{short}", f"{{{{kpi}}}} {short}")],
+                  unit="x", thresholds=upper_thresholds(factor), options=LEGEND,
+                  description=f"Both windows above {factor}x, with enough events in the {long} window, "
+                              f"raise a {action}.")
+    board.row("Traffic")
+    board.add("timeseries", "Events in each long window (the alerts need 20)",
+              [target('orderpulse:kpi_slo_denominator:max{window=~"1h|6h|24h|3d"}', "{{kpi}} {{window}}")],
+              width=24, options=LEGEND)
+    return board
+
+
+DASHBOARDS = (executive, pareto, sla_clocks, pipeline, slo)
 
 
 def render() -> dict[Path, str]:

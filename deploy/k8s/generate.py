@@ -1,7 +1,9 @@
 """Write the generated parts of the Kustomize base (or --check that they are current).
 
-  base/services/<svc>.yaml           Deployment (migration initContainer `orderpulse migrate <svc>`),
-                                     Service, PodDisruptionBudget, HorizontalPodAutoscaler, ServiceMonitor
+  base/services/<svc>.yaml           Deployment (migration initContainer `orderpulse migrate <svc>`; no
+                                     `replicas`: the HPA owns the count), Service, PodDisruptionBudget,
+                                     HorizontalPodAutoscaler, ServiceMonitor, NetworkPolicy
+  base/postgres/networkpolicy.yaml   who may reach the PostgreSQL instances
   base/kafka/topics.yaml             Strimzi KafkaTopic per topic and dead-letter topic
   base/postgres/databases.yaml       CloudNativePG Database per service
   base/monitoring/prometheusrules.yaml   one PrometheusRule per deploy/prometheus/rules/*.rules.yml
@@ -103,8 +105,9 @@ def deployment(service: Service) -> dict:
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": {"name": service.name, "labels": labels(service)},
+        # No `replicas`: the HorizontalPodAutoscaler owns the count, and a value here would reset
+        # it on every `kubectl apply` (the Deployment starts at 1 and the HPA raises it to minReplicas).
         "spec": {
-            "replicas": 2,
             "revisionHistoryLimit": 5,
             "selector": {"matchLabels": selector(service)},
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
@@ -231,6 +234,42 @@ def service_monitor(service: Service) -> dict:
     }
 
 
+def network_policy(service: Service) -> dict:
+    """The pods of a service accept connections on their HTTP port only (API clients and
+    Prometheus both come there); everything else is refused."""
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": service.name, "labels": labels(service)},
+        "spec": {
+            "podSelector": {"matchLabels": selector(service)},
+            "policyTypes": ["Ingress"],
+            "ingress": [{"ports": [{"port": "http", "protocol": "TCP"}]}],
+        },
+    }
+
+
+def database_network_policy() -> dict:
+    """PostgreSQL (5432) only for the OrderPulse services and the cluster's own instances
+    (replication); the operator's status port (8000) and the metrics port (9187) stay open."""
+    instances = {"cnpg.io/cluster": DB_CLUSTER}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": DB_CLUSTER, "labels": PART_OF},
+        "spec": {
+            "podSelector": {"matchLabels": instances},
+            "policyTypes": ["Ingress"],
+            "ingress": [
+                {"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/component": "service", **PART_OF}}},
+                          {"podSelector": {"matchLabels": instances}}],
+                 "ports": [{"port": 5432, "protocol": "TCP"}]},
+                {"ports": [{"port": 8000, "protocol": "TCP"}, {"port": 9187, "protocol": "TCP"}]},
+            ],
+        },
+    }
+
+
 def kafka_topic(topic: Topic, *, dlq: bool) -> dict:
     config: dict = {"min.insync.replicas": 2}
     if topic.compacted:
@@ -238,7 +277,7 @@ def kafka_topic(topic: Topic, *, dlq: bool) -> dict:
     else:
         config["retention.ms"] = DLQ_RETENTION_MS if dlq else TOPIC_RETENTION_MS
     return {
-        "apiVersion": "kafka.strimzi.io/v1beta2",
+        "apiVersion": "kafka.strimzi.io/v1",
         "kind": "KafkaTopic",
         "metadata": {"name": topic.name.replace(".", "-"), "labels": {"strimzi.io/cluster": KAFKA_CLUSTER, **PART_OF}},
         "spec": {"topicName": topic.name, "partitions": PARTITIONS, "replicas": 3, "config": config},
@@ -292,13 +331,14 @@ def render() -> dict[Path, str]:
     outputs = {
         BASE / "services" / f"{service.name}.yaml": dump_all(
             [deployment(service), k8s_service(service), pod_disruption_budget(service),
-             autoscaler(service), service_monitor(service)]
+             autoscaler(service), service_monitor(service), network_policy(service)]
         )
         for service in SERVICES
     }
     outputs[BASE / "kafka" / "topics.yaml"] = dump_all(
         [kafka_topic(topic, dlq=False) for topic in TOPICS] + [kafka_topic(topic, dlq=True) for topic in DLQ_TOPICS]
     )
+    outputs[BASE / "postgres" / "networkpolicy.yaml"] = dump_all([database_network_policy()])
     outputs[BASE / "postgres" / "databases.yaml"] = dump_all([database(service) for service in SERVICES])
     outputs[BASE / "monitoring" / "prometheusrules.yaml"] = dump_all(prometheus_rules())
     outputs[BASE / "monitoring" / "grafana-dashboards.yaml"] = dump_all(dashboard_config_maps())

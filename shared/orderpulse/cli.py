@@ -18,7 +18,21 @@ def _interrupt(_signum, _frame) -> None:
     raise KeyboardInterrupt
 
 
-def cmd_up(_args: argparse.Namespace) -> int:
+def _monitoring_beside(stack, wanted: bool | None) -> list[str] | None:
+    """Prometheus and Alertmanager next to the stack when asked (None: when installed); [] if not
+    wanted, None when they failed to start (the stack is stopped then)."""
+    from orderpulse.stack import monitoring
+
+    if wanted is False or (wanted is None and not monitoring.available()):
+        return []
+    try:
+        return monitoring.start_beside(stack, _say, required=bool(wanted))
+    except KeyboardInterrupt:
+        _say("interrupted during start-up; everything started so far was stopped")
+        return None
+
+
+def cmd_up(args: argparse.Namespace) -> int:
     from orderpulse.stack.settings import StackSettings
     from orderpulse.stack.supervisor import print_summary, start_stack, wait_for_signal
 
@@ -31,7 +45,12 @@ def cmd_up(_args: argparse.Namespace) -> int:
     except Exception as error:
         _say(f"error: {error}")
         return 1
+    monitoring_lines = _monitoring_beside(stack, args.with_prometheus)
+    if monitoring_lines is None:
+        return 1
     print_summary(stack, _say)
+    for line in monitoring_lines:
+        _say(line)
     wait_for_signal(stack, _say)
     return 0
 
@@ -60,9 +79,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except Exception as error:
         _say(f"error: {error}")
         return 1
+    monitoring_lines = _monitoring_beside(stack, args.prometheus)
+    if monitoring_lines is None:
+        return 1
     try:
         print_summary(stack, _say)
-        for line in where_to_look(stack.services):
+        for line in where_to_look(stack.services) + monitoring_lines:
             _say(line)
         stack_json = stack.settings.state_dir.resolve() / "stack.json"
 
@@ -209,11 +231,14 @@ def _add_mail_commands(commands) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="orderpulse", description="Run and drive the OrderPulse stack.")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("up", help="start PostgreSQL, the broker and every service; Ctrl-C stops all").set_defaults(
-        run=cmd_up
-    )
+    up = commands.add_parser("up", help="start PostgreSQL, the broker and every service; Ctrl-C stops all")
+    up.add_argument("--with-prometheus", action="store_true",
+                    help="also start Prometheus (the project's rules) and Alertmanager, from .tools/")
+    up.set_defaults(run=cmd_up)
     demo = commands.add_parser("demo", help="`up` plus a month of history and live traffic; Ctrl-C stops all")
     _add_simulation_options(demo, demo=True)
+    demo.add_argument("--prometheus", action=argparse.BooleanOptionalAction, default=None,
+                      help="start Prometheus and Alertmanager beside the stack (default: when installed)")
     demo.set_defaults(run=cmd_demo)
     simulate = commands.add_parser("simulate", help="drive a running stack with traffic")
     _add_simulation_options(simulate, demo=False)

@@ -86,10 +86,18 @@ def test_env_example_sets_every_variable_compose_requires():
 
 def test_postgres_18_creates_one_database_per_service():
     postgres = COMPOSE["services"]["postgres"]
-    assert postgres["image"] == "postgres:18"
+    assert re.fullmatch(r"postgres:18\.\d+", postgres["image"])
     sql = (DEPLOY / "compose" / "postgres" / "init-databases.sql").read_text()
     assert sorted(re.findall(r"CREATE DATABASE (\w+);", sql)) == sorted(package for package, _ in SERVICES.values())
     assert "./deploy/compose/postgres/init-databases.sql:/docker-entrypoint-initdb.d/10-databases.sql:ro" in postgres["volumes"]
+
+
+def test_every_third_party_image_is_pinned_to_a_full_version():
+    for name, service in COMPOSE["services"].items():
+        image = service.get("image", "")
+        if image.startswith("orderpulse/"):
+            continue  # built here from the checkout (`build:`), tagged ORDERPULSE_IMAGE_TAG
+        assert re.fullmatch(r"[a-z0-9./-]+:v?\d+\.\d+(\.\d+)?", image), f"{name}: {image}"
 
 
 def test_kafka_is_a_single_kraft_node_without_topic_auto_creation():

@@ -1,4 +1,4 @@
-"""Grafana: provisioning for compose and four dashboards whose queries are valid PromQL."""
+"""Grafana: provisioning for compose and five dashboards whose queries are valid PromQL."""
 
 import re
 
@@ -24,6 +24,11 @@ EXPECTED_PANELS = {
         "Consumer lag by service and topic", "Dead-lettered records per minute", "Outbox backlog (unpublished rows)",
         "Outbox publish lag p99", "KPI freshness (now minus newest event applied)", "5xx ratio",
     },
+    "orderpulse-slo-error-budgets.json": {
+        "Error budget left (30 days)", "Targets and error ratios over 30 days", "Firing and pending SLO alerts",
+        "Burn rate 1h and 5m (14.4x pages)", "Burn rate 6h and 30m (6x pages)", "Burn rate 24h and 2h (3x tickets)",
+        "Burn rate 3d and 6h (1x tickets)",
+    },
 }
 # Values Grafana substitutes before a query reaches Prometheus.
 GRAFANA_VARIABLES = {"$__rate_interval": "1m", "$__range": "1h", "$__interval": "15s", "$window": "24h"}
@@ -34,7 +39,7 @@ def test_the_dashboards_are_generated_from_their_source():
     assert result.returncode == 0, result.stderr
 
 
-def test_there_are_the_four_dashboards_of_the_spec():
+def test_there_are_the_four_dashboards_of_the_spec_and_the_slo_dashboard():
     assert set(DASHBOARDS) == set(EXPECTED_PANELS)
 
 
@@ -95,3 +100,30 @@ def test_compose_grafana_provisions_prometheus_and_the_dashboard_folder():
     assert datasource["type"] == "prometheus" and datasource["url"] == "http://prometheus:9090"
     provider = load_yaml(DEPLOY / "grafana" / "provisioning" / "dashboards" / "orderpulse.yml")["providers"][0]
     assert provider["type"] == "file" and provider["options"]["path"] == "/etc/grafana/dashboards"
+
+
+def test_kpi_panels_colour_against_the_target_kpi_svc_publishes_not_a_written_number():
+    coloured = 0
+    for name, dashboard in DASHBOARDS.items():
+        for panel in dashboard["panels"]:
+            exprs = [target["expr"] for target in panel.get("targets", [])]
+            if not any("orderpulse_kpi_ratio{kpi=" in expr or "orderpulse_orders_perfect_total" in expr
+                       for expr in exprs) or "thresholds" not in panel["fieldConfig"]["defaults"]:
+                continue
+            coloured += 1
+            by_ref = {target["refId"]: target for target in panel["targets"]}
+            [transformation] = panel["transformations"]
+            assert transformation["id"] == "configFromData", f"{name} / {panel['title']}"
+            config = by_ref[transformation["options"]["configRefId"]]
+            assert config["expr"].startswith("max(orderpulse_kpi_target_ratio{kpi="), panel["title"]
+            [mapping] = transformation["options"]["mappings"]
+            assert mapping["handlerKey"] == "threshold1" and mapping["fieldName"] == config["legendFormat"]
+    assert coloured >= 17
+
+
+def test_the_cost_per_order_turns_red_above_its_target_and_ratios_below_theirs():
+    stats = {panel["title"]: panel for panel in DASHBOARDS["orderpulse-executive-kpis.json"]["panels"]}
+    colours = lambda title: [step["color"] for step in stats[title]["fieldConfig"]["defaults"]["thresholds"]["steps"]]  # noqa: E731
+    assert colours("Cost per order") == ["green", "red"]
+    assert colours("Perfect order") == ["red", "green"]
+    assert colours("Orders per labour hour") == ["red", "green"]

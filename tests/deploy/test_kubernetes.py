@@ -1,18 +1,31 @@
 """Kustomize overlays build; built-in kinds validate with kubernetes-validate, custom resources
-against the vendored CRD schemas in deploy/k8s/schemas; the services are wired as the spec says."""
+against the operators' real CRD schemas vendored in tests/deploy/schemas (Strimzi 1.2,
+CloudNativePG 1.30, the Barman Cloud plugin, prometheus-operator); the services are wired as the
+spec says."""
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import jsonschema
 import kubernetes_validate
 import pytest
-from deploy_support import DEPLOY, DLQ_TOPICS, SERVICES, TOPICS, dashboards, load_yaml, python, rule_files, run
+from deploy_support import (
+    DLQ_TOPICS,
+    REPO_ROOT,
+    SERVICES,
+    TOPICS,
+    dashboards,
+    load_yaml,
+    python,
+    rule_files,
+    run,
+)
 
 KUBERNETES_VERSION = "1.32.0"
-SCHEMAS = DEPLOY / "k8s" / "schemas"
-CUSTOM_GROUPS = ("kafka.strimzi.io", "postgresql.cnpg.io", "monitoring.coreos.com")
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
+CUSTOM_GROUPS = ("kafka.strimzi.io", "postgresql.cnpg.io", "barmancloud.cnpg.io", "monitoring.coreos.com")
 OVERLAYS = ("dev", "prod")
 
 
@@ -49,7 +62,7 @@ def test_the_overlay_holds_every_kind_the_architecture_names(built_overlays, ove
     assert {
         "Namespace", "ServiceAccount", "ConfigMap", "Deployment", "Service", "PodDisruptionBudget",
         "HorizontalPodAutoscaler", "ServiceMonitor", "PrometheusRule", "Kafka", "KafkaNodePool", "KafkaTopic",
-        "Cluster", "Database",
+        "Cluster", "Database", "ScheduledBackup", "ObjectStore", "PodMonitor", "NetworkPolicy",
     } <= kinds
 
 
@@ -75,6 +88,9 @@ def test_every_custom_resource_validates_against_its_vendored_crd_schema(built_o
     ("KafkaTopic", ("spec", "partition")),
     ("Cluster", ("spec", "instance")),
     ("Database", ("spec", "ownr")),
+    ("ScheduledBackup", ("spec", "schedul")),
+    ("ObjectStore", ("spec", "configuration", "destinationPth")),
+    ("PodMonitor", ("spec", "podMetricsEndpoints", 0, "prot")),
     ("ServiceMonitor", ("spec", "endpoints", 0, "honourLabels")),
     ("PrometheusRule", ("spec", "groups", 0, "rulez")),
 ])
@@ -177,15 +193,19 @@ def test_consumers_scale_on_consumer_lag_and_request_driven_services_on_cpu(buil
         assert [m["type"] for m in autoscalers[http_service]["spec"]["metrics"]] == ["Resource"]
 
 
-def test_the_overlays_differ_in_namespace_replicas_resources_and_image_tags(built_overlays):
+def release_version() -> str:
+    return re.search(r'^version = "([^"]+)"', (REPO_ROOT / "shared" / "pyproject.toml").read_text(), re.MULTILINE).group(1)
+
+
+def test_the_overlays_differ_in_namespace_scale_and_resources(built_overlays):
     dev = of_kind(built_overlays["dev"], "Deployment")
     prod = of_kind(built_overlays["prod"], "Deployment")
+    dev_scalers = of_kind(built_overlays["dev"], "HorizontalPodAutoscaler")
+    prod_scalers = of_kind(built_overlays["prod"], "HorizontalPodAutoscaler")
     for service in SERVICES:
         assert dev[service]["metadata"]["namespace"] == "orderpulse-dev"
         assert prod[service]["metadata"]["namespace"] == "orderpulse"
-        assert dev[service]["spec"]["replicas"] == 1 and prod[service]["spec"]["replicas"] == 3
-        assert container(dev[service])["image"].endswith(f"/{service}:dev")
-        assert container(prod[service])["image"].endswith(f"/{service}:1.0.0")
+        assert dev_scalers[service]["spec"]["minReplicas"] == 1 and prod_scalers[service]["spec"]["minReplicas"] == 3
         assert container(dev[service])["resources"] != container(prod[service])["resources"]
     [dev_config] = [cm for name, cm in of_kind(built_overlays["dev"], "ConfigMap").items()
                     if name.startswith("orderpulse-config-")]
@@ -196,12 +216,90 @@ def test_the_overlays_differ_in_namespace_replicas_resources_and_image_tags(buil
     assert of_kind(built_overlays["prod"], "Cluster")["orderpulse-db"]["spec"]["instances"] == 3
 
 
-def test_kafka_runs_kraft_node_pools_with_controllers_and_brokers(built_overlays):
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_no_deployment_an_autoscaler_controls_sets_replicas(built_overlays, overlay):
+    scaled = {hpa["spec"]["scaleTargetRef"]["name"]
+              for hpa in of_kind(built_overlays[overlay], "HorizontalPodAutoscaler").values()}
+    deployments = of_kind(built_overlays[overlay], "Deployment")
+    assert scaled == set(deployments)
+    for name in scaled:
+        assert "replicas" not in deployments[name]["spec"], f"{overlay}: {name} sets replicas under an HPA"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_image_is_pinned_to_a_full_version(built_overlays, overlay):
+    deployments = of_kind(built_overlays[overlay], "Deployment").values()
+    images = [each["image"] for document in deployments
+              for each in document["spec"]["template"]["spec"]["containers"]
+              + document["spec"]["template"]["spec"]["initContainers"]]
+    postgres_image = of_kind(built_overlays[overlay], "Cluster")["orderpulse-db"]["spec"]["imageName"]
+    for image in [*images, postgres_image]:
+        assert re.search(r":v?\d+\.\d+(\.\d+)?(-[a-z0-9.-]+)?$", image), f"{image} is not pinned to a version"
+    for document in deployments:
+        assert container(document)["image"].endswith(":" + release_version())
+    # PostgreSQL pinned by minor version (18.x), Kafka to a release Strimzi 1.2 runs (4.2 or 4.3).
+    assert re.search(r"/postgresql:18\.\d+-", postgres_image)
+    kafka_version = of_kind(built_overlays[overlay], "Kafka")["orderpulse"]["spec"]["kafka"]["version"]
+    assert re.fullmatch(r"4\.[23]\.\d+", kafka_version)
+
+
+def test_every_deployed_service_is_a_real_package(built_overlays):
+    compose = load_yaml(REPO_ROOT / "docker-compose.yml")["services"]
+    deployed = {name for name in compose if (REPO_ROOT / "services" / name).is_dir()}
+    for overlay in OVERLAYS:
+        deployed |= set(of_kind(built_overlays[overlay], "Deployment"))
+    assert deployed == set(SERVICES)
+    missing = sorted(name for name in deployed if not (REPO_ROOT / "services" / name / "pyproject.toml").exists())
+    assert not missing, f"deployed but no installable package (services/<svc>/pyproject.toml): {missing}"
+
+
+def test_kafka_runs_kraft_node_pools_on_the_strimzi_v1_api(built_overlays):
     [kafka] = of_kind(built_overlays["prod"], "Kafka").values()
-    assert kafka["metadata"]["annotations"] == {"strimzi.io/node-pools": "enabled", "strimzi.io/kraft": "enabled"}
+    assert kafka["apiVersion"] == "kafka.strimzi.io/v1"
+    # Strimzi 1.x is KRaft with node pools only: the old feature annotations are gone.
+    assert not {"strimzi.io/node-pools", "strimzi.io/kraft"} & set(kafka["metadata"].get("annotations", {}))
     [pool] = of_kind(built_overlays["prod"], "KafkaNodePool").values()
     assert pool["metadata"]["labels"]["strimzi.io/cluster"] == kafka["metadata"]["name"]
     assert sorted(pool["spec"]["roles"]) == ["broker", "controller"]
+    topics = of_kind(built_overlays["prod"], "KafkaTopic").values()
+    assert {topic["apiVersion"] for topic in topics} == {"kafka.strimzi.io/v1"}
+
+
+def test_postgres_archives_wal_and_backs_up_nightly_through_the_barman_cloud_plugin(built_overlays):
+    documents = built_overlays["prod"]
+    cluster = of_kind(documents, "Cluster")["orderpulse-db"]
+    [plugin] = cluster["spec"]["plugins"]
+    assert plugin["name"] == "barman-cloud.cloudnative-pg.io" and plugin["isWALArchiver"] is True
+    store = of_kind(documents, "ObjectStore")[plugin["parameters"]["barmanObjectName"]]
+    assert store["spec"]["configuration"]["destinationPath"].startswith("s3://")
+    assert store["spec"]["retentionPolicy"] == "30d"
+    [backup] = of_kind(documents, "ScheduledBackup").values()
+    assert backup["spec"]["cluster"] == {"name": "orderpulse-db"}
+    assert backup["spec"]["method"] == "plugin"
+    assert backup["spec"]["pluginConfiguration"]["name"] == plugin["name"]
+    assert len(backup["spec"]["schedule"].split()) == 6, "CloudNativePG schedules have a seconds field"
+    [monitor] = of_kind(documents, "PodMonitor").values()
+    assert monitor["spec"]["selector"] == {"matchLabels": {"cnpg.io/cluster": "orderpulse-db"}}
+    assert monitor["spec"]["podMetricsEndpoints"] == [{"port": "metrics"}]
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_each_service_accepts_connections_on_its_http_port_only(built_overlays, service):
+    policy = of_kind(built_overlays["prod"], "NetworkPolicy")[service]
+    assert policy["spec"]["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": service}}
+    assert policy["spec"]["policyTypes"] == ["Ingress"]
+    assert policy["spec"]["ingress"] == [{"ports": [{"port": "http", "protocol": "TCP"}]}]
+
+
+def test_only_the_services_and_the_other_instances_reach_postgres(built_overlays):
+    documents = built_overlays["prod"]
+    policy = of_kind(documents, "NetworkPolicy")["orderpulse-db"]
+    [database_rule] = [rule for rule in policy["spec"]["ingress"] if {"port": 5432, "protocol": "TCP"} in rule["ports"]]
+    allowed = [peer["podSelector"]["matchLabels"] for peer in database_rule["from"]]
+    for deployment in of_kind(documents, "Deployment").values():
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        assert any(selector.items() <= labels.items() for selector in allowed), deployment["metadata"]["name"]
+    assert {"cnpg.io/cluster": "orderpulse-db"} in allowed
 
 
 def test_every_topic_has_12_partitions_3_replicas_and_the_customers_topic_is_compacted(built_overlays):

@@ -16,6 +16,7 @@ backoff: the consumer pauses rather than losing or dead-lettering good records.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable, Mapping
@@ -90,6 +91,7 @@ class IdempotentConsumer:
         self._housekeeping_interval_s = housekeeping_interval_s
         self._stopping = asyncio.Event()
         self.stopped = asyncio.Event()
+        self._lag_reported: set[TopicPartition] = set()
 
     def stop(self) -> None:
         """Finish the batch in hand, commit it, then leave the group."""
@@ -121,6 +123,7 @@ class IdempotentConsumer:
                     await self._purge_dedup_records()
                     next_housekeeping = loop.time() + self._housekeeping_interval_s
         finally:
+            self._forget_lag(set())
             self.stopped.set()
 
     async def process(self, batch: Mapping[TopicPartition, list[ConsumerRecord]]) -> BatchResult:
@@ -229,12 +232,23 @@ class IdempotentConsumer:
             log.warning("offset commit failed; records will be redelivered", extra={"error": repr(error)})
 
     async def _update_lag(self) -> None:
-        for tp in self._consumer.assignment():
+        assigned = set(self._consumer.assignment())
+        self._forget_lag(assigned)
+        for tp in assigned:
             highwater = self._consumer.highwater(tp)
             if highwater is None:
                 continue
             position = await self._consumer.position(tp)
             metrics.consumer_lag.labels(self._service, tp.topic, str(tp.partition)).set(max(0, highwater - position))
+            self._lag_reported.add(tp)
+
+    def _forget_lag(self, keep: set[TopicPartition]) -> None:
+        """Drop the lag series of partitions this replica no longer holds (a rebalance moved them,
+        or it stopped): their new owner reports them, and a frozen copy here would double the sum."""
+        for tp in self._lag_reported - keep:
+            with contextlib.suppress(KeyError):
+                metrics.consumer_lag.remove(self._service, tp.topic, str(tp.partition))
+        self._lag_reported &= keep
 
     async def _purge_dedup_records(self) -> None:
         try:
