@@ -76,7 +76,7 @@ async def test_the_queue_pages_most_urgent_first(service):
     ids = [(await open_issue(service, hours_ago=hours)).body["issue_id"] for hours in (1, 30, 5)]
     seen, after = [], None
     while True:
-        page = await run_query(service.ctx, lambda uow: issues.issue_queue(service.ctx, uow, IssueFilter(), after=after, limit=2))
+        page = await run_query(service.ctx, lambda uow, after=after: issues.issue_queue(service.ctx, uow, IssueFilter(), after=after, limit=2))
         seen += [item["issue_id"] for item in page.items]
         if page.last is None:
             break
