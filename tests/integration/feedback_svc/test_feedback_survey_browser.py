@@ -1,0 +1,148 @@
+"""A customer answers a survey in a real browser: feedback-svc runs as its own process (uvicorn,
+settings from the environment, as `orderpulse up` starts it) against the real database and
+broker; a delivered order's survey link is opened in headless Chromium, the form filled by its
+labels and sent, and the answer is on the feedback topic."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from feedback_stack import SURVEY_SECRET, Names, Upstream, feedback_settings
+from orderpulse.events import FEEDBACK
+from orderpulse.messaging.kafka import create_producer
+from orderpulse.stack.processes import free_port
+from orderpulse.testing.database import truncate_schema
+from orderpulse.testing.kafka_probe import TopicProbe
+from orderpulse.testing.service import TEST_API_KEYS, TEST_SIGNING_SECRETS, auth
+
+
+def run_async(make_coroutine):
+    """Run a coroutine to its end from this sync test: in a thread of its own, since Playwright's
+    sync API keeps an event loop on the main thread."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
+
+
+def deadline_loop(check, *, timeout_s: float, what: str):
+    deadline = time.monotonic() + timeout_s
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout_s} s")
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def feedback_process(infrastructure, feedback_schema) -> Iterator[str]:
+    """feedback-svc under uvicorn with its settings in ORDERPULSE_* variables; yields its base URL."""
+    run_async(lambda: truncate_schema(infrastructure.database_url, feedback_schema))
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "ORDERPULSE_ENVIRONMENT": "test",
+        "ORDERPULSE_DATABASE_URL": infrastructure.database_url,
+        "ORDERPULSE_KAFKA_BOOTSTRAP": infrastructure.kafka_bootstrap,
+        "ORDERPULSE_KAFKA_ENABLE_IDEMPOTENCE": str(infrastructure.kafka_enable_idempotence).lower(),
+        "ORDERPULSE_API_KEYS": json.dumps(TEST_API_KEYS),
+        "ORDERPULSE_SIGNING_SECRETS": json.dumps({**TEST_SIGNING_SECRETS, "surveys": SURVEY_SECRET}),
+        "ORDERPULSE_PUBLIC_URLS": json.dumps({"feedback-svc": base_url}),
+        "ORDERPULSE_SURVEY_DELAY": "0s",
+        "ORDERPULSE_CONSUMER_SESSION_TIMEOUT_MS": "2000",
+        "ORDERPULSE_CONSUMER_HEARTBEAT_INTERVAL_MS": "200",
+        "ORDERPULSE_OUTBOX_POLL_INTERVAL_S": "0.2",
+        "ORDERPULSE_LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "feedback_svc.main:app", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        def ready() -> bool:
+            assert process.poll() is None, f"feedback-svc exited: {process.stderr.read() if process.stderr else ''}"
+            try:
+                return httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        deadline_loop(ready, timeout_s=60, what="feedback-svc ready")
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def deliver_an_order(infrastructure, names: Names) -> str:
+    producer = create_producer(feedback_settings(infrastructure), client_id="upstream-stand-in")
+    await producer.start()
+    try:
+        upstream = Upstream(producer, names)
+        customer = await upstream.customer("ada", locale="en-GB")
+        order_id = await upstream.place("browser", customer)
+        await upstream.complete(order_id, delivered_at=datetime.now(UTC) - timedelta(minutes=2))
+        return order_id
+    finally:
+        await producer.stop()
+
+
+async def feedback_received(infrastructure, order_id: str) -> list[dict]:
+    async with TopicProbe(infrastructure.kafka_bootstrap, [FEEDBACK], from_beginning=True) as probe:
+        await probe.wait_until(lambda _: any(e["partitionkey"] == order_id for e in probe.events("feedback.received.v1")), timeout_s=20)
+        await probe.settle(1.0)
+        return [e for e in probe.events("feedback.received.v1") if e["partitionkey"] == order_id]
+
+
+def test_a_customer_answers_the_survey_page_in_a_real_browser(infrastructure, feedback_process, browser):
+    names = Names()
+    order_id = run_async(lambda: deliver_an_order(infrastructure, names))
+
+    def survey_url() -> str | None:
+        listed = httpx.get(f"{feedback_process}/v1/surveys", params={"order_id": order_id}, headers=auth("support"), timeout=5)
+        assert listed.status_code == 200, listed.text
+        items = listed.json()["items"]
+        return items[0]["survey_url"] if items else None
+
+    url = deadline_loop(survey_url, timeout_s=60, what="the survey link")
+    assert url.startswith(f"{feedback_process}/surveys/")
+
+    page = browser.new_page(java_script_enabled=False)  # the page must work without JavaScript
+    try:
+        page.goto(url)
+        assert page.get_by_role("heading", name="How was your order?").is_visible()
+        assert order_id in page.content()
+        page.get_by_label("4 – satisfied").check()
+        page.get_by_label("How likely are you to recommend us").select_option("8")
+        page.get_by_label("Accuracy: you got what you ordered").select_option("5")
+        page.get_by_label("Timeliness: it arrived when promised").select_option("3")
+        page.get_by_label("Anything else you want to tell us?").fill("The mug is lovely; the parcel came a day late.")
+        page.get_by_role("button", name="Send my answer").click()
+        page.wait_for_load_state()
+        assert page.get_by_role("heading", name="Thank you!").is_visible()
+        assert order_id in page.content()
+
+        page.goto(url)  # the link again: answered, said so in words
+        assert page.get_by_role("heading", name="You have already answered").is_visible()
+    finally:
+        page.close()
+
+    [received] = run_async(lambda: feedback_received(infrastructure, order_id))
+    assert received["data"]["csat"] == 4
+    assert received["data"]["nps"] == 8
+    assert received["data"]["aspects"] == {"accuracy": 5, "timeliness": 3}
+    assert received["data"]["comment"] == "The mug is lovely; the parcel came a day late."
