@@ -11,13 +11,17 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from feedback_stack import SURVEY_SECRET, Names, Upstream, feedback_settings
+from kpi_svc.manifest import MANIFEST as KPI_MANIFEST
+from orderpulse.db.migrations import upgrade_async
 from orderpulse.events import FEEDBACK
 from orderpulse.messaging.kafka import create_producer
 from orderpulse.stack.processes import free_port
@@ -44,13 +48,9 @@ def deadline_loop(check, *, timeout_s: float, what: str):
         time.sleep(0.2)
 
 
-@pytest.fixture
-def feedback_process(infrastructure, feedback_schema) -> Iterator[str]:
-    """feedback-svc under uvicorn with its settings in ORDERPULSE_* variables; yields its base URL."""
-    run_async(lambda: truncate_schema(infrastructure.database_url, feedback_schema))
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {
+def service_environment(infrastructure, **settings: str) -> dict[str, str]:
+    """A service's settings as the stack passes them: ORDERPULSE_* variables."""
+    return {
         **os.environ,
         "ORDERPULSE_ENVIRONMENT": "test",
         "ORDERPULSE_DATABASE_URL": infrastructure.database_url,
@@ -58,26 +58,31 @@ def feedback_process(infrastructure, feedback_schema) -> Iterator[str]:
         "ORDERPULSE_KAFKA_ENABLE_IDEMPOTENCE": str(infrastructure.kafka_enable_idempotence).lower(),
         "ORDERPULSE_API_KEYS": json.dumps(TEST_API_KEYS),
         "ORDERPULSE_SIGNING_SECRETS": json.dumps({**TEST_SIGNING_SECRETS, "surveys": SURVEY_SECRET}),
-        "ORDERPULSE_PUBLIC_URLS": json.dumps({"feedback-svc": base_url}),
-        "ORDERPULSE_SURVEY_DELAY": "0s",
         "ORDERPULSE_CONSUMER_SESSION_TIMEOUT_MS": "2000",
         "ORDERPULSE_CONSUMER_HEARTBEAT_INTERVAL_MS": "200",
         "ORDERPULSE_OUTBOX_POLL_INTERVAL_S": "0.2",
         "ORDERPULSE_LOG_LEVEL": "WARNING",
+        **{f"ORDERPULSE_{name.upper()}": value for name, value in settings.items()},
     }
+
+
+@contextmanager
+def serving(app: str, port: int, env: dict[str, str]) -> Iterator[str]:
+    """`uvicorn <app>` on a free port until the block ends; yields its base URL once ready."""
+    base_url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "feedback_svc.main:app", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
     try:
         def ready() -> bool:
-            assert process.poll() is None, f"feedback-svc exited: {process.stderr.read() if process.stderr else ''}"
+            assert process.poll() is None, f"{app} exited: {process.stderr.read() if process.stderr else ''}"
             try:
                 return httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200
             except httpx.HTTPError:
                 return False
 
-        deadline_loop(ready, timeout_s=60, what="feedback-svc ready")
+        deadline_loop(ready, timeout_s=60, what=f"{app} ready")
         yield base_url
     finally:
         process.terminate()
@@ -86,6 +91,28 @@ def feedback_process(infrastructure, feedback_schema) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def feedback_process(infrastructure, feedback_schema) -> Iterator[str]:
+    """feedback-svc under uvicorn with its settings in ORDERPULSE_* variables; yields its base URL."""
+    run_async(lambda: truncate_schema(infrastructure.database_url, feedback_schema))
+    port = free_port()
+    env = service_environment(
+        infrastructure, public_urls=json.dumps({"feedback-svc": f"http://127.0.0.1:{port}"}), survey_delay="0s"
+    )
+    with serving("feedback_svc.main:app", port, env) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def kpi_process(infrastructure, kafka_topics) -> Iterator[str]:
+    """kpi-svc under uvicorn in a consumer group of its own, reading the topics from the start."""
+    run_async(lambda: upgrade_async(KPI_MANIFEST.migrations, infrastructure.database_url, KPI_MANIFEST.schema))
+    run_async(lambda: truncate_schema(infrastructure.database_url, KPI_MANIFEST.schema))
+    env = service_environment(infrastructure, consumer_group=f"kpi-svc-{uuid.uuid4().hex[:8]}", checkpoint_interval_s="0.2")
+    with serving("kpi_svc.main:app", free_port(), env) as base_url:
+        yield base_url
 
 
 async def deliver_an_order(infrastructure, names: Names) -> str:
@@ -108,7 +135,9 @@ async def feedback_received(infrastructure, order_id: str) -> list[dict]:
         return [e for e in probe.events("feedback.received.v1") if e["partitionkey"] == order_id]
 
 
-def test_a_customer_answers_the_survey_page_in_a_real_browser(infrastructure, feedback_process, browser):
+def test_a_customer_answers_the_survey_page_in_a_real_browser_and_kpi_svc_counts_it(
+    infrastructure, feedback_process, kpi_process, browser
+):
     names = Names()
     order_id = run_async(lambda: deliver_an_order(infrastructure, names))
 
@@ -146,3 +175,26 @@ def test_a_customer_answers_the_survey_page_in_a_real_browser(infrastructure, fe
     assert received["data"]["nps"] == 8
     assert received["data"]["aspects"] == {"accuracy": 5, "timeliness": 3}
     assert received["data"]["comment"] == "The mug is lovely; the parcel came a day late."
+
+    # kpi-svc, reading the same topics, counts the answer in csat; a damage issue is a claim that
+    # revises the order's perfect-order verdict
+    def scorecard() -> dict | None:
+        answer = httpx.get(f"{kpi_process}/v1/orders/{order_id}/scorecard", headers=auth("support"), timeout=5)
+        return answer.json() if answer.status_code == 200 else None
+
+    card = deadline_loop(lambda: (c := scorecard()) and c["kpis"]["csat"] and c, timeout_s=60, what="the answer in kpi-svc")
+    assert [entry["csat"] for entry in card["kpis"]["csat"]] == [4]
+    kpis = httpx.get(f"{kpi_process}/v1/kpis", params={"window": "24h"}, headers=auth("support"), timeout=5).json()
+    assert kpis["kpis"]["csat"]["denominator"] >= 1
+    assert card["components"]["damage_free"]["holds"] is True
+
+    claim = httpx.post(
+        f"{feedback_process}/v1/issues", headers=auth("support"), timeout=5,
+        json={"order_id": order_id, "category": "damaged", "description": "The handle broke off.", "channel": "email"},
+    )
+    assert claim.status_code == 201, claim.text
+    card = deadline_loop(lambda: (c := scorecard()) and c["components"]["damage_free"]["holds"] is False and c,
+                         timeout_s=30, what="the claim in kpi-svc")
+    assert card["components"]["damage_free"]["reason"] == "damage_issue"
+    assert [issue["issue_id"] for issue in card["kpis"]["issues"]] == [claim.json()["issue_id"]]
+    assert [revision["component"] for revision in card["revisions"]] == ["damage_free"]
