@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,18 +24,6 @@ def feedback_settings(infrastructure: Infrastructure, **overrides: Any) -> Feedb
     }
     values.update(overrides)
     return service_settings(FeedbackSettings, infrastructure, **values)
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], *, timeout_s: float = 30.0, interval_s: float = 0.1) -> Any:
-    """Poll `check` until it returns something truthy (and return it), or fail at the deadline."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached within {timeout_s} s; last result: {result!r}")
-        await asyncio.sleep(interval_s)
 
 
 class Names:

@@ -8,13 +8,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -27,7 +23,9 @@ from orderpulse.messaging.kafka import create_producer
 from orderpulse.stack.processes import free_port
 from orderpulse.testing.database import truncate_schema
 from orderpulse.testing.kafka_probe import TopicProbe
+from orderpulse.testing.polling import eventually_sync
 from orderpulse.testing.service import TEST_API_KEYS, TEST_SIGNING_SECRETS, auth
+from orderpulse.testing.uvicorn import serving
 
 
 def run_async(make_coroutine):
@@ -35,17 +33,6 @@ def run_async(make_coroutine):
     sync API keeps an event loop on the main thread."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(lambda: asyncio.run(make_coroutine())).result()
-
-
-def deadline_loop(check, *, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout_s} s")
-        time.sleep(0.2)
 
 
 def service_environment(infrastructure, **settings: str) -> dict[str, str]:
@@ -64,33 +51,6 @@ def service_environment(infrastructure, **settings: str) -> dict[str, str]:
         "ORDERPULSE_LOG_LEVEL": "WARNING",
         **{f"ORDERPULSE_{name.upper()}": value for name, value in settings.items()},
     }
-
-
-@contextmanager
-def serving(app: str, port: int, env: dict[str, str]) -> Iterator[str]:
-    """`uvicorn <app>` on a free port until the block ends; yields its base URL once ready."""
-    base_url = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
-    try:
-        def ready() -> bool:
-            assert process.poll() is None, f"{app} exited: {process.stderr.read() if process.stderr else ''}"
-            try:
-                return httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        deadline_loop(ready, timeout_s=60, what=f"{app} ready")
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture
@@ -147,7 +107,7 @@ def test_a_customer_answers_the_survey_page_in_a_real_browser_and_kpi_svc_counts
         items = listed.json()["items"]
         return items[0]["survey_url"] if items else None
 
-    url = deadline_loop(survey_url, timeout_s=60, what="the survey link")
+    url = eventually_sync(survey_url, timeout_s=60, what="the survey link")
     assert url.startswith(f"{feedback_process}/surveys/")
 
     page = browser.new_page(java_script_enabled=False)  # the page must work without JavaScript
@@ -182,7 +142,7 @@ def test_a_customer_answers_the_survey_page_in_a_real_browser_and_kpi_svc_counts
         answer = httpx.get(f"{kpi_process}/v1/orders/{order_id}/scorecard", headers=auth("support"), timeout=5)
         return answer.json() if answer.status_code == 200 else None
 
-    card = deadline_loop(lambda: (c := scorecard()) and c["kpis"]["csat"] and c, timeout_s=60, what="the answer in kpi-svc")
+    card = eventually_sync(lambda: (c := scorecard()) and c["kpis"]["csat"] and c, timeout_s=60, what="the answer in kpi-svc")
     assert [entry["csat"] for entry in card["kpis"]["csat"]] == [4]
     kpis = httpx.get(f"{kpi_process}/v1/kpis", params={"window": "24h"}, headers=auth("support"), timeout=5).json()
     assert kpis["kpis"]["csat"]["denominator"] >= 1
@@ -193,7 +153,7 @@ def test_a_customer_answers_the_survey_page_in_a_real_browser_and_kpi_svc_counts
         json={"order_id": order_id, "category": "damaged", "description": "The handle broke off.", "channel": "email"},
     )
     assert claim.status_code == 201, claim.text
-    card = deadline_loop(lambda: (c := scorecard()) and c["components"]["damage_free"]["holds"] is False and c,
+    card = eventually_sync(lambda: (c := scorecard()) and c["components"]["damage_free"]["holds"] is False and c,
                          timeout_s=30, what="the claim in kpi-svc")
     assert card["components"]["damage_free"]["reason"] == "damage_issue"
     assert [issue["issue_id"] for issue in card["kpis"]["issues"]] == [claim.json()["issue_id"]]
