@@ -5,12 +5,10 @@ labels and sent, and the answer is on the feedback topic."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -21,18 +19,12 @@ from orderpulse.db.migrations import upgrade_async
 from orderpulse.events import FEEDBACK
 from orderpulse.messaging.kafka import create_producer
 from orderpulse.stack.processes import free_port
+from orderpulse.testing.browser import run_beside_browser
 from orderpulse.testing.database import truncate_schema
 from orderpulse.testing.kafka_probe import TopicProbe
 from orderpulse.testing.polling import eventually_sync
 from orderpulse.testing.service import TEST_API_KEYS, TEST_SIGNING_SECRETS, auth
 from orderpulse.testing.uvicorn import serving
-
-
-def run_async(make_coroutine):
-    """Run a coroutine to its end from this sync test: in a thread of its own, since Playwright's
-    sync API keeps an event loop on the main thread."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
 
 
 def service_environment(infrastructure, **settings: str) -> dict[str, str]:
@@ -56,7 +48,7 @@ def service_environment(infrastructure, **settings: str) -> dict[str, str]:
 @pytest.fixture
 def feedback_process(infrastructure, feedback_schema) -> Iterator[str]:
     """feedback-svc under uvicorn with its settings in ORDERPULSE_* variables; yields its base URL."""
-    run_async(lambda: truncate_schema(infrastructure.database_url, feedback_schema))
+    run_beside_browser(truncate_schema(infrastructure.database_url, feedback_schema))
     port = free_port()
     env = service_environment(
         infrastructure, public_urls=json.dumps({"feedback-svc": f"http://127.0.0.1:{port}"}), survey_delay="0s"
@@ -68,8 +60,8 @@ def feedback_process(infrastructure, feedback_schema) -> Iterator[str]:
 @pytest.fixture
 def kpi_process(infrastructure, kafka_topics) -> Iterator[str]:
     """kpi-svc under uvicorn in a consumer group of its own, reading the topics from the start."""
-    run_async(lambda: upgrade_async(KPI_MANIFEST.migrations, infrastructure.database_url, KPI_MANIFEST.schema))
-    run_async(lambda: truncate_schema(infrastructure.database_url, KPI_MANIFEST.schema))
+    run_beside_browser(upgrade_async(KPI_MANIFEST.migrations, infrastructure.database_url, KPI_MANIFEST.schema))
+    run_beside_browser(truncate_schema(infrastructure.database_url, KPI_MANIFEST.schema))
     env = service_environment(infrastructure, consumer_group=f"kpi-svc-{uuid.uuid4().hex[:8]}", checkpoint_interval_s="0.2")
     with serving("kpi_svc.main:app", free_port(), env) as base_url:
         yield base_url
@@ -99,7 +91,7 @@ def test_a_customer_answers_the_survey_page_in_a_real_browser_and_kpi_svc_counts
     infrastructure, feedback_process, kpi_process, browser
 ):
     names = Names()
-    order_id = run_async(lambda: deliver_an_order(infrastructure, names))
+    order_id = run_beside_browser(deliver_an_order(infrastructure, names))
 
     def survey_url() -> str | None:
         listed = httpx.get(f"{feedback_process}/v1/surveys", params={"order_id": order_id}, headers=auth("support"), timeout=5)
@@ -130,7 +122,7 @@ def test_a_customer_answers_the_survey_page_in_a_real_browser_and_kpi_svc_counts
     finally:
         page.close()
 
-    [received] = run_async(lambda: feedback_received(infrastructure, order_id))
+    [received] = run_beside_browser(feedback_received(infrastructure, order_id))
     assert received["data"]["csat"] == 4
     assert received["data"]["nps"] == 8
     assert received["data"]["aspects"] == {"accuracy": 5, "timeliness": 3}
