@@ -7,15 +7,27 @@ import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import httpx
 
 from orderpulse.testing.polling import eventually_sync
 
 
+@dataclass(frozen=True)
+class Served:
+    url: str
+    process: subprocess.Popen
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash: no shutdown runs."""
+        self.process.kill()
+        self.process.wait()
+
+
 @contextmanager
-def serving(app: str, port: int, env: Mapping[str, str], *, ready_within_s: float = 60.0) -> Iterator[str]:
-    """`uvicorn <app>` on 127.0.0.1:`port` until the block ends; yields its base URL once `/readyz` is 200."""
+def serving(app: str, port: int, env: Mapping[str, str], *, ready_within_s: float = 60.0) -> Iterator[Served]:
+    """`uvicorn <app>` on 127.0.0.1:`port` until the block ends (SIGTERM); yields it once `/readyz` is 200."""
     base_url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)],
@@ -31,9 +43,10 @@ def serving(app: str, port: int, env: Mapping[str, str], *, ready_within_s: floa
                 return False
 
         eventually_sync(ready, timeout_s=ready_within_s, what=f"{app} ready")
-        yield base_url
+        yield Served(base_url, process)
     finally:
-        process.terminate()  # SIGTERM: uvicorn drains and runs the lifespan's shutdown
+        if process.poll() is None:
+            process.terminate()  # SIGTERM: uvicorn drains and runs the lifespan's shutdown
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:

@@ -6,14 +6,13 @@ labels and sent, and the answer is on the feedback topic."""
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from feedback_stack import SURVEY_SECRET, Names, Upstream, feedback_settings
+from feedback_stack import Names, Upstream, feedback_settings, service_environment
 from kpi_svc.manifest import MANIFEST as KPI_MANIFEST
 from orderpulse.db.migrations import upgrade_async
 from orderpulse.events import FEEDBACK
@@ -23,26 +22,8 @@ from orderpulse.testing.browser import run_beside_browser
 from orderpulse.testing.database import truncate_schema
 from orderpulse.testing.kafka_probe import TopicProbe
 from orderpulse.testing.polling import eventually_sync
-from orderpulse.testing.service import TEST_API_KEYS, TEST_SIGNING_SECRETS, auth
+from orderpulse.testing.service import auth
 from orderpulse.testing.uvicorn import serving
-
-
-def service_environment(infrastructure, **settings: str) -> dict[str, str]:
-    """A service's settings as the stack passes them: ORDERPULSE_* variables."""
-    return {
-        **os.environ,
-        "ORDERPULSE_ENVIRONMENT": "test",
-        "ORDERPULSE_DATABASE_URL": infrastructure.database_url,
-        "ORDERPULSE_KAFKA_BOOTSTRAP": infrastructure.kafka_bootstrap,
-        "ORDERPULSE_KAFKA_ENABLE_IDEMPOTENCE": str(infrastructure.kafka_enable_idempotence).lower(),
-        "ORDERPULSE_API_KEYS": json.dumps(TEST_API_KEYS),
-        "ORDERPULSE_SIGNING_SECRETS": json.dumps({**TEST_SIGNING_SECRETS, "surveys": SURVEY_SECRET}),
-        "ORDERPULSE_CONSUMER_SESSION_TIMEOUT_MS": "2000",
-        "ORDERPULSE_CONSUMER_HEARTBEAT_INTERVAL_MS": "200",
-        "ORDERPULSE_OUTBOX_POLL_INTERVAL_S": "0.2",
-        "ORDERPULSE_LOG_LEVEL": "WARNING",
-        **{f"ORDERPULSE_{name.upper()}": value for name, value in settings.items()},
-    }
 
 
 @pytest.fixture
@@ -53,8 +34,8 @@ def feedback_process(infrastructure, feedback_schema) -> Iterator[str]:
     env = service_environment(
         infrastructure, public_urls=json.dumps({"feedback-svc": f"http://127.0.0.1:{port}"}), survey_delay="0s"
     )
-    with serving("feedback_svc.main:app", port, env) as base_url:
-        yield base_url
+    with serving("feedback_svc.main:app", port, env) as served:
+        yield served.url
 
 
 @pytest.fixture
@@ -63,8 +44,8 @@ def kpi_process(infrastructure, kafka_topics) -> Iterator[str]:
     run_beside_browser(upgrade_async(KPI_MANIFEST.migrations, infrastructure.database_url, KPI_MANIFEST.schema))
     run_beside_browser(truncate_schema(infrastructure.database_url, KPI_MANIFEST.schema))
     env = service_environment(infrastructure, consumer_group=f"kpi-svc-{uuid.uuid4().hex[:8]}", checkpoint_interval_s="0.2")
-    with serving("kpi_svc.main:app", free_port(), env) as base_url:
-        yield base_url
+    with serving("kpi_svc.main:app", free_port(), env) as served:
+        yield served.url
 
 
 async def deliver_an_order(infrastructure, names: Names) -> str:
