@@ -59,7 +59,7 @@ class TokenSigner:
     def verify(self, token: str, *, now: datetime) -> str:
         """The token's subject; raises `ForgedToken` or `ExpiredToken`."""
         encoded, dot, signature = token.partition(".")
-        if not dot or not encoded or not signature or len(token) > 2048:
+        if not dot or not encoded or not signature or len(token) > 2048 or not token.isascii():
             raise ForgedToken("the link is not a valid token")
         if not hmac.compare_digest(signature, self._signature(encoded)):
             raise ForgedToken("the link's signature does not match")
