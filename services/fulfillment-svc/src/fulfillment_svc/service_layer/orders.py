@@ -60,9 +60,8 @@ async def _open(ctx: ServiceContext, uow: FulfillmentUnitOfWork, order: Confirme
         order,
         fulfillment_id=ctx.new_id("ful"),
         warehouse_id=warehouse_id,
-        # order.confirmed carries no placing time; an order is confirmed when placed unless it
-        # waited for payment or a correction, and then the deadline counts from confirmation
-        ship_deadline=ctx.policy.calendar.ship_deadline(occurred_at),
+        # kpis.md: placement + 2 business days, the same deadline kpi-svc judges shipped_within_sla by
+        ship_deadline=ctx.policy.calendar.ship_deadline(order.ship_deadline_from(occurred_at)),
         occurred_at=occurred_at,
         stock_by_sku=stock,
     )

@@ -82,6 +82,9 @@ orders = Table(
     Column("completed_lines", JSONB, nullable=False),
     Column("completed_at", Timestamp),
     Column("closed_short", Boolean, nullable=False),
+    Column("awaiting_confirmations", JSONB, nullable=False),
+    Column("warehouse_copy", JSONB),
+    Column("packed_at", Timestamp),
     Column("version", Integer, nullable=False),
 )
 

@@ -55,6 +55,12 @@ class CorrectionNotAllowed(InvalidTransition):
     code = "correction_not_allowed"
 
 
+class CorrectionAfterPacking(CorrectionNotAllowed):
+    """The warehouse has packed the order: it ships as it is."""
+
+    code = "correction_after_packing"
+
+
 class ReturnNotAllowed(InvalidTransition):
     code = "return_not_allowed"
 

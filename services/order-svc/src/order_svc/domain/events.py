@@ -142,6 +142,7 @@ class OrderConfirmed(Event):
     ship_to: Address
     service_level: str
     promised_by: datetime
+    placed_at: datetime  # the ship deadline counts from it (kpis.md)
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -150,6 +151,7 @@ class OrderConfirmed(Event):
             "ship_to": self.ship_to.to_data(),
             "service_level": str(self.service_level),
             "promised_by": format_time(self.promised_by),
+            "placed_at": format_time(self.placed_at),
         }
 
 

@@ -7,7 +7,7 @@ that follows fulfillment facts. It records events in `events`; nothing here publ
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -15,10 +15,12 @@ from . import events as ev
 from . import recorded
 from . import rules as _rules
 from .checks import entry_findings, normalized_address
+from .confirmations import AWAITING_WAREHOUSE, RESTORED, ConfirmationLedger, SentConfirmation, follow_confirmations
 from .commands import CancelOrder, CorrectOrder, PlaceOrder, RecordPaymentResult, RequestReturn
 from .customer import CatalogItem, Customer
 from .errors import (
     CannotCancelDispatched,
+    CorrectionAfterPacking,
     CorrectionLeavesDiscrepancies,
     CorrectionNotAllowed,
     InvalidInput,
@@ -29,7 +31,7 @@ from .errors import (
 from .money import ZERO, cents, parse_amount, parse_rate
 from .progress import FulfillmentProgress, LinesLike, sku_counts
 from .rules import OrderRules, PromiseCalendar
-from .status import CORRECTABLE, DISPATCHED, RETURNABLE, OrderStatus, fact_kind, furthest
+from .status import AT_WAREHOUSE, CORRECTABLE, DISPATCHED, RETURNABLE, OrderStatus, fact_kind, furthest
 from .times import event_time, require_aware
 from .validation import LineIds, choice, optional_text, order_lines, required_text, sku_quantities
 from .values import (
@@ -53,6 +55,7 @@ __all__ = ["CatalogItem", "Customer", "Order", "OrderRules", "PromiseCalendar"]
 
 PAYMENT_FAILED = DiscrepancyCode.PAYMENT_FAILED
 CHECKOUT_REFERENCE = "checkout"  # the authorization reference when the storefront sent none
+RESTORE_REASON = "restored what the warehouse ships: a correction reached it after packing and was not applied"
 
 
 @dataclass(eq=False)
@@ -78,6 +81,7 @@ class Order:
     invoices: list[Invoice] = field(default_factory=list)
     returns: list[ReturnRequest] = field(default_factory=list)
     fulfillment: FulfillmentProgress = field(default_factory=FulfillmentProgress)
+    confirmations: ConfirmationLedger = field(default_factory=ConfirmationLedger)
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
     last_line_number: int = 0
@@ -195,10 +199,17 @@ class Order:
     def correct(self, command: CorrectOrder, catalog: Mapping[str, CatalogItem], now: datetime) -> None:
         """Replace the given fields whole and re-run the entry checks.
 
-        Allowed while the order is held, waiting for payment, or confirmed and not yet taken
-        up by a warehouse. A confirmed order must stay free of findings; it is confirmed
-        again with its new details and re-invoiced when its lines changed.
+        Allowed until order-svc hears that the order was packed. A confirmed order (also one a
+        warehouse has taken up) must stay free of findings; it is confirmed again with its new
+        details, re-invoiced when its lines changed, and its corrections await the warehouse's
+        answer (see `confirmations.py`).
         """
+        packed = self.confirmations.packed_at is not None or bool(self.fulfillment.shipments)
+        if packed and self.status is not OrderStatus.CANCELLED:
+            raise CorrectionAfterPacking(
+                f"order {self.order_id} was packed by the warehouse: it ships as it is. Cancel it and place "
+                "a new order, or request a return once it is delivered"
+            )
         if self.status not in CORRECTABLE:
             raise CorrectionNotAllowed(f"an order that is {self.status} can no longer be corrected")
         reason = required_text(command.reason, "reason")
@@ -211,7 +222,7 @@ class Order:
             lines = order_lines(command.lines, line_ids, reuse=self.lines)
         ship_to = self.ship_to if command.ship_to is None else normalized_address(command.ship_to)
         findings = entry_findings(lines, ship_to, catalog, self.currency)
-        if self.status is OrderStatus.CONFIRMED and findings:
+        if self.status in AT_WAREHOUSE and findings:
             raise CorrectionLeavesDiscrepancies(
                 "a confirmed order can only be corrected into one that passes the entry checks: "
                 + "; ".join(finding.detail for finding in findings),
@@ -221,14 +232,17 @@ class Order:
         corrections = _rules.corrections_between(self.lines, lines, self.ship_to, ship_to, reason)
         lines_changed = lines != self.lines
         self.lines, self.ship_to, self.last_line_number = lines, ship_to, line_ids.last_number
+        at_warehouse = self.status in AT_WAREHOUSE
         if corrections:
-            self.corrections.extend(corrections)
             self._record(ev.OrderCorrected(occurred_at=at, order_id=self.order_id, corrections=corrections))
+            if at_warehouse:
+                corrections = tuple(replace(c, outcome=AWAITING_WAREHOUSE) for c in corrections)
+            self.corrections.extend(corrections)
         held_for = self.discrepancies
         self.discrepancies = findings + tuple(d for d in held_for if d.code is PAYMENT_FAILED)
-        if self.status is OrderStatus.CONFIRMED:
+        if at_warehouse:
             if corrections:
-                self._record(recorded.confirmed(self, at))
+                self._confirm(at)
             if lines_changed:
                 self._issue_invoice(at)
         else:
@@ -308,11 +322,17 @@ class Order:
         """Follow a fulfillment event; `kind` is its type with or without the version and
         `orderpulse.` prefix. `lines` are the event's [{sku, quantity}]: dispatched lines,
         delivered lines, or `lines_delivered` of `fulfillment.completed`. Every fact is
-        recorded; the status only moves forward and never leaves `cancelled`. Returns
-        whether the status changed."""
+        recorded; the status only moves forward and never leaves `cancelled`. A
+        `fulfillment.created` acknowledges a confirmation; a packing fact that finds
+        corrections still unanswered records that they were not applied, and restores (with
+        `order.corrected`, and an invoice when the lines change) what the warehouse ships.
+        Returns whether the status changed."""
+        kind = fact_kind(kind)
+        occurred_at = require_aware(occurred_at, "occurred_at")
+        self._follow_confirmations(kind, occurred_at)
         implied = self.fulfillment.record(
-            fact_kind(kind),
-            require_aware(occurred_at, "occurred_at"),
+            kind,
+            occurred_at,
             sku_counts(self.lines),
             shipment_id=shipment_id,
             lines=lines,
@@ -328,6 +348,28 @@ class Order:
         changed, self.status = status is not self.status, status
         return changed
 
+    def _follow_confirmations(self, kind: str, occurred_at: datetime) -> None:
+        """Make the order say what the warehouse ships when a correction came too late."""
+        if self.status is OrderStatus.CANCELLED:
+            return
+        restore = follow_confirmations(self.confirmations, self.corrections, kind, occurred_at)
+        if restore is None:
+            return
+        shipped, at = restore
+        corrections = _rules.corrections_between(self.lines, shipped.lines, self.ship_to, shipped.ship_to, RESTORE_REASON)
+        if not corrections:
+            return
+        lines_changed = shipped.lines != self.lines
+        self.lines, self.ship_to = shipped.lines, shipped.ship_to
+        self.corrections.extend(replace(c, outcome=RESTORED) for c in corrections)
+        self._record(ev.OrderCorrected(occurred_at=at, order_id=self.order_id, corrections=corrections))
+        if lines_changed:
+            self._issue_invoice(at)
+
+    def _confirm(self, at: datetime) -> None:
+        self._record(recorded.confirmed(self, at))
+        self.confirmations.sent(SentConfirmation(self.lines, self.ship_to, at, corrections=len(self.corrections)))
+
     def _settle(self, at: datetime, held_for: tuple[Discrepancy, ...]) -> None:
         """After placing, a payment result or a correction: stay held while anything is
         wrong (recording `order.held` when the reasons changed); otherwise release, and
@@ -342,7 +384,7 @@ class Order:
             self.status = OrderStatus.PENDING_PAYMENT
         if self.payment_status is PaymentStatus.AUTHORIZED:
             self.status = OrderStatus.CONFIRMED
-            self._record(recorded.confirmed(self, at))
+            self._confirm(at)
             self._issue_invoice(at)
 
     def _issue_invoice(self, at: datetime) -> None:

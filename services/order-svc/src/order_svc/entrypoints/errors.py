@@ -16,6 +16,7 @@ TITLES = {
     "unknown_customer": "The order's customer is not known",
     "cannot_cancel_dispatched": "The order has been dispatched",
     "correction_not_allowed": "The order can no longer be corrected",
+    "correction_after_packing": "The order has been packed",
     "return_not_allowed": "Nothing has shipped to return",
     "return_exceeds_delivered": "More than was delivered",
     "correction_leaves_discrepancies": "The correction leaves discrepancies",

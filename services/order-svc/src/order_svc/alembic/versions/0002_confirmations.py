@@ -1,0 +1,30 @@
+"""What order-svc knows of the warehouse's copy of an order: confirmations awaiting its answer,
+the last one it applied, and when the order was first reported packed (corrections stop there).
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("orders", sa.Column("awaiting_confirmations", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")))
+    op.add_column("orders", sa.Column("warehouse_copy", JSONB))
+    op.add_column("orders", sa.Column("packed_at", sa.DateTime(timezone=True)))
+
+
+def downgrade() -> None:
+    op.drop_column("orders", "packed_at")
+    op.drop_column("orders", "warehouse_copy")
+    op.drop_column("orders", "awaiting_confirmations")
