@@ -119,7 +119,7 @@ class DispatchResult(ShipmentOut):
 
 
 class ScanResult(BaseModel):
-    event_id: str
+    event_id: str | None = Field(description="as sent; null when the item had no usable event_id")
     outcome: Literal["accepted", "duplicate", "rejected"]
     code: str | None = Field(default=None, description="stable machine code, e.g. unknown_tracking_number")
     reason: str | None = None

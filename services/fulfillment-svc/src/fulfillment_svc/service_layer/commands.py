@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from fulfillment_svc.domain.documents import Document
-from fulfillment_svc.domain.scans import CarrierScan
+from fulfillment_svc.domain.scans import CarrierScan, UnreadableScan
 from fulfillment_svc.domain.values import SkuQuantity
 
 
@@ -53,7 +53,7 @@ class CloseFulfillment:
 @dataclass(frozen=True)
 class RecordCarrierScans:
     carrier: str
-    scans: tuple[CarrierScan, ...]
+    scans: tuple[CarrierScan | UnreadableScan, ...]  # in the order sent
 
 
 @dataclass(frozen=True)
