@@ -108,7 +108,7 @@ BAD_BODIES = [
     ("POST", "labor", SHIFT | {"hourly_cost": "-3"}, "hourly_cost"),
     ("POST", "labor", SHIFT | {"end": "FUTURE"}, "end"),
     ("POST", "return", RETURN | {"condition": "broken"}, "condition"),
-    ("POST", "return", {k: v for k, v in RETURN.items() if k != "order_id"}, "order_id"),
+    ("POST", "return", RETURN | {"order_id": ""}, "order_id"),
     ("POST", "return", RETURN | {"occurred_at": "FUTURE"}, "occurred_at"),
 ]
 

@@ -173,7 +173,11 @@ class LaborShiftRequest(Body):
 
 
 class ReturnReceiveRequest(Body):
-    order_id: Id = Field(description="the order the return belongs to (fulfillment-svc does not consume `return.requested`)")
+    order_id: Id | None = Field(
+        default=None,
+        description="no longer needed: the service learns the order from order-svc's `return.requested`. "
+        "Still accepted for older clients; when given it must be the order the return was requested for",
+    )
     lines: Annotated[list[SkuQuantityIn], Field(min_length=1, max_length=MAX_LIST)]
     condition: Literal["intact", "damaged"] = Field(description="intact units go back on the shelf")
     occurred_at: OccurredAt = None

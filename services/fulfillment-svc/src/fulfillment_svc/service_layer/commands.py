@@ -69,7 +69,7 @@ class RecordLaborShift:
 @dataclass(frozen=True)
 class ReceiveReturn:
     return_id: str
-    order_id: str
+    order_id: str | None  # learnt from return.requested; a caller may still name it (older clients)
     lines: tuple[SkuQuantity, ...]
     condition: str
     occurred_at: datetime | None = None
