@@ -9,7 +9,7 @@ import pytest
 from fake_unit_of_work import FakeStore, FakeUnitOfWork
 from order_builders import CATALOG, CUSTOMER, LATER, NOW, RULES, placing
 from order_svc.domain.commands import CancelOrder, UpsertCustomer
-from order_svc.domain.errors import CannotCancelDispatched, OrderNotFound, UnknownCustomer
+from order_svc.domain.errors import CannotCancelDispatched, OrderNotFound, PaymentsNotConfigured, UnknownCustomer
 from order_svc.entrypoints.consumer import fulfillment_report, handler_table
 from order_svc.service_layer import following, handlers, queries
 from order_svc.service_layer.ports import IdempotentRequest, Reply, TimelineEntry
@@ -52,12 +52,15 @@ async def test_placing_stages_the_orders_events_for_the_outbox_and_its_timeline_
     assert all(envelope.time == NOW and envelope.partitionkey == "ord_1" for envelope in store.outbox)
 
 
-async def test_without_payment_callbacks_a_pending_order_is_confirmed_at_placement(store):
-    reply = await handlers.place_order(
-        context(store, payments_enabled=False), placing(payment_status="pending"), idempotency=None, reply=answer
-    )
+async def test_without_payment_callbacks_a_pending_order_is_refused_naming_the_setting(store):
+    with pytest.raises(PaymentsNotConfigured) as refused:
+        await handlers.place_order(
+            context(store, payments_enabled=False), placing(payment_status="pending"), idempotency=None, reply=answer
+        )
 
-    assert reply.body == b"confirmed"
+    assert (refused.value.field, refused.value.setting) == ("payment_status", "ORDERPULSE_SIGNING_SECRETS")
+    assert refused.value.http_status == 422
+    assert store.outbox == []
 
 
 async def test_with_payment_callbacks_a_pending_order_waits_for_one(store):

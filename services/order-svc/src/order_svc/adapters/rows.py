@@ -56,6 +56,7 @@ def order_row(order: Order) -> dict[str, Any]:
         "status": order.status.value,
         "payment_status": order.payment_status.value,
         "payment_reference": order.payment_reference,
+        "authorized_amount": order.authorized_amount,
         "discrepancies": [d.to_data() for d in order.discrepancies],
         "entry_discrepancies": [d.to_data() for d in order.entry_discrepancies],
         "corrections": [c.to_record() for c in order.corrections],
@@ -165,6 +166,7 @@ def order_from_rows(
         status=OrderStatus(row["status"]),
         payment_status=PaymentStatus(row["payment_status"]),
         payment_reference=row["payment_reference"],
+        authorized_amount=row["authorized_amount"],
         discrepancies=discrepancies(row["discrepancies"]),
         entry_discrepancies=discrepancies(row["entry_discrepancies"]),
         corrections=[

@@ -73,6 +73,7 @@ orders = Table(
     Column("status", Text, nullable=False),
     Column("payment_status", Text, nullable=False),
     Column("payment_reference", Text),
+    Column("authorized_amount", Numeric),
     Column("discrepancies", JSONB, nullable=False),
     Column("entry_discrepancies", JSONB, nullable=False),
     Column("corrections", JSONB, nullable=False),

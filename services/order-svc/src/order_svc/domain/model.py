@@ -28,7 +28,7 @@ from .errors import (
     ReturnNotAllowed,
     UnknownCustomer,
 )
-from .money import ZERO, cents, parse_amount, parse_rate
+from .money import ZERO, cents, money_text, parse_amount, parse_rate
 from .progress import FulfillmentProgress, LinesLike, sku_counts
 from .rules import OrderRules, PromiseCalendar
 from .status import AT_WAREHOUSE, CORRECTABLE, DISPATCHED, RETURNABLE, OrderStatus, fact_kind, furthest
@@ -54,6 +54,8 @@ from .values import (
 __all__ = ["CatalogItem", "Customer", "Order", "OrderRules", "PromiseCalendar"]
 
 PAYMENT_FAILED = DiscrepancyCode.PAYMENT_FAILED
+PAYMENT_AMOUNT_MISMATCH = DiscrepancyCode.PAYMENT_AMOUNT_MISMATCH
+PAYMENT_FINDINGS = frozenset({PAYMENT_FAILED, PAYMENT_AMOUNT_MISMATCH})
 CHECKOUT_REFERENCE = "checkout"  # the authorization reference when the storefront sent none
 RESTORE_REASON = "restored what the warehouse ships: a correction reached it after packing and was not applied"
 
@@ -75,6 +77,7 @@ class Order:
     status: OrderStatus = OrderStatus.PENDING_PAYMENT
     payment_status: PaymentStatus = PaymentStatus.PENDING
     payment_reference: str | None = None
+    authorized_amount: Decimal | None = None  # of an authorization that did not match the total
     discrepancies: tuple[Discrepancy, ...] = ()  # what holds the order now
     entry_discrepancies: tuple[Discrepancy, ...] = ()  # what the entry checks found at placing
     corrections: list[Correction] = field(default_factory=list)
@@ -167,8 +170,10 @@ class Order:
 
     def record_payment(self, command: RecordPaymentResult, now: datetime) -> None:
         """The payments callback. Authorized: a pending order is confirmed and invoiced, a
-        held one released if the failed payment was all that held it. Failed: the order is
-        held with `payment_failed`. Once authorized, later callbacks change nothing."""
+        held one released if a payment finding was all that held it. An authorization of
+        another amount than the order's total is recorded but holds the order with
+        `payment_amount_mismatch` (a later authorization of the total releases it). Failed:
+        the order is held with `payment_failed`. Once authorized, later callbacks change nothing."""
         result = choice(PaymentStatus, command.status, "status")
         if result is PaymentStatus.PENDING:
             raise InvalidInput("status must be authorized or failed", field="status")
@@ -181,7 +186,12 @@ class Order:
         repeated_failure = self.payment_status is PaymentStatus.FAILED and reference == self.payment_reference
         if result is PaymentStatus.FAILED and repeated_failure:
             return
-        self.payment_status, self.payment_reference = result, reference
+        mismatch = result is PaymentStatus.AUTHORIZED and amount != self.total
+        if mismatch and reference == self.payment_reference and self._holds_for(PAYMENT_AMOUNT_MISMATCH):
+            return  # the same wrong authorization again
+        self.payment_reference = reference
+        self.payment_status = PaymentStatus.PENDING if mismatch else result
+        self.authorized_amount = amount if mismatch else None
         if result is PaymentStatus.AUTHORIZED:
             self._record(recorded.payment_authorized(self, at, amount, reference))
         else:
@@ -190,11 +200,25 @@ class Order:
         if self.status not in (OrderStatus.HELD, OrderStatus.PENDING_PAYMENT):
             return  # e.g. cancelled: the payment fact is recorded, the order stays as it is
         held_for = self.discrepancies
-        self.discrepancies = tuple(d for d in held_for if d.code is not PAYMENT_FAILED)
+        self.discrepancies = tuple(d for d in held_for if d.code not in PAYMENT_FINDINGS)
         if result is PaymentStatus.FAILED:
-            failure = Discrepancy(PAYMENT_FAILED, "payment", f"payment {reference}: {reason}")
-            self.discrepancies += (failure,)
+            self.discrepancies += (Discrepancy(PAYMENT_FAILED, "payment", f"payment {reference}: {reason}"),)
+        elif mismatch:
+            detail = f"payment {reference} authorized {money_text(amount)} {self.currency}, the order totals {money_text(self.total)}"
+            self.discrepancies += (Discrepancy(PAYMENT_AMOUNT_MISMATCH, "amount", detail),)
         self._settle(at, held_for=held_for)
+
+    def _payment_findings_after_correction(self) -> tuple[Discrepancy, ...]:
+        """Payment findings survive corrections, except an amount mismatch the correction resolved
+        (the corrected total is what was authorized: the order counts as authorized)."""
+        kept = tuple(d for d in self.discrepancies if d.code in PAYMENT_FINDINGS)
+        if self.authorized_amount is not None and self.authorized_amount == self.total:
+            self.payment_status, self.authorized_amount = PaymentStatus.AUTHORIZED, None
+            kept = tuple(d for d in kept if d.code is not PAYMENT_AMOUNT_MISMATCH)
+        return kept
+
+    def _holds_for(self, code: DiscrepancyCode) -> bool:
+        return any(d.code is code for d in self.discrepancies)
 
     def correct(self, command: CorrectOrder, catalog: Mapping[str, CatalogItem], now: datetime) -> None:
         """Replace the given fields whole and re-run the entry checks.
@@ -239,7 +263,7 @@ class Order:
                 corrections = tuple(replace(c, outcome=AWAITING_WAREHOUSE) for c in corrections)
             self.corrections.extend(corrections)
         held_for = self.discrepancies
-        self.discrepancies = findings + tuple(d for d in held_for if d.code is PAYMENT_FAILED)
+        self.discrepancies = findings + self._payment_findings_after_correction()
         if at_warehouse:
             if corrections:
                 self._confirm(at)

@@ -43,6 +43,7 @@ class DiscrepancyCode(StrEnum):
     INVALID_ADDRESS = "invalid_address"
     QUANTITY_LIMIT = "quantity_limit"
     PAYMENT_FAILED = "payment_failed"
+    PAYMENT_AMOUNT_MISMATCH = "payment_amount_mismatch"
 
 
 class ReturnReason(StrEnum):

@@ -9,7 +9,7 @@ changes nothing; a failed command rolls the claim back with everything else.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from order_svc.domain.commands import (
@@ -21,7 +21,7 @@ from order_svc.domain.commands import (
     UpsertCatalogItem,
     UpsertCustomer,
 )
-from order_svc.domain.errors import OrderNotFound
+from order_svc.domain.errors import OrderNotFound, PaymentsNotConfigured
 from order_svc.domain.events import Event
 from order_svc.domain.model import CatalogItem, Customer, Order, OrderRules
 from order_svc.domain.values import PaymentStatus, ReturnRequest
@@ -31,12 +31,15 @@ from order_svc.service_layer.ports import IdempotentRequest, OrderUnitOfWork, Re
 from order_svc.service_layer.publishing import publish
 
 
+PAYMENTS_SECRET_SETTING = "ORDERPULSE_SIGNING_SECRETS"  # its "payments" entry
+
+
 @dataclass(frozen=True)
 class Context:
     """What the handlers are wired with (`bootstrap.py` builds it; unit tests pass fakes).
 
     `payments_enabled` is False when no payment provider calls back: an order placed with
-    payment `pending` would then wait forever, so it is taken as authorized at checkout.
+    payment `pending` would then wait forever, so it is refused (422 naming the setting).
     """
 
     new_uow: Callable[[], OrderUnitOfWork]
@@ -74,7 +77,13 @@ async def place_order(
 ) -> Reply:
     """Run the entry checks and place the order: held, waiting for payment, or confirmed and invoiced."""
     if not ctx.payments_enabled and command.payment_status == PaymentStatus.PENDING:
-        command = replace(command, payment_status=PaymentStatus.AUTHORIZED.value)
+        raise PaymentsNotConfigured(
+            'payment_status "pending" waits for the payment provider\'s signed callback, and order-svc has no '
+            f'"payments" signing secret to verify one: add a "payments" entry to {PAYMENTS_SECRET_SETTING}, or place the order '
+            'with payment_status "authorized" when checkout authorized it',
+            setting=PAYMENTS_SECRET_SETTING,
+            field="payment_status",
+        )
     async with ctx.new_uow() as uow:
         if (replay := await _claim(uow, idempotency)) is not None:
             return replay

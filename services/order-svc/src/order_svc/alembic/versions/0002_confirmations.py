@@ -1,5 +1,6 @@
 """What order-svc knows of the warehouse's copy of an order: confirmations awaiting its answer,
-the last one it applied, and when the order was first reported packed (corrections stop there).
+the last one it applied, and when the order was first reported packed (corrections stop there);
+and the amount of an authorization that did not match the order's total.
 
 Revision ID: 0002
 Revises: 0001
@@ -22,9 +23,11 @@ def upgrade() -> None:
     op.add_column("orders", sa.Column("awaiting_confirmations", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")))
     op.add_column("orders", sa.Column("warehouse_copy", JSONB))
     op.add_column("orders", sa.Column("packed_at", sa.DateTime(timezone=True)))
+    op.add_column("orders", sa.Column("authorized_amount", sa.Numeric))
 
 
 def downgrade() -> None:
+    op.drop_column("orders", "authorized_amount")
     op.drop_column("orders", "packed_at")
     op.drop_column("orders", "warehouse_copy")
     op.drop_column("orders", "awaiting_confirmations")
