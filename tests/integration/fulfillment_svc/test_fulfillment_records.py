@@ -81,7 +81,9 @@ async def test_an_intact_return_goes_back_on_the_shelf_and_to_a_waiting_order(wa
             assert time.monotonic() < deadline, "return.requested never arrived"
             await asyncio.sleep(0.05)
         again = await warehouse.client.post(path, json=body, headers=auth("warehouse"))
-        records = await probe.wait_until(lambda rs: any(b"return.received" in r.value for r in rs))
+        records = await probe.wait_until(
+            lambda rs: any(b"return.received" in r.value for r in rs) and any(b"inventory.adjusted" in r.value for r in rs)
+        )
 
     assert received.status_code == 201, received.text
     assert again.status_code == 200 and again.json() == received.json()
@@ -96,6 +98,11 @@ async def test_an_intact_return_goes_back_on_the_shelf_and_to_a_waiting_order(wa
     validate_data(event["type"], event["data"])
     assert event["data"]["return_id"] == return_id
     assert [(line["sku"], line["quantity"]) for line in event["data"]["lines"]] == [(names.sku("MUG"), 1)]
+    [restocked] = [orjson.loads(r.value) for r in records if b"inventory.adjusted" in r.value]
+    assert restocked["partitionkey"] == names.warehouse
+    assert restocked["data"] == {
+        "warehouse_id": names.warehouse, "sku": names.sku("MUG"), "on_hand_before": 0, "on_hand_after": 1, "reason": "return"
+    }
     # an order_id sent by an older client is still accepted, but must be the return's own order
     wrong = await warehouse.client.post(
         path, json=body | {"order_id": names.order("other")}, headers=auth("warehouse")

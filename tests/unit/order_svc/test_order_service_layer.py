@@ -191,4 +191,5 @@ def test_the_consumer_follows_every_order_event_of_fulfillment_notifications_and
     assert "orderpulse.notification.sent.v1" in table
     assert "orderpulse.issue.opened.v1" in table
     assert "orderpulse.labor.shift_recorded.v1" not in table
+    assert "orderpulse.inventory.adjusted.v1" not in table  # keyed by warehouse: ignored, never dead-lettered
     assert not any(name.startswith(("orderpulse.order.", "orderpulse.customer.")) for name in table)

@@ -136,6 +136,12 @@ class StockBelowReserved(FulfillmentError):
     code = "stock_below_reserved"
 
 
+class StockBelowPacked(FulfillmentError):
+    """A count below the units already packed in boxes waiting for a carrier."""
+
+    code = "stock_below_packed"
+
+
 class ReturnExceedsShipped(FulfillmentError):
     code = "return_exceeds_shipped"
 

@@ -44,8 +44,18 @@ class BackorderFill(BaseModel):
     quantity: int
 
 
+class ShrinkageBackorder(BaseModel):
+    fulfillment_id: str
+    order_id: str
+    sku: str
+    quantity: int
+
+
 class StockUpdated(StockLevel):
     backorders_filled: list[BackorderFill] = Field(description="backorders that took the units made available")
+    backordered: list[ShrinkageBackorder] = Field(
+        default=[], description="a count below what was reserved: reservations backordered again, youngest orders first"
+    )
 
 
 class StockPage(BaseModel):

@@ -100,6 +100,9 @@ class FulfillmentRepository(Protocol):
     async def backorders_of(self, warehouse_id: str, sku: str) -> list[Backorder]:
         """Open backorders of a sku in a warehouse, oldest first (as last saved)."""
 
+    async def reserving(self, warehouse_id: str, sku: str) -> list[str]:
+        """Ids of the fulfillments holding a reservation of `sku` in `warehouse_id` (unlocked read)."""
+
     async def fulfillment_ids_tracking(self, carrier: str, tracking_numbers: Iterable[str]) -> dict[str, str]:
         """tracking number -> fulfillment id, for this carrier's dispatched shipments only."""
 

@@ -19,6 +19,7 @@ from fulfillment_svc.domain.errors import (
     ReturnNotFound,
     ShiftAlreadyRecorded,
 )
+from fulfillment_svc.domain.events import InventoryAdjusted
 from fulfillment_svc.domain.labor import record_shift
 from fulfillment_svc.domain.returns import receive_return as receive_on_fulfillment
 from fulfillment_svc.domain.returns import restockable
@@ -81,8 +82,12 @@ async def receive_return(ctx: ServiceContext, uow: FulfillmentUnitOfWork, comman
         condition=command.condition,
         occurred_at=occurred_at,
     )
+    adjustments = []
     for sku, quantity in restock.items():
-        locked.stock[sku].add(quantity)
+        row = locked.stock[sku]
+        before = row.on_hand
+        row.add(quantity)
+        adjustments.append(InventoryAdjusted(occurred_at, row.warehouse_id, sku, before, row.on_hand, "return"))
     await fill_backorders_from(uow, locked, restock)
     received = ReceivedReturn(
         return_id=command.return_id,
@@ -96,6 +101,7 @@ async def receive_return(ctx: ServiceContext, uow: FulfillmentUnitOfWork, comman
     if not await uow.returns.add(received):
         raise TransientConflict("the return was received concurrently")  # the retry answers as a replay
     await locked.save(uow)
+    uow.record(adjustments)
     return Reply(201, views.return_view(received))
 
 
