@@ -106,6 +106,11 @@ BAD_BODIES = [
     ("POST", "labor", SHIFT | {"staff": 0}, "staff"),
     ("POST", "labor", SHIFT | {"start": "yesterday"}, "start"),
     ("POST", "labor", SHIFT | {"hourly_cost": "-3"}, "hourly_cost"),
+    ("POST", "labor", SHIFT | {"hourly_cost": 12.5}, "hourly_cost"),  # money is a JSON string, never a number
+    ("POST", "dispatch", {"shipment_id": "s", "carrier": "dhl", "tracking_number": "T", "shipping_cost": 4},
+     "shipping_cost"),
+    ("POST", "pack", {"lines": [LINE], "documents": [{"kind": "invoice", "ref": "R", "lines": [], "total": 12.5}]},
+     "documents[0].total"),
     ("POST", "labor", SHIFT | {"end": "FUTURE"}, "end"),
     ("POST", "return", RETURN | {"condition": "broken"}, "condition"),
     ("POST", "return", RETURN | {"order_id": ""}, "order_id"),

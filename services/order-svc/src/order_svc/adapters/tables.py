@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData()
 
-Money = Numeric(12, 2)
+Money = Numeric()  # no fixed scale: each amount keeps its currency's minor units (JPY 0, KWD 3)
 Timestamp = DateTime(timezone=True)
 
 customers = Table(

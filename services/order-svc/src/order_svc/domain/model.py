@@ -28,7 +28,7 @@ from .errors import (
     ReturnNotAllowed,
     UnknownCustomer,
 )
-from .money import ZERO, cents, money_text, parse_amount, parse_rate
+from .money import ZERO, in_minor_units, money_text, parse_amount, parse_rate
 from .progress import FulfillmentProgress, LinesLike, sku_counts
 from .rules import OrderRules, PromiseCalendar
 from .status import AT_WAREHOUSE, CORRECTABLE, DISPATCHED, RETURNABLE, OrderStatus, fact_kind, furthest
@@ -99,11 +99,11 @@ class Order:
 
     @property
     def subtotal(self) -> Decimal:
-        return cents(sum((line.amount for line in self.lines), ZERO))
+        return in_minor_units(sum((line.amount for line in self.lines), ZERO), self.currency)
 
     @property
     def tax(self) -> Decimal:
-        return cents(self.subtotal * self.tax_rate)
+        return in_minor_units(self.subtotal * self.tax_rate, self.currency)
 
     @property
     def total(self) -> Decimal:
@@ -141,14 +141,15 @@ class Order:
         placed_at = event_time(command.placed_at, now, "placed_at")
         order_id = required_text(order_id, "order_id")
         service_level = choice(ServiceLevel, command.service_level, "service_level")
-        lines = order_lines(command.lines, LineIds(order_id, 0))
+        currency = _rules.order_currency(command.currency, _skus(command.lines), catalog, rules.default_currency)
+        lines = order_lines(command.lines, LineIds(order_id, 0), currency=currency)
         order = cls(
             order_id=order_id,
             customer_id=customer.customer_id,
             customer_tier=customer.tier,
             channel=choice(Channel, command.channel, "channel"),
             service_level=service_level,
-            currency=_rules.order_currency(command.currency, lines, catalog, rules.default_currency),
+            currency=currency,
             ship_to=normalized_address(command.ship_to or Address()),
             lines=lines,
             tax_rate=parse_rate(rules.tax_rate),
@@ -177,7 +178,7 @@ class Order:
         result = choice(PaymentStatus, command.status, "status")
         if result is PaymentStatus.PENDING:
             raise InvalidInput("status must be authorized or failed", field="status")
-        amount = parse_amount(command.amount, "amount")
+        amount = parse_amount(command.amount, "amount", self.currency)
         reference = required_text(command.reference, "reference")
         reason = optional_text(command.reason, "reason") or "declined"
         at = event_time(command.occurred_at, now, "occurred_at", not_before=self.placed_at)
@@ -204,7 +205,8 @@ class Order:
         if result is PaymentStatus.FAILED:
             self.discrepancies += (Discrepancy(PAYMENT_FAILED, "payment", f"payment {reference}: {reason}"),)
         elif mismatch:
-            detail = f"payment {reference} authorized {money_text(amount)} {self.currency}, the order totals {money_text(self.total)}"
+            authorized, total = money_text(amount, self.currency), money_text(self.total, self.currency)
+            detail = f"payment {reference} authorized {authorized} {self.currency}, the order totals {total}"
             self.discrepancies += (Discrepancy(PAYMENT_AMOUNT_MISMATCH, "amount", detail),)
         self._settle(at, held_for=held_for)
 
@@ -243,7 +245,7 @@ class Order:
         line_ids = LineIds(self.order_id, self.last_line_number)
         lines = self.lines
         if command.lines is not None:
-            lines = order_lines(command.lines, line_ids, reuse=self.lines)
+            lines = order_lines(command.lines, line_ids, reuse=self.lines, currency=self.currency)
         ship_to = self.ship_to if command.ship_to is None else normalized_address(command.ship_to)
         findings = entry_findings(lines, ship_to, catalog, self.currency)
         if self.status in AT_WAREHOUSE and findings:
@@ -422,3 +424,7 @@ class Order:
     @property
     def _id_stem(self) -> str:
         return self.order_id.removeprefix("ord_")
+
+
+def _skus(lines) -> list[str]:
+    return [line.sku for line in lines if isinstance(getattr(line, "sku", None), str)]
