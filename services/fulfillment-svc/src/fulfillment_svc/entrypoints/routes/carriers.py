@@ -31,9 +31,10 @@ BATCH_BODY = {
     },
     "parameters": [
         {"name": "X-Signature", "in": "header", "required": True, "schema": {"type": "string"},
-         "description": "`sha256=<hex HMAC-SHA256 of \"<timestamp>.<raw body>\">` with the carrier's secret"},
+         "description": "`sha256=<hex HMAC-SHA256 of \"<timestamp>.<raw body>\">` with the carrier's secret "
+                        "(docs/signatures.md: snippet and test vector)"},
         {"name": "X-Signature-Timestamp", "in": "header", "required": True, "schema": {"type": "string"},
-         "description": "unix seconds; signatures older than 5 minutes are refused"},
+         "description": "unix seconds, as signed; signatures older than 5 minutes are refused"},
     ],
 }
 
