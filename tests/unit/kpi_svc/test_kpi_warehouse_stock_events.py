@@ -3,7 +3,7 @@ kpi-svc ignores it cleanly instead of dead-lettering it, and it changes no figur
 
 from datetime import timedelta
 
-from kpi_events import MONDAY, event, engine_after
+from kpi_events import MONDAY, engine_after, event
 from kpi_svc.domain import IGNORED, KpiEngine, KpiRules
 from kpi_svc.entrypoints.stream import poison_reason
 

@@ -46,7 +46,7 @@ def test_a_correction_that_reaches_the_warehouse_after_packing_is_reported_not_a
     packed_at = LATER - timedelta(seconds=30)  # the warehouse packed before the correction was made
     order.apply_fulfillment_fact("fulfillment.packed.v1", packed_at, shipment_id="shp_1")
     assert [c.outcome for c in order.corrections] == ["not_applied", "restored"]
-    assert [(l.sku, l.quantity) for l in order.lines] == [("MUG-1", 2), ("TEE-1", 1)]
+    assert [(line.sku, line.quantity) for line in order.lines] == [("MUG-1", 2), ("TEE-1", 1)]
     restore, invoice = order.events
     assert isinstance(restore, ev.OrderCorrected) and "not applied" in restore.corrections[0].reason
     assert restore.occurred_at > LATER  # the latest word on the lines, after the correction itself

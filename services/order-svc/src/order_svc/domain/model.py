@@ -15,8 +15,8 @@ from . import events as ev
 from . import recorded
 from . import rules as _rules
 from .checks import entry_findings, normalized_address
-from .confirmations import AWAITING_WAREHOUSE, RESTORED, ConfirmationLedger, SentConfirmation, follow_confirmations
 from .commands import CancelOrder, CorrectOrder, PlaceOrder, RecordPaymentResult, RequestReturn
+from .confirmations import AWAITING_WAREHOUSE, RESTORED, ConfirmationLedger, SentConfirmation, follow_confirmations
 from .customer import CatalogItem, Customer
 from .errors import (
     CannotCancelDispatched,

@@ -30,7 +30,6 @@ from order_svc.service_layer.clock import utcnow
 from order_svc.service_layer.ports import IdempotentRequest, OrderUnitOfWork, Reply
 from order_svc.service_layer.publishing import publish
 
-
 PAYMENTS_SECRET_SETTING = "ORDERPULSE_SIGNING_SECRETS"  # its "payments" entry
 
 
