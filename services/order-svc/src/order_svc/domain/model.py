@@ -15,8 +15,8 @@ from . import events as ev
 from . import recorded
 from . import rules as _rules
 from .checks import entry_findings, normalized_address
-from .commands import CancelOrder, CorrectOrder, PlaceOrder, RecordPaymentResult, RequestReturn
-from .confirmations import AWAITING_WAREHOUSE, RESTORED, ConfirmationLedger, SentConfirmation, follow_confirmations
+from .commands import CancelOrder, CorrectOrder, PlaceOrder, RequestReturn
+from .confirmations import AWAITING_WAREHOUSE, ConfirmationLedger, SentConfirmation
 from .customer import CatalogItem, Customer
 from .errors import (
     CannotCancelDispatched,
@@ -28,18 +28,19 @@ from .errors import (
     ReturnNotAllowed,
     UnknownCustomer,
 )
-from .money import ZERO, in_minor_units, money_text, parse_amount, parse_rate
-from .progress import FulfillmentProgress, LinesLike, sku_counts
+from .following import FollowsFulfillment
+from .money import ZERO, in_minor_units, parse_rate
+from .payments import TakesPayments
+from .progress import FulfillmentProgress, sku_counts
 from .rules import OrderRules, PromiseCalendar
-from .status import AT_WAREHOUSE, CORRECTABLE, DISPATCHED, RETURNABLE, OrderStatus, fact_kind, furthest
-from .times import event_time, require_aware
+from .status import AT_WAREHOUSE, CORRECTABLE, DISPATCHED, RETURNABLE, OrderStatus
+from .times import event_time
 from .validation import LineIds, choice, optional_text, order_lines, required_text, sku_quantities
 from .values import (
     Address,
     Channel,
     Correction,
     Discrepancy,
-    DiscrepancyCode,
     Invoice,
     OrderLine,
     PaymentStatus,
@@ -53,15 +54,11 @@ from .values import (
 
 __all__ = ["CatalogItem", "Customer", "Order", "OrderRules", "PromiseCalendar"]
 
-PAYMENT_FAILED = DiscrepancyCode.PAYMENT_FAILED
-PAYMENT_AMOUNT_MISMATCH = DiscrepancyCode.PAYMENT_AMOUNT_MISMATCH
-PAYMENT_FINDINGS = frozenset({PAYMENT_FAILED, PAYMENT_AMOUNT_MISMATCH})
 CHECKOUT_REFERENCE = "checkout"  # the authorization reference when the storefront sent none
-RESTORE_REASON = "restored what the warehouse ships: a correction reached it after packing and was not applied"
 
 
 @dataclass(eq=False)
-class Order:
+class Order(TakesPayments, FollowsFulfillment):
     order_id: str
     customer_id: str
     customer_tier: Tier
@@ -168,59 +165,6 @@ class Order:
             order._record(recorded.payment_authorized(order, placed_at, order.total, reference))
         order._settle(placed_at, held_for=())
         return order
-
-    def record_payment(self, command: RecordPaymentResult, now: datetime) -> None:
-        """The payments callback. Authorized: a pending order is confirmed and invoiced, a
-        held one released if a payment finding was all that held it. An authorization of
-        another amount than the order's total is recorded but holds the order with
-        `payment_amount_mismatch` (a later authorization of the total releases it). Failed:
-        the order is held with `payment_failed`. Once authorized, later callbacks change nothing."""
-        result = choice(PaymentStatus, command.status, "status")
-        if result is PaymentStatus.PENDING:
-            raise InvalidInput("status must be authorized or failed", field="status")
-        amount = parse_amount(command.amount, "amount", self.currency)
-        reference = required_text(command.reference, "reference")
-        reason = optional_text(command.reason, "reason") or "declined"
-        at = event_time(command.occurred_at, now, "occurred_at", not_before=self.placed_at)
-        if self.payment_status is PaymentStatus.AUTHORIZED:
-            return
-        repeated_failure = self.payment_status is PaymentStatus.FAILED and reference == self.payment_reference
-        if result is PaymentStatus.FAILED and repeated_failure:
-            return
-        mismatch = result is PaymentStatus.AUTHORIZED and amount != self.total
-        if mismatch and reference == self.payment_reference and self._holds_for(PAYMENT_AMOUNT_MISMATCH):
-            return  # the same wrong authorization again
-        self.payment_reference = reference
-        self.payment_status = PaymentStatus.PENDING if mismatch else result
-        self.authorized_amount = amount if mismatch else None
-        if result is PaymentStatus.AUTHORIZED:
-            self._record(recorded.payment_authorized(self, at, amount, reference))
-        else:
-            self._record(ev.PaymentFailed(occurred_at=at, order_id=self.order_id, reason=reason))
-        self.version += 1
-        if self.status not in (OrderStatus.HELD, OrderStatus.PENDING_PAYMENT):
-            return  # e.g. cancelled: the payment fact is recorded, the order stays as it is
-        held_for = self.discrepancies
-        self.discrepancies = tuple(d for d in held_for if d.code not in PAYMENT_FINDINGS)
-        if result is PaymentStatus.FAILED:
-            self.discrepancies += (Discrepancy(PAYMENT_FAILED, "payment", f"payment {reference}: {reason}"),)
-        elif mismatch:
-            authorized, total = money_text(amount, self.currency), money_text(self.total, self.currency)
-            detail = f"payment {reference} authorized {authorized} {self.currency}, the order totals {total}"
-            self.discrepancies += (Discrepancy(PAYMENT_AMOUNT_MISMATCH, "amount", detail),)
-        self._settle(at, held_for=held_for)
-
-    def _payment_findings_after_correction(self) -> tuple[Discrepancy, ...]:
-        """Payment findings survive corrections, except an amount mismatch the correction resolved
-        (the corrected total is what was authorized: the order counts as authorized)."""
-        kept = tuple(d for d in self.discrepancies if d.code in PAYMENT_FINDINGS)
-        if self.authorized_amount is not None and self.authorized_amount == self.total:
-            self.payment_status, self.authorized_amount = PaymentStatus.AUTHORIZED, None
-            kept = tuple(d for d in kept if d.code is not PAYMENT_AMOUNT_MISMATCH)
-        return kept
-
-    def _holds_for(self, code: DiscrepancyCode) -> bool:
-        return any(d.code is code for d in self.discrepancies)
 
     def correct(self, command: CorrectOrder, catalog: Mapping[str, CatalogItem], now: datetime) -> None:
         """Replace the given fields whole and re-run the entry checks.
@@ -332,65 +276,6 @@ class Order:
         )
         self.version += 1
         return request
-
-    def apply_fulfillment_fact(
-        self,
-        kind: str,
-        occurred_at: datetime,
-        *,
-        shipment_id: str | None = None,
-        lines: LinesLike = (),
-        carrier: str | None = None,
-        tracking_number: str | None = None,
-        condition: str | None = None,
-        closed_short: bool | None = None,
-    ) -> bool:
-        """Follow a fulfillment event; `kind` is its type with or without the version and
-        `orderpulse.` prefix. `lines` are the event's [{sku, quantity}]: dispatched lines,
-        delivered lines, or `lines_delivered` of `fulfillment.completed`. Every fact is
-        recorded; the status only moves forward and never leaves `cancelled`. A
-        `fulfillment.created` acknowledges a confirmation; a packing fact that finds
-        corrections still unanswered records that they were not applied, and restores (with
-        `order.corrected`, and an invoice when the lines change) what the warehouse ships.
-        Returns whether the status changed."""
-        kind = fact_kind(kind)
-        occurred_at = require_aware(occurred_at, "occurred_at")
-        self._follow_confirmations(kind, occurred_at)
-        implied = self.fulfillment.record(
-            kind,
-            occurred_at,
-            sku_counts(self.lines),
-            shipment_id=shipment_id,
-            lines=lines,
-            carrier=carrier,
-            tracking_number=tracking_number,
-            condition=condition,
-            closed_short=closed_short,
-        )
-        self.version += 1
-        if implied is None:
-            return False
-        status = furthest(self.status, implied)
-        changed, self.status = status is not self.status, status
-        return changed
-
-    def _follow_confirmations(self, kind: str, occurred_at: datetime) -> None:
-        """Make the order say what the warehouse ships when a correction came too late."""
-        if self.status is OrderStatus.CANCELLED:
-            return
-        restore = follow_confirmations(self.confirmations, self.corrections, kind, occurred_at)
-        if restore is None:
-            return
-        shipped, at = restore
-        corrections = _rules.corrections_between(self.lines, shipped.lines, self.ship_to, shipped.ship_to, RESTORE_REASON)
-        if not corrections:
-            return
-        lines_changed = shipped.lines != self.lines
-        self.lines, self.ship_to = shipped.lines, shipped.ship_to
-        self.corrections.extend(replace(c, outcome=RESTORED) for c in corrections)
-        self._record(ev.OrderCorrected(occurred_at=at, order_id=self.order_id, corrections=corrections))
-        if lines_changed:
-            self._issue_invoice(at)
 
     def _confirm(self, at: datetime) -> None:
         self._record(recorded.confirmed(self, at))
