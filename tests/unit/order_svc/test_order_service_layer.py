@@ -193,3 +193,18 @@ def test_the_consumer_follows_every_order_event_of_fulfillment_notifications_and
     assert "orderpulse.labor.shift_recorded.v1" not in table
     assert "orderpulse.inventory.adjusted.v1" not in table  # keyed by warehouse: ignored, never dead-lettered
     assert not any(name.startswith(("orderpulse.order.", "orderpulse.customer.")) for name in table)
+
+
+async def test_payments_switched_off_explicitly_name_that_setting(store):
+    off = handlers.Context(
+        new_uow=lambda: FakeUnitOfWork(store),
+        rules=RULES,
+        payments_enabled=False,
+        payments_setting="ORDERPULSE_PAYMENTS_ENABLED",
+        clock=lambda: NOW,
+    )
+    with pytest.raises(PaymentsNotConfigured) as refused:
+        await handlers.place_order(off, placing(payment_status="pending"), idempotency=None, reply=answer)
+
+    assert refused.value.setting == "ORDERPULSE_PAYMENTS_ENABLED"
+    assert "ORDERPULSE_PAYMENTS_ENABLED=true" in refused.value.detail

@@ -31,6 +31,7 @@ from order_svc.service_layer.ports import IdempotentRequest, OrderUnitOfWork, Re
 from order_svc.service_layer.publishing import publish
 
 PAYMENTS_SECRET_SETTING = "ORDERPULSE_SIGNING_SECRETS"  # its "payments" entry
+PAYMENTS_SWITCH_SETTING = "ORDERPULSE_PAYMENTS_ENABLED"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Context:
     new_uow: Callable[[], OrderUnitOfWork]
     rules: OrderRules
     payments_enabled: bool = True
+    payments_setting: str = PAYMENTS_SECRET_SETTING  # what turns them on, named when a pending order is refused
     clock: Callable[[], datetime] = field(default=utcnow)
     new_order_id: Callable[[], str] = field(default=ids.new_order_id)
 
@@ -76,13 +78,7 @@ async def place_order(
 ) -> Reply:
     """Run the entry checks and place the order: held, waiting for payment, or confirmed and invoiced."""
     if not ctx.payments_enabled and command.payment_status == PaymentStatus.PENDING:
-        raise PaymentsNotConfigured(
-            'payment_status "pending" waits for the payment provider\'s signed callback, and order-svc has no '
-            f'"payments" signing secret to verify one: add a "payments" entry to {PAYMENTS_SECRET_SETTING}, or place the order '
-            'with payment_status "authorized" when checkout authorized it',
-            setting=PAYMENTS_SECRET_SETTING,
-            field="payment_status",
-        )
+        raise _payments_off(ctx.payments_setting)
     async with ctx.new_uow() as uow:
         if (replay := await _claim(uow, idempotency)) is not None:
             return replay
@@ -182,6 +178,17 @@ async def _finish(
         await uow.idempotency_keys.remember(idempotency, answer)
     await uow.commit()
     return answer
+
+
+def _payments_off(setting: str) -> PaymentsNotConfigured:
+    how = f"set {setting}=true" if setting == PAYMENTS_SWITCH_SETTING else f'add a "payments" entry to {setting}'
+    return PaymentsNotConfigured(
+        'payment_status "pending" waits for the payment provider\'s signed callback, and order-svc takes no '
+        f'payment callbacks: {how}, or place the order with payment_status "authorized" when checkout '
+        "authorized it",
+        setting=setting,
+        field="payment_status",
+    )
 
 
 def _skus(lines: Iterable) -> list[str]:
