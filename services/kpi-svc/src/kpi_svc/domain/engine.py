@@ -34,6 +34,7 @@ from .values import InvalidEvent, datetime_to_ms
 from .wakes import WakeSchedule
 
 _NO_CLOCK = -(2**62)
+_MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError)  # a field of the wrong shape
 _fromisoformat = datetime.fromisoformat
 _EMPTY: dict = {}
 
@@ -81,7 +82,12 @@ class KpiEngine(OrderLifecycle):
             raise InvalidEvent("not a CloudEvent: type missing") from None
         if handler is None:
             if etype == SHIFT_TYPE:
-                return self._apply_shift(event)
+                try:
+                    return self._apply_shift(event)
+                except InvalidEvent:
+                    raise
+                except _MALFORMED as error:
+                    raise InvalidEvent(f"{etype}: {error!r}") from error
             stats["ignored"] += 1
             return IGNORED
         data = event.get("data")
@@ -115,7 +121,7 @@ class KpiEngine(OrderLifecycle):
             mask = handler(order, event, data, time_ms, self)
         except InvalidEvent:
             raise
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+        except _MALFORMED as error:
             raise InvalidEvent(f"{etype}: {error!r}") from error
         if fresh:
             self.orders[order_id] = order
