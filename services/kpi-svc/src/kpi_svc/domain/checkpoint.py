@@ -47,6 +47,18 @@ class CheckpointDelta(NamedTuple):
     meta: dict
 
 
+def merge_deltas(older: CheckpointDelta, newer: CheckpointDelta) -> CheckpointDelta:
+    """One delta with the effect of writing `older` then `newer`: a checkpoint that failed keeps
+    what it drained, and the next one writes it together with what changed since."""
+    orders = {k: v for k, v in older.orders.items() if k not in newer.removed_orders}
+    orders.update(newer.orders)
+    removed = sorted((set(older.removed_orders) - newer.orders.keys()) | set(newer.removed_orders))
+    buckets = {k: v for k, v in older.buckets.items() if k not in newer.removed_buckets}
+    buckets.update(newer.buckets)
+    removed_buckets = sorted((set(older.removed_buckets) - newer.buckets.keys()) | set(newer.removed_buckets))
+    return CheckpointDelta(orders, removed, buckets, removed_buckets, newer.meta)
+
+
 def dirty_snapshot(
     engine: KpiEngine, serialize: Callable[[Any], Any] | None = None, flush: bool = True
 ) -> CheckpointDelta:
