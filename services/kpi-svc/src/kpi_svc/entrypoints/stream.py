@@ -152,7 +152,7 @@ class KpiStream(PartitionOwnership):
                     if (time.monotonic() - last >= self._interval_s and retry_due) or (self._holding and retry_due):
                         saved = await self._checkpoint_or_hold()
                         last = time.monotonic()
-                        self._update_lag()
+                        await self._watch_log_ends()
                 if saved:
                     await self.commit_to_kafka(saved)
                 idle_polls = 0 if batch else idle_polls + 1
@@ -365,12 +365,20 @@ class KpiStream(PartitionOwnership):
         except Exception as error:  # a rebalance took the partition; PostgreSQL holds the truth anyway
             log.warning("offset commit to Kafka failed", extra={"error": repr(error)})
 
-    def _update_lag(self) -> None:
+    async def _watch_log_ends(self) -> None:
+        """Export the lag of every assigned topic-partition; a log that ends before the position
+        read (the broker answers an empty fetch, not out of range) is a topic reset."""
         consumer, lag = self.consumer, platform_metrics.consumer_lag
-        for tp in consumer.assignment():
+        for tp in consumer.assignment() - self._unrestored:
             high, position = consumer.highwater(tp), self._read_pos.get(tp)
-            if high is not None and position is not None:
-                lag.labels(self.service, tp.topic, str(tp.partition)).set(max(0, high - position))
+            if high is None or position is None:
+                continue
+            stored = self._verify[tp][0] + 1 if tp in self._verify else position  # the offset checkpointed
+            if high < stored:
+                self.topic_reset(tp, f"the log ends at offset {high}, before the stored position {stored}")
+                await consumer.seek_to_beginning(tp)
+                continue
+            lag.labels(self.service, tp.topic, str(tp.partition)).set(high - position)
 
     # --- reads -------------------------------------------------------------------------------
     def sources(self) -> list:

@@ -36,7 +36,7 @@ class StreamHealth:
         self._failing[stage] = reason
         metrics.stream_failures.labels(stage).inc()
         log.warning(
-            "kpi stream %s failed; applying nothing until it works again, retrying", stage,
+            "kpi stream %s failed (%s); applying nothing until it works again, retrying", stage, reason,
             extra={"stage": stage, "error": reason, "retry_in_s": retry_in_s, "first": first},
         )
         self._publish()
