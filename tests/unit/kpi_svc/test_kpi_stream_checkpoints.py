@@ -40,6 +40,9 @@ class FlakyStore:
     async def buckets_except(self, partitions):
         return {}
 
+    async def forget_settled(self, now_ms: int) -> int:
+        return 0
+
 
 def stream_with(store: FlakyStore) -> KpiStream:
     return KpiStream(store=store, rules=KpiRules(), consumer_factory=None, topics=(ORDERS,), dead_letters=None)

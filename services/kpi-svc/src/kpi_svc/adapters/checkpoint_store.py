@@ -32,6 +32,11 @@ _UPSERT_OFFSET = text(
     "INSERT INTO kpi_offsets (topic, partition, next_offset, last_event_id) VALUES (:t, :p, :o, :e) "
     "ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, last_event_id = EXCLUDED.last_event_id"
 )
+_UPSERT_SETTLED = text(
+    "INSERT INTO kpi_settled (order_id, partition, keep_until_ms, payload) VALUES (:k, :p, :u, :v) "
+    "ON CONFLICT (order_id) DO UPDATE SET partition = EXCLUDED.partition, keep_until_ms = EXCLUDED.keep_until_ms, "
+    "payload = EXCLUDED.payload"
+)
 _CLAIM = text(
     "INSERT INTO kpi_owners (partition, epoch) VALUES (:p, 1) "
     "ON CONFLICT (partition) DO UPDATE SET epoch = kpi_owners.epoch + 1 RETURNING epoch"
@@ -89,8 +94,9 @@ class CheckpointStore:
     ) -> None:
         """Every delta (payloads already bytes) and the next offsets, in one transaction, refused
         (Fenced) when a partition written is no longer owned at the epoch given for it."""
-        upsert_orders, delete_orders, upsert_buckets, delete_buckets, metas = [], [], [], [], []
+        upsert_orders, delete_orders, upsert_buckets, delete_buckets, metas, settled = [], [], [], [], [], []
         for p, delta in deltas.items():
+            settled += [{"k": k, "p": p, "u": until, "v": v} for k, (v, until) in (delta.settled or {}).items()]
             upsert_orders += [{"p": p, "k": k, "v": v} for k, v in delta.orders.items()]
             delete_orders += [{"p": p, "k": k} for k in delta.removed_orders]
             upsert_buckets += [{"p": p, "k": k, "v": v} for k, v in delta.buckets.items()]
@@ -109,6 +115,7 @@ class CheckpointStore:
                 (_UPSERT_BUCKET, upsert_buckets),
                 (_DELETE_BUCKET, delete_buckets),
                 (_UPSERT_META, metas),
+                (_UPSERT_SETTLED, settled),
                 (_UPSERT_OFFSET, [{"t": t, "p": p, "o": o.next_offset, "e": o.last_event_id} for (t, p), o in offsets.items()]),
             ):
                 if rows:
@@ -126,13 +133,28 @@ class CheckpointStore:
                 found.setdefault(p, {})[key] = orjson.loads(payload)
             return found
 
-    async def order(self, order_id: str) -> Any | None:
-        """The checkpointed entity of one order (any partition), deserialized; None if not stored."""
+    async def order(self, order_id: str) -> list | None:
+        """The facts of one order as last checkpointed, open or settled (any partition); None if unknown."""
         async with self._engine.connect() as conn:
-            payload = (
-                await conn.execute(text("SELECT payload FROM kpi_orders WHERE order_id = :k LIMIT 1"), {"k": order_id})
-            ).scalar()
-            return None if payload is None else orjson.loads(payload)
+            for table in ("kpi_orders", "kpi_settled"):  # an evicted order's row in kpi_orders is its tombstone
+                payload = (await conn.execute(text(f"SELECT payload FROM {table} WHERE order_id = :k LIMIT 1"), {"k": order_id})).scalar()
+                found = None if payload is None else orjson.loads(payload)
+                if isinstance(found, list):
+                    return found
+            return None
+
+    async def settled(self, order_ids: Iterable[str]) -> dict[str, list]:
+        """The stored facts of settled (evicted) orders, by id."""
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(
+                text("SELECT order_id, payload FROM kpi_settled WHERE order_id = ANY(:ids)"), {"ids": sorted(set(order_ids))}
+            )
+            return {order_id: orjson.loads(payload) for order_id, payload in rows}
+
+    async def forget_settled(self, now_ms: int) -> int:
+        """Drop settled orders kept long enough (settled_retention_s after they settled)."""
+        async with self._engine.begin() as conn:
+            return (await conn.execute(text("DELETE FROM kpi_settled WHERE keep_until_ms < :now"), {"now": now_ms})).rowcount
 
 
 async def _load(conn: AsyncConnection, partition: int) -> PartitionCheckpoint:

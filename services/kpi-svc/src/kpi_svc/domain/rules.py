@@ -83,6 +83,7 @@ class KpiRules:
     eviction_grace_s: int = 3600
     cold_after_s: int | None = 6 * 3600  # a settled order quiet this long is kept compressed
     idle_order_s: int = 30 * 86400
+    settled_retention_s: int = 90 * 86400  # a settled order's facts stay in the store (scorecards, late events)
     label_value_cap: int = 50
 
     def __post_init__(self) -> None:

@@ -102,6 +102,22 @@ class PartitionOwnership:
                     platform_metrics.consumer_lag.remove(self.service, tp.topic, str(tp.partition))
         await self.commit_to_kafka(saved)
 
+    async def _watch_log_ends(self) -> None:
+        """Export the lag of every assigned topic-partition; a log that ends before the position
+        read (the broker answers an empty fetch, not out of range) is a topic reset."""
+        consumer, lag = self.consumer, platform_metrics.consumer_lag
+        for tp in consumer.assignment() - self._unrestored:
+            high, position = consumer.highwater(tp), self._read_pos.get(tp)
+            if high is None:
+                continue
+            if position is not None:
+                stored = self._verify[tp][0] + 1 if tp in self._verify else position  # the offset checkpointed
+                if high < stored:
+                    self.topic_reset(tp, f"the log ends at offset {high}, before the stored position {stored}")
+                    await consumer.seek_to_beginning(tp)
+                    continue
+            lag.labels(self.service, tp.topic, str(tp.partition)).set(high - (position or 0))  # nothing read: all of it
+
     def topic_reset(self, tp: TopicPartition, why: str) -> None:
         log.error(
             "topic reset detected (%s): reading %s[%d] again from its beginning; the state is kept and events "

@@ -17,28 +17,24 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime
 
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
-from orderpulse.events import EVENT_TYPES
-from orderpulse.messaging.dead_letters import MAX_EVENT_BYTES, DeadLetter, DeadLetterQueue
+from orderpulse.messaging.dead_letters import DeadLetterQueue
 from orderpulse.messaging.kafka import create_consumer
 from orderpulse.observability import metrics as platform_metrics
 
 from kpi_svc.adapters.checkpoint_store import CheckpointStore, Fenced, StoredOffset
-from kpi_svc.domain import APPLIED, DUPLICATE, InvalidEvent, KpiEngine, KpiRules, merge_deltas
+from kpi_svc.domain import KpiEngine, KpiRules, merge_deltas
 from kpi_svc.entrypoints import metrics
 from kpi_svc.entrypoints.ownership import Listener, PartitionOwnership
+from kpi_svc.entrypoints.records import RecordApplier, poison_reason
 from kpi_svc.entrypoints.stream_health import StreamHealth
 
 log = logging.getLogger(__name__)
 
-KNOWN_TYPES = frozenset(EVENT_TYPES)
-_REQUIRED = ("id", "type", "time", "data")
-_loads = orjson.loads
-_JSONError = orjson.JSONDecodeError
+__all__ = ["KpiStream", "kafka_consumer_factory", "poison_reason", "wall_ms"]
 CATCH_UP_LAG_MS = 60_000  # a partition whose watermark is older than this is catching up
 
 
@@ -46,19 +42,7 @@ def wall_ms() -> int:
     return int(time.time() * 1000)
 
 
-def poison_reason(event: object) -> str | None:
-    """The cheap structural check before an event reaches an engine."""
-    if type(event) is not dict:
-        return "not a JSON object"
-    for name in _REQUIRED:
-        if name not in event:
-            return f"not a CloudEvent: {name} missing"
-    if event["type"] not in KNOWN_TYPES:
-        return f"unknown event type {event['type']!r}"
-    return None
-
-
-class KpiStream(PartitionOwnership):
+class KpiStream(RecordApplier, PartitionOwnership):
     """Engines per partition, fed from Kafka, checkpointed to PostgreSQL. Callable without HTTP
     (the benchmark drives it directly): `await stream.run()`, `stream.stop()`."""
 
@@ -94,6 +78,7 @@ class KpiStream(PartitionOwnership):
         self.engines: dict[int, KpiEngine] = {}
         self.remote: dict[int, dict] = {}  # other replicas' partitions: their checkpointed bucket rows
         self._remote_at = 0.0
+        self._housekeeping_at = 0.0
         self._lock = asyncio.Lock()
         self._stopping = asyncio.Event()
         self.consumer: AIOKafkaConsumer | None = None
@@ -182,101 +167,6 @@ class KpiStream(PartitionOwnership):
                 return False
         return True
 
-    # --- applying records --------------------------------------------------------------------
-    async def _apply(self, batch: dict) -> None:
-        letters: list[DeadLetter] = []
-        engines, positions, loads, records_total = self.engines, self._positions, _loads, self._records
-        for tp, records in batch.items():
-            engine = engines.get(tp.partition)
-            if engine is None or tp in self._unrestored:
-                if tp in self.consumer.assignment():  # not restored yet: read these again afterwards
-                    self.consumer.seek(tp, records[0].offset)
-                continue
-            expected = self._read_pos.get(tp)
-            if expected is not None and records[0].offset < expected:
-                high = self.consumer.highwater(tp)
-                if high is not None and high < expected:  # out of range, read again from the earliest: a new log
-                    self.topic_reset(tp, f"the log ends at offset {high}, before the stored position {expected}")
-                else:  # fetched before the assignment's seek to the checkpointed offset: already in the state
-                    records = [record for record in records if record.offset >= expected]
-                    if not records:
-                        continue
-            if tp in self._verify:
-                records = await self._verified(tp, records)
-                if not records:
-                    continue
-            apply = engine.apply
-            applied = duplicates = ignored = 0
-            last_id = None
-            for record in records:
-                value = record.value
-                last_id = None
-                try:
-                    if value is None or len(value) > MAX_EVENT_BYTES:
-                        raise InvalidEvent(f"record value missing or larger than {MAX_EVENT_BYTES} bytes")
-                    try:
-                        event = loads(value)
-                    except _JSONError as error:
-                        raise InvalidEvent(f"value is not JSON: {error}") from None
-                    reason = poison_reason(event)
-                    if reason is not None:
-                        raise InvalidEvent(reason)
-                    outcome = apply(event)
-                    if outcome is DUPLICATE:
-                        duplicates += 1
-                    elif outcome is not APPLIED:
-                        ignored += 1
-                    applied += 1
-                    last_id = event["id"] if type(event["id"]) is str else None
-                except InvalidEvent as error:
-                    letters.append(DeadLetter(record, str(error), 1))
-                except Exception as error:  # unforeseen: dead-lettered too, never retried forever
-                    log.exception("kpi engine failed on a record; dead-lettering it", extra={"topic": tp.topic, "offset": record.offset})
-                    letters.append(DeadLetter(record, f"unexpected {type(error).__name__}: {error}", 1))
-            last = records[-1]
-            positions[tp] = StoredOffset(last.offset + 1, last_id)
-            self._read_pos[tp] = last.offset + 1
-            self._note_event_time(tp, last)
-            label = self._label[tp.topic]
-            metrics.events.labels(label).inc(applied)
-            if duplicates:
-                metrics.duplicates.labels(label).inc(duplicates)
-                records_total[(tp.topic, "duplicate")].inc(duplicates)
-            if ignored:
-                records_total[(tp.topic, "ignored")].inc(ignored)
-            records_total[(tp.topic, "applied")].inc(applied - duplicates - ignored)
-            self.applied += applied
-        if letters:
-            self.dead_lettered += len(letters)
-            for letter in letters:
-                records_total[(letter.record.topic, "dead_lettered")].inc()
-            if self._dead_letters is not None:
-                await self._dead_letters.send(letters)
-
-    async def _verified(self, tp: TopicPartition, records: list) -> list | None:
-        """The records after the one stored with the offset, if it is still that record; else a topic reset."""
-        offset, event_id = self._verify.pop(tp)
-        first = records[0]
-        if first.offset != offset:  # that record is gone (retention): nothing to compare with
-            return records
-        try:
-            seen = _loads(first.value)["id"]
-        except Exception:
-            seen = None
-        if seen == event_id:
-            self._read_pos[tp] = offset + 1
-            return records[1:]
-        self.topic_reset(tp, f"the record at offset {offset} is {seen!r}, not the stored {event_id!r}")
-        await self.consumer.seek_to_beginning(tp)
-        return None
-
-    def _note_event_time(self, tp: TopicPartition, record) -> None:
-        try:
-            moment = _loads(record.value)["time"]
-            self._event_ms[tp] = round(datetime.fromisoformat(moment).timestamp() * 1000)
-        except Exception:  # a poison record ends the batch: keep the previous time
-            pass
-
     def watermark_ms(self, partition: int, now_ms: int) -> int | None:
         """The event-time watermark of one partition: the slowest of its topic-partitions still
         lagging (event time of its last record read); one read to its end counts as the wall
@@ -344,6 +234,12 @@ class KpiStream(PartitionOwnership):
         self.checkpoints += 1
         metrics.record_observations(self._observations)
         self._observations = []
+        if time.monotonic() >= self._housekeeping_at:
+            self._housekeeping_at = time.monotonic() + 600
+            try:
+                await self.store.forget_settled(now_ms)
+            except Exception as error:  # done again in ten minutes
+                log.warning("cannot drop settled orders past their retention", extra={"error": repr(error)})
         if time.monotonic() - self._remote_at >= self._remote_refresh_s:
             self._remote_at = time.monotonic()
             try:
@@ -364,21 +260,6 @@ class KpiStream(PartitionOwnership):
             await self.consumer.commit(offsets)
         except Exception as error:  # a rebalance took the partition; PostgreSQL holds the truth anyway
             log.warning("offset commit to Kafka failed", extra={"error": repr(error)})
-
-    async def _watch_log_ends(self) -> None:
-        """Export the lag of every assigned topic-partition; a log that ends before the position
-        read (the broker answers an empty fetch, not out of range) is a topic reset."""
-        consumer, lag = self.consumer, platform_metrics.consumer_lag
-        for tp in consumer.assignment() - self._unrestored:
-            high, position = consumer.highwater(tp), self._read_pos.get(tp)
-            if high is None or position is None:
-                continue
-            stored = self._verify[tp][0] + 1 if tp in self._verify else position  # the offset checkpointed
-            if high < stored:
-                self.topic_reset(tp, f"the log ends at offset {high}, before the stored position {stored}")
-                await consumer.seek_to_beginning(tp)
-                continue
-            lag.labels(self.service, tp.topic, str(tp.partition)).set(high - position)
 
     # --- reads -------------------------------------------------------------------------------
     def sources(self) -> list:
