@@ -22,6 +22,9 @@ class KpiSettings(PlatformSettings):
     )
     merchant_timezone: str = Field(default="UTC", description="IANA timezone of the merchant's business days")
     holidays: tuple[date, ...] = Field(default=(), description='days the merchant is closed, e.g. ["2026-12-25"]')
+    settled_retention_s: int = Field(
+        default=90 * 86400, ge=0, description="how long after it settled (delivery, cancellation) an order's facts stay answerable"
+    )
     checkpoint_interval_s: float = Field(default=1.0, gt=0, description="how often engine state and offsets are saved")
     remote_refresh_s: float = Field(default=1.0, ge=0, description="max age of other replicas' checkpointed buckets")
     topic_prefix: str = Field(default="", description="prefix of the consumed topic names (tests use private topics)")
@@ -35,6 +38,7 @@ class KpiSettings(PlatformSettings):
             merchant_timezone=self.merchant_timezone,
             holidays=tuple(self.holidays),
             targets=dict(self.targets),
+            settled_retention_s=self.settled_retention_s,
             lower_is_better=frozenset(
                 {kpi for kpi in LOWER_IS_BETTER if self.target_directions.get(kpi, "lower") == "lower"}
                 | {kpi for kpi, direction in self.target_directions.items() if direction == "lower"}
