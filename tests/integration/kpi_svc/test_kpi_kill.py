@@ -17,7 +17,7 @@ from orderpulse.stack.processes import free_port
 from orderpulse.testing.service import TEST_API_KEYS, auth
 from test_kpi_stream import WINDOWS, expected, figures  # noqa: I001
 
-KILLS = 6
+KILLS = 10  # quality.md: at least 10 kills
 
 
 def environment(settings) -> dict[str, str]:
