@@ -147,3 +147,16 @@ def metric_value(body: str, name: str, **labels: str) -> float | None:
         if all(found.get(key, "").strip('"') == wanted for key, wanted in labels.items()):
             return float(value)
     return None
+
+
+async def scalar(settings: KpiSettings, sql: str):
+    """One value read from kpi-svc's schema (e.g. how much the checkpoint holds)."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(settings.database_url, connect_args={"server_settings": {"search_path": "kpi_svc"}})
+    try:
+        async with engine.connect() as conn:
+            return (await conn.execute(text(sql))).scalar()
+    finally:
+        await engine.dispose()

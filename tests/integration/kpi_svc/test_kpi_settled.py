@@ -6,21 +6,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from kpi_stories import OrderStory, all_events, eventually, stories
+from kpi_stories import OrderStory, all_events, eventually, scalar, stories
 from kpi_svc.bootstrap import build_app
 from orderpulse.testing.service import auth, running_app
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 from test_kpi_stream import expected, until_figures  # noqa: I001
 
 
 async def settled_orders(settings) -> int:
-    engine = create_async_engine(settings.database_url, connect_args={"server_settings": {"search_path": "kpi_svc"}})
-    try:
-        async with engine.connect() as conn:
-            return (await conn.execute(text("SELECT count(*) FROM kpi_settled"))).scalar()
-    finally:
-        await engine.dispose()
+    return await scalar(settings, "SELECT count(*) FROM kpi_settled")
 
 
 async def test_settled_orders_answer_their_scorecard_on_any_replica_and_count_their_late_events(settings, publish):

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import orjson
 from aiokafka import AIOKafkaConsumer
-from kpi_stories import all_events, eventually, expected_engine, stories
+from kpi_stories import all_events, eventually, expected_engine, scalar, stories
 from kpi_svc.bootstrap import build_app
 from orderpulse.events.topics import FULFILLMENT, ORDERS, dlq_topic
 from orderpulse.testing.service import auth, running_app
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 WINDOWS = ("7d", "30d")
 
@@ -42,12 +40,7 @@ async def until_figures(client, wanted: dict) -> dict:
 
 
 async def stored_offsets(settings) -> int:
-    engine = create_async_engine(settings.database_url, connect_args={"server_settings": {"search_path": "kpi_svc"}})
-    try:
-        async with engine.connect() as conn:
-            return (await conn.execute(text("SELECT coalesce(sum(next_offset), 0) FROM kpi_offsets"))).scalar()
-    finally:
-        await engine.dispose()
+    return await scalar(settings, "SELECT coalesce(sum(next_offset), 0) FROM kpi_offsets")
 
 
 async def test_figures_equal_an_offline_recomputation_of_the_same_events(settings, publish):
