@@ -144,7 +144,6 @@ class RecordApplier:
         except Exception:  # a poison record ends the batch: keep the previous time
             pass
 
-
     async def _apply_late(self, partition: int, late: list[tuple], letters: list[DeadLetter]) -> tuple[int, int]:
         """Events of orders this engine already settled: revive their stored facts (unless every
         such event is among them already: a replay) and apply the events again, in order.
