@@ -9,14 +9,13 @@ import httpx
 import orjson
 import pytest
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
-
 from orderpulse.http.app import create_app
 from orderpulse.http.auth import Principal, require_roles
 from orderpulse.http.pagination import decode_cursor, encode_cursor
 from orderpulse.http.problems import Problem
 from orderpulse.http.signatures import signed_headers, verify_signature
 from orderpulse.settings import PlatformSettings
+from pydantic import BaseModel, Field
 
 KEYS = {"storefront": "sf-key", "admin": "admin-key", "carrier:dhl": "dhl-key", "carrier:ups": "ups-key"}
 SECRETS = {"carrier:dhl": "dhl-secret"}
