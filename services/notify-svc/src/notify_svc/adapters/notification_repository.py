@@ -29,7 +29,8 @@ _INSERT = text(
 _OPEN_DIGEST = text(
     "SELECT notification_id FROM notifications WHERE order_id = :o AND milestone = :m AND channel = :c "
     "AND status = 'pending' AND attempts = 0 AND NOT deferred "
-    "AND trigger_time BETWEEN :near - make_interval(secs => :w) AND :near + make_interval(secs => :w) "
+    "AND trigger_time BETWEEN CAST(:near AS timestamptz) - make_interval(secs => :w) "
+    "AND CAST(:near AS timestamptz) + make_interval(secs => :w) "
     "ORDER BY trigger_time LIMIT 1 FOR UPDATE"
 )
 

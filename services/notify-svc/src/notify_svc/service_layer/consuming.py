@@ -34,24 +34,30 @@ from notify_svc.service_layer.context import ServiceContext
 from notify_svc.service_layer.ports import NotifyUnitOfWork, ParkedEvent
 
 
-async def customer_upserted(uow: NotifyUnitOfWork, data: Mapping[str, Any]) -> None:
-    await uow.state.upsert_customer(
-        Customer(
-            customer_id=str(data["customer_id"]),
-            tier=str(data["tier"]),
-            name=str(data.get("name") or ""),
-            email=str(data.get("email") or ""),
-            phone=str(data.get("phone") or ""),
-            locale=str(data.get("locale") or "en"),
-            timezone=str(data.get("timezone") or "UTC"),
-            account_manager=data.get("account_manager") or None,
-        )
+async def customer_upserted(ctx: ServiceContext, uow: NotifyUnitOfWork, data: Mapping[str, Any]) -> None:
+    """Learn the profile. Calls scheduled before it arrived (topics are not ordered among each
+    other) go to the account manager it names, and are announced again with that manager."""
+    customer = Customer(
+        customer_id=str(data["customer_id"]),
+        tier=str(data["tier"]),
+        name=str(data.get("name") or ""),
+        email=str(data.get("email") or ""),
+        phone=str(data.get("phone") or ""),
+        locale=str(data.get("locale") or "en"),
+        timezone=str(data.get("timezone") or "UTC"),
+        account_manager=data.get("account_manager") or None,
     )
+    await uow.state.upsert_customer(customer)
+    if customer.account_manager:
+        assigned = await uow.calls.assign_unassigned(customer.customer_id, customer.account_manager)
+        uow.record(ev.call_scheduled(call, ctx.clock()) for call in assigned)
 
 
 async def order_placed(ctx: ServiceContext, uow: NotifyUnitOfWork, data: Mapping[str, Any]) -> None:
     order_id = str(data["order_id"])
-    order = OrderFacts(order_id, str(data["customer_id"]), str(data["customer_tier"]), parse_time(data.get("promised_by")))
+    order = OrderFacts(
+        order_id, str(data["customer_id"]), str(data["customer_tier"]), parse_time(data.get("promised_by"))
+    )
     await uow.state.add_order(order)
     for parked in await uow.state.unpark(order_id):
         await order_event(ctx, uow, parked)
@@ -83,7 +89,9 @@ async def order_event(ctx: ServiceContext, uow: NotifyUnitOfWork, event: ParkedE
     triggers = triggers_of(event.short_type, data, event_id=event.event_id, time=event.time, promised_by=promised_by)
     for trigger in triggers:
         if trigger.milestone in STATUS_MILESTONES:
-            await uow.state.add_milestone(event.event_id, order_id, MilestoneReached(trigger.subject, trigger.milestone, trigger.time))
+            await uow.state.add_milestone(
+                event.event_id, order_id, MilestoneReached(trigger.subject, trigger.milestone, trigger.time)
+            )
     for trigger in triggers:
         await _decide(ctx, uow, order, trigger)
 
@@ -148,7 +156,13 @@ async def _add_pending(
 
 
 def _row(
-    order: OrderFacts, trigger: Trigger, channel: str, *, status: str, due_at: datetime | None, reason: str | None = None
+    order: OrderFacts,
+    trigger: Trigger,
+    channel: str,
+    *,
+    status: str,
+    due_at: datetime | None,
+    reason: str | None = None,
 ) -> Notification:
     return Notification(
         notification_id=notification_id(order.order_id, trigger.milestone, channel, trigger.subject),

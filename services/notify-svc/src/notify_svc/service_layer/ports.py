@@ -101,6 +101,9 @@ class CallStore(Protocol):
 
     async def complete(self, call: CourtesyCall) -> None: ...
 
+    async def assign_unassigned(self, customer_id: str, account_manager: str) -> list[CourtesyCall]:
+        """Give the open calls of a customer that had no manager yet to `account_manager`; returns them."""
+
     async def page(
         self, *, status: str | None, account_manager: str | None, after: tuple[datetime, str] | None, limit: int
     ) -> list[CourtesyCall]:
