@@ -5,10 +5,9 @@ a valid Standard Webhooks signature, courtesy calls reach the list — and a rep
 from __future__ import annotations
 
 import re
-
-import httpx
 from datetime import UTC, datetime
 
+import httpx
 from conftest import SHOP_URL, TRACKING_SECRET, WEBHOOK_SECRET, eventually, notify_settings
 from notify_svc.bootstrap import build_app
 from orderpulse.signed_tokens import TokenSigner

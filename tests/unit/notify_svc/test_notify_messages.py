@@ -10,6 +10,7 @@ from notify_svc.domain.milestones import MILESTONES
 from notify_svc.domain.values import ShipmentFacts, notification_id
 from notify_svc.service_layer.ports import OutgoingMessage
 from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 renderer = MessageRenderer()
@@ -69,7 +70,7 @@ def test_an_sms_request_carries_a_standard_webhooks_signature_that_verifies():
     headers = signed_request(Webhook(secret), "ntf_1", body, datetime.now(UTC))
     payload = Webhook(secret).verify(body, headers)
     assert payload["order_id"] == "ord-42" and "ord-42" in payload["text"] and headers["webhook-id"] == "ntf_1"
-    with pytest.raises(Exception):
+    with pytest.raises(WebhookVerificationError):
         Webhook(secret).verify(body + b" ", headers)
 
 
