@@ -50,6 +50,8 @@ def build_sender(settings: NotifySettings, *, clock: Callable[[], datetime]) -> 
     }
     secret = settings.secret(WEBHOOK_SECRET)
     client = None
+    if not secret and settings.environment == "production":
+        raise ValueError(f"notify-svc needs the `{WEBHOOK_SECRET}` signing secret (whsec_...) to sign SMS and webhooks")
     if secret:
         client = httpx.AsyncClient(timeout=settings.provider_timeout_s)
         for channel, primary, fallback, body in (
