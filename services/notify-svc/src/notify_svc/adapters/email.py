@@ -3,16 +3,15 @@ List-Unsubscribe. A second SMTP server takes over when the first fails."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
 import aiosmtplib
 
-from notify_svc import metrics
+from notify_svc.adapters.failover import first_that_takes_it
 from notify_svc.adapters.rendering import MessageRenderer
-from notify_svc.service_layer.ports import OutgoingMessage, SendFailed
+from notify_svc.service_layer.ports import OutgoingMessage
 
 MESSAGE_ID_DOMAIN = "notify.orderpulse"
 
@@ -73,10 +72,7 @@ class SmtpEmail:
         email = build_email(
             message, self._renderer, sender=self._sender, unsubscribe_address=self._unsubscribe, now_utc=self._clock()
         )
-        errors = []
-        for index, server in enumerate(self._servers):
-            provider = "primary" if index == 0 else "fallback"
-            started = time.perf_counter()
+        async def attempt(server: SmtpServer) -> None:
             try:
                 await aiosmtplib.send(
                     email,
@@ -88,9 +84,8 @@ class SmtpEmail:
                     use_tls=False,
                     timeout=self._timeout_s,
                 )
-                return
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
-                errors.append(f"{provider} {server.host}:{server.port}: {type(error).__name__}: {error}")
-            finally:
-                metrics.provider_seconds.labels("email", provider).observe(time.perf_counter() - started)
-        raise SendFailed("; ".join(errors).replace(message.to, "<recipient>"))  # no addresses in logs
+                return f"{server.host}:{server.port}: {type(error).__name__}: {error}"
+            return None
+
+        await first_that_takes_it("email", self._servers, attempt, redact=message.to)
