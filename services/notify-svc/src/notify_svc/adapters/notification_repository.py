@@ -25,13 +25,14 @@ _INSERT = text(
     "ON CONFLICT DO NOTHING RETURNING notification_id"
 )
 
-# A later parcel joins only a message nobody has tried to send yet.
+# A later parcel joins only a message nobody has tried to send yet; one the sender holds right now
+# (locked) is being sent, so the parcel gets its own message rather than waiting for it.
 _OPEN_DIGEST = text(
     "SELECT notification_id FROM notifications WHERE order_id = :o AND milestone = :m AND channel = :c "
     "AND status = 'pending' AND attempts = 0 AND NOT deferred "
     "AND trigger_time BETWEEN CAST(:near AS timestamptz) - make_interval(secs => :w) "
     "AND CAST(:near AS timestamptz) + make_interval(secs => :w) "
-    "ORDER BY trigger_time LIMIT 1 FOR UPDATE"
+    "ORDER BY trigger_time LIMIT 1 FOR UPDATE SKIP LOCKED"
 )
 
 _CLAIM = text(

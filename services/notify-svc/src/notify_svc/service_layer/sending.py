@@ -76,7 +76,7 @@ async def _prepare(
     verdict = gate(
         channel=n.channel,
         milestone=n.milestone,
-        scope=n.subject,
+        scopes=n.shipment_ids or (n.subject,),
         time=n.trigger_time,
         preferences=customer.preferences,
         timezone=customer.timezone,
