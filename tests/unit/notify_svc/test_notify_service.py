@@ -129,3 +129,17 @@ async def test_a_failing_channel_retries_with_growing_waits_then_fails_finally_w
     failures = uow.published("notification.failed")
     assert [(f["attempts"], f["final"]) for f in failures] == [(1, False), (2, False), (3, True)]
     assert await run_due(ctx, clock.advance(hours=1)) is None
+
+
+async def test_a_carrier_eta_past_the_promise_tells_the_customer_of_a_delay_once():
+    uow, clock = FakeUnitOfWork(), Clock()
+    ctx = context(uow, clock, digest_window=timedelta(0))
+    await deliver(ctx, uow, "customer.upserted.v1", customer("standard"), T0)
+    await deliver(ctx, uow, "order.placed.v1", placed("standard"), T0)
+    late = (T0 + timedelta(days=9)).isoformat()
+    for minutes in (1, 2):
+        scan = {"order_id": "ord-1", "shipment_id": "shp-1", "carrier": "dhl", "eta": late}
+        await deliver(ctx, uow, "shipment.in_transit.v1", scan, T0 + timedelta(minutes=minutes))
+    await run_due(ctx, clock.advance(minutes=3))
+    assert sorted((m.milestone, m.channel) for m in ctx.channels.sent) == [("delayed", "email"), ("delayed", "sms")]
+    assert ctx.channels.sent[0].details["reason"] == "predicted"

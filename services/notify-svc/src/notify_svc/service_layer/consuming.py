@@ -14,7 +14,7 @@ from typing import Any
 from notify_svc.domain import events as ev
 from notify_svc.domain.milestones import PARCEL_MILESTONES, STATUS_MILESTONES
 from notify_svc.domain.rules import DUPLICATE, plan
-from notify_svc.domain.triggers import is_trigger_type, parse_time, triggers_of
+from notify_svc.domain.triggers import ETA_FIELDS, is_trigger_type, parse_time, triggers_of
 from notify_svc.domain.values import (
     MERGED,
     PENDING,
@@ -85,7 +85,9 @@ async def order_event(ctx: ServiceContext, uow: NotifyUnitOfWork, event: ParkedE
             )
         )
     shipment_id = data.get("shipment_id")
-    promised_by = await uow.state.promised_by(order_id, str(shipment_id) if shipment_id else None)
+    promised_by = None
+    if data.get(ETA_FIELDS.get(event.short_type, "")):  # only a carrier's eta is compared with the promise
+        promised_by = await uow.state.promised_by(order_id, str(shipment_id) if shipment_id else None)
     triggers = triggers_of(event.short_type, data, event_id=event.event_id, time=event.time, promised_by=promised_by)
     for trigger in triggers:
         if trigger.milestone in STATUS_MILESTONES:
