@@ -45,7 +45,10 @@ async def run_due(ctx: ServiceContext, now: datetime) -> datetime | None:
         to_send: list[tuple[Notification, OutgoingMessage]] = []
         for n in due:  # one session: reads stay sequential, only the sends run concurrently
             prepared = await _prepare(ctx, uow, n, now)
-            (to_send.append(prepared) if isinstance(prepared, tuple) else finished.append(prepared))
+            if isinstance(prepared, tuple):
+                to_send.append(prepared)
+            else:
+                finished.append(prepared)
         limit = asyncio.Semaphore(ctx.policy.sender_concurrency)
         errors = await asyncio.gather(*(_send(ctx, message, limit) for _, message in to_send))
         for (n, _), error in zip(to_send, errors, strict=True):
