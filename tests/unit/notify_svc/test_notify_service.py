@@ -143,3 +143,16 @@ async def test_a_carrier_eta_past_the_promise_tells_the_customer_of_a_delay_once
     await run_due(ctx, clock.advance(minutes=3))
     assert sorted((m.milestone, m.channel) for m in ctx.channels.sent) == [("delayed", "email"), ("delayed", "sms")]
     assert ctx.channels.sent[0].details["reason"] == "predicted"
+
+
+async def test_a_replayed_day_old_milestone_is_suppressed_as_stale_and_never_sent():
+    uow, clock = FakeUnitOfWork(), Clock(T0 + timedelta(days=2))
+    ctx = context(uow, clock)
+    await deliver(ctx, uow, "customer.upserted.v1", customer("vip"), T0)
+    await deliver(ctx, uow, "order.placed.v1", placed("vip"), T0)
+    await deliver(ctx, uow, "order.confirmed.v1", {"order_id": "ord-1"}, T0)
+    assert await run_due(ctx, clock()) is None and ctx.channels.sent == [] and not uow.calls.calls
+    assert [e["reason"] for e in uow.published("notification.suppressed")] == ["stale"]
+    assert sorted((n.channel, n.status, n.reason) for n in uow.notifications.rows.values()) == [
+        ("email", "suppressed", "stale"), ("sms", "suppressed", "stale")
+    ]

@@ -13,7 +13,7 @@ from typing import Any
 
 from notify_svc.domain import events as ev
 from notify_svc.domain.milestones import PARCEL_MILESTONES, STATUS_MILESTONES
-from notify_svc.domain.rules import DUPLICATE, plan
+from notify_svc.domain.rules import DUPLICATE, plan, stale
 from notify_svc.domain.triggers import ETA_FIELDS, is_trigger_type, parse_time, triggers_of
 from notify_svc.domain.values import (
     MERGED,
@@ -100,8 +100,10 @@ async def order_event(ctx: ServiceContext, uow: NotifyUnitOfWork, event: ParkedE
 
 async def _decide(ctx: ServiceContext, uow: NotifyUnitOfWork, order: OrderFacts, trigger: Trigger) -> None:
     now = ctx.clock()
-    customer = await uow.state.customer(order.customer_id) or Customer(order.customer_id)
-    history = await uow.state.history(order.order_id)
+    old_news = stale(trigger.time, now, ctx.policy.stale_after)  # e.g. a backfill: spare the lookups
+    customer = None if old_news else await uow.state.customer(order.customer_id)
+    customer = customer or Customer(order.customer_id)
+    history = [] if old_news else await uow.state.history(order.order_id)
     decided = plan(
         tier=order.tier,
         milestone=trigger.milestone,
