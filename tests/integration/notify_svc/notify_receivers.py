@@ -43,6 +43,11 @@ class SmtpSink:
     def stop(self) -> None:
         self._controller.stop()
 
+    def restart(self) -> None:
+        """The same port, a new server (connections to the old one are gone)."""
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
     def about(self, order_id: str) -> list[EmailMessage]:
         with self._lock:
             return [m for m in self.messages if m["X-OrderPulse-Order-Id"] == order_id]

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from conftest import WEBHOOK_SECRET
-from notify_svc.adapters.email import SmtpEmail, SmtpServer
+from notify_svc.adapters.email import SmtpEmail
 from notify_svc.adapters.rendering import MessageRenderer
+from notify_svc.adapters.smtp_pool import SmtpServer
 from notify_svc.adapters.webhooks import SignedHttpChannel, sms_body
 from notify_svc.domain.values import notification_id
 from notify_svc.service_layer.ports import OutgoingMessage, SendFailed
@@ -35,7 +36,7 @@ def smtp(*ports: int) -> SmtpEmail:
     servers = [SmtpServer("127.0.0.1", port) for port in ports]
     return SmtpEmail(
         servers, MessageRenderer(), sender="shop@example.com", unsubscribe_address="u@example.com", timeout_s=2.0,
-        clock=lambda: datetime.now(UTC),
+        connections=2, clock=lambda: datetime.now(UTC),
     )
 
 
@@ -65,3 +66,14 @@ async def test_sms_fails_over_to_the_second_provider_with_a_valid_signature(sms_
     [request] = sms_receiver.accepted
     payload = Webhook(WEBHOOK_SECRET).verify(request.body, request.headers)
     assert payload["to"] == "+4915100000000" and request.headers["webhook-id"] == message("sms", "").notification_id
+
+
+async def test_a_kept_connection_the_server_dropped_is_replaced_and_the_mail_still_goes(smtp_sink):
+    email = smtp(smtp_sink.port)
+    await email.send(message("email", "cy@example.com"))
+    smtp_sink.stop()  # the server goes away and comes back: the kept connection is dead
+    smtp_sink.restart()
+    again = message("email", "cy@example.com")
+    await email.send(OutgoingMessage(**{**again.__dict__, "notification_id": "ntf_second", "milestone": "shipped"}))
+    assert len(smtp_sink.messages) == 2
+    await email.close()

@@ -27,23 +27,29 @@ class Clock:
 
 class FakeState:
     def __init__(self) -> None:
-        self.customers: dict[str, Customer] = {}
+        self.customers_by_id: dict[str, Customer] = {}
         self.orders: dict[str, Any] = {}
         self.shipments_by_id: dict[str, Any] = {}
         self.milestones: dict[tuple[str, str], tuple[str, MilestoneReached]] = {}
         self.parked: dict[str, ParkedEvent] = {}
 
     async def upsert_customer(self, customer: Customer) -> None:
-        known = self.customers.get(customer.customer_id)
-        self.customers[customer.customer_id] = replace(customer, preferences=known.preferences) if known else customer
+        known = self.customers_by_id.get(customer.customer_id)
+        self.customers_by_id[customer.customer_id] = replace(customer, preferences=known.preferences) if known else customer
 
     async def customer(self, customer_id: str) -> Customer | None:
-        return self.customers.get(customer_id)
+        return self.customers_by_id.get(customer_id)
+
+    async def customers(self, ids):
+        return {i: self.customers_by_id[i] for i in ids if i in self.customers_by_id}
+
+    async def histories(self, order_ids):
+        return {o: h for o in set(order_ids) if (h := await self.history(o))}
 
     async def save_preferences(self, customer_id, preferences):
-        known = self.customers.get(customer_id) or Customer(customer_id)
-        self.customers[customer_id] = replace(known, preferences=preferences)
-        return self.customers[customer_id]
+        known = self.customers_by_id.get(customer_id) or Customer(customer_id)
+        self.customers_by_id[customer_id] = replace(known, preferences=preferences)
+        return self.customers_by_id[customer_id]
 
     async def add_order(self, order) -> None:
         self.orders.setdefault(order.order_id, order)

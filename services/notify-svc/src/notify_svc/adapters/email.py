@@ -1,9 +1,10 @@
 """Email over SMTP (aiosmtplib): plain text + HTML, Message-ID from the notification's unique key,
-List-Unsubscribe. A second SMTP server takes over when the first fails."""
+List-Unsubscribe. Connections are kept open between mails; a second SMTP server takes over when
+the first fails."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
@@ -14,18 +15,10 @@ import aiosmtplib
 
 from notify_svc.adapters.failover import first_that_takes_it
 from notify_svc.adapters.rendering import MessageRenderer
+from notify_svc.adapters.smtp_pool import SmtpPool, SmtpServer
 from notify_svc.service_layer.ports import OutgoingMessage
 
 MESSAGE_ID_DOMAIN = "notify.orderpulse"
-
-
-@dataclass(frozen=True)
-class SmtpServer:
-    host: str
-    port: int
-    username: str | None = None
-    password: str | None = None
-    starttls: bool = False
 
 
 def message_id(notification_id: str) -> str:
@@ -64,33 +57,29 @@ class SmtpEmail:
         sender: str,
         unsubscribe_address: str,
         timeout_s: float,
-        clock,
+        connections: int,
+        clock: Callable[[], datetime],
     ) -> None:
-        self._servers = servers
+        self._pools = [SmtpPool(server, size=connections, timeout_s=timeout_s) for server in servers]
         self._renderer = renderer
         self._sender = sender
         self._unsubscribe = unsubscribe_address
-        self._timeout_s = timeout_s
         self._clock = clock
 
     async def send(self, message: OutgoingMessage) -> None:
         email = build_email(
             message, self._renderer, sender=self._sender, unsubscribe_address=self._unsubscribe, now_utc=self._clock()
         )
-        async def attempt(server: SmtpServer) -> None:
+
+        async def attempt(pool: SmtpPool) -> str | None:
             try:
-                await aiosmtplib.send(
-                    email,
-                    hostname=server.host,
-                    port=server.port,
-                    username=server.username,
-                    password=server.password,
-                    start_tls=server.starttls,
-                    use_tls=False,
-                    timeout=self._timeout_s,
-                )
+                await pool.send(email)
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
-                return f"{server.host}:{server.port}: {type(error).__name__}: {error}"
+                return f"{pool.server.host}:{pool.server.port}: {type(error).__name__}: {error}"
             return None
 
-        await first_that_takes_it("email", self._servers, attempt, redact=message.to)
+        await first_that_takes_it("email", self._pools, attempt, redact=message.to)
+
+    async def close(self) -> None:
+        for pool in self._pools:
+            await pool.close()

@@ -87,6 +87,13 @@ class SqlKnownState:
         ).first()
         return None if row is None else _customer(row)
 
+    async def customers(self, customer_ids: Iterable[str]) -> dict[str, Customer]:
+        rows = await self._session.execute(
+            text(f"SELECT {_CUSTOMER_COLUMNS} FROM customers WHERE customer_id = ANY(CAST(:ids AS text[]))"),
+            {"ids": list(set(customer_ids))},
+        )
+        return {row.customer_id: _customer(row) for row in rows}
+
     async def save_preferences(self, customer_id: str, preferences: Preferences) -> Customer:
         row = (
             await self._session.execute(
@@ -170,6 +177,19 @@ class SqlKnownState:
             {"o": order_id},
         )
         return [MilestoneReached(*row) for row in rows]
+
+    async def histories(self, order_ids: Iterable[str]) -> dict[str, list[MilestoneReached]]:
+        rows = await self._session.execute(
+            text(
+                "SELECT order_id, scope, milestone, event_time FROM milestones "
+                "WHERE order_id = ANY(CAST(:ids AS text[])) ORDER BY event_time"
+            ),
+            {"ids": list(set(order_ids))},
+        )
+        found: dict[str, list[MilestoneReached]] = {}
+        for row in rows:
+            found.setdefault(row.order_id, []).append(MilestoneReached(row.scope, row.milestone, row.event_time))
+        return found
 
     async def park(self, order_id: str, event: ParkedEvent) -> None:
         await self._session.execute(

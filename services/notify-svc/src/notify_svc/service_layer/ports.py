@@ -37,6 +37,9 @@ class KnownState(Protocol):
 
     async def customer(self, customer_id: str) -> Customer | None: ...
 
+    async def customers(self, customer_ids: Iterable[str]) -> dict[str, Customer]:
+        """The known ones among these, by id (one query for a sender batch)."""
+
     async def save_preferences(self, customer_id: str, preferences: Preferences) -> Customer:
         """Store preferences (creating a profile-less row for a customer not met yet); returns the customer."""
 
@@ -53,6 +56,9 @@ class KnownState(Protocol):
     async def add_milestone(self, event_id: str, order_id: str, reached: MilestoneReached) -> None: ...
 
     async def history(self, order_id: str) -> list[MilestoneReached]: ...
+
+    async def histories(self, order_ids: Iterable[str]) -> dict[str, list[MilestoneReached]]:
+        """Each order's milestones in event-time order (orders without any are left out)."""
 
     async def park(self, order_id: str, event: ParkedEvent) -> None: ...
 

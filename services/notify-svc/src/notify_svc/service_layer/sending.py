@@ -17,7 +17,7 @@ from notify_svc import metrics
 from notify_svc.domain import events as ev
 from notify_svc.domain.policy import EMAIL, SMS, WEBHOOK
 from notify_svc.domain.rules import QUIET_HOURS_DEFERRED, Defer, Suppress, gate
-from notify_svc.domain.values import FAILED, SENT, SUPPRESSED, Customer, Notification
+from notify_svc.domain.values import FAILED, SENT, SUPPRESSED, Customer, MilestoneReached, Notification
 from notify_svc.service_layer.context import ServiceContext
 from notify_svc.service_layer.ports import NotifyUnitOfWork, OutgoingMessage, SendFailed
 
@@ -43,8 +43,11 @@ async def run_due(ctx: ServiceContext, now: datetime) -> datetime | None:
             return await uow.notifications.next_due()
         finished: list[Notification] = []
         to_send: list[tuple[Notification, OutgoingMessage]] = []
+        customers = await uow.state.customers(n.customer_id for n in due)
+        histories = await uow.state.histories(n.order_id for n in due)
         for n in due:  # one session: reads stay sequential, only the sends run concurrently
-            prepared = await _prepare(ctx, uow, n, now)
+            customer = customers.get(n.customer_id) or Customer(n.customer_id)
+            prepared = await _prepare(ctx, uow, n, customer, histories.get(n.order_id, []), now)
             if isinstance(prepared, tuple):
                 to_send.append(prepared)
             else:
@@ -71,11 +74,14 @@ async def _send(ctx: ServiceContext, message: OutgoingMessage, limit: asyncio.Se
 
 
 async def _prepare(
-    ctx: ServiceContext, uow: NotifyUnitOfWork, n: Notification, now: datetime
+    ctx: ServiceContext,
+    uow: NotifyUnitOfWork,
+    n: Notification,
+    customer: Customer,
+    history: list[MilestoneReached],
+    now: datetime,
 ) -> Notification | tuple[Notification, OutgoingMessage]:
     """The row's new state when it will not be sent now, else the message to send."""
-    customer = await uow.state.customer(n.customer_id) or Customer(n.customer_id)
-    history = await uow.state.history(n.order_id)
     verdict = gate(
         channel=n.channel,
         milestone=n.milestone,
