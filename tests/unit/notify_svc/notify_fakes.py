@@ -120,8 +120,9 @@ class FakeNotifications:
         dues = [n.due_at for n in self.rows.values() if n.status == PENDING and n.due_at]
         return min(dues) if dues else None
 
-    async def update(self, notification) -> None:
-        self.rows[notification.notification_id] = notification
+    async def update(self, notifications) -> None:
+        for notification in notifications:
+            self.rows[notification.notification_id] = notification
 
     async def of_order(self, order_id):
         return [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -117,20 +118,24 @@ class SqlNotificationStore:
             await self._session.execute(text("SELECT min(due_at) FROM notifications WHERE status = 'pending'"))
         ).scalar()
 
-    async def update(self, notification: Notification) -> None:
-        n = notification
+    async def update(self, notifications: Sequence[Notification]) -> None:
+        if not notifications:
+            return
         await self._session.execute(
             _UPDATE,
-            {
-                "notification_id": n.notification_id,
-                "status": n.status,
-                "due_at": n.due_at,
-                "attempts": n.attempts,
-                "deferred": n.deferred,
-                "reason": n.reason,
-                "last_error": n.last_error,
-                "sent_at": n.sent_at,
-            },
+            [
+                {
+                    "notification_id": n.notification_id,
+                    "status": n.status,
+                    "due_at": n.due_at,
+                    "attempts": n.attempts,
+                    "deferred": n.deferred,
+                    "reason": n.reason,
+                    "last_error": n.last_error,
+                    "sent_at": n.sent_at,
+                }
+                for n in notifications
+            ],
         )
 
     async def of_order(self, order_id: str) -> list[NotificationView]:

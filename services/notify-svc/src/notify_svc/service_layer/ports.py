@@ -94,8 +94,8 @@ class NotificationStore(Protocol):
 
     async def next_due(self) -> datetime | None: ...
 
-    async def update(self, notification: Notification) -> None:
-        """Store status, due time, attempts, deferral, reason, error and sent time."""
+    async def update(self, notifications: Sequence[Notification]) -> None:
+        """Store status, due time, attempts, deferral, reason, error and sent time (one statement)."""
 
     async def of_order(self, order_id: str) -> list[NotificationView]: ...
 

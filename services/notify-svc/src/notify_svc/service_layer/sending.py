@@ -56,8 +56,7 @@ async def run_due(ctx: ServiceContext, now: datetime) -> datetime | None:
         errors = await asyncio.gather(*(_send(ctx, message, limit) for _, message in to_send))
         for (n, _), error in zip(to_send, errors, strict=True):
             finished.append(_sent(ctx, uow, n) if error is None else _failed(ctx, uow, n, n.attempts + 1, error, now, final=False))
-        for updated in finished:
-            await uow.notifications.update(updated)
+        await uow.notifications.update(finished)
         following = now if len(due) >= batch_size else await uow.notifications.next_due()
         await uow.commit()
     return following
