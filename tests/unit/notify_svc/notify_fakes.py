@@ -8,7 +8,7 @@ from typing import Any
 
 from notify_svc.domain.values import MERGED, PENDING, CourtesyCall, Customer, MilestoneReached, Notification
 from notify_svc.service_layer.context import NotifyPolicy, ServiceContext
-from notify_svc.service_layer.ports import NotificationView, OutgoingMessage, ParkedEvent, SendFailed
+from notify_svc.service_layer.ports import NotificationView, OrderContext, OutgoingMessage, ParkedEvent, SendFailed
 
 T0 = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
@@ -56,6 +56,12 @@ class FakeState:
 
     async def order(self, order_id):
         return self.orders.get(order_id)
+
+    async def order_context(self, order_id):
+        order = self.orders.get(order_id)
+        if order is None:
+            return None
+        return OrderContext(order, self.customers_by_id.get(order.customer_id), await self.history(order_id))
 
     async def add_shipment(self, shipment) -> None:
         self.shipments_by_id.setdefault(shipment.shipment_id, shipment)

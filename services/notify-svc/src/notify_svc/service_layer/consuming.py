@@ -13,7 +13,7 @@ from typing import Any
 
 from notify_svc.domain import events as ev
 from notify_svc.domain.milestones import PARCEL_MILESTONES, STATUS_MILESTONES
-from notify_svc.domain.rules import DUPLICATE, plan, stale
+from notify_svc.domain.rules import DUPLICATE, plan
 from notify_svc.domain.triggers import ETA_FIELDS, is_trigger_type, parse_time, triggers_of
 from notify_svc.domain.values import (
     MERGED,
@@ -69,10 +69,11 @@ async def order_event(ctx: ServiceContext, uow: NotifyUnitOfWork, event: ParkedE
     order_id = str(data.get("order_id", ""))
     if not order_id or not is_trigger_type(event.short_type):
         return
-    order = await uow.state.order(order_id)
-    if order is None:
+    known = await uow.state.order_context(order_id)
+    if known is None:
         await uow.state.park(order_id, event)
         return
+    order = known.order
     if event.short_type == "shipment.dispatched.v1":
         await uow.state.add_shipment(
             ShipmentFacts(
@@ -89,21 +90,26 @@ async def order_event(ctx: ServiceContext, uow: NotifyUnitOfWork, event: ParkedE
     if data.get(ETA_FIELDS.get(event.short_type, "")):  # only a carrier's eta is compared with the promise
         promised_by = await uow.state.promised_by(order_id, str(shipment_id) if shipment_id else None)
     triggers = triggers_of(event.short_type, data, event_id=event.event_id, time=event.time, promised_by=promised_by)
+    history = known.history
     for trigger in triggers:
         if trigger.milestone in STATUS_MILESTONES:
-            await uow.state.add_milestone(
-                event.event_id, order_id, MilestoneReached(trigger.subject, trigger.milestone, trigger.time)
-            )
+            reached = MilestoneReached(trigger.subject, trigger.milestone, trigger.time)
+            await uow.state.add_milestone(event.event_id, order_id, reached)
+            history.append(reached)
+    customer = known.customer or Customer(order.customer_id)
     for trigger in triggers:
-        await _decide(ctx, uow, order, trigger)
+        await _decide(ctx, uow, order, customer, history, trigger)
 
 
-async def _decide(ctx: ServiceContext, uow: NotifyUnitOfWork, order: OrderFacts, trigger: Trigger) -> None:
+async def _decide(
+    ctx: ServiceContext,
+    uow: NotifyUnitOfWork,
+    order: OrderFacts,
+    customer: Customer,
+    history: list[MilestoneReached],
+    trigger: Trigger,
+) -> None:
     now = ctx.clock()
-    old_news = stale(trigger.time, now, ctx.policy.stale_after)  # e.g. a backfill: spare the lookups
-    customer = None if old_news else await uow.state.customer(order.customer_id)
-    customer = customer or Customer(order.customer_id)
-    history = [] if old_news else await uow.state.history(order.order_id)
     decided = plan(
         tier=order.tier,
         milestone=trigger.milestone,

@@ -29,6 +29,13 @@ class ParkedEvent:
     data: dict[str, Any]
 
 
+@dataclass
+class OrderContext:
+    order: OrderFacts
+    customer: Customer | None
+    history: list[MilestoneReached]
+
+
 class KnownState(Protocol):
     """What notify-svc learned from events: customers, orders, parcels and the milestones reached."""
 
@@ -47,6 +54,9 @@ class KnownState(Protocol):
 
     async def order(self, order_id: str) -> OrderFacts | None: ...
 
+    async def order_context(self, order_id: str) -> OrderContext | None:
+        """The order, its customer (None before `customer.upserted`) and its milestones, in one read."""
+
     async def add_shipment(self, shipment: ShipmentFacts) -> None: ...
 
     async def shipments(self, shipment_ids: Iterable[str]) -> list[ShipmentFacts]: ...
@@ -54,8 +64,6 @@ class KnownState(Protocol):
     async def promised_by(self, order_id: str, shipment_id: str | None) -> datetime | None: ...
 
     async def add_milestone(self, event_id: str, order_id: str, reached: MilestoneReached) -> None: ...
-
-    async def history(self, order_id: str) -> list[MilestoneReached]: ...
 
     async def histories(self, order_ids: Iterable[str]) -> dict[str, list[MilestoneReached]]:
         """Each order's milestones in event-time order (orders without any are left out)."""
