@@ -153,7 +153,13 @@ def order_body(n: int) -> dict:
 async def place(client: httpx.AsyncClient, n: int, sent: dict[str, float], answered: list[float] | None = None) -> None:
     started = time.time()
     headers = {"Authorization": f"Bearer {KEYS['storefront']}", "Idempotency-Key": uuid.uuid4().hex}
-    answer = await client.post("/v1/orders", json=order_body(n), headers=headers)
+    for attempt in range(3):  # a dropped connection is retried with the same key, as a storefront would
+        try:
+            answer = await client.post("/v1/orders", json=order_body(n), headers=headers)
+            break
+        except httpx.TransportError:
+            if attempt == 2:
+                raise
     if answer.status_code != 201 or answer.json()["status"] != "confirmed":
         raise RuntimeError(f"order refused or not confirmed: {answer.status_code} {answer.text[:300]}")
     sent[answer.json()["order_id"]] = started
