@@ -5,6 +5,7 @@
 #             --with-prometheus` and the end-to-end alert test) from Debian's `prometheus` package
 #   amtool, prometheus-alertmanager (config check; the server)   from `prometheus-alertmanager`
 #   chromium  (browser tests)                 Debian's `chromium` package, installed system-wide
+#   wrk       (order-entry benchmark)         Debian's `wrk` package, installed system-wide
 #
 # promtool and amtool are downloaded with `apt-get download` and unpacked with `dpkg -x`, so nothing
 # is installed system-wide and no service is started. Idempotent: a tool already unpacked is
@@ -70,3 +71,16 @@ if [[ ! -x /usr/bin/chromium ]]; then
 fi
 /usr/bin/chromium --version 2>/dev/null | grep -q Chromium
 echo "install_tools: $(/usr/bin/chromium --version 2>/dev/null | grep Chromium) at /usr/bin/chromium"
+
+# wrk (HTTP load generator for bench/order_entry_bench.py): Debian's package, installed
+# system-wide because it needs its LuaJIT library. Needs root or sudo.
+if ! command -v wrk >/dev/null 2>&1; then
+  as_root=()
+  [[ "$(id -u)" -eq 0 ]] || as_root=(sudo)
+  echo "install_tools: installing Debian's wrk for the order-entry benchmark"
+  if ! DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -q wrk >/dev/null; then
+    "${as_root[@]}" apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -q wrk >/dev/null
+  fi
+fi
+echo "install_tools: wrk at $(command -v wrk)"
