@@ -114,6 +114,19 @@ def wrk_binary() -> str:
     return found
 
 
+def profiled(pid: int, url: str, seconds: float, connections: int, out: Path) -> None:
+    """One more wrk run against order-svc while `py-spy record` samples it (speedscope JSON, or SVG by suffix)."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    form = "speedscope" if out.suffix == ".json" else "flamegraph"
+    recorder = subprocess.Popen(
+        [spy, "record", "--pid", str(pid), "--duration", f"{seconds:g}", "--rate", "250", "--format", form, "--output", str(out)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    figures = wrk(url, seconds, connections, "profiled")
+    recorder.wait(timeout=60)
+    print(f"profiled run: {figures['rate']:,.0f}/s under py-spy; profile in {out}")
+
+
 def describe(name: str, runs: list[dict[str, float]]) -> str:
     rates = [run["rate"] for run in runs]
     p99s = [run["p99_ms"] for run in runs]
@@ -123,7 +136,7 @@ def describe(name: str, runs: list[dict[str, float]]) -> str:
     )
 
 
-def main(runs: int, seconds: float, connections: int, warmup_s: float) -> None:
+def main(runs: int, seconds: float, connections: int, warmup_s: float, profile: Path | None = None) -> None:
     print(f"order entry benchmark · {machine()}")
     print(__doc__.split("\n\n")[1])
     with infrastructure() as infra, tempfile.TemporaryDirectory(prefix="order-entry-bench-") as logs:
@@ -158,6 +171,8 @@ def main(runs: int, seconds: float, connections: int, warmup_s: float) -> None:
                         f"run {run} {name:<10} {figures['rate']:>8,.0f}/s  p50 {figures['p50_ms']:6.1f} ms  "
                         f"p99 {figures['p99_ms']:6.1f} ms  non-2xx {figures['non2xx']:.0f}  socket errors {figures['errors']:.0f}"
                     )
+            if profile is not None:
+                profiled(processes[0].pid, service, seconds, connections, profile)
         finally:
             for process in processes:
                 stop(process, timeout_s=15)
@@ -180,5 +195,6 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--profile", type=Path, help="after the runs, py-spy order-svc during one more run into this file")
     args = parser.parse_args()
-    main(args.runs, args.seconds, args.connections, args.warmup)
+    main(args.runs, args.seconds, args.connections, args.warmup, args.profile)

@@ -60,6 +60,11 @@ class UnitOfWork:
     def recorded(self) -> list[Envelope]:
         return list(self._events)
 
+    def take_events(self) -> list[Envelope]:
+        """The recorded events, handed to a caller that writes them to the outbox itself (in this transaction)."""
+        events, self._events = self._events, []
+        return events
+
     async def flush_events(self) -> None:
         """Stage recorded events in the outbox now (still inside the transaction)."""
         if self._events:
