@@ -95,15 +95,27 @@ async def seed(url: str) -> None:
             raise RuntimeError(f"the seed order was not confirmed: {answer.status_code} {answer.text[:300]}")
 
 
-def wrk(url: str, seconds: float, connections: int, label: str) -> dict[str, float]:
+def cpu_seconds(pid: int, *, system_only: bool = False) -> float:
+    """User + system (or only system) CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[12]) if system_only else int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url: str, seconds: float, connections: int, label: str, pid: int | None = None) -> dict[str, float]:
     env = dict(os.environ, BENCH_API_KEY=KEYS["storefront"], BENCH_CUSTOMERS=str(CUSTOMERS), BENCH_RUN=f"{label}-{uuid.uuid4().hex[:8]}")
     command = [wrk_binary(), "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-s", str(LUA), url]
+    cpu_before = (cpu_seconds(pid), cpu_seconds(pid, system_only=True)) if pid else (0.0, 0.0)
     output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    cpu_used = cpu_seconds(pid) - cpu_before[0] if pid else 0.0
+    system_used = cpu_seconds(pid, system_only=True) - cpu_before[1] if pid else 0.0
     found = _WRK_LINE.search(output)
     if found is None:
         raise RuntimeError(f"wrk printed no summary:\n{output}")
     figures = {key: float(value) for key, value in (part.split("=") for part in found.group(1).split())}
     figures["rate"] = figures["requests"] / figures["seconds"]
+    figures["cpu_ms"] = 1000 * cpu_used / max(figures["requests"], 1)  # the server process's CPU per request
+    figures["system_ms"] = 1000 * system_used / max(figures["requests"], 1)  # of which in the kernel
     return figures
 
 
@@ -136,7 +148,9 @@ def describe(name: str, runs: list[dict[str, float]]) -> str:
     )
 
 
-def main(runs: int, seconds: float, connections: int, warmup_s: float, profile: Path | None = None) -> None:
+def main(
+    runs: int, seconds: float, connections: int, warmup_s: float, profile: Path | None = None, cprofile: Path | None = None
+) -> None:
     print(f"order entry benchmark · {machine()}")
     print(__doc__.split("\n\n")[1])
     with infrastructure() as infra, tempfile.TemporaryDirectory(prefix="order-entry-bench-") as logs:
@@ -146,8 +160,10 @@ def main(runs: int, seconds: float, connections: int, warmup_s: float, profile: 
         service_port, bare_port = free_port(), free_port()
         uvicorn = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--no-access-log", "--workers", "1"]
         log_dir = Path(os.environ.get("ORDER_ENTRY_BENCH_LOGS", logs))
+        under = ["-m", "cProfile", "-o", str(cprofile)] if cprofile else []
+        uvicorn_service = [sys.executable, *under, *uvicorn[1:]]
         processes = [
-            spawn([*uvicorn, "--port", str(service_port), manifest.app], log_path=log_dir / "order-svc.log", env=service_env(infra)),
+            spawn([*uvicorn_service, "--port", str(service_port), manifest.app], log_path=log_dir / "order-svc.log", env=service_env(infra)),
             spawn(
                 [*uvicorn, "--port", str(bare_port), "--app-dir", str(HERE), "_bare_insert_app:app"],
                 log_path=log_dir / "bare.log",
@@ -160,16 +176,19 @@ def main(runs: int, seconds: float, connections: int, warmup_s: float, profile: 
             asyncio.run(wait_ready(bare))
             asyncio.run(seed(service))
             print(f"order-svc pid {processes[0].pid} at {service} · baseline pid {processes[1].pid} at {bare}")
+            idle_before = cpu_seconds(processes[0].pid)
+            time.sleep(3.0)
+            print(f"order-svc idle: {(cpu_seconds(processes[0].pid) - idle_before) / 3.0:.0%} of a core (relay, consumer)")
             wrk(bare, warmup_s, connections, "warmup-bare")
             wrk(service, warmup_s, connections, "warmup-svc")
             measured: dict[str, list[dict[str, float]]] = {"baseline": [], "order-svc": []}
             for run in range(1, runs + 1):
-                for name, url in (("baseline", bare), ("order-svc", service)):
-                    figures = wrk(url, seconds, connections, f"{name}-{run}")
+                for name, url, pid in (("baseline", bare, processes[1].pid), ("order-svc", service, processes[0].pid)):
+                    figures = wrk(url, seconds, connections, f"{name}-{run}", pid)
                     measured[name].append(figures)
                     print(
                         f"run {run} {name:<10} {figures['rate']:>8,.0f}/s  p50 {figures['p50_ms']:6.1f} ms  "
-                        f"p99 {figures['p99_ms']:6.1f} ms  non-2xx {figures['non2xx']:.0f}  socket errors {figures['errors']:.0f}"
+                        f"p99 {figures['p99_ms']:6.1f} ms  server CPU {figures['cpu_ms']:.2f} ms/request ({figures['system_ms']:.2f} kernel)  non-2xx {figures['non2xx']:.0f}  socket errors {figures['errors']:.0f}"
                     )
             if profile is not None:
                 profiled(processes[0].pid, service, seconds, connections, profile)
@@ -196,5 +215,6 @@ if __name__ == "__main__":
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--profile", type=Path, help="after the runs, py-spy order-svc during one more run into this file")
+    parser.add_argument("--cprofile", type=Path, help="run order-svc under cProfile (slower: figures not comparable)")
     args = parser.parse_args()
-    main(args.runs, args.seconds, args.connections, args.warmup, args.profile)
+    main(args.runs, args.seconds, args.connections, args.warmup, args.profile, args.cprofile)

@@ -18,6 +18,11 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import BigInteger, Boolean, DateTime, Integer, Numeric, Text
 
 
+async def _keep_as_is(_connection: asyncpg.Connection) -> None:
+    """No reset round trip when a connection goes back: these statements leave no session state
+    (no LISTEN, SET, advisory lock or open transaction; a failed statement rolls itself back)."""
+
+
 class DirectConnections:
     """A small asyncpg pool for the hand-written statements of the hottest route, beside SQLAlchemy's.
 
@@ -45,7 +50,7 @@ class DirectConnections:
             if self._pool is None:
                 self._pool = await asyncpg.create_pool(
                     self._dsn, min_size=0, max_size=self._size, command_timeout=30,
-                    server_settings={"search_path": f"{self._schema},public"},
+                    server_settings={"search_path": f"{self._schema},public"}, reset=_keep_as_is,
                 )
             return self._pool
 
