@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from typing import Any
 
 import asyncpg
@@ -76,9 +77,15 @@ def sql_type(column: Column) -> str:
     raise TypeError(f"no SQL type known for {column}")
 
 
+@lru_cache(maxsize=32)
+def _json_columns(table: Table) -> frozenset[str]:
+    return frozenset(c.name for c in table.columns if sql_type(c) == "jsonb")
+
+
 def row_values(table: Table, row: dict[str, Any]) -> list[Any]:
     """`row` in the table's column order, JSONB as text."""
-    return [json_text(row[c.name]) if sql_type(c) == "jsonb" else row[c.name] for c in table.columns if c.name in row]
+    json_columns = _json_columns(table)
+    return [json_text(row[c.name]) if c.name in json_columns else row[c.name] for c in table.columns if c.name in row]
 
 
 def placeholders(table: Table, first: int, row_keys) -> tuple[list[str], list[str]]:
