@@ -38,28 +38,28 @@ _AFTER_ORDER = """
 lines AS (
     INSERT INTO order_lines (order_id, position, line_id, sku, quantity, unit_price)
     SELECT $1::text, x.* FROM go,
-        unnest($%(l)d::int4[], $%(l1)d::text[], $%(l2)d::text[], $%(l3)d::int4[], $%(l4)d::numeric[]) AS x
+        unnest(${l}::int4[], ${l1}::text[], ${l2}::text[], ${l3}::int4[], ${l4}::numeric[]) AS x
 ),
 invoices AS (
     INSERT INTO invoices (invoice_id, order_id, position, lines, subtotal, tax, total, currency, issued_at)
     SELECT i, $1::text, p, l::jsonb, s, t, tt, c, at FROM go, unnest(
-        $%(i)d::text[], $%(i1)d::int4[], $%(i2)d::text[], $%(i3)d::numeric[], $%(i4)d::numeric[], $%(i5)d::numeric[],
-        $%(i6)d::text[], $%(i7)d::timestamptz[]) AS x(i, p, l, s, t, tt, c, at)
+        ${i}::text[], ${i1}::int4[], ${i2}::text[], ${i3}::numeric[], ${i4}::numeric[], ${i5}::numeric[],
+        ${i6}::text[], ${i7}::timestamptz[]) AS x(i, p, l, s, t, tt, c, at)
 ),
 timeline AS (
     INSERT INTO timeline (event_id, order_id, type, source, occurred_at, data)
     SELECT e, o, ty, s, at, d::jsonb FROM go, unnest(
-        $%(t)d::text[], $%(t1)d::text[], $%(t2)d::text[], $%(t3)d::text[], $%(t4)d::timestamptz[], $%(t5)d::text[]
+        ${t}::text[], ${t1}::text[], ${t2}::text[], ${t3}::text[], ${t4}::timestamptz[], ${t5}::text[]
     ) AS x(e, o, ty, s, at, d)
     ON CONFLICT (event_id) DO NOTHING
 ),
 outbox AS (
     INSERT INTO outbox (event_id, topic, key, event_type, payload, traceparent)
     SELECT x.* FROM go,
-        unnest($%(x)d::text[], $%(x1)d::text[], $%(x2)d::text[], $%(x3)d::text[], $%(x4)d::bytea[], $%(x5)d::text[]) AS x
+        unnest(${x}::text[], ${x1}::text[], ${x2}::text[], ${x3}::text[], ${x4}::bytea[], ${x5}::text[]) AS x
 )
 SELECT EXISTS (SELECT 1 FROM go) AS placed,
-       (SELECT pg_notify($%(n)d::text, '') FROM go WHERE cardinality($%(x)d::text[]) > 0) AS notified
+       (SELECT pg_notify(${n}::text, '') FROM go WHERE cardinality(${x}::text[]) > 0) AS notified
 """
 
 
@@ -75,12 +75,12 @@ def _place_statement(order_columns: tuple[str, ...]) -> str:
             next_slot += 1
     claim = (
         "WITH claim AS (INSERT INTO idempotency_keys (principal, key, request_hash, status_code, response_body) "
-        "SELECT $%(k)d::text, $%(k1)d::text, $%(k2)d::text, $%(k3)d::int4, $%(k4)d::bytea WHERE $%(k1)d::text IS NOT NULL "
+        "SELECT ${k}::text, ${k1}::text, ${k2}::text, ${k3}::int4, ${k4}::bytea WHERE ${k1}::text IS NOT NULL "
         "ON CONFLICT DO NOTHING RETURNING 1),\n"
-        "go AS (SELECT 1 WHERE $%(k1)d::text IS NULL OR EXISTS (SELECT 1 FROM claim)),\n"
-    ) % slots
+        "go AS (SELECT 1 WHERE ${k1}::text IS NULL OR EXISTS (SELECT 1 FROM claim)),\n"
+    ).format(**slots)
     order = f"placed AS (INSERT INTO orders ({', '.join(names)}) SELECT {', '.join(marks)} FROM go),"
-    return claim + order + _AFTER_ORDER % slots
+    return claim + order + _AFTER_ORDER.format(**slots)
 
 
 def _columns(dicts: Sequence[dict], names: Sequence[str]) -> list[list]:
