@@ -7,10 +7,11 @@ FastAPI, one asyncpg INSERT of the body per request into the same PostgreSQL. `w
 in turn with `bench/order_entry.lua` (a unique Idempotency-Key per request, customers and skus
 varied, two lines per order), `wrk -t1 -c16 -d<seconds>s`, after a short warm-up; runs alternate
 baseline / order-svc so load from other work on the machine hits both alike. Printed per run:
-rate, p50, p99, non-2xx; then the median of the runs and the spread. ratio = median order-svc
-rate / median baseline rate.
+rate, p50, p99, non-2xx, and each server's CPU time per request (from /proc); then the median
+of the runs and the spread. ratio = median order-svc rate / median baseline rate. `--profile
+out.json` (or .svg) runs `py-spy record` on order-svc during one more run.
 
-    .venv/bin/python bench/order_entry_bench.py [--runs 5] [--seconds 10] [--connections 16]
+    .venv/bin/python bench/order_entry_bench.py [--runs 5] [--seconds 10] [--connections 16] [--profile out.json]
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pathlib import Path
 
 import httpx
 import orjson
-from _harness import infrastructure, machine
+from _harness import infrastructure, machine, wait_ready
 from orderpulse.db.migrations import upgrade
 from orderpulse.events.topics import ALL_TOPICS, DEFAULT_PARTITIONS, dlq_topic
 from orderpulse.messaging.kafka import ensure_topics
@@ -58,20 +59,6 @@ def service_env(infra) -> dict[str, str]:
         ORDERPULSE_CONSUMER_SESSION_TIMEOUT_MS="6000",
     )
     return env
-
-
-async def wait_ready(url: str, timeout_s: float = 120) -> None:
-    deadline = time.monotonic() + timeout_s
-    async with httpx.AsyncClient(timeout=2.0) as client:
-        while True:
-            try:
-                if (await client.get(url + "/readyz")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{url} not ready")
-            await asyncio.sleep(0.3)
 
 
 async def seed(url: str) -> None:
@@ -148,9 +135,7 @@ def describe(name: str, runs: list[dict[str, float]]) -> str:
     )
 
 
-def main(
-    runs: int, seconds: float, connections: int, warmup_s: float, profile: Path | None = None, cprofile: Path | None = None
-) -> None:
+def main(runs: int, seconds: float, connections: int, warmup_s: float, profile: Path | None = None) -> None:
     print(f"order entry benchmark · {machine()}")
     print(__doc__.split("\n\n")[1])
     with infrastructure() as infra, tempfile.TemporaryDirectory(prefix="order-entry-bench-") as logs:
@@ -160,10 +145,8 @@ def main(
         service_port, bare_port = free_port(), free_port()
         uvicorn = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--no-access-log", "--workers", "1"]
         log_dir = Path(os.environ.get("ORDER_ENTRY_BENCH_LOGS", logs))
-        under = ["-m", "cProfile", "-o", str(cprofile)] if cprofile else []
-        uvicorn_service = [sys.executable, *under, *uvicorn[1:]]
         processes = [
-            spawn([*uvicorn_service, "--port", str(service_port), manifest.app], log_path=log_dir / "order-svc.log", env=service_env(infra)),
+            spawn([*uvicorn, "--port", str(service_port), manifest.app], log_path=log_dir / "order-svc.log", env=service_env(infra)),
             spawn(
                 [*uvicorn, "--port", str(bare_port), "--app-dir", str(HERE), "_bare_insert_app:app"],
                 log_path=log_dir / "bare.log",
@@ -172,8 +155,7 @@ def main(
         ]
         service, bare = f"http://127.0.0.1:{service_port}", f"http://127.0.0.1:{bare_port}"
         try:
-            asyncio.run(wait_ready(service))
-            asyncio.run(wait_ready(bare))
+            asyncio.run(wait_ready({"order-svc": service, "baseline": bare}))
             asyncio.run(seed(service))
             print(f"order-svc pid {processes[0].pid} at {service} · baseline pid {processes[1].pid} at {bare}")
             idle_before = cpu_seconds(processes[0].pid)
@@ -215,6 +197,5 @@ if __name__ == "__main__":
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--profile", type=Path, help="after the runs, py-spy order-svc during one more run into this file")
-    parser.add_argument("--cprofile", type=Path, help="run order-svc under cProfile (slower: figures not comparable)")
     args = parser.parse_args()
-    main(args.runs, args.seconds, args.connections, args.warmup, args.profile, args.cprofile)
+    main(args.runs, args.seconds, args.connections, args.warmup, args.profile)
