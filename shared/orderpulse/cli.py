@@ -1,4 +1,4 @@
-"""The `orderpulse` command: `up`, `demo`, `simulate`, `migrate`."""
+"""The `orderpulse` command: `up`, `demo`, `simulate`, `migrate`, `dlq`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 
+from orderpulse.dlq_command import add_dlq_commands
 from orderpulse.services import installed_services, service_named
 
 
@@ -185,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="bring a service's schema to the latest migration")
     migrate.add_argument("service", help="service name, e.g. order-svc, or `all`")
     migrate.set_defaults(run=cmd_migrate)
+    add_dlq_commands(commands, _say)
     return parser
 
 
