@@ -52,10 +52,10 @@ class DrillStack:
 
 
 @contextlib.asynccontextmanager
-async def order_and_fulfillment(stack: DrillStack) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+async def order_and_fulfillment(stack: DrillStack, **overrides) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
     infra = stack.infrastructure
-    orders = build_orders(service_settings(OrderSettings, infra))
-    fulfillment = build_fulfillment(service_settings(FulfillmentSettings, infra))
+    orders = build_orders(service_settings(OrderSettings, infra, **overrides))
+    fulfillment = build_fulfillment(service_settings(FulfillmentSettings, infra, **overrides))
     async with running_app(orders) as order_client, running_app(fulfillment) as fulfillment_client:
         for sku in ("MUG-1", "TEE-1"):
             answer = await order_client.put(f"/v1/catalog/{sku}", headers=auth("admin"), json={
