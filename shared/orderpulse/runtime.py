@@ -167,7 +167,7 @@ class Platform:
             consuming = next(task for task in self._tasks if task.get_name() == "consumer")
             try:
                 await asyncio.wait_for(asyncio.shield(consuming), 15.0)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 log.warning("consumer did not drain in time")
             except Exception:
                 pass

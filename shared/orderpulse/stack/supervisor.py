@@ -1,4 +1,5 @@
-"""`orderpulse up`: the embedded stack and every installed service, supervised until a signal."""
+"""`orderpulse up`: the embedded stack and every installed service, supervised (a service that dies is
+started again) until a signal."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +22,8 @@ from orderpulse.services import ServiceManifest, installed_services
 from orderpulse.stack import credentials
 from orderpulse.stack.broker import EmbeddedBroker
 from orderpulse.stack.postgres import EmbeddedPostgres, ensure_database
-from orderpulse.stack.processes import ensure_port_free, spawn, stop
+from orderpulse.stack.processes import ensure_port_free, stop
+from orderpulse.stack.restarts import ServiceKeeper, spawn_service
 from orderpulse.stack.settings import StackSettings
 
 Say = Callable[[str], None]
@@ -116,12 +117,7 @@ def start_stack(settings: StackSettings, say: Say = print) -> RunningStack:
             upgrade(manifest.migrations, stack.database_url, manifest.schema)
         for manifest in manifests:
             port = _port(settings, manifest)
-            stack.processes[manifest.name] = spawn(
-                [sys.executable, "-m", "uvicorn", manifest.app, "--host", settings.host, "--port", str(port),
-                 "--no-access-log", "--timeout-graceful-shutdown", "10"],
-                log_path=state / "logs" / f"{manifest.name}.log",
-                env=stack.service_env(manifest),
-            )
+            stack.processes[manifest.name] = spawn_service(stack, manifest, port)
             stack.services[manifest.name] = f"http://{settings.host}:{port}"
         _wait_ready(stack, settings.ready_timeout_s, say)
         (state / "stack.json").write_bytes(orjson.dumps(stack.describe(), option=orjson.OPT_INDENT_2))
@@ -189,7 +185,7 @@ def print_summary(stack: RunningStack, say: Say = print) -> None:
 
 
 def wait_for_signal(stack: RunningStack, say: Say = print) -> None:
-    """Block until SIGINT/SIGTERM or a service dies; then stop everything."""
+    """Block until SIGINT/SIGTERM, restarting services that die (with backoff); then stop everything."""
     stopping = {"signal": None}
 
     def on_signal(signum, _frame) -> None:
@@ -197,13 +193,10 @@ def wait_for_signal(stack: RunningStack, say: Say = print) -> None:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    keeper = ServiceKeeper(stack, say)
     try:
         while stopping["signal"] is None:
-            for name, process in stack.processes.items():
-                if process.poll() is not None:
-                    say(f"{name} exited with code {process.returncode}; stopping the stack")
-                    stopping["signal"] = -1
-                    break
+            keeper.check()
             time.sleep(0.2)
     finally:
         say("stopping ...")

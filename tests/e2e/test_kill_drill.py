@@ -1,0 +1,93 @@
+"""Drill: `kill -9` of random services at random moments during a simulated run (12 kills).
+
+`orderpulse up` restarts each killed service with backoff and says so; the simulator retries what
+failed meanwhile (every request it sends is safe to repeat). At the end every order the simulator
+placed reads back from order-svc with the status it expects, and kpi-svc's numerators and
+denominators equal the simulator's tally.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import signal
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+from orderpulse.services import installed_services
+from orderpulse.simulator.clients import Stack
+from orderpulse.simulator.config import SimulationConfig
+from orderpulse.simulator.runner import simulate
+from stack_process import alive, interrupt, orderpulse, stack_env, wait_for
+from test_simulator import kpis_that_differ, statuses_that_differ, until_none
+
+pytestmark = pytest.mark.e2e
+
+KILLS = 12
+
+
+def service_pids(supervisor: psutil.Process) -> dict[str, int]:
+    apps = {manifest.app: manifest.name for manifest in installed_services()}
+    found = {}
+    for child in supervisor.children(recursive=False):
+        try:
+            command = child.cmdline()
+        except psutil.NoSuchProcess:
+            continue
+        for app, name in apps.items():
+            if app in command and child.status() != psutil.STATUS_ZOMBIE:
+                found[name] = child.pid
+    return found
+
+
+def test_kill_9_of_random_services_during_a_simulated_run_loses_nothing(tmp_path: Path):
+    env = stack_env(tmp_path / "state")
+    process = orderpulse(["up"], env)
+    output: list[str] = []
+    reader = threading.Thread(target=lambda: output.extend(iter(process.stdout.readline, "")), daemon=True)
+    try:
+        stack_json = tmp_path / "state" / "stack.json"
+        wait_for(stack_json, process)
+        reader.start()
+        stack = Stack.load(stack_json)
+        config = SimulationConfig(stack_path=stack_json, seed=11, rate_per_s=3.0, duration_s=40, drain_s=120,
+                                  kpi_wait_s=0, progress_every_s=10)
+        lines: list[str] = []
+        outcome_box: dict = {}
+        runner = threading.Thread(target=lambda: outcome_box.update(outcome=asyncio.run(
+            simulate(config, stack, lines.append, handle_signals=False))))
+        runner.start()
+
+        chance = random.Random(20261206)
+        supervisor = psutil.Process(process.pid)
+        kills: list[str] = []
+        time.sleep(3)
+        while len(kills) < KILLS:
+            assert runner.is_alive() or len(kills) >= KILLS, "the run ended before the kills were done"
+            time.sleep(chance.uniform(1.0, 4.0))
+            running = service_pids(supervisor)
+            if not running:
+                continue
+            name = chance.choice(sorted(running))
+            psutil.Process(running[name]).send_signal(signal.SIGKILL)
+            kills.append(name)
+        runner.join(timeout=600)
+        assert not runner.is_alive(), "the simulation did not finish"
+        outcome = outcome_box["outcome"]
+        log = "\n".join(lines)
+
+        said = "".join(output)
+        assert said.count("exited with code -9; restarting in") >= KILLS, said
+        assert said.count(" restarted (pid ") >= KILLS, said
+        assert outcome.traffic.unintended == [], log
+        assert len(outcome.tally.orders) > 50, log
+        assert until_none(lambda: statuses_that_differ(stack, outcome), 120) == {}, log
+        if stack.has("kpi-svc"):
+            assert until_none(lambda: kpis_that_differ(stack, outcome), 180) == {}, log
+    finally:
+        code, rest, family = interrupt(process)
+    assert code == 0, "".join(output) + rest
+    assert alive(family) == []
