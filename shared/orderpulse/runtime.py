@@ -86,6 +86,7 @@ class Platform:
                 extra_topics=(dlq_topic(settings.service_name),) if self._consumed_topics else (),
             ),
             broker_check_interval_s=settings.broker_check_interval_s,
+            idempotency_retention_s=settings.idempotency_retention_s,
         )
 
     @property

@@ -51,6 +51,7 @@ class PlatformSettings(BaseSettings):
     consumer_max_attempts: int = 3
     consumer_retry_backoff_s: float = 0.2
     dedup_retention_s: int = 14 * 24 * 3600
+    idempotency_retention_s: int = Field(default=24 * 3600, description="how long an Idempotency-Key is remembered")
     housekeeping_interval_s: float = 300.0
     log_level: str = "INFO"
     max_body_bytes: int = 1_000_000

@@ -24,6 +24,7 @@ from typing import Awaitable, Protocol, Sequence
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from orderpulse.db.idempotency import purge_idempotency_keys
 from orderpulse.events.envelope import CONTENT_TYPE
 from orderpulse.messaging.kafka import OutgoingRecord
 from orderpulse.messaging.outbox import notify_channel
@@ -94,6 +95,7 @@ class OutboxRelay:
         housekeeping_interval_s: float = 300.0,
         broker_watch: BrokerWatch | None = None,
         broker_check_interval_s: float = 10.0,
+        idempotency_retention_s: int = 24 * 3600,
     ) -> None:
         self._engine = engine
         self._publisher = publisher
@@ -104,6 +106,7 @@ class OutboxRelay:
         self._retention_s = retention_s
         self._housekeeping_interval_s = housekeeping_interval_s
         self._broker_watch = broker_watch
+        self._idempotency_retention_s = idempotency_retention_s
         self._broker_check_interval_s = broker_check_interval_s
         self._check_broker_now = False
         self._wakeup = asyncio.Event()
@@ -160,8 +163,12 @@ class OutboxRelay:
         metrics.outbox_published_total.labels(self._service).inc(len(rows))
 
     async def purge_published(self) -> int:
+        """Housekeeping of the elected relay: published rows past retention, and old Idempotency-Keys."""
         async with self._engine.begin() as conn:
             result = await conn.execute(_PURGE, {"s": self._retention_s})
+            keys = await purge_idempotency_keys(conn, self._idempotency_retention_s)
+        if keys:
+            log.info("purged idempotency keys", extra={"keys": keys})
         return result.rowcount or 0
 
     async def backlog(self) -> int:
