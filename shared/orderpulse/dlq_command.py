@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import os
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import orjson
 

@@ -10,7 +10,7 @@ of the partition's last batch + 1, which is still above our last base while noth
 from __future__ import annotations
 
 import logging
-from typing import Mapping
+from collections.abc import Mapping
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 

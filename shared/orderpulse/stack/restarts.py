@@ -10,7 +10,8 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from orderpulse.services import ServiceManifest, installed_services
 from orderpulse.stack.processes import spawn

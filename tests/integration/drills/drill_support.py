@@ -9,7 +9,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import asyncpg
 import httpx

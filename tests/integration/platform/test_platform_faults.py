@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from typing import Sequence
+from collections.abc import Sequence
 
 import asyncpg
 from consumer_harness import cancelled as cancelled_record
