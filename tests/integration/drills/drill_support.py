@@ -8,6 +8,7 @@ import contextlib
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from collections.abc import AsyncIterator
 
@@ -28,6 +29,11 @@ CUSTOMER = {"tier": "standard", "name": "Drill Customer", "email": "drill@exampl
 SHIP_TO = {"country": "GB", "region": "London", "city": "London", "postal_code": "N1 9GU", "line1": "1 Upper St"}
 
 
+# Servers are started again from this one long-lived thread: a child spawned from a short-lived
+# worker thread would get its parent-death signal when that thread ends (PR_SET_PDEATHSIG).
+_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drill-spawner")
+
+
 @dataclass
 class DrillStack:
     postgres: EmbeddedPostgres
@@ -39,16 +45,16 @@ class DrillStack:
         return Infrastructure(self.postgres.url(), self.broker.bootstrap, False, BackendChoice("embedded", "embedded"))
 
     async def stop_postgres(self) -> None:
-        await asyncio.to_thread(self.postgres.stop)
+        await asyncio.get_running_loop().run_in_executor(_SPAWNER, self.postgres.stop)
 
     async def start_postgres(self) -> None:
-        await asyncio.to_thread(self.postgres.start)
+        await asyncio.get_running_loop().run_in_executor(_SPAWNER, self.postgres.start)
 
     async def stop_broker(self) -> None:
-        await asyncio.to_thread(self.broker.stop)
+        await asyncio.get_running_loop().run_in_executor(_SPAWNER, self.broker.stop)
 
     async def start_broker(self) -> None:
-        await asyncio.to_thread(self.broker.start)
+        await asyncio.get_running_loop().run_in_executor(_SPAWNER, self.broker.start)
 
 
 @contextlib.asynccontextmanager
