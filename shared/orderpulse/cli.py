@@ -1,4 +1,4 @@
-"""The `orderpulse` command: `up`, `demo`, `simulate`, `migrate`, `dlq`."""
+"""The `orderpulse` command: `up`, `demo`, `simulate`, `migrate`."""
 
 from __future__ import annotations
 
@@ -183,10 +183,10 @@ def build_parser() -> argparse.ArgumentParser:
     simulate = commands.add_parser("simulate", help="drive a running stack with traffic")
     _add_simulation_options(simulate, demo=False)
     simulate.set_defaults(run=cmd_simulate)
+    add_dlq_commands(commands, _say)  # `orderpulse dlq list|show|redrive <service>`
     migrate = commands.add_parser("migrate", help="bring a service's schema to the latest migration")
     migrate.add_argument("service", help="service name, e.g. order-svc, or `all`")
     migrate.set_defaults(run=cmd_migrate)
-    add_dlq_commands(commands, _say)
     return parser
 
 

@@ -7,6 +7,7 @@ import asyncio
 import os
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +23,8 @@ from orderpulse.services import ServiceManifest, installed_services
 from orderpulse.stack import credentials
 from orderpulse.stack.broker import EmbeddedBroker
 from orderpulse.stack.postgres import EmbeddedPostgres, ensure_database
-from orderpulse.stack.processes import ensure_port_free, stop
-from orderpulse.stack.restarts import ServiceKeeper, spawn_service
+from orderpulse.stack.processes import ensure_port_free, spawn, stop
+from orderpulse.stack.restarts import ServiceKeeper
 from orderpulse.stack.settings import StackSettings
 
 Say = Callable[[str], None]
@@ -117,7 +118,12 @@ def start_stack(settings: StackSettings, say: Say = print) -> RunningStack:
             upgrade(manifest.migrations, stack.database_url, manifest.schema)
         for manifest in manifests:
             port = _port(settings, manifest)
-            stack.processes[manifest.name] = spawn_service(stack, manifest, port)
+            stack.processes[manifest.name] = spawn(
+                [sys.executable, "-m", "uvicorn", manifest.app, "--host", settings.host, "--port", str(port),
+                 "--no-access-log", "--timeout-graceful-shutdown", "10"],
+                log_path=state / "logs" / f"{manifest.name}.log",
+                env=stack.service_env(manifest),
+            )
             stack.services[manifest.name] = f"http://{settings.host}:{port}"
         _wait_ready(stack, settings.ready_timeout_s, say)
         (state / "stack.json").write_bytes(orjson.dumps(stack.describe(), option=orjson.OPT_INDENT_2))
