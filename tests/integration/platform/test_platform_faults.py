@@ -14,7 +14,7 @@ from orderpulse.events.topics import ORDERS
 from orderpulse.http.app import create_app
 from orderpulse.messaging.kafka import KafkaPublisher, OutgoingRecord, create_producer
 from orderpulse.messaging.outbox import add_to_outbox
-from orderpulse.messaging.relay import OutboxRelay
+from orderpulse.messaging.relay import IN_FLIGHT_BATCHES, OutboxRelay
 from orderpulse.runtime import Platform
 from orderpulse.settings import PlatformSettings
 from orderpulse.testing.database import plain_dsn
@@ -28,12 +28,14 @@ class CountingPublisher:
 
     def __init__(self, inner: KafkaPublisher, name: str, counts: Counter) -> None:
         self._inner, self._name, self._counts = inner, name, counts
+        self.delay_s = 0.0  # a slow broker: each batch takes this long to hand over
 
     async def publish(self, records: Sequence[OutgoingRecord]) -> None:
         self._counts[self._name] += len(records)
         await self._inner.publish(records)
 
     async def enqueue(self, records: Sequence[OutgoingRecord]):
+        await asyncio.sleep(self.delay_s)
         self._counts[self._name] += len(records)
         return await self._inner.enqueue(records)
 
@@ -80,7 +82,13 @@ async def test_two_relays_for_one_outbox_publish_every_row_and_only_the_leader_p
             follower = "b" if leader == "a" else "a"
             assert counts[follower] == 0 and counts[leader] == 300, counts
 
-            # cut the leader's lock connection: the follower takes over, the old leader publishes no more
+            # cut the leader's lock connection in the middle of a slow backlog: it must stop within
+            # the batches already handed over, and the follower publishes the rest
+            backlog = [event(f"{mine}{i % 9}", 1000 + i) for i in range(1000)]
+            written += [e.id for e in backlog]
+            relays[leader]._publisher.delay_s = 0.02  # noqa: SLF001
+            await write(sessions, platform_schema, backlog)
+            await until(lambda: _at_least(counts, leader, 300 + 200), 30, "the leader is draining the backlog")
             conn = await asyncpg.connect(plain_dsn(database_url))
             try:
                 cut = await conn.fetchval(
@@ -91,12 +99,10 @@ async def test_two_relays_for_one_outbox_publish_every_row_and_only_the_leader_p
             assert cut
             leader_count = counts[leader]
             await until(lambda: _is_active(relays[follower]), 15, "the follower took the lock")
-            more = [event(f"{mine}{i % 9}", 1000 + i) for i in range(100)]
-            written += [e.id for e in more]
-            await write(sessions, platform_schema, more)
-            await probe.wait_until(lambda rs: _ids(rs, mine) >= set(written), timeout_s=30)
-            assert counts[leader] == leader_count, "the relay that lost its lock connection published again"
-            assert counts[follower] == 100
+            await probe.wait_until(lambda rs: _ids(rs, mine) >= set(written), timeout_s=60)
+            in_flight = (IN_FLIGHT_BATCHES + 1) * 20
+            assert counts[leader] <= leader_count + in_flight, "the relay that lost its lock connection published on"
+            assert counts[follower] >= 1300 - counts[leader]
     finally:
         for relay in relays.values():
             relay.stop()
@@ -111,6 +117,10 @@ def _ids(records, prefix: str) -> set[str]:
     import orjson
 
     return {orjson.loads(r.value)["id"] for r in records if r.key and r.key.decode().startswith(prefix)}
+
+
+async def _at_least(counts: Counter, name: str, value: int) -> bool:
+    return counts[name] >= value
 
 
 async def _is_active(relay: OutboxRelay) -> bool:
