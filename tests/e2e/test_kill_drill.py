@@ -15,6 +15,7 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import psutil
 import pytest
 from orderpulse.services import installed_services
@@ -43,6 +44,14 @@ def service_pids(supervisor: psutil.Process) -> dict[str, int]:
     return found
 
 
+def ready(stack: Stack, name: str) -> bool:
+    """Kill services that are serving (a service still starting up is not the fault drilled here)."""
+    try:
+        return httpx.get(stack.services[name] + "/readyz", timeout=1.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def test_kill_9_of_random_services_during_a_simulated_run_loses_nothing(tmp_path: Path):
     env = stack_env(tmp_path / "state")
     process = orderpulse(["up"], env)
@@ -53,7 +62,7 @@ def test_kill_9_of_random_services_during_a_simulated_run_loses_nothing(tmp_path
         wait_for(stack_json, process)
         reader.start()
         stack = Stack.load(stack_json)
-        config = SimulationConfig(stack_path=stack_json, seed=11, rate_per_s=3.0, duration_s=40, drain_s=120,
+        config = SimulationConfig(stack_path=stack_json, seed=11, rate_per_s=3.0, duration_s=40, drain_s=240,
                                   kpi_wait_s=0, progress_every_s=10)
         lines: list[str] = []
         outcome_box: dict = {}
@@ -67,8 +76,8 @@ def test_kill_9_of_random_services_during_a_simulated_run_loses_nothing(tmp_path
         time.sleep(3)
         while len(kills) < KILLS:
             assert runner.is_alive() or len(kills) >= KILLS, "the run ended before the kills were done"
-            time.sleep(chance.uniform(1.0, 4.0))
-            running = service_pids(supervisor)
+            time.sleep(chance.uniform(2.0, 5.0))
+            running = {name: pid for name, pid in service_pids(supervisor).items() if ready(stack, name)}
             if not running:
                 continue
             name = chance.choice(sorted(running))
@@ -84,6 +93,7 @@ def test_kill_9_of_random_services_during_a_simulated_run_loses_nothing(tmp_path
         assert said.count(" restarted (pid ") >= KILLS, said
         assert outcome.traffic.unintended == [], log
         assert len(outcome.tally.orders) > 50, log
+        assert outcome.tally.in_flight == 0, log  # (a story cut short has no expected status to compare)
         assert until_none(lambda: statuses_that_differ(stack, outcome), 120) == {}, log
         if stack.has("kpi-svc"):
             assert until_none(lambda: kpis_that_differ(stack, outcome), 180) == {}, log

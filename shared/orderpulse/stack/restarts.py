@@ -3,7 +3,7 @@
 `ServiceKeeper.check()` runs on every tick of the supervisor's loop: a service whose process
 exited is started again (the same command line, a fresh environment from the stack) after a
 delay that doubles with each quick death (1 s, 2 s, 4 s ... at most 30 s) and starts over once
-it has run for a minute. Every death and restart is said aloud. Processes that are not
+it has run for 10 s (past its start-up: a service killed while serving is not crash-looping). Every death and restart is said aloud. Processes that are not
 services (a helper such as a mail sink) are reported once and left to the operator.
 """
 
@@ -25,7 +25,7 @@ Say = Callable[[str], None]
 
 FIRST_DELAY_S = 1.0
 MAX_DELAY_S = 30.0
-HEALTHY_AFTER_S = 60.0
+HEALTHY_AFTER_S = 10.0
 
 
 @dataclass

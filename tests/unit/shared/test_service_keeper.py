@@ -1,5 +1,5 @@
 """The stack supervisor's restart policy: a dead service comes back after 1 s, 2 s, 4 s ... (reset
-after a healthy minute), and says so; a process that is not a service is reported once."""
+once it ran 10 s), and says so; a process that is not a service is reported once."""
 
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ def test_a_killed_service_is_restarted_after_a_delay_that_doubles_while_it_keeps
     keeper, stack, clock, said = keeper_for("order-svc")
     delays = []
     for _ in range(4):
+        clock.now += 2  # dies again soon after its restart
         stack.processes["order-svc"].kill()
         keeper.check()
         died_at, first = clock.now, stack.processes["order-svc"]
@@ -59,14 +60,14 @@ def test_a_killed_service_is_restarted_after_a_delay_that_doubles_while_it_keeps
     assert said[1].startswith("order-svc restarted (pid ")
 
 
-def test_after_a_healthy_minute_the_delay_starts_over():
+def test_after_ten_healthy_seconds_the_delay_starts_over():
     keeper, stack, clock, _said = keeper_for("kpi-svc")
     for _ in range(3):
         stack.processes["kpi-svc"].kill()
         keeper.check()
-        clock.now += 30
+        clock.now += 5
         keeper.check()
-    clock.now += 61
+    clock.now += 11
     stack.processes["kpi-svc"].kill()
     keeper.check()
     first = stack.processes["kpi-svc"]
