@@ -20,7 +20,7 @@ import psutil
 import pytest
 from orderpulse.services import installed_services
 from orderpulse.simulator.clients import Stack
-from orderpulse.simulator.config import SimulationConfig
+from orderpulse.simulator.config import ErrorMix, SimulationConfig
 from orderpulse.simulator.runner import simulate
 from stack_process import alive, interrupt, orderpulse, stack_env, wait_for
 from test_simulator import kpis_that_differ, statuses_that_differ, until_none
@@ -62,8 +62,9 @@ def test_kill_9_of_random_services_during_a_simulated_run_loses_nothing(tmp_path
         wait_for(stack_json, process)
         reader.start()
         stack = Stack.load(stack_json)
-        config = SimulationConfig(stack_path=stack_json, seed=11, rate_per_s=3.0, duration_s=40, drain_s=240,
-                                  kpi_wait_s=0, progress_every_s=10)
+        config = SimulationConfig(stack_path=stack_json, seed=11, rate_per_s=3.0, duration_s=40, drain_s=180,
+                                  kpi_wait_s=0, progress_every_s=10,
+                                  mix=ErrorMix(returns=0.0))  # returns come days (minutes here) after delivery
         lines: list[str] = []
         outcome_box: dict = {}
         runner = threading.Thread(target=lambda: outcome_box.update(outcome=asyncio.run(

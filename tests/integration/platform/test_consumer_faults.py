@@ -1,9 +1,11 @@
 """Consumer faults: transient database errors are redone in a new transaction (never dead-lettered),
-and a dead letter redriven once its cause is fixed is applied, not skipped as a duplicate."""
+and a dead letter redriven once its cause is fixed (`orderpulse dlq list|show|redrive`) is applied,
+not skipped as a duplicate."""
 
 from __future__ import annotations
 
 import asyncio
+import sys
 
 from consumer_harness import Harness, applied_count_is, cancelled, record_application
 from orderpulse.events.topics import dlq_topic
@@ -62,9 +64,16 @@ async def test_a_dead_letter_redriven_after_the_fix_is_applied_exactly_once(kafk
         assert len(letters) == 1 and "KeyError" in letters[0].error
         assert letters[0].original_topic == harness.topic
 
+        listed = await orderpulse_dlq("list", service, "--bootstrap", kafka_bootstrap)
+        assert f"1 dead letter(s) on {dlq_topic(service)}" in listed and letters[0].letter_id in listed
+        assert "KeyError" in listed and harness.topic in listed
+        shown = await orderpulse_dlq("show", service, letters[0].letter_id, "--bootstrap", kafka_bootstrap)
+        assert "orderpulse_error: KeyError" in shown and '"order_id":"ord_bug"' in shown
+
         broken["yes"] = False  # the fix is deployed
         async with TopicProbe(kafka_bootstrap, [harness.topic]) as topic:
-            assert await redrive(harness.publisher, letters, service) == 1
+            said = await orderpulse_dlq("redrive", service, "--all", "--bootstrap", kafka_bootstrap)
+            assert f"redrove 1 dead letter(s) of {service}" in said
             replayed = await topic.wait_until(lambda records: len(records) == 1)
         assert dict(replayed[0].headers)["orderpulse_redriven_from"] == f"{dlq_topic(service)}:{letters[0].letter_id}".encode()
 
@@ -80,6 +89,15 @@ async def test_a_dead_letter_redriven_after_the_fix_is_applied_exactly_once(kafk
     async with sessions() as session:
         orders = sorted((await session.execute(text("SELECT order_id FROM applied"))).scalars())
     assert orders == ["ord_bug", "ord_ok"]
+
+
+async def orderpulse_dlq(*args: str) -> str:
+    """`orderpulse dlq ...` as an operator runs it; its output (the command must succeed)."""
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "orderpulse.cli", "dlq", *args,
+                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    output, _ = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, output.decode()
+    return output.decode()
 
 
 async def _above(counter, value: float) -> bool:
