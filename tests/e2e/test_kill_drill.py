@@ -2,14 +2,17 @@
 
 `orderpulse up` restarts each killed service with backoff and says so; the simulator retries what
 failed meanwhile (every request it sends is safe to repeat). At the end every order the simulator
-placed reads back from order-svc with the status it expects, and kpi-svc's numerators and
-denominators equal the simulator's tally.
+placed reads back from order-svc with the status it expects and has its order.placed on the
+topic, kpi-svc's numerators and denominators equal the simulator's tally, and no service log
+line holds an API key, a signing secret, an e-mail address or a phone number.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import random
+import re
 import signal
 import threading
 import time
@@ -18,10 +21,12 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+from orderpulse.events.topics import ORDERS
 from orderpulse.services import installed_services
 from orderpulse.simulator.clients import Stack
 from orderpulse.simulator.config import ErrorMix, SimulationConfig
 from orderpulse.simulator.runner import simulate
+from orderpulse.testing.kafka_probe import TopicProbe
 from stack_process import alive, interrupt, orderpulse, stack_env, wait_for
 from test_simulator import kpis_that_differ, statuses_that_differ, until_none
 
@@ -41,6 +46,24 @@ def service_pids(supervisor: psutil.Process) -> dict[str, int]:
         for app, name in apps.items():
             if app in command and child.status() != psutil.STATUS_ZOMBIE:
                 found[name] = child.pid
+    return found
+
+
+async def placed_orders_on_topic(bootstrap: str) -> set[str]:
+    async with TopicProbe(bootstrap, [ORDERS], from_beginning=True) as probe:
+        await probe.settle(2.0)
+    return {event["data"]["order_id"] for event in probe.events(".order.placed.v1")}
+
+
+def secrets_in_logs(logs: Path, stack: Stack) -> list[str]:
+    """Lines of any service log holding an API key, a signing secret, an e-mail address or a phone number."""
+    secrets = [*stack.api_keys.values(), *stack.signing_secrets.values()]
+    private = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|\+\d[\d ]{8,}")
+    found = []
+    for log in logs.glob("*.log"):
+        for line in log.read_text(errors="replace").splitlines():
+            if any(secret in line for secret in secrets) or private.search(line):
+                found.append(f"{log.name}: {line[:200]}")
     return found
 
 
@@ -99,6 +122,9 @@ def test_kill_9_of_random_services_during_a_simulated_run_loses_nothing(tmp_path
         assert until_none(lambda: statuses_that_differ(stack, outcome), 120) == {}, log
         if stack.has("kpi-svc"):
             assert until_none(lambda: kpis_that_differ(stack, outcome), 180) == {}, log
+        placed_on_topic = asyncio.run(placed_orders_on_topic(json.loads(stack_json.read_text())["kafka_bootstrap"]))
+        assert {record.order_id for record in outcome.tally.orders.values()} <= placed_on_topic
+        assert secrets_in_logs(tmp_path / "state" / "logs", stack) == []
     finally:
         code, rest, family = interrupt(process)
     assert code == 0, "".join(output) + rest
