@@ -1,20 +1,24 @@
-"""Restarting a service of the local stack that died, with backoff, as Kubernetes or systemd would.
+"""Restarting what died in the local stack, as Kubernetes or systemd would, and saying so.
 
 `ServiceKeeper.check()` runs on every tick of the supervisor's loop: a service whose process
 exited is started again (the same command line, a fresh environment from the stack) after a
 delay that doubles with each quick death (1 s, 2 s, 4 s ... at most 30 s) and starts over once
-it has run for 10 s (past its start-up: a service killed while serving is not crash-looping). Every death and restart is said aloud. Processes that are not
-services (a helper such as a mail sink) are reported once and left to the operator.
+it has run for 10 s (past its start-up: a service killed while serving is not crash-looping).
+Processes that are not services (a helper such as a mail sink) are reported once and left to
+the operator. `InfrastructureKeeper` does the same for the embedded PostgreSQL and broker.
 """
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from orderpulse.events.topics import ALL_TOPICS, dlq_topic
+from orderpulse.messaging.kafka import ensure_topics
 from orderpulse.services import installed_services
 from orderpulse.stack.processes import spawn
 
@@ -82,3 +86,46 @@ def respawn_service(stack: RunningStack, name: str, dead: subprocess.Popen) -> s
     manifest = next(manifest for manifest in installed_services() if manifest.name == name)
     return spawn(list(dead.args), log_path=stack.settings.state_dir.resolve() / "logs" / f"{name}.log",
                  env=stack.service_env(manifest))
+
+
+class InfrastructureKeeper:
+    """The embedded PostgreSQL and broker, started again when they die. PostgreSQL keeps its data
+    (crash recovery); the in-memory broker comes back empty: its topics are made again here and
+    the services' relays republish their retained outbox rows."""
+
+    def __init__(self, stack: RunningStack, say: Say, *, retry_s: float = 2.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._stack = stack
+        self._say = say
+        self._retry_s = retry_s
+        self._clock = clock
+        self._next_try = 0.0
+
+    def check(self) -> None:
+        if self._clock() < self._next_try:
+            return
+        try:
+            self._keep("PostgreSQL", self._stack.postgres, self._after_nothing)
+            self._keep("Kafka", self._stack.broker, self._make_topics)
+        except Exception as error:  # try again shortly; the supervisor itself must not die
+            self._next_try = self._clock() + self._retry_s
+            self._say(f"could not restart the embedded infrastructure: {error}; retrying in {self._retry_s:.0f} s")
+
+    def _keep(self, what: str, server, after: Callable[[], str]) -> None:
+        if server is None or server.process is None or server.process.poll() is None:
+            return
+        code = server.process.returncode
+        server.process = None
+        self._say(f"{what}: the embedded server exited with code {code}; restarting it")
+        server.start()
+        self._say(f"{what}: restarted{after()}")
+
+    def _after_nothing(self) -> str:
+        return ""
+
+    def _make_topics(self) -> str:
+        settings = self._stack.settings
+        topics = [*ALL_TOPICS, *(dlq_topic(manifest.name) for manifest in installed_services())]
+        created = asyncio.run(ensure_topics(self._stack.kafka_bootstrap, topics, partitions=settings.topic_partitions,
+                                            replication=settings.topic_replication))
+        return f" empty (in memory); {len(created)} topics made again, the relays republish what they kept"

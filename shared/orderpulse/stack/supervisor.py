@@ -24,7 +24,7 @@ from orderpulse.stack import credentials
 from orderpulse.stack.broker import EmbeddedBroker
 from orderpulse.stack.postgres import EmbeddedPostgres, ensure_database
 from orderpulse.stack.processes import ensure_port_free, spawn, stop
-from orderpulse.stack.restarts import ServiceKeeper
+from orderpulse.stack.restarts import InfrastructureKeeper, ServiceKeeper
 from orderpulse.stack.settings import StackSettings
 
 Say = Callable[[str], None]
@@ -199,10 +199,11 @@ def wait_for_signal(stack: RunningStack, say: Say = print) -> None:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    keeper = ServiceKeeper(stack, say)
+    keepers = (InfrastructureKeeper(stack, say), ServiceKeeper(stack, say))
     try:
         while stopping["signal"] is None:
-            keeper.check()
+            for keeper in keepers:
+                keeper.check()
             time.sleep(0.2)
     finally:
         say("stopping ...")
