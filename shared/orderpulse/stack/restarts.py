@@ -112,12 +112,12 @@ class InfrastructureKeeper:
             self._say(f"could not restart the embedded infrastructure: {error}; retrying in {self._retry_s:.0f} s")
 
     def _keep(self, what: str, server, after: Callable[[], str]) -> None:
-        if server is None or server.process is None or server.process.poll() is None:
-            return
-        code = server.process.returncode
-        server.process = None
-        self._say(f"{what}: the embedded server exited with code {code}; restarting it")
-        server.start()
+        if server is None or (server.process is not None and server.process.poll() is None):
+            return  # not ours (external), or running
+        if server.process is not None:
+            self._say(f"{what}: the embedded server exited with code {server.process.returncode}; restarting it")
+            server.process = None
+        server.start()  # (process None: an earlier start failed; this is the retry)
         self._say(f"{what}: restarted{after()}")
 
     def _after_nothing(self) -> str:

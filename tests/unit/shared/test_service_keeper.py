@@ -82,3 +82,43 @@ def test_a_process_that_is_not_a_service_is_reported_once_and_left_alone():
     for _ in range(5):
         keeper.check()
     assert said == ["mailbox exited with code -9; it is not restarted"]
+
+
+class FakeServer:
+    def __init__(self, fail_starts: int = 0) -> None:
+        self.process: FakeProcess | None = FakeProcess()
+        self.fail_starts = fail_starts
+        self.starts = 0
+
+    def start(self) -> None:
+        self.starts += 1
+        if self.starts <= self.fail_starts:
+            raise TimeoutError("PostgreSQL did not accept connections")
+        self.process = FakeProcess()
+
+
+@dataclass
+class FakeInfraStack:
+    postgres: FakeServer | None = None
+    broker: FakeServer | None = None
+
+
+def test_embedded_postgres_that_died_is_started_again_and_a_failed_start_is_retried_later():
+    from orderpulse.stack.restarts import InfrastructureKeeper
+
+    clock, said = Clock(), []
+    stack = FakeInfraStack(postgres=FakeServer(fail_starts=1))
+    keeper = InfrastructureKeeper(stack, said.append, retry_s=2.0, clock=clock)
+    keeper.check()
+    assert stack.postgres.starts == 0  # alive: nothing to do
+    stack.postgres.process.kill()
+    keeper.check()
+    assert stack.postgres.starts == 1 and stack.postgres.process is None
+    assert said[-1].startswith("could not restart the embedded infrastructure: PostgreSQL did not accept")
+    clock.now += 1.0
+    keeper.check()
+    assert stack.postgres.starts == 1  # waits out the retry delay
+    clock.now += 1.5
+    keeper.check()
+    assert stack.postgres.starts == 2 and stack.postgres.process.poll() is None
+    assert said[-1] == "PostgreSQL: restarted"
