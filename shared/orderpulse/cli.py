@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 
+from orderpulse.dlq_command import add_dlq_commands
 from orderpulse.services import installed_services, service_named
 
 
@@ -243,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate = commands.add_parser("simulate", help="drive a running stack with traffic")
     _add_simulation_options(simulate, demo=False)
     simulate.set_defaults(run=cmd_simulate)
+    add_dlq_commands(commands, _say)  # `orderpulse dlq list|show|redrive <service>`
     migrate = commands.add_parser("migrate", help="bring a service's schema to the latest migration")
     migrate.add_argument("service", help="service name, e.g. order-svc, or `all`")
     migrate.set_defaults(run=cmd_migrate)

@@ -12,12 +12,15 @@ import logging
 from contextlib import asynccontextmanager
 from typing import AsyncIterator, Mapping, Sequence
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from orderpulse.db.engine import create_engine, create_session_factory
+from orderpulse.events.topics import dlq_topic
+from orderpulse.messaging.broker_reset import BrokerWatch
 from orderpulse.messaging.consumer import Handler, IdempotentConsumer
+from orderpulse.messaging.consumer_supervisor import SupervisedConsumer
 from orderpulse.messaging.dead_letters import DeadLetterQueue
 from orderpulse.messaging.kafka import KafkaPublisher, create_consumer, create_producer
 from orderpulse.messaging.relay import OutboxRelay
@@ -50,7 +53,7 @@ class Platform:
         self.relay: OutboxRelay | None = None
         self._consumed_topics = tuple(consumed_topics)
         self._handlers = dict(handlers or {})
-        self.consumer: IdempotentConsumer | None = None
+        self.consumers: SupervisedConsumer | None = None
         self._tasks: list[asyncio.Task] = []
         self._producer_started = asyncio.Event()
         self.loops = tuple(loops)
@@ -78,14 +81,31 @@ class Platform:
             poll_interval_s=settings.outbox_poll_interval_s,
             retention_s=settings.outbox_retention_s,
             housekeeping_interval_s=settings.housekeeping_interval_s,
+            broker_watch=BrokerWatch(
+                self.publisher, settings.kafka_bootstrap,
+                extra_topics=(dlq_topic(settings.service_name),) if self._consumed_topics else (),
+            ),
+            broker_check_interval_s=settings.broker_check_interval_s,
+            idempotency_retention_s=settings.idempotency_retention_s,
         )
+
+    @property
+    def consumer(self) -> IdempotentConsumer | None:
+        """The consumer running now (a new one after each restart)."""
+        return self.consumers.current if self.consumers is not None else None
 
     @property
     def readiness_checks(self):
         checks = {"database": self.database_ready, "broker": self.broker_ready}
         if self.loops:
             checks["due_work"] = self.due_work_ready
+        if self._consumed_topics:
+            checks["consumer"] = self.consumer_ready
         return checks
+
+    async def consumer_ready(self) -> bool:
+        """False while the consumer is joining its group or being restarted after it died."""
+        return self.consumers is not None and self.consumers.running
 
     async def due_work_ready(self) -> bool:
         """False while any due-work loop keeps failing (its timers are not being served)."""
@@ -123,42 +143,35 @@ class Platform:
             self.relay = self._build_relay()
             self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
         if self._consumed_topics:
-            kafka_consumer = create_consumer(
-                self.settings, *self._consumed_topics, group_id=self.settings.service_name
-            )
-            try:
-                while True:
-                    try:
-                        await kafka_consumer.start()
-                        break
-                    except Exception as error:
-                        log.warning("consumer cannot join; retrying", extra={"error": repr(error)})
-                        await asyncio.sleep(2.0)
-            except asyncio.CancelledError:  # stopped while still joining: close what start() opened
-                await kafka_consumer.stop()
-                raise
-            self.consumer = IdempotentConsumer(
-                consumer=kafka_consumer,
-                session_factory=self.sessions,
-                handlers=self._handlers,
-                dead_letters=DeadLetterQueue(self.publisher, self.settings.service_name),
-                service=self.settings.service_name,
-                max_attempts=self.settings.consumer_max_attempts,
-                retry_backoff_s=self.settings.consumer_retry_backoff_s,
-                dedup_retention_s=self.settings.dedup_retention_s,
-                housekeeping_interval_s=self.settings.housekeeping_interval_s,
-            )
-            self._kafka_consumer = kafka_consumer
-            self._tasks.append(asyncio.create_task(self.consumer.run(), name="consumer"))
+            self.consumers = SupervisedConsumer(self._new_kafka_consumer, self._new_consumer)
+            self._tasks.append(asyncio.create_task(self.consumers.run(), name="consumer"))
+
+    def _new_kafka_consumer(self) -> AIOKafkaConsumer:
+        return create_consumer(self.settings, *self._consumed_topics, group_id=self.settings.service_name)
+
+    def _new_consumer(self, kafka_consumer: AIOKafkaConsumer) -> IdempotentConsumer:
+        return IdempotentConsumer(
+            consumer=kafka_consumer,
+            session_factory=self.sessions,
+            handlers=self._handlers,
+            dead_letters=DeadLetterQueue(self.publisher, self.settings.service_name),
+            service=self.settings.service_name,
+            max_attempts=self.settings.consumer_max_attempts,
+            retry_backoff_s=self.settings.consumer_retry_backoff_s,
+            dedup_retention_s=self.settings.dedup_retention_s,
+            housekeeping_interval_s=self.settings.housekeeping_interval_s,
+        )
 
     async def stop(self) -> None:
-        if self.consumer is not None:
-            self.consumer.stop()
+        if self.consumers is not None:
+            self.consumers.stop()
+            consuming = next(task for task in self._tasks if task.get_name() == "consumer")
             try:
-                await asyncio.wait_for(self.consumer.stopped.wait(), 15.0)
-            except asyncio.TimeoutError:
+                await asyncio.wait_for(asyncio.shield(consuming), 15.0)
+            except TimeoutError:
                 log.warning("consumer did not drain in time")
-            await self._kafka_consumer.stop()
+            except Exception:
+                pass
         if self.relay is not None:
             self.relay.stop()
         for loop in self.loops:

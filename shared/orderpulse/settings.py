@@ -42,12 +42,16 @@ class PlatformSettings(BaseSettings):
     outbox_batch_size: int = 500
     outbox_poll_interval_s: float = 1.0
     outbox_retention_s: int = 7 * 24 * 3600
+    broker_check_interval_s: float = Field(
+        default=10.0, description="how often the relay checks that the broker still has what it published"
+    )
     consumer_batch_size: int = 500
     consumer_session_timeout_ms: int = 10_000
     consumer_heartbeat_interval_ms: int = 1_000
     consumer_max_attempts: int = 3
     consumer_retry_backoff_s: float = 0.2
     dedup_retention_s: int = 14 * 24 * 3600
+    idempotency_retention_s: int = Field(default=24 * 3600, description="how long an Idempotency-Key is remembered")
     housekeeping_interval_s: float = 300.0
     log_level: str = "INFO"
     max_body_bytes: int = 1_000_000

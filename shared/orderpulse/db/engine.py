@@ -48,3 +48,26 @@ def is_unavailable_error(error: BaseException) -> bool:
         original = getattr(error.orig, "__cause__", None) or error.orig
         return isinstance(original, _UNAVAILABLE) or isinstance(error.orig, _UNAVAILABLE)
     return isinstance(error, _UNAVAILABLE)
+
+
+# serialization_failure, deadlock_detected, lock_not_available: the same work succeeds when redone
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+
+
+def sqlstate_of(error: BaseException) -> str | None:
+    """The PostgreSQL SQLSTATE behind an error (SQLAlchemy, its asyncpg adapter or asyncpg), if any."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        state = getattr(current, "sqlstate", None)
+        if isinstance(state, str):
+            return state
+        current = getattr(current, "orig", None) or current.__cause__
+    return None
+
+
+def is_transient_error(error: BaseException) -> bool:
+    """True when redoing the whole transaction later will most likely succeed: a deadlock, a
+    serialization failure, a lock not granted in time, or the database being unreachable."""
+    return is_unavailable_error(error) or sqlstate_of(error) in TRANSIENT_SQLSTATES

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import orjson
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 _CLAIM = text(
     "INSERT INTO idempotency_keys (principal, key, request_hash) VALUES (:principal, :key, :hash) "
@@ -56,6 +56,7 @@ async def save_idempotent_response(session: AsyncSession, principal: str, key: s
     await session.execute(_SAVE, {"principal": principal, "key": key, "status": status_code, "body": body})
 
 
-async def purge_idempotency_keys(session: AsyncSession, retention_s: int) -> int:
+async def purge_idempotency_keys(session: AsyncSession | AsyncConnection, retention_s: int) -> int:
+    """Forget keys older than `retention_s` (the outbox relay's housekeeping calls it)."""
     result = await session.execute(_PURGE, {"s": retention_s})
     return result.rowcount or 0

@@ -71,20 +71,32 @@ class BodySizeLimitMiddleware:
             await self._refuse(send)
             return
         received = 0
+        too_large = refused = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
+                    too_large = True
                     raise _TooLarge()
             return message
 
+        async def guarded_send(message: Message) -> None:
+            # FastAPI turns an error while reading the body into its own 400: answer 413 instead
+            nonlocal refused
+            if not too_large:
+                await send(message)
+            elif not refused and message["type"] == "http.response.start":
+                refused = True
+                await self._refuse(send)
+
         try:
-            await self.app(scope, limited_receive, send)
+            await self.app(scope, limited_receive, guarded_send)
         except _TooLarge:
-            await self._refuse(send)
+            if not refused:
+                await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
         body = orjson.dumps(

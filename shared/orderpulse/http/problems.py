@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from orderpulse.db.engine import is_unavailable_error
+from orderpulse.db.engine import is_transient_error, is_unavailable_error
 from orderpulse.db.idempotency import IdempotencyKeyReused
 
 log = logging.getLogger(__name__)
@@ -93,6 +95,17 @@ _STATUS_CODES = {
 }
 
 
+# what a database outage or a transaction conflict raises (OSError covers ConnectionError and TimeoutError)
+DATABASE_ERRORS = (sa_exc.SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+
+
+def unavailable_response(request: Request, detail: str, retry_after_s: int) -> JSONResponse:
+    return problem_response(
+        503, "unavailable", "A dependency is unavailable", detail, instance=request.url.path,
+        headers={"Retry-After": str(retry_after_s)},
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, error: Problem) -> JSONResponse:
@@ -144,17 +157,24 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=getattr(error, "headers", None),
         )
 
+    async def _database_trouble(request: Request, error: Exception) -> JSONResponse:
+        # Handled here, inside the middleware, so the RED metrics count the 503 (an `Exception`
+        # handler runs outside them, where every failure looks like a 500).
+        if is_unavailable_error(error):
+            log.warning("database unavailable", extra={"path": request.url.path, "error": type(error).__name__})
+            return unavailable_response(request, "The database cannot be reached right now; retry after the given delay.", 5)
+        if is_transient_error(error):
+            log.warning("transient database conflict", extra={"path": request.url.path, "error": type(error).__name__})
+            return unavailable_response(request, "The request met a conflicting one (deadlock or serialization "
+                                                 "failure) and was rolled back; retry it.", 1)
+        raise error
+
+    for database_error in DATABASE_ERRORS:
+        app.add_exception_handler(database_error, _database_trouble)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-        if is_unavailable_error(error):
-            log.warning("database unavailable", extra={"path": request.url.path})
-            return problem_response(
-                503,
-                "unavailable",
-                "A dependency is unavailable",
-                "The database cannot be reached right now; retry after the given delay.",
-                instance=request.url.path,
-                headers={"Retry-After": "5"},
-            )
+        if is_transient_error(error):
+            return unavailable_response(request, "A dependency is unavailable; retry after the given delay.", 5)
         log.exception("unhandled error", extra={"path": request.url.path})
         return problem_response(500, "internal", "Internal error", "An unexpected error occurred; it has been logged.")

@@ -9,8 +9,11 @@ For each batch from `getmany`:
    only the database session they are given (anything outside goes through the outbox);
 3. publish the dead letters, commit the transaction, and only then commit the offsets.
 
-A database outage rolls the whole batch back, seeks to its first offsets and retries with
-backoff: the consumer pauses rather than losing or dead-lettering good records.
+A database outage or a transient error (deadlock, serialization failure, lock timeout) rolls the
+whole batch back, seeks to its first offsets and redoes it in a fresh transaction after a
+backoff: the consumer pauses rather than losing or dead-lettering good records. A dead-lettered
+event's id is not kept in `processed_events`, so redriving it later (`orderpulse dlq redrive`)
+applies it.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from aiokafka.structs import ConsumerRecord
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from orderpulse.db.engine import is_unavailable_error
+from orderpulse.db.engine import is_transient_error, is_unavailable_error
 from orderpulse.events.envelope import Envelope
 from orderpulse.messaging.dead_letters import DeadLetter, DeadLetterQueue, PoisonRecord, parse_record
 from orderpulse.observability import metrics
@@ -41,7 +44,12 @@ _CLAIM_IDS = text(
     "INSERT INTO processed_events (event_id, topic) SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:topics AS text[])) "
     "ON CONFLICT DO NOTHING RETURNING event_id"
 )
+_RELEASE_IDS = text("DELETE FROM processed_events WHERE event_id = ANY(CAST(:ids AS text[]))")
 _PURGE = text("DELETE FROM processed_events WHERE processed_at < clock_timestamp() - make_interval(secs => :s)")
+
+
+FIRST_RETRY_S = 0.2
+MAX_RETRY_S = 15.0
 
 
 class _HandlerFailed(Exception):
@@ -98,7 +106,7 @@ class IdempotentConsumer:
         self._stopping.set()
 
     async def run(self) -> None:
-        outage_backoff_s = 0.5
+        backoff_s = FIRST_RETRY_S
         loop = asyncio.get_running_loop()
         next_housekeeping = loop.time() + 5.0
         try:
@@ -107,16 +115,17 @@ class IdempotentConsumer:
                 if batch:
                     try:
                         await self.process(batch)
-                        outage_backoff_s = 0.5
+                        backoff_s = FIRST_RETRY_S
                     except Exception as error:
-                        if not is_unavailable_error(error):
-                            log.exception("consumer batch failed; it will be retried")
-                        else:
+                        if is_unavailable_error(error):
                             log.warning("database unavailable; consumer paused", extra={"error": repr(error)})
-                        for tp, records in batch.items():
-                            self._consumer.seek(tp, records[0].offset)
-                        await asyncio.sleep(outage_backoff_s)
-                        outage_backoff_s = min(outage_backoff_s * 2, 15.0)
+                        elif is_transient_error(error):
+                            log.warning("transient database error; batch will be redone", extra={"error": repr(error)})
+                        else:
+                            log.exception("consumer batch failed; it will be retried")
+                        self._rewind(batch)
+                        await asyncio.sleep(backoff_s)
+                        backoff_s = min(backoff_s * 2, MAX_RETRY_S)
                         continue
                 await self._update_lag()
                 if loop.time() >= next_housekeeping:
@@ -125,6 +134,16 @@ class IdempotentConsumer:
         finally:
             self._forget_lag(set())
             self.stopped.set()
+
+    def _rewind(self, batch: Mapping[TopicPartition, list[ConsumerRecord]]) -> None:
+        """Read the batch again; a partition revoked meanwhile is left to its new owner."""
+        assigned = self._consumer.assignment()
+        for tp, records in batch.items():
+            if tp in assigned:
+                try:
+                    self._consumer.seek(tp, records[0].offset)
+                except Exception as error:  # revoked between the two calls: the new owner re-reads it
+                    log.warning("could not rewind a partition", extra={"partition": str(tp), "error": repr(error)})
 
     async def process(self, batch: Mapping[TopicPartition, list[ConsumerRecord]]) -> BatchResult:
         """Apply one batch exactly once in effect, then commit its offsets.
@@ -154,6 +173,7 @@ class IdempotentConsumer:
         self, parsed: list[tuple[ConsumerRecord, Envelope]], poison: list[DeadLetter], *, careful: bool
     ) -> BatchResult:
         result = BatchResult(dead_lettered=list(poison))
+        failed_ids: list[str] = []
         async with self._sessions() as session:
             async with session.begin():
                 fresh = await self._claim(session, parsed)
@@ -175,6 +195,9 @@ class IdempotentConsumer:
                         result.count(record.topic, "applied")
                     else:
                         result.dead_lettered.append(DeadLetter(record, error, attempts=self._max_attempts))
+                        failed_ids.append(envelope.id)
+                if failed_ids:  # not applied, so not recorded: a redrive must apply them
+                    await session.execute(_RELEASE_IDS, {"ids": failed_ids})
                 await self._dead_letters.send(result.dead_lettered)
         for letter in result.dead_lettered:
             result.count(letter.record.topic, "dead_lettered")
@@ -188,8 +211,8 @@ class IdempotentConsumer:
             try:
                 await handler(session, envelope)
             except Exception as error:
-                if is_unavailable_error(error):
-                    raise
+                if is_transient_error(error):
+                    raise  # redo the whole batch in a new transaction later, never dead-letter it
                 raise _HandlerFailed from error
 
     async def _claim(self, session: AsyncSession, parsed: list[tuple[ConsumerRecord, Envelope]]) -> set[str]:
@@ -214,7 +237,7 @@ class IdempotentConsumer:
                         await handler(session, envelope)
                     return None
                 except Exception as error:
-                    if is_unavailable_error(error):
+                    if is_transient_error(error):
                         raise
                     last_error = f"{type(error).__name__}: {error}"
                     log.warning(

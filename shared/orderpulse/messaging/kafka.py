@@ -67,6 +67,26 @@ class KafkaPublisher:
         self._producer = producer
         self._partition_counts: dict[str, int] = {}
         self._partition_cache: dict[tuple[str, bytes], int] = {}
+        # base offset of the last batch Kafka acknowledged, per partition: a broker whose end
+        # offset falls to or below it has lost what we published (see broker_reset.py)
+        self.acknowledged: dict[tuple[str, int], int] = {}
+
+    def partition_count(self, topic: str) -> int | None:
+        return self._partition_counts.get(topic)
+
+    def forget(self) -> None:
+        """After a broker reset: partition counts and acknowledged offsets start again."""
+        self._partition_counts.clear()
+        self._partition_cache.clear()
+        self.acknowledged.clear()
+
+    def _note_acknowledged(self, future: asyncio.Future) -> None:
+        if future.cancelled() or future.exception() is not None:
+            return
+        metadata = future.result()
+        where = (metadata.topic, metadata.partition)
+        if metadata.offset >= self.acknowledged.get(where, -1):
+            self.acknowledged[where] = metadata.offset
 
     async def publish(self, records: Sequence[OutgoingRecord]) -> None:
         await (await self.enqueue(records))
@@ -91,6 +111,8 @@ class KafkaPublisher:
                     batch = self._producer.create_batch()
                     batch.append(key=key, value=record.value, timestamp=None, headers=list(record.headers))
             futures.append(await self._producer.send_batch(batch, topic, partition=partition))
+        for future in futures:
+            future.add_done_callback(self._note_acknowledged)
         return asyncio.gather(*futures)
 
     async def _partition_of(self, topic: str, key: bytes) -> int:

@@ -1,9 +1,14 @@
 """The outbox relay: publishes committed outbox rows to Kafka, in order per key, never losing one.
 
 One relay per service schema is active at a time (a PostgreSQL advisory lock elects it), so
-rows are published in `id` order and, for one key, in the order they were written. A crash
-between publishing and marking republishes the batch: duplicates are possible, loss is not,
-and consumers deduplicate by event id.
+rows are published in `id` order and, for one key, in the order they were written. The leader
+reads and marks rows on the very connection that holds the lock: a relay that lost it can no
+longer publish a batch it would mark. A crash between publishing and marking republishes the
+batch: duplicates are possible, loss is not, and consumers deduplicate by event id.
+
+A broker that lost what was published (the embedded, in-memory one restarted) is noticed by a
+`BrokerWatch`; the leader then makes the topics again and publishes every retained row anew,
+in `id` order.
 """
 
 from __future__ import annotations
@@ -19,12 +24,19 @@ from typing import Awaitable, Protocol, Sequence
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from orderpulse.db.idempotency import purge_idempotency_keys
 from orderpulse.events.envelope import CONTENT_TYPE
 from orderpulse.messaging.kafka import OutgoingRecord
 from orderpulse.messaging.outbox import notify_channel
 from orderpulse.observability import metrics
 
 log = logging.getLogger(__name__)
+
+
+class BrokerWatch(Protocol):
+    async def lost_records(self) -> bool: ...
+
+    async def recover(self) -> None: ...
 
 
 class Publisher(Protocol):
@@ -38,6 +50,7 @@ _SELECT_BATCH = (
     "WHERE published_at IS NULL AND id > $1 ORDER BY id LIMIT $2"
 )
 _MARK_PUBLISHED = "UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])"
+_REPUBLISH_RETAINED = "UPDATE outbox SET published_at = NULL WHERE published_at IS NOT NULL"
 _BACKLOG = text("SELECT count(*) FROM outbox WHERE published_at IS NULL")
 _PURGE = text(
     "DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < clock_timestamp() - make_interval(secs => :s)"
@@ -80,6 +93,9 @@ class OutboxRelay:
         poll_interval_s: float = 1.0,
         retention_s: int = 7 * 24 * 3600,
         housekeeping_interval_s: float = 300.0,
+        broker_watch: BrokerWatch | None = None,
+        broker_check_interval_s: float = 10.0,
+        idempotency_retention_s: int = 24 * 3600,
     ) -> None:
         self._engine = engine
         self._publisher = publisher
@@ -89,8 +105,13 @@ class OutboxRelay:
         self._poll_interval_s = poll_interval_s
         self._retention_s = retention_s
         self._housekeeping_interval_s = housekeeping_interval_s
+        self._broker_watch = broker_watch
+        self._idempotency_retention_s = idempotency_retention_s
+        self._broker_check_interval_s = broker_check_interval_s
+        self._check_broker_now = False
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
+        self.active = False
 
     def stop(self) -> None:
         self._stopping.set()
@@ -104,32 +125,34 @@ class OutboxRelay:
         order per key holds. A failure leaves unacknowledged rows unmarked: they are published
         again on the next drain.
         """
+        async with self._engine.connect() as conn:
+            return await self._drain_on((await conn.get_raw_connection()).driver_connection)
+
+    async def _drain_on(self, raw) -> int:
         total = 0
         in_flight: deque[tuple[list, Awaitable[None]]] = deque()
-        async with self._engine.connect() as conn:
-            raw = (await conn.get_raw_connection()).driver_connection
-            last_id = 0
-            exhausted = False
-            try:
-                while not (exhausted and not in_flight):
-                    if not exhausted and not self._stopping.is_set():
-                        rows = await raw.fetch(_SELECT_BATCH, last_id, self._batch_size)
-                        if rows:
-                            last_id = rows[-1]["id"]
-                            in_flight.append((rows, await self._publisher.enqueue([_record(row) for row in rows])))
-                        exhausted = len(rows) < self._batch_size or self._stopping.is_set()
-                    if in_flight and (exhausted or len(in_flight) >= IN_FLIGHT_BATCHES):
-                        rows, acknowledged = in_flight.popleft()
-                        await acknowledged
-                        await raw.execute(_MARK_PUBLISHED, [row["id"] for row in rows])
-                        self._observe(rows)
-                        total += len(rows)
-            finally:
-                for _rows, pending in in_flight:
-                    if isinstance(pending, asyncio.Future):
-                        pending.cancel()
-                        with contextlib.suppress(BaseException):
-                            await pending
+        last_id = 0
+        exhausted = False
+        try:
+            while not (exhausted and not in_flight):
+                if not exhausted and not self._stopping.is_set():
+                    rows = await raw.fetch(_SELECT_BATCH, last_id, self._batch_size)
+                    if rows:
+                        last_id = rows[-1]["id"]
+                        in_flight.append((rows, await self._publisher.enqueue([_record(row) for row in rows])))
+                    exhausted = len(rows) < self._batch_size or self._stopping.is_set()
+                if in_flight and (exhausted or len(in_flight) >= IN_FLIGHT_BATCHES):
+                    rows, acknowledged = in_flight.popleft()
+                    await acknowledged
+                    await raw.execute(_MARK_PUBLISHED, [row["id"] for row in rows])
+                    self._observe(rows)
+                    total += len(rows)
+        finally:
+            for _rows, pending in in_flight:
+                if isinstance(pending, asyncio.Future):
+                    pending.cancel()
+                    with contextlib.suppress(BaseException):
+                        await pending
         return total
 
     def _observe(self, rows: list) -> None:
@@ -140,8 +163,12 @@ class OutboxRelay:
         metrics.outbox_published_total.labels(self._service).inc(len(rows))
 
     async def purge_published(self) -> int:
+        """Housekeeping of the elected relay: published rows past retention, and old Idempotency-Keys."""
         async with self._engine.begin() as conn:
             result = await conn.execute(_PURGE, {"s": self._retention_s})
+            keys = await purge_idempotency_keys(conn, self._idempotency_retention_s)
+        if keys:
+            log.info("purged idempotency keys", extra={"keys": keys})
         return result.rowcount or 0
 
     async def backlog(self) -> int:
@@ -157,6 +184,7 @@ class OutboxRelay:
                 raise
             except Exception as error:  # database or broker away: wait and try again, never die
                 log.warning("outbox relay interrupted, retrying", extra={"error": repr(error)})
+                self._check_broker_now = True
                 await self._sleep(min(5.0, self._poll_interval_s * 2))
 
     async def _run_as_leader(self) -> None:
@@ -168,11 +196,16 @@ class OutboxRelay:
             channel = notify_channel(self._schema)
             await raw.add_listener(channel, self._on_notify)
             log.info("outbox relay active", extra={"schema": self._schema})
+            self.active = True
             last_housekeeping = 0.0
+            last_broker_check = time.monotonic()
             try:
                 while not self._stopping.is_set():
                     self._wakeup.clear()
-                    await self.drain()
+                    if self._check_broker_now or time.monotonic() - last_broker_check > self._broker_check_interval_s:
+                        last_broker_check = time.monotonic()
+                        await self._republish_if_broker_lost_records(raw)
+                    await self._drain_on(raw)
                     metrics.outbox_backlog.labels(self._service).set(await self.backlog())
                     if time.monotonic() - last_housekeeping > self._housekeeping_interval_s:
                         purged = await self.purge_published()
@@ -183,9 +216,26 @@ class OutboxRelay:
                         raise ConnectionError("leader connection lost")
                     await self._sleep(self._poll_interval_s)
             finally:
+                self.active = False
                 if not raw.is_closed():
                     await raw.remove_listener(channel, self._on_notify)
                     await raw.execute("SELECT pg_advisory_unlock_all()")
+
+    async def _republish_if_broker_lost_records(self, raw) -> None:
+        if self._broker_watch is None:
+            return
+        try:
+            lost = await self._broker_watch.lost_records()
+        except Exception as error:  # the broker cannot be asked now: ask again on the next round
+            self._check_broker_now = True
+            log.info("broker check failed; will retry", extra={"error": repr(error)})
+            return
+        self._check_broker_now = False
+        if lost:
+            await self._broker_watch.recover()
+            status = await raw.execute(_REPUBLISH_RETAINED)
+            log.warning("the broker lost published records; republishing the retained outbox rows",
+                        extra={"schema": self._schema, "rows": int(status.split()[-1])})
 
     def _on_notify(self, *_args) -> None:
         self._wakeup.set()

@@ -29,7 +29,7 @@ if importlib.util.find_spec("sniffio") is None:
     sys.modules.setdefault("sniffio", None)
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 9  # ~23 s of retries: long enough for a supervisor to restart a killed service
 UNINTENDED_SAMPLES = 20
 
 

@@ -1,4 +1,5 @@
-"""`orderpulse up`: the embedded stack and every installed service, supervised until a signal."""
+"""`orderpulse up`: the embedded stack and every installed service, supervised (a service that dies is
+started again) until a signal."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from orderpulse.stack.broker import EmbeddedBroker
 from orderpulse.stack.mail_sink import MailSink
 from orderpulse.stack.postgres import EmbeddedPostgres, ensure_database
 from orderpulse.stack.processes import ensure_port_free, spawn, stop
+from orderpulse.stack.restarts import InfrastructureKeeper, ServiceKeeper
 from orderpulse.stack.settings import StackSettings
 
 Say = Callable[[str], None]
@@ -205,7 +207,7 @@ def print_summary(stack: RunningStack, say: Say = print) -> None:
 
 
 def wait_for_signal(stack: RunningStack, say: Say = print) -> None:
-    """Block until SIGINT/SIGTERM or a service dies; then stop everything."""
+    """Block until SIGINT/SIGTERM, restarting services that die (with backoff); then stop everything."""
     stopping = {"signal": None}
 
     def on_signal(signum, _frame) -> None:
@@ -213,13 +215,11 @@ def wait_for_signal(stack: RunningStack, say: Say = print) -> None:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    keepers = (InfrastructureKeeper(stack, say), ServiceKeeper(stack, say))
     try:
         while stopping["signal"] is None:
-            for name, process in stack.processes.items():
-                if process.poll() is not None:
-                    say(f"{name} exited with code {process.returncode}; stopping the stack")
-                    stopping["signal"] = -1
-                    break
+            for keeper in keepers:
+                keeper.check()
             time.sleep(0.2)
     finally:
         say("stopping ...")

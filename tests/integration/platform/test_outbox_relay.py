@@ -178,3 +178,28 @@ async def test_published_rows_are_kept_for_the_retention_period_then_purged(
     async with engine.connect() as conn:
         keys = (await conn.execute(text("SELECT key FROM outbox"))).scalars().all()
     assert keys == ["ord_new"]
+
+
+async def test_idempotency_keys_past_their_retention_are_purged_by_the_relay_housekeeping(
+    sessions, engine, publisher, platform_schema
+):
+    async with engine.begin() as conn:
+        await conn.execute(text(
+            "INSERT INTO idempotency_keys (principal, key, request_hash, created_at) VALUES "
+            "('storefront', 'old', 'h', clock_timestamp() - interval '2 days'), ('storefront', 'fresh', 'h', DEFAULT)"))
+    relay = relay_for(engine, publisher, platform_schema, idempotency_retention_s=24 * 3600, poll_interval_s=0.05,
+                      housekeeping_interval_s=0.0)
+    task = asyncio.create_task(relay.run())
+    try:
+        deadline = asyncio.get_running_loop().time() + 10
+        while await _idempotency_keys(engine) != ["fresh"]:
+            assert asyncio.get_running_loop().time() < deadline, await _idempotency_keys(engine)
+            await asyncio.sleep(0.05)
+    finally:
+        relay.stop()
+        await asyncio.wait_for(task, 10)
+
+
+async def _idempotency_keys(engine) -> list[str]:
+    async with engine.connect() as conn:
+        return sorted((await conn.execute(text("SELECT key FROM idempotency_keys"))).scalars().all())

@@ -1,0 +1,77 @@
+"""Noticing that the broker lost what was published to it (the embedded, in-memory Tansu restarted,
+or a cluster rebuilt), so the relay can publish its retained outbox rows again.
+
+A partition's end offset never decreases on a healthy broker. We remember the base offset of the
+last batch Kafka acknowledged on each partition; a topic that is gone, or an end offset at or
+below that base, means the broker lost our records. (Tansu answers "latest" with the base offset
+of the partition's last batch + 1, which is still above our last base while nothing was lost.)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from orderpulse.events.topics import DEFAULT_PARTITIONS
+from orderpulse.messaging.kafka import KafkaPublisher, ensure_topics
+
+log = logging.getLogger(__name__)
+
+
+async def broker_lost_records(bootstrap: str, acknowledged: Mapping[tuple[str, int], int], *, timeout_ms: int = 5_000) -> bool:
+    """True when a partition we published to is missing or ends at or below our last acknowledged batch.
+
+    Raises when the broker cannot be asked (the caller asks again later).
+    """
+    if not acknowledged:
+        return False
+    snapshot = dict(acknowledged)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                                request_timeout_ms=timeout_ms, metadata_max_age_ms=1_000)
+    await consumer.start()
+    try:
+        topics = {topic for topic, _ in snapshot}
+        existing = await consumer.topics()
+        for topic in topics:
+            partitions = consumer.partitions_for_topic(topic) if topic in existing else None
+            if not partitions or any(p not in partitions for t, p in snapshot if t == topic):
+                log.warning("broker reset: topic or partition missing", extra={"topic": topic})
+                return True
+        ends = await consumer.end_offsets([TopicPartition(t, p) for t, p in snapshot])
+        for tp, end in ends.items():
+            if end <= snapshot[(tp.topic, tp.partition)]:
+                log.warning("broker reset: end offset below what was acknowledged",
+                            extra={"topic": tp.topic, "partition": tp.partition, "end": end,
+                                   "acknowledged": snapshot[(tp.topic, tp.partition)]})
+                return True
+        return False
+    finally:
+        await consumer.stop()
+
+
+class BrokerWatch:
+    """What the relay asks of the broker: did it lose our records, and making its topics again if so."""
+
+    def __init__(self, publisher: KafkaPublisher, bootstrap: str, *, extra_topics: tuple[str, ...] = (),
+                 default_partitions: int = DEFAULT_PARTITIONS) -> None:
+        self._publisher = publisher
+        self._bootstrap = bootstrap
+        self._extra_topics = extra_topics
+        self._default_partitions = default_partitions
+
+    async def lost_records(self) -> bool:
+        return await broker_lost_records(self._bootstrap, self._publisher.acknowledged)
+
+    async def recover(self) -> None:
+        """Make the topics we published to again (same partition counts), then forget old offsets."""
+        topics = sorted({topic for topic, _ in self._publisher.acknowledged} | set(self._extra_topics))
+        by_count: dict[int, list[str]] = {}
+        for topic in topics:
+            by_count.setdefault(self._publisher.partition_count(topic) or self._default_partitions, []).append(topic)
+        for partitions, names in by_count.items():
+            created = await ensure_topics(self._bootstrap, names, partitions=partitions)
+            if created:
+                log.warning("broker reset: topics created again", extra={"topics": created})
+        self._publisher.forget()

@@ -1,0 +1,86 @@
+"""Drill: the embedded broker stopped under load and started again empty (Tansu keeps topics in
+memory, so a stop is also a reset; 6 s here, the behaviour is the same for 30 s).
+
+Orders are accepted all along (the outbox holds their events); once the broker is back the relay
+notices it lost what was published, makes the topics again and republishes every retained row;
+fulfillment-svc's consumer rejoins, reads everything again and applies each event once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+from drill_support import Storefront, eventually, order_and_fulfillment, stored_orders, unapplied_order_events
+from orderpulse.events.topics import ORDERS
+from orderpulse.observability import metrics
+from orderpulse.testing.database import plain_dsn
+from orderpulse.testing.kafka_probe import TopicProbe
+
+OUTAGE_S = 6
+
+
+def _dead_letters() -> float:
+    return metrics.dlq_records_total.labels("fulfillment-svc", ORDERS)._value.get()  # noqa: SLF001
+
+
+async def test_broker_stopped_and_restarted_empty_loses_nothing_and_applies_each_event_once(fresh_drill_stack):
+    stack = fresh_drill_stack
+    before_dlq = _dead_letters()
+    async with order_and_fulfillment(stack, broker_check_interval_s=1.0) as (orders, fulfillment):
+        storefront = Storefront(orders)
+        async with storefront.running():
+            await storefront.until_accepted(30)
+            await eventually(lambda: _effects_for_at_least(stack, 10), 60, "the first orders applied downstream")
+            applied_before = await _fulfillment_effects(stack)
+            await stack.stop_broker()
+            accepted_at_stop = len(storefront.accepted)
+            await asyncio.sleep(OUTAGE_S)
+            accepted_while_down = len(storefront.accepted) - accepted_at_stop
+            await stack.start_broker()
+            await storefront.until_accepted(len(storefront.accepted) + 20)
+
+        assert accepted_while_down >= 20, "orders must be accepted while the broker is down"
+        assert storefront.refusals == [], storefront.statuses
+        assert await stored_orders(stack, storefront.accepted) == set(storefront.accepted)
+        await eventually(lambda: _all_applied(stack), 90, "every order event republished and applied by fulfillment-svc")
+        await eventually(lambda: _ready(orders, fulfillment), 30, "both services ready again")
+
+        async with TopicProbe(stack.broker.bootstrap, [ORDERS], from_beginning=True) as probe:
+            on_topic = {event["id"] for event in (await probe.settle(1.0)) and probe.events()}
+        assert on_topic >= await _order_event_ids(stack), "the new topic lacks events published before the reset"
+    after = await _fulfillment_effects(stack)
+    assert {k: v for k, v in after.items() if k in applied_before} == applied_before, "re-read events changed effects"
+    assert _dead_letters() == before_dlq
+
+
+async def _all_applied(stack) -> bool:
+    unpublished, missing, total = await unapplied_order_events(stack)
+    return unpublished == 0 and missing == 0 and total > 0
+
+
+async def _effects_for_at_least(stack, orders: int) -> bool:
+    return len(await _fulfillment_effects(stack)) >= orders
+
+
+async def _ready(*clients) -> bool:
+    return all([(await client.get("/readyz")).status_code == 200 for client in clients])
+
+
+async def _order_event_ids(stack) -> set[str]:
+    conn = await asyncpg.connect(plain_dsn(stack.postgres.url()))
+    try:
+        return {row[0] for row in await conn.fetch("SELECT event_id FROM order_svc.outbox WHERE topic = $1", ORDERS)}
+    finally:
+        await conn.close()
+
+
+async def _fulfillment_effects(stack) -> dict[str, int]:
+    """Events fulfillment-svc wrote per order (its outbox): applying an order event twice would add some."""
+    conn = await asyncpg.connect(plain_dsn(stack.postgres.url()))
+    try:
+        rows = await conn.fetch(
+            "SELECT key, count(*) AS n FROM fulfillment_svc.outbox GROUP BY key")
+        return {row["key"]: row["n"] for row in rows}
+    finally:
+        await conn.close()
