@@ -121,6 +121,8 @@ async def measure(infra, events: int, runs: int, handler: str) -> None:
     print(describe(f"idempotent consumer, handler={handler}", rates))
     print(f"ratio consumer / baseline: {statistics.median(rates) / statistics.median(baseline):.2f}"
           f"   bar: ≥ 10,000 events/s → {'met' if statistics.median(rates) >= 10_000 else 'NOT met'}")
+    value, base = statistics.median(rates), statistics.median(baseline)
+    print(f"RESULT consumer_dedup_{handler} value={value:.0f}/s baseline={base:.0f}/s ratio={value / base:.3f}")
 
 
 async def bare_loop(settings: PlatformSettings, topic: str, events: int) -> float:

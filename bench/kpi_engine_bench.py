@@ -249,6 +249,7 @@ def main() -> None:
           f"spread {min(load_rates):,.0f}..{max(load_rates):,.0f}")
     combined = 1 / (1 / median + 1 / load_median)
     print(f"loads + apply together (what a replay costs before Kafka and PostgreSQL): {combined:,.0f} events/s")
+    print(f"RESULT kpi_engine value={median:.0f}/s baseline={load_median:.0f}/s ratio={median / load_median:.3f}")
 
 
 if __name__ == "__main__":

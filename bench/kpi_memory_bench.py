@@ -121,6 +121,8 @@ def main() -> None:
           f"(bar {(100e6 + 1000 * peak[1]) / 1e6:.1f} MB)")
     print(f"worst: {used / 1e6:.1f} MB with at most {open_orders} open orders = {share:.0%} of "
           f"100 MB + 1 KB per open order")
+    bar_mb = (100e6 + 1000 * peak[1]) / 1e6
+    print(f"RESULT kpi_memory peak_mb={peak[0] / 1e6:.0f} bar_mb={bar_mb:.0f} ratio={peak[0] / 1e6 / bar_mb:.3f}")
     print(f"at the end: {len(engine.orders)} hot + {len(engine.cold)} compressed open orders, "
           f"{len(engine.tombstones)} tombstones, {(rss_bytes() - baseline) / 1e6:.1f} MB above baseline")
 

@@ -86,6 +86,8 @@ async def measure(infra, events: int, runs: int, batch_size: int) -> None:
     print(describe("relay: drain outbox backlog", relay_rates))
     print(f"ratio relay / baseline: {statistics.median(relay_rates) / statistics.median(baseline):.2f}"
           f"   bar: ≥ 50,000 events/s → {'met' if statistics.median(relay_rates) >= 50_000 else 'NOT met'}")
+    value, base = statistics.median(relay_rates), statistics.median(baseline)
+    print(f"RESULT outbox_relay value={value:.0f}/s baseline={base:.0f}/s ratio={value / base:.3f}")
     await producer.stop()
     await engine.dispose()
     await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
