@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar, Self
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orderpulse.events.envelope import Envelope, new_envelope
+from orderpulse.events.registry import validate_data
 from orderpulse.messaging.outbox import add_to_outbox
 from orderpulse.observability.tracing import current_traceparent
 
@@ -75,3 +77,57 @@ class UnitOfWork:
         await self.flush_events()
         if self._owned:
             await self.session.commit()
+
+
+_TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
+
+
+class ServiceUnitOfWork:
+    """A service's unit of work: the shared transaction-with-outbox plus the service's repositories.
+
+    A service subclasses it once (its adapters' `SqlUnitOfWork`), names its event `source`, opens
+    its repositories in `_attach(session)` and turns its outgoing events into `_stage(...)` calls
+    in its own `record()`. With `transient_error` set, a deadlock or serialization failure leaving
+    the block is raised as that (service-layer) exception, so callers can run the command again.
+    """
+
+    source: ClassVar[str]
+    transient_error: ClassVar[type[Exception] | None] = None
+
+    def __init__(self, inner: UnitOfWork) -> None:
+        self._inner = inner
+
+    @classmethod
+    def owning(cls, sessions: async_sessionmaker[AsyncSession], *, schema: str) -> Self:
+        """A unit of work with its own transaction (an API command, a due-work pass)."""
+        return cls(UnitOfWork(sessions, schema=schema, source=cls.source))
+
+    @classmethod
+    def joining(cls, session: AsyncSession, *, schema: str) -> Self:
+        """A unit of work inside the consumer's transaction; `commit()` only stages the events."""
+        return cls(UnitOfWork.joining(session, schema=schema, source=cls.source))
+
+    def _attach(self, session: AsyncSession) -> None:
+        """Open the service's repositories on the transaction's session."""
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        await self._inner.__aenter__()
+        self._attach(self._inner.session)
+        return self
+
+    async def __aexit__(self, exc_type: Any, exc: BaseException | None, traceback: Any) -> None:
+        await self._inner.__aexit__(exc_type, exc, traceback)
+        if (
+            self.transient_error is not None
+            and isinstance(exc, DBAPIError)
+            and getattr(exc.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES
+        ):
+            raise self.transient_error(str(exc.orig)) from exc
+
+    def _stage(self, type: str, key: str, data: dict[str, Any], occurred_at: datetime | None) -> None:
+        validate_data(type, data)  # producers validate strictly: a bad event is a bug, never published
+        self._inner.record(type, key, data, time=occurred_at)
+
+    async def commit(self) -> None:
+        await self._inner.commit()
