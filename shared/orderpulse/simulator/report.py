@@ -112,7 +112,8 @@ def order_counts(tally: Tally) -> dict[str, int]:
         "delivered late": sum(1 for order, (at, _short) in delivered if not order.on_time(at)),
         "closed short": sum(1 for _order, (_at, short) in delivered if short),
         "damaged": sum(1 for order, (at, _short) in delivered if not order.damage_free(at, CLAIM_WINDOW_MS)),
-        "with document discrepancies": sum(1 for order, _ in delivered if not order.documentation()),
+        "with document discrepancies": sum(1 for order, (at, _short) in delivered
+                                           if not order.documentation(at, CLAIM_WINDOW_MS)),
         "held and corrected": sum(1 for order in orders if order.corrected),
         "backordered": sum(1 for order in orders if order.backordered_units),
         "split shipments": sum(1 for order in orders if len(order.shipments) > 1),
