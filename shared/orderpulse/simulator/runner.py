@@ -14,23 +14,27 @@ from datetime import UTC, datetime, timedelta
 import orjson
 
 from orderpulse.business_days import BusinessCalendar
-from orderpulse.simulator.api import KPI, FulfillmentApi, KpiApi, OrderApi
+from orderpulse.simulator.api import FEEDBACK, KPI, NOTIFY, FeedbackApi, FulfillmentApi, KpiApi, NotifyApi, OrderApi
+from orderpulse.simulator.calls import CallDesk
 from orderpulse.simulator.carrier import CarrierDesk
 from orderpulse.simulator.clients import ApiError, Stack, Traffic, Transport, parse_time
 from orderpulse.simulator.comparison import Outcome, alone, compare, report_json
 from orderpulse.simulator.config import SimulationConfig, format_span
 from orderpulse.simulator.history import history_bounds, plan_history, plan_live
 from orderpulse.simulator.labor import history_shifts, shift_body, staff_for
+from orderpulse.simulator.notices import read_notifications
 from orderpulse.simulator.pacer import Pacer
+from orderpulse.simulator.pointers import mail_lines, pareto_lines, scorecard_lines
 from orderpulse.simulator.report import Progress, Say, kpi_table, summary_lines
 from orderpulse.simulator.scenario import live_gaps_s
 from orderpulse.simulator.stockroom import StockKeeper, WorkQueue
-from orderpulse.simulator.storefront import set_up_catalog, set_up_customers
+from orderpulse.simulator.storefront import set_up_catalog, set_up_customers, set_up_preferences
 from orderpulse.simulator.stories import Desk, StoryRun
 from orderpulse.simulator.tally import ShiftRecord, Tally, money, ms
 from orderpulse.simulator.world import WAREHOUSES, registered_customers
 
 LIVE_SHIFT_EVERY_S = 600
+ALL_WINDOWS = ("1h", "24h", "7d", "30d")
 
 
 def default_run_tag() -> str:
@@ -46,6 +50,8 @@ class Simulation:
         self.tally, self.traffic = Tally(), Traffic()
         self.transport = Transport(stack, self.traffic, connections=min(12, config.concurrency // 2 + 2))
         self.orders, self.fulfillment = OrderApi(self.transport), FulfillmentApi(self.transport)
+        self.notify = NotifyApi(self.transport) if stack.has(NOTIFY) else None
+        self.feedback = FeedbackApi(self.transport) if stack.has(FEEDBACK) else None
         self.carriers = CarrierDesk(self.fulfillment)
         self.pacer = Pacer(config.concurrency)
         self.calendar = BusinessCalendar(timezone=config.merchant_timezone)
@@ -53,8 +59,9 @@ class Simulation:
         self.carrier_codes = stack.carriers or ("dhl",)
         self.queue = WorkQueue(self.fulfillment)
         self.desk = Desk(self.orders, self.fulfillment, self.carriers, StockKeeper(self.fulfillment), self.queue,
-                         self.pacer, self.tally, self.traffic, self.calendar, self.run_tag)
+                         self.pacer, self.tally, self.traffic, self.calendar, self.run_tag, self.feedback)
         self.progress = Progress(self.tally, self.traffic, say)
+        self.progress.emails = stack.emails_caught
         self.progress.behind_s = lambda: self.pacer.behind_s
         self.tasks: set[asyncio.Task] = set()
 
@@ -62,6 +69,7 @@ class Simulation:
         config = self.config
         ticker = asyncio.create_task(self._tick())
         baseline = await self._kpis_quietly() if self.stack.has(KPI) else None
+        calls: asyncio.Task | None = None
         now = datetime.now(UTC)
         history = timedelta(seconds=config.backfill_s) if config.planned_backfill_orders else None
         try:
@@ -69,6 +77,10 @@ class Simulation:
             await set_up_customers(self.orders, self.customers, history_bounds(now, history)[0] - timedelta(days=1)
                                    if history else None)
             await self.desk.stock.set_up()
+            if self.notify is not None:
+                quiet = await set_up_preferences(self.notify, self.customers, config.seed)
+                self.say(f"notification preferences set for {len(self.customers)} customers ({quiet} with quiet hours)")
+                calls = asyncio.create_task(CallDesk(self.notify, self.tally, config.seed).run())
             if history and not self.stop.is_set():
                 await self._backfill(now, history)
             if config.has_live_phase and not self.stop.is_set():
@@ -82,7 +94,9 @@ class Simulation:
                 await asyncio.wait_for(self.pacer.idle(), 20)
             for task in self.tasks:
                 task.cancel()
-            await asyncio.gather(*self.tasks, return_exceptions=True)
+            if calls is not None:
+                calls.cancel()
+            await asyncio.gather(*self.tasks, *([calls] if calls else []), return_exceptions=True)
             await self.carriers.close()
             await self.queue.close()
             ticker.cancel()
@@ -200,32 +214,60 @@ class Simulation:
     async def _tick(self) -> None:
         while True:
             await asyncio.sleep(self.config.progress_every_s)
+            if self.stack.has(KPI):
+                with contextlib.suppress(ApiError):
+                    self.progress.kpis_1h = await KpiApi(self.transport).kpis("1h")
             self.progress.show()
 
     async def _kpis_quietly(self) -> dict | None:
+        """What kpi-svc reports before the run, per window."""
         try:
-            return await KpiApi(self.transport).kpis(self.config.kpi_window)
+            return {name: await KpiApi(self.transport).kpis(name) for name in ALL_WINDOWS}
         except ApiError:
             return None
 
+    def _extra_windows(self, baseline: dict | None) -> tuple[str, ...]:
+        """The other windows to compare: those kpi-svc had nothing in before the run (earlier
+        figures slide out of a short window while the run goes on, so they cannot be subtracted)."""
+        def empty(name: str) -> bool:
+            figures = (baseline or {}).get(name, {}).get("kpis", {}).values()
+            return not any(figure.get("denominator") for figure in figures)
+        return tuple(name for name in ALL_WINDOWS if name != self.config.kpi_window and empty(name))
+
+    async def _pointers(self) -> list[str]:
+        failures = None
+        if self.stack.has(KPI):
+            with contextlib.suppress(ApiError):
+                failures = await KpiApi(self.transport).failures(self.config.kpi_window)
+        return (pareto_lines(failures, self.config.kpi_window) + scorecard_lines(self.tally, self.stack)
+                + mail_lines(self.stack))
+
+    async def _read_notifications(self) -> None:
+        if self.notify is not None:
+            self.progress.pending_notifications = await read_notifications(self.notify, self.orders, self.tally)
+
     async def _outcome(self, baseline: dict | None) -> Outcome:
         config, tally = self.config, self.tally
-        with_costs = not self.stack.has("notify-svc")
+        with_costs = True  # notification costs are read back with what notify-svc sent
         interrupted = self.stop.is_set()
         title = f"simulation summary (seed {config.seed}, run {self.run_tag}{', interrupted' if interrupted else ''})"
         for line in summary_lines(tally, self.traffic, title=title):
             self.say(line)
         if not self.stack.has(KPI):
+            await self._read_notifications()
             rows = alone(tally, config.kpi_window, with_costs)
             note = ("kpi-svc is not in stack.json (services: " + ", ".join(self.stack.services) +
                     "): nothing to compare with; the simulator's own figures:")
         else:
             wait_s = 5.0 if interrupted else config.kpi_wait_s
-            rows, note = await compare(KpiApi(self.transport), tally, config.kpi_window, baseline, with_costs, wait_s)
+            rows, note = await compare(KpiApi(self.transport), tally, config.kpi_window, baseline, with_costs, wait_s,
+                                       extra_windows=self._extra_windows(baseline), refresh=self._read_notifications)
         self.say(f"KPIs over the last {config.kpi_window}: the simulator's tally beside kpi-svc's figures")
         if note:
             self.say(note)
         for line in kpi_table(rows):
+            self.say(line)
+        for line in await self._pointers():
             self.say(line)
         outcome = Outcome(self.run_tag, tally, self.traffic, rows, note, interrupted)
         if config.report_path is not None:

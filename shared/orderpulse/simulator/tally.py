@@ -97,6 +97,7 @@ class OrderRecord:
     damage_claims_ms: list[int] = field(default_factory=list)  # returns requested as damaged
     returns: int = 0
     live: bool = False
+    fresh: bool = False  # a step of it was sent within a day of its event time (notify-svc may have told the customer)
     issues: dict[str, IssueRecord] = field(default_factory=dict)
     responses: list[tuple[int, int]] = field(default_factory=list)  # (answered ms, csat)
     notifications: list[NotificationRecord] = field(default_factory=list)  # read at the end of the run

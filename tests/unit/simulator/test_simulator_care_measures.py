@@ -103,3 +103,11 @@ def test_notification_costs_join_labor_and_shipping_in_cost_per_order_at_their_s
     numerator, denominator = figures(record)["cost_per_order"]
     assert denominator == 1
     assert numerator == 6.9085
+
+
+def test_a_message_sent_after_kpi_svc_let_the_order_go_is_not_counted():
+    record = order()
+    shipped(record, at=AS_OF - 12 * DAY, delivered_at=AS_OF - 10 * DAY)
+    record.notifications = [sent("return_received", AS_OF - 2 * HOUR, MINUTE),  # ten days after delivery
+                            sent("delivered", AS_OF - 10 * DAY, MINUTE)]
+    assert figures(record)["notification_timeliness"] == (1, 1)
