@@ -1,0 +1,192 @@
+"""What notify-svc learned from events, in PostgreSQL: customers (+ preferences), orders, parcels,
+milestones reached, and events parked until their order is known."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notify_svc.domain.preferences import Preferences, QuietHours, parse_hh_mm
+from notify_svc.domain.values import Customer, MilestoneReached, OrderFacts, ShipmentFacts
+from notify_svc.service_layer.ports import ParkedEvent
+
+_CUSTOMER_COLUMNS = "customer_id, tier, name, email, phone, locale, timezone, account_manager, preferences"
+
+
+def preferences_to_json(preferences: Preferences) -> str:
+    return orjson.dumps(
+        {
+            "channels": dict(preferences.channels),
+            "quiet_hours": None if preferences.quiet_hours is None else preferences.quiet_hours.to_data(),
+            "locale": preferences.locale,
+        }
+    ).decode()
+
+
+def preferences_from_json(stored: dict[str, Any] | None) -> Preferences:
+    stored = stored or {}
+    quiet = stored.get("quiet_hours")
+    return Preferences(
+        channels={str(k): bool(v) for k, v in (stored.get("channels") or {}).items()},
+        quiet_hours=None
+        if not quiet
+        else QuietHours(parse_hh_mm(quiet["start"], "quiet_hours.start"), parse_hh_mm(quiet["end"], "quiet_hours.end")),
+        locale=stored.get("locale"),
+    )
+
+
+def _customer(row: Any) -> Customer:
+    return Customer(
+        customer_id=row.customer_id,
+        tier=row.tier,
+        name=row.name,
+        email=row.email,
+        phone=row.phone,
+        locale=row.locale,
+        timezone=row.timezone,
+        account_manager=row.account_manager,
+        preferences=preferences_from_json(row.preferences),
+    )
+
+
+class SqlKnownState:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def upsert_customer(self, customer: Customer) -> None:
+        await self._session.execute(
+            text(
+                "INSERT INTO customers (customer_id, tier, name, email, phone, locale, timezone, account_manager) "
+                "VALUES (:customer_id, :tier, :name, :email, :phone, :locale, :timezone, :account_manager) "
+                "ON CONFLICT (customer_id) DO UPDATE SET tier = excluded.tier, name = excluded.name, "
+                "email = excluded.email, phone = excluded.phone, locale = excluded.locale, "
+                "timezone = excluded.timezone, account_manager = excluded.account_manager, updated_at = clock_timestamp()"
+            ),
+            {
+                "customer_id": customer.customer_id,
+                "tier": customer.tier,
+                "name": customer.name,
+                "email": customer.email,
+                "phone": customer.phone,
+                "locale": customer.locale,
+                "timezone": customer.timezone,
+                "account_manager": customer.account_manager,
+            },
+        )
+
+    async def customer(self, customer_id: str) -> Customer | None:
+        row = (
+            await self._session.execute(
+                text(f"SELECT {_CUSTOMER_COLUMNS} FROM customers WHERE customer_id = :id"), {"id": customer_id}
+            )
+        ).first()
+        return None if row is None else _customer(row)
+
+    async def save_preferences(self, customer_id: str, preferences: Preferences) -> Customer:
+        row = (
+            await self._session.execute(
+                text(
+                    "INSERT INTO customers (customer_id, preferences) VALUES (:id, CAST(:p AS jsonb)) "
+                    "ON CONFLICT (customer_id) DO UPDATE SET preferences = excluded.preferences, updated_at = clock_timestamp() "
+                    f"RETURNING {_CUSTOMER_COLUMNS}"
+                ),
+                {"id": customer_id, "p": preferences_to_json(preferences)},
+            )
+        ).one()
+        return _customer(row)
+
+    async def add_order(self, order: OrderFacts) -> None:
+        await self._session.execute(
+            text(
+                "INSERT INTO orders (order_id, customer_id, tier, promised_by) VALUES (:o, :c, :t, :p) "
+                "ON CONFLICT (order_id) DO NOTHING"
+            ),
+            {"o": order.order_id, "c": order.customer_id, "t": order.tier, "p": order.promised_by},
+        )
+
+    async def order(self, order_id: str) -> OrderFacts | None:
+        row = (
+            await self._session.execute(
+                text("SELECT order_id, customer_id, tier, promised_by FROM orders WHERE order_id = :o"), {"o": order_id}
+            )
+        ).first()
+        return None if row is None else OrderFacts(row.order_id, row.customer_id, row.tier, row.promised_by)
+
+    async def add_shipment(self, shipment: ShipmentFacts) -> None:
+        await self._session.execute(
+            text(
+                "INSERT INTO shipments (shipment_id, order_id, carrier, tracking_number, promised_by, eta) "
+                "VALUES (:s, :o, :c, :t, :p, :e) ON CONFLICT (shipment_id) DO NOTHING"
+            ),
+            {
+                "s": shipment.shipment_id,
+                "o": shipment.order_id,
+                "c": shipment.carrier,
+                "t": shipment.tracking_number,
+                "p": shipment.promised_by,
+                "e": shipment.eta,
+            },
+        )
+
+    async def shipments(self, shipment_ids: Iterable[str]) -> list[ShipmentFacts]:
+        rows = await self._session.execute(
+            text(
+                "SELECT shipment_id, order_id, carrier, tracking_number, promised_by, eta FROM shipments "
+                "WHERE shipment_id = ANY(CAST(:ids AS text[])) ORDER BY shipment_id"
+            ),
+            {"ids": list(shipment_ids)},
+        )
+        return [ShipmentFacts(*row) for row in rows]
+
+    async def promised_by(self, order_id: str, shipment_id: str | None) -> datetime | None:
+        row = (
+            await self._session.execute(
+                text(
+                    "SELECT COALESCE((SELECT promised_by FROM shipments WHERE shipment_id = :s), "
+                    "(SELECT promised_by FROM orders WHERE order_id = :o))"
+                ),
+                {"s": shipment_id or "", "o": order_id},
+            )
+        ).scalar()
+        return row
+
+    async def add_milestone(self, event_id: str, order_id: str, reached: MilestoneReached) -> None:
+        await self._session.execute(
+            text(
+                "INSERT INTO milestones (event_id, order_id, scope, milestone, event_time) VALUES (:e, :o, :s, :m, :t) "
+                "ON CONFLICT DO NOTHING"
+            ),
+            {"e": event_id, "o": order_id, "s": reached.scope, "m": reached.milestone, "t": reached.time},
+        )
+
+    async def history(self, order_id: str) -> list[MilestoneReached]:
+        rows = await self._session.execute(
+            text("SELECT scope, milestone, event_time FROM milestones WHERE order_id = :o ORDER BY event_time"),
+            {"o": order_id},
+        )
+        return [MilestoneReached(*row) for row in rows]
+
+    async def park(self, order_id: str, event: ParkedEvent) -> None:
+        await self._session.execute(
+            text(
+                "INSERT INTO parked_events (event_id, order_id, event_type, event_time, data) "
+                "VALUES (:e, :o, :t, :at, CAST(:d AS jsonb)) ON CONFLICT DO NOTHING"
+            ),
+            {"e": event.event_id, "o": order_id, "t": event.short_type, "at": event.time, "d": orjson.dumps(event.data).decode()},
+        )
+
+    async def unpark(self, order_id: str) -> list[ParkedEvent]:
+        rows = await self._session.execute(
+            text(
+                "DELETE FROM parked_events WHERE order_id = :o "
+                "RETURNING event_id, event_type, event_time, data"
+            ),
+            {"o": order_id},
+        )
+        parked = [ParkedEvent(row.event_id, row.event_type, row.event_time, row.data) for row in rows]
+        return sorted(parked, key=lambda event: (event.time, event.event_id))

@@ -1,0 +1,145 @@
+"""The sender: claim due messages, check each once more, send, and record the outcome.
+
+One transaction per batch: due rows are claimed with `FOR UPDATE SKIP LOCKED` (other replicas
+take other rows), sent concurrently, and marked sent / rescheduled / failed together with their
+outbox events. A crash before the commit leaves them pending: they are sent again under the same
+`notification_id`, which the providers deduplicate (Message-ID, `webhook-id`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+from datetime import datetime
+
+from notify_svc import metrics
+from notify_svc.domain import events as ev
+from notify_svc.domain.policy import EMAIL, SMS, WEBHOOK
+from notify_svc.domain.rules import QUIET_HOURS_DEFERRED, Defer, Suppress, gate
+from notify_svc.domain.values import FAILED, SENT, SUPPRESSED, Customer, Notification
+from notify_svc.service_layer.context import ServiceContext
+from notify_svc.service_layer.ports import NotifyUnitOfWork, OutgoingMessage, SendFailed
+
+log = logging.getLogger(__name__)
+
+
+class NoAddress(Exception):
+    """The customer has no address on this channel (or is not known yet)."""
+
+    def __init__(self, detail: str, *, final: bool) -> None:
+        super().__init__(detail)
+        self.final = final
+
+
+async def run_due(ctx: ServiceContext, now: datetime) -> datetime | None:
+    """Send what is due at `now`; returns when to look again (None: nothing pending)."""
+    batch_size = ctx.policy.sender_batch_size
+    async with ctx.unit_of_work() as uow:
+        due = await uow.notifications.claim_due(now, batch_size)
+        oldest = due[0].due_at if due else None
+        metrics.queue_lag_seconds.set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+        if not due:
+            return await uow.notifications.next_due()
+        finished: list[Notification] = []
+        to_send: list[tuple[Notification, OutgoingMessage]] = []
+        for n in due:  # one session: reads stay sequential, only the sends run concurrently
+            prepared = await _prepare(ctx, uow, n, now)
+            (to_send.append(prepared) if isinstance(prepared, tuple) else finished.append(prepared))
+        limit = asyncio.Semaphore(ctx.policy.sender_concurrency)
+        errors = await asyncio.gather(*(_send(ctx, message, limit) for _, message in to_send))
+        for (n, _), error in zip(to_send, errors, strict=True):
+            finished.append(_sent(ctx, uow, n) if error is None else _failed(ctx, uow, n, n.attempts + 1, error, now, final=False))
+        for updated in finished:
+            await uow.notifications.update(updated)
+        following = now if len(due) >= batch_size else await uow.notifications.next_due()
+        await uow.commit()
+    return following
+
+
+async def _send(ctx: ServiceContext, message: OutgoingMessage, limit: asyncio.Semaphore) -> str | None:
+    """None when sent, else what went wrong."""
+    async with limit:
+        try:
+            await ctx.channels.send(message)
+        except SendFailed as error:
+            return str(error)
+    return None
+
+
+async def _prepare(
+    ctx: ServiceContext, uow: NotifyUnitOfWork, n: Notification, now: datetime
+) -> Notification | tuple[Notification, OutgoingMessage]:
+    """The row's new state when it will not be sent now, else the message to send."""
+    customer = await uow.state.customer(n.customer_id) or Customer(n.customer_id)
+    history = await uow.state.history(n.order_id)
+    verdict = gate(
+        channel=n.channel,
+        milestone=n.milestone,
+        scope=n.subject,
+        time=n.trigger_time,
+        preferences=customer.preferences,
+        timezone=customer.timezone,
+        history=history,
+        now=now,
+    )
+    if isinstance(verdict, Suppress):
+        metrics.suppressed_total.labels(verdict.reason).inc()
+        uow.record([ev.notification_suppressed(n.order_id, n.milestone, verdict.reason, now)])
+        return replace(n, status=SUPPRESSED, reason=verdict.reason, due_at=None)
+    if isinstance(verdict, Defer):
+        if not n.deferred:
+            metrics.suppressed_total.labels(QUIET_HOURS_DEFERRED).inc()
+            uow.record([ev.notification_suppressed(n.order_id, n.milestone, QUIET_HOURS_DEFERRED, now)])
+        return replace(n, due_at=verdict.until, deferred=True, reason=QUIET_HOURS_DEFERRED)
+    try:
+        return n, await _message(ctx, uow, n, customer, now)
+    except NoAddress as error:
+        return _failed(ctx, uow, n, n.attempts + 1, str(error), now, final=error.final)
+
+
+def _sent(ctx: ServiceContext, uow: NotifyUnitOfWork, n: Notification) -> Notification:
+    sent_at = ctx.clock()
+    metrics.sent_total.labels(n.channel, n.milestone).inc()
+    uow.record([ev.notification_sent(n, sent_at=sent_at, unit_cost=ctx.policy.unit_costs.get(n.channel))])
+    return replace(n, status=SENT, attempts=n.attempts + 1, sent_at=sent_at, due_at=None, last_error=None)
+
+
+def _failed(
+    ctx: ServiceContext, uow: NotifyUnitOfWork, n: Notification, attempts: int, error: str, now: datetime, *, final: bool
+) -> Notification:
+    retry = ctx.policy.retry_policy(n.channel)
+    final = final or retry.exhausted(attempts)
+    metrics.failed_total.labels(n.channel, "true" if final else "false").inc()
+    uow.record([ev.notification_failed(n, error=error, attempts=attempts, final=final, at=now)])
+    log.warning(
+        "notification send failed",
+        extra={"notification_id": n.notification_id, "order_id": n.order_id, "channel": n.channel, "attempts": attempts, "final": final, "error": error},
+    )
+    if final:
+        return replace(n, status=FAILED, attempts=attempts, last_error=error, due_at=None)
+    metrics.retries_total.labels(n.channel).inc()
+    return replace(n, attempts=attempts, last_error=error, due_at=now + retry.delay(attempts))
+
+
+async def _message(
+    ctx: ServiceContext, uow: NotifyUnitOfWork, n: Notification, customer: Customer, now: datetime
+) -> OutgoingMessage:
+    if not customer.known:
+        raise NoAddress("the customer's profile (customer.upserted) has not arrived yet", final=False)
+    to = {EMAIL: customer.email, SMS: customer.phone, WEBHOOK: customer.customer_id}.get(n.channel, "")
+    if not to:
+        raise NoAddress(f"the customer has no {n.channel} address", final=True)
+    return OutgoingMessage(
+        notification_id=n.notification_id,
+        channel=n.channel,
+        milestone=n.milestone,
+        order_id=n.order_id,
+        customer_id=n.customer_id,
+        to=to,
+        name=customer.name,
+        locale=customer.message_locale,
+        tracking_url=ctx.tracking_url(n.order_id, now),
+        shipments=await uow.state.shipments(n.shipment_ids) if n.shipment_ids else (),
+        details=n.details,
+    )

@@ -1,0 +1,78 @@
+"""Templates for every milestone and locale; email headers; Standard Webhooks signatures."""
+
+from datetime import UTC, datetime
+
+import pytest
+from notify_svc.adapters.email import build_email, message_id
+from notify_svc.adapters.rendering import MessageRenderer
+from notify_svc.adapters.webhooks import signed_request, sms_body
+from notify_svc.domain.milestones import MILESTONES
+from notify_svc.domain.values import ShipmentFacts, notification_id
+from notify_svc.service_layer.ports import OutgoingMessage
+from standardwebhooks import Webhook
+
+NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+renderer = MessageRenderer()
+
+
+def message(milestone: str, locale: str = "en", **details) -> OutgoingMessage:
+    return OutgoingMessage(
+        notification_id=notification_id("ord-42", milestone, "email", ""),
+        channel="email",
+        milestone=milestone,
+        order_id="ord-42",
+        customer_id="cus-7",
+        to="ada@example.com",
+        name="Ada <Lovelace>",
+        locale=locale,
+        tracking_url="https://shop.example/track/tok123",
+        shipments=[ShipmentFacts("shp-1", "ord-42", "dhl", "TRK1", None, NOW), ShipmentFacts("shp-2", "ord-42", "ups", "TRK2")],
+        details=details,
+    )
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+@pytest.mark.parametrize("milestone", MILESTONES)
+def test_every_milestone_renders_in_every_locale_naming_the_order_and_linking_its_tracking_page(milestone, locale):
+    rendered = renderer.render(message(milestone, locale, stage="opened", survey_url="https://s.example/x"))
+    for part in (rendered.subject, rendered.text, rendered.html, rendered.sms):
+        assert "ord-42" in part
+    assert "https://shop.example/track/tok123" in rendered.text and 'href="https://shop.example/track/tok123"' in rendered.html
+
+
+def test_a_digest_names_every_parcel():
+    rendered = renderer.render(message("shipped"))
+    assert "2 parcels" in rendered.text and "DHL TRK1" in rendered.text and "UPS TRK2" in rendered.text
+
+
+def test_customer_data_is_escaped_in_html():
+    rendered = renderer.render(message("order_held", to_fix=[{"field": "ship_to", "detail": "<script>x</script>"}]))
+    assert "<script>" not in rendered.html and "&lt;script&gt;" in rendered.html
+
+
+def test_an_unknown_locale_falls_back_to_its_language_then_english():
+    assert renderer.locale_for("de-AT") == "de" and renderer.locale_for("fr") == "en"
+    assert "Ihre Bestellung" in renderer.render(message("delivered", "de-AT")).subject
+
+
+def test_an_email_has_text_and_html_a_stable_message_id_and_list_unsubscribe():
+    email = build_email(message("delivered"), renderer, sender="shop@example.com", unsubscribe_address="u@example.com", now_utc=NOW)
+    again = build_email(message("delivered"), renderer, sender="shop@example.com", unsubscribe_address="u@example.com", now_utc=NOW)
+    assert email["Message-ID"] == again["Message-ID"] == message_id(message("delivered").notification_id)
+    assert email["List-Unsubscribe"].startswith("<mailto:u@example.com")
+    assert [part.get_content_type() for part in email.iter_parts()] == ["text/plain", "text/html"]
+
+
+def test_an_sms_request_carries_a_standard_webhooks_signature_that_verifies():
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    body = sms_body(message("out_for_delivery"), renderer)
+    headers = signed_request(Webhook(secret), "ntf_1", body, datetime.now(UTC))
+    payload = Webhook(secret).verify(body, headers)
+    assert payload["order_id"] == "ord-42" and "ord-42" in payload["text"] and headers["webhook-id"] == "ntf_1"
+    with pytest.raises(Exception):
+        Webhook(secret).verify(body + b" ", headers)
+
+
+def test_the_notification_id_is_derived_from_the_unique_key():
+    assert notification_id("o", "shipped", "email", "s1") == notification_id("o", "shipped", "email", "s1")
+    assert notification_id("o", "shipped", "email", "s1") != notification_id("o", "shipped", "sms", "s1")
