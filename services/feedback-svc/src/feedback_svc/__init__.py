@@ -1,0 +1,1 @@
+"""feedback-svc: post-delivery surveys, customer issues and their live SLA clocks."""

@@ -1,0 +1,65 @@
+"""Orders and customers as feedback-svc learned them from events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from feedback_svc.adapters.tables import customer_locales, known_orders
+from feedback_svc.domain.orders import KnownOrder
+
+
+class SqlOrderBook:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def remember_placed(self, order_id: str, customer_id: str, placed_at: datetime) -> None:
+        statement = insert(known_orders).values(order_id=order_id, customer_id=customer_id, placed_at=placed_at)
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["order_id"],
+                set_={"customer_id": statement.excluded.customer_id, "placed_at": statement.excluded.placed_at},
+                where=known_orders.c.customer_id.is_(None),
+            )
+        )
+
+    async def mark_cancelled(self, order_id: str, cancelled_at: datetime) -> None:
+        statement = insert(known_orders).values(order_id=order_id, cancelled_at=cancelled_at)
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["order_id"],
+                set_={"cancelled_at": statement.excluded.cancelled_at},
+                where=known_orders.c.cancelled_at.is_(None),
+            )
+        )
+
+    async def get(self, order_id: str) -> KnownOrder | None:
+        row = (await self._session.execute(select(known_orders).where(known_orders.c.order_id == order_id))).first()
+        if row is None or row.customer_id is None:
+            return None
+        return KnownOrder(row.order_id, row.customer_id, cancelled=row.cancelled_at is not None)
+
+    async def is_cancelled(self, order_id: str) -> bool:
+        cancelled_at = await self._session.scalar(
+            select(known_orders.c.cancelled_at).where(known_orders.c.order_id == order_id)
+        )
+        return cancelled_at is not None
+
+    async def remember_locale(self, customer_id: str, locale: str, updated_at: datetime) -> None:
+        """The newest profile (by event time) wins, whatever order the events arrive in."""
+        statement = insert(customer_locales).values(customer_id=customer_id, locale=locale, updated_at=updated_at)
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["customer_id"],
+                set_={"locale": statement.excluded.locale, "updated_at": statement.excluded.updated_at},
+                where=customer_locales.c.updated_at <= statement.excluded.updated_at,
+            )
+        )
+
+    async def locale_of(self, customer_id: str) -> str | None:
+        return await self._session.scalar(
+            select(customer_locales.c.locale).where(customer_locales.c.customer_id == customer_id)
+        )

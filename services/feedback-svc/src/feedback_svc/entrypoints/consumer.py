@@ -1,0 +1,83 @@
+"""The handler table: which consumed event types feedback-svc acts on, and how.
+
+The consumer has already deduplicated the event and runs each handler in the batch's
+transaction; effects, the dedup record and any outbox rows commit together. Payloads are
+validated against the shared catalog (new optional fields tolerated) before they reach the
+service layer; a payload that fails goes to the dead-letter topic after bounded retries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from orderpulse.events import Envelope, full_type, validate_data
+from orderpulse.messaging.consumer import Handler
+from orderpulse.scheduling import DueWorkLoop, nudge_after_commit
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from feedback_svc.domain.orders import Completion
+from feedback_svc.service_layer import orders
+from feedback_svc.service_layer.commands import CustomerProfile, OrderCancelled, OrderPlaced
+from feedback_svc.service_layer.context import ServiceContext
+from feedback_svc.service_layer.ports import FeedbackUnitOfWork
+
+ORDER_PLACED = full_type("order.placed.v1")
+ORDER_CANCELLED = full_type("order.cancelled.v1")
+CUSTOMER_UPSERTED = full_type("customer.upserted.v1")
+FULFILLMENT_COMPLETED = full_type("fulfillment.completed.v1")
+
+
+def handler_table(
+    ctx: ServiceContext,
+    joining: Callable[[AsyncSession], FeedbackUnitOfWork],
+    loop: DueWorkLoop,
+    *,
+    nudge_horizon: timedelta,
+) -> dict[str, Handler]:
+    def due_soon(session: AsyncSession, due_at) -> None:
+        # a timer due before the loop would look again anyway: wake it once this batch commits
+        if due_at is not None and due_at <= ctx.clock() + nudge_horizon:
+            nudge_after_commit(session, loop)
+
+    async def on_order_placed(session: AsyncSession, envelope: Envelope) -> None:
+        data = validate_data(envelope.type, envelope.data, tolerate_new_fields=True)
+        async with joining(session) as uow:
+            await orders.order_placed(ctx, uow, OrderPlaced(data.order_id, data.customer_id, envelope.time))
+            waiting = await uow.surveys.get_by_order(data.order_id)
+            await uow.commit()
+        if waiting is not None:  # its survey may have fallen due while the customer was unknown
+            due_soon(session, waiting.due_at)
+
+    async def on_order_cancelled(session: AsyncSession, envelope: Envelope) -> None:
+        data = validate_data(envelope.type, envelope.data, tolerate_new_fields=True)
+        async with joining(session) as uow:
+            await orders.order_cancelled(ctx, uow, OrderCancelled(data.order_id, envelope.time))
+            await uow.commit()
+
+    async def on_customer_upserted(session: AsyncSession, envelope: Envelope) -> None:
+        data = validate_data(envelope.type, envelope.data, tolerate_new_fields=True)
+        async with joining(session) as uow:
+            await orders.customer_upserted(ctx, uow, CustomerProfile(data.customer_id, data.locale, envelope.time))
+            await uow.commit()
+
+    async def on_fulfillment_completed(session: AsyncSession, envelope: Envelope) -> None:
+        data = validate_data(envelope.type, envelope.data, tolerate_new_fields=True)
+        completion = Completion(
+            order_id=data.order_id,
+            delivered_at=data.delivered_at,
+            units_delivered=sum(line.quantity for line in data.lines_delivered),
+            closed_short=data.closed_short,
+        )
+        async with joining(session) as uow:
+            scheduled = await orders.fulfillment_completed(ctx, uow, completion)
+            await uow.commit()
+        if scheduled and completion.delivered_at is not None:
+            due_soon(session, completion.delivered_at + ctx.policy.survey_delay)
+
+    return {
+        ORDER_PLACED: on_order_placed,
+        ORDER_CANCELLED: on_order_cancelled,
+        CUSTOMER_UPSERTED: on_customer_upserted,
+        FULFILLMENT_COMPLETED: on_fulfillment_completed,
+    }

@@ -1,0 +1,10 @@
+"""`uvicorn feedback_svc.main:app`: settings are read once, here, from the environment."""
+
+from orderpulse.observability.logs import configure_logging
+
+from feedback_svc.bootstrap import build_app
+from feedback_svc.settings import FeedbackSettings
+
+settings = FeedbackSettings()
+configure_logging(settings.service_name, settings.log_level)
+app = build_app(settings)

@@ -1,0 +1,126 @@
+"""What the handlers need from storage, as protocols: `adapters/` implements them over PostgreSQL.
+
+Locking contract: an issue or survey is changed only while its row is locked (`lock=True`), and
+the scheduler claims due rows with `SKIP LOCKED`, so it never waits for a request and two
+replicas never claim the same row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from feedback_svc.domain.events import DomainEvent
+from feedback_svc.domain.issues import Issue
+from feedback_svc.domain.orders import KnownOrder
+from feedback_svc.domain.surveys import Survey
+
+
+class TransientConflict(Exception):
+    """The transaction lost a race (deadlock, serialization failure): run it again."""
+
+
+@dataclass(frozen=True)
+class StoredReply:
+    status_code: int
+    body: bytes
+
+
+@dataclass(frozen=True)
+class IssueFilter:
+    statuses: tuple[str, ...] = ()
+    breached: bool | None = None
+    order_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ClockCounts:
+    """Unresolved issues per (clock, state) — the `issues open by clock state` gauge."""
+
+    counts: dict[tuple[str, str], int]
+
+
+class OrderBook(Protocol):
+    async def remember_placed(self, order_id: str, customer_id: str, placed_at: datetime) -> None:
+        """Idempotent: the first `order.placed` names the customer."""
+
+    async def mark_cancelled(self, order_id: str, cancelled_at: datetime) -> None:
+        """Remembered even before `order.placed` arrives (topics are not ordered)."""
+
+    async def get(self, order_id: str) -> KnownOrder | None: ...
+
+    async def is_cancelled(self, order_id: str) -> bool: ...
+
+    async def remember_locale(self, customer_id: str, locale: str, updated_at: datetime) -> None:
+        """The newest profile by event time wins."""
+
+    async def locale_of(self, customer_id: str) -> str | None: ...
+
+
+class SurveyRepository(Protocol):
+    async def add_if_new(self, survey: Survey) -> bool:
+        """False when the order already has a survey (one per order, whatever replays happen)."""
+
+    async def get(self, survey_id: str, *, lock: bool = False) -> Survey | None: ...
+
+    async def get_by_order(self, order_id: str, *, lock: bool = False) -> Survey | None: ...
+
+    async def save(self, survey: Survey) -> None: ...
+
+    async def claim_due(self, now: datetime, *, limit: int) -> list[tuple[Survey, str]]:
+        """Scheduled surveys due by `now` whose order is known and not cancelled, with the
+        order's customer id; locked, skipping rows another transaction holds."""
+
+    async def next_due(self) -> datetime | None:
+        """The earliest due time of a scheduled survey whose order is known (None: nothing waits)."""
+
+
+class IssueRepository(Protocol):
+    async def add(self, issue: Issue) -> None: ...
+
+    async def get(self, issue_id: str, *, lock: bool = False) -> Issue | None: ...
+
+    async def save(self, issue: Issue) -> None: ...
+
+    async def claim_due(self, now: datetime, *, limit: int) -> list[Issue]:
+        """Issues with a running clock due by `now`; locked, skipping rows others hold."""
+
+    async def next_due(self) -> datetime | None:
+        """The earliest due time of a running clock."""
+
+    async def page(
+        self, selection: IssueFilter, *, now: datetime, after: tuple[int, datetime, str] | None, limit: int
+    ) -> list[Issue]:
+        """Most urgent first: unresolved by next deadline, then resolved; ties by id."""
+
+    async def clock_counts(self, now: datetime) -> ClockCounts: ...
+
+
+class IdempotencyKeys(Protocol):
+    async def claim(self, principal: str, key: str, fingerprint: str) -> StoredReply | None:
+        """None for the first use of `key`; the stored reply for a replay; raises on another body."""
+
+    async def save(self, principal: str, key: str, status_code: int, body: bytes) -> None: ...
+
+
+class FeedbackUnitOfWork(Protocol):
+    orders: OrderBook
+    surveys: SurveyRepository
+    issues: IssueRepository
+    idempotency: IdempotencyKeys
+
+    async def __aenter__(self) -> FeedbackUnitOfWork: ...
+
+    async def __aexit__(self, *exc: Any) -> None: ...
+
+    def record(self, events: Iterable[DomainEvent]) -> None:
+        """Stage events for the outbox (validated against the catalog)."""
+
+    async def commit(self) -> None: ...
+
+
+class Nudge(Protocol):
+    def __call__(self) -> None:
+        """Wake the due-work loop: a transaction just added or moved a timer."""
