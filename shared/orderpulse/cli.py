@@ -1,4 +1,4 @@
-"""The `orderpulse` command: `up`, `demo`, `simulate`, `migrate`."""
+"""The `orderpulse` command: `up`, `demo`, `simulate`, `migrate`, `mail`."""
 
 from __future__ import annotations
 
@@ -170,6 +170,42 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mail(args: argparse.Namespace) -> int:
+    """List what the local stack's mail sink received, or show one message."""
+    from pathlib import Path
+
+    from orderpulse.stack.mailbox.listing import list_lines, mail_lines, text_lines
+    from orderpulse.stack.mailbox.mail import Mailbox
+    from orderpulse.stack.mailbox.texts import TextMessages
+
+    state = Path(os.environ.get("ORDERPULSE_STATE_DIR", ".orderpulse")).resolve()
+    mailbox, texts = Mailbox(state / "mail"), TextMessages(state / "sms")
+    if args.action != "show":
+        lines = list_lines(mailbox, texts, limit=args.limit)
+    elif args.sms:
+        lines = text_lines(texts, args.number)
+    else:
+        lines = mail_lines(mailbox, args.number, raw=args.raw)
+    try:
+        for line in lines:
+            _say(line)
+    except KeyError:
+        _say(f"error: there is no {'SMS' if args.sms else 'mail'} number {args.number} in {state}")
+        return 1
+    return 0
+
+
+def _add_mail_commands(commands) -> None:
+    mail = commands.add_parser("mail", help="list the mail and SMS the local stack received; `mail show N` prints one")
+    mail.set_defaults(run=cmd_mail, sms=False)
+    mail.add_argument("--limit", type=int, default=50, help="how many of each to list, newest (default 50)")
+    actions = mail.add_subparsers(dest="action")
+    show = actions.add_parser("show", help="print one message: its headers and plain text")
+    show.add_argument("number", type=int, help="the message number `orderpulse mail` lists")
+    show.add_argument("--sms", action="store_true", help="the SMS or webhook with that number, not the mail")
+    show.add_argument("--raw", action="store_true", help="the whole message source (.eml) as received")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="orderpulse", description="Run and drive the OrderPulse stack.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -185,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="bring a service's schema to the latest migration")
     migrate.add_argument("service", help="service name, e.g. order-svc, or `all`")
     migrate.set_defaults(run=cmd_migrate)
+    _add_mail_commands(commands)
     return parser
 
 

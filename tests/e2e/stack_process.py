@@ -23,6 +23,8 @@ def stack_env(state_dir: Path, **extra: str) -> dict[str, str]:
         ORDERPULSE_POSTGRES_PORT=str(free_port()),
         ORDERPULSE_KAFKA_PORT=str(free_port()),
         ORDERPULSE_SERVICE_PORTS=json.dumps(ports),
+        ORDERPULSE_MAIL_SMTP_PORT=str(free_port()),
+        ORDERPULSE_MAIL_HTTP_PORT=str(free_port()),
         ORDERPULSE_DURABLE_POSTGRES="false",
         **extra,
     )

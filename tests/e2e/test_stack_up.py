@@ -43,6 +43,9 @@ def test_up_starts_everything_writes_stack_json_and_ctrl_c_leaves_no_process(tmp
             assert httpx.get(url + "/openapi.json", timeout=5).status_code == 200
         with socket.create_connection(("127.0.0.1", int(env["ORDERPULSE_KAFKA_PORT"])), timeout=2):
             pass
+        assert stack["mail"]["smtp"] == f"127.0.0.1:{env['ORDERPULSE_MAIL_SMTP_PORT']}"
+        mailbox = httpx.get(stack["mail"]["page"], timeout=5)
+        assert mailbox.status_code == 200 and "OrderPulse mailbox" in mailbox.text
     finally:
         code, output, family = interrupt(process, timeout_s=90)
     assert code == 0, output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from pathlib import Path
@@ -10,10 +11,17 @@ import orjson
 
 BASE_ROLES = ("storefront", "warehouse", "payments", "support", "account_manager", "admin")
 DEFAULT_CARRIERS = ("dhl", "ups", "fedex")
+TOKEN_SECRETS = ("tracking", "surveys")  # signed customer links: order-svc's tracking page, feedback-svc's surveys
+WEBHOOK_SECRET = "notify-webhooks"  # notify-svc signs SMS and webhooks with it (Standard Webhooks)
+
+
+def standard_webhooks_secret() -> str:
+    """`whsec_` and 32 random bytes in standard base64, as the Standard Webhooks scheme expects."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 def load_or_create(path: Path, carriers: tuple[str, ...] = DEFAULT_CARRIERS) -> dict[str, dict[str, str]]:
-    """`{"api_keys": {role: key}, "signing_secrets": {role: secret}}`; new roles get new keys."""
+    """`{"api_keys": {role: key}, "signing_secrets": {role or purpose: secret}}`; new roles get new keys."""
     existing: dict = orjson.loads(path.read_bytes()) if path.exists() else {}
     api_keys: dict[str, str] = dict(existing.get("api_keys", {}))
     signing: dict[str, str] = dict(existing.get("signing_secrets", {}))
@@ -21,6 +29,9 @@ def load_or_create(path: Path, carriers: tuple[str, ...] = DEFAULT_CARRIERS) -> 
         api_keys.setdefault(role, "op_" + secrets.token_urlsafe(24))
     for role in ("payments", *(f"carrier:{code}" for code in carriers)):
         signing.setdefault(role, "whsec_" + secrets.token_urlsafe(32))
+    for purpose in TOKEN_SECRETS:
+        signing.setdefault(purpose, secrets.token_urlsafe(32))
+    signing.setdefault(WEBHOOK_SECRET, standard_webhooks_secret())
     credentials = {"api_keys": api_keys, "signing_secrets": signing}
     if credentials != existing:
         path.parent.mkdir(parents=True, exist_ok=True)

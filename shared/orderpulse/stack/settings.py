@@ -16,6 +16,8 @@ class StackSettings(BaseSettings):
     postgres_port: int = 15432
     kafka_port: int = 19092
     service_ports: dict[str, int] = Field(default_factory=dict, description='e.g. {"order-svc": 9001}')
+    mail_smtp_port: int = Field(default=2525, description="the mail sink's SMTP server")
+    mail_http_port: int = Field(default=8025, description="the SMS/webhook receiver and the mailbox page")
     database_url: str | None = Field(default=None, description="use this PostgreSQL instead of the embedded one")
     kafka_bootstrap: str | None = Field(default=None, description="use this Kafka instead of the embedded broker")
     kafka_enable_idempotence: bool | None = None

@@ -8,9 +8,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import httpx
 import orjson
@@ -21,6 +21,7 @@ from orderpulse.messaging.kafka import ensure_topics
 from orderpulse.services import ServiceManifest, installed_services
 from orderpulse.stack import credentials
 from orderpulse.stack.broker import EmbeddedBroker
+from orderpulse.stack.mail_sink import MailSink
 from orderpulse.stack.postgres import EmbeddedPostgres, ensure_database
 from orderpulse.stack.processes import ensure_port_free, spawn, stop
 from orderpulse.stack.settings import StackSettings
@@ -35,6 +36,8 @@ class RunningStack:
     kafka_bootstrap: str
     enable_idempotence: bool
     credentials: dict[str, dict[str, str]]
+    mail: MailSink
+    public_urls: dict[str, str] = field(default_factory=dict)
     services: dict[str, str] = field(default_factory=dict)
     postgres: EmbeddedPostgres | None = None
     broker: EmbeddedBroker | None = None
@@ -45,6 +48,7 @@ class RunningStack:
             "services": self.services,
             "kafka_bootstrap": self.kafka_bootstrap,
             "database_url": self.database_url,
+            "mail": self.mail.describe(),
             "api_keys": self.credentials["api_keys"],
             "signing_secrets": self.credentials["signing_secrets"],
         }
@@ -59,6 +63,8 @@ class RunningStack:
                 "ORDERPULSE_KAFKA_ENABLE_IDEMPOTENCE": "true" if self.enable_idempotence else "false",
                 "ORDERPULSE_API_KEYS": orjson.dumps(self.credentials["api_keys"]).decode(),
                 "ORDERPULSE_SIGNING_SECRETS": orjson.dumps(self.credentials["signing_secrets"]).decode(),
+                "ORDERPULSE_PUBLIC_URLS": orjson.dumps(self.public_urls).decode(),
+                **self.mail.service_env(),
                 "PYTHONUNBUFFERED": "1",
             }
         )
@@ -76,11 +82,18 @@ def start_stack(settings: StackSettings, say: Say = print) -> RunningStack:
         kafka_bootstrap="",
         enable_idempotence=bool(settings.kafka_enable_idempotence),
         credentials=credentials.load_or_create(state / "credentials.json", settings.carriers),
+        mail=MailSink.of(settings),
     )
     manifests = installed_services()
+    stack.public_urls = {manifest.name: f"http://{settings.host}:{_port(settings, manifest)}" for manifest in manifests}
     try:
         for manifest in manifests:
             ensure_port_free(settings.host, _port(settings, manifest), manifest.name)
+        ensure_port_free(settings.host, settings.mail_smtp_port, "the mail sink's SMTP server")
+        ensure_port_free(settings.host, settings.mail_http_port, "the mailbox page and SMS receiver")
+        say(f"Mail: starting the SMTP sink on {stack.mail.smtp} and the mailbox on {stack.mail.page} ...")
+        webhook_secret = stack.credentials["signing_secrets"][credentials.WEBHOOK_SECRET]
+        stack.processes["mailbox"] = stack.mail.spawn(state, webhook_secret)
         if settings.database_url:
             stack.database_url = settings.database_url
             say("PostgreSQL: using ORDERPULSE_DATABASE_URL")
@@ -114,6 +127,8 @@ def start_stack(settings: StackSettings, say: Say = print) -> RunningStack:
         for manifest in manifests:
             say(f"{manifest.name}: migrating schema {manifest.schema} ...")
             upgrade(manifest.migrations, stack.database_url, manifest.schema)
+        stack.mail.wait_ready(stack.processes["mailbox"], settings.ready_timeout_s, state / "logs" / "mailbox.log")
+        say(f"Mail: ready, page at {stack.mail.page}")
         for manifest in manifests:
             port = _port(settings, manifest)
             stack.processes[manifest.name] = spawn(
@@ -122,7 +137,7 @@ def start_stack(settings: StackSettings, say: Say = print) -> RunningStack:
                 log_path=state / "logs" / f"{manifest.name}.log",
                 env=stack.service_env(manifest),
             )
-            stack.services[manifest.name] = f"http://{settings.host}:{port}"
+            stack.services[manifest.name] = stack.public_urls[manifest.name]
         _wait_ready(stack, settings.ready_timeout_s, say)
         (state / "stack.json").write_bytes(orjson.dumps(stack.describe(), option=orjson.OPT_INDENT_2))
         os.chmod(state / "stack.json", 0o600)
@@ -160,9 +175,9 @@ def _wait_ready(stack: RunningStack, timeout_s: float, say: Say) -> None:
 
 
 def stop_stack(stack: RunningStack, say: Say = print) -> None:
-    """Services first (they drain and commit), then the broker, then PostgreSQL; stack.json goes too."""
+    """Services first (they drain and commit), then the mailbox, the broker, PostgreSQL; stack.json goes too."""
     (stack.settings.state_dir.resolve() / "stack.json").unlink(missing_ok=True)
-    for name, process in reversed(list(stack.processes.items())):
+    for process in reversed(list(stack.processes.values())):
         stop(process, timeout_s=20)
     stack.processes.clear()
     if stack.broker is not None:
@@ -181,6 +196,7 @@ def print_summary(stack: RunningStack, say: Say = print) -> None:
     for name, url in stack.services.items():
         say(f"{name:<17} {url:<24} {url}/docs")
     say("")
+    say(f"Mail and SMS      {stack.mail.page}  (SMTP {stack.mail.smtp}; `orderpulse mail` lists them)")
     say(f"Kafka bootstrap   {stack.kafka_bootstrap}")
     say(f"PostgreSQL        {stack.database_url}")
     say(f"API keys and signing secrets: {state / 'stack.json'} (also {state / 'credentials.json'})")

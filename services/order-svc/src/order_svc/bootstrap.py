@@ -8,6 +8,7 @@ from datetime import datetime
 from fastapi import FastAPI
 from orderpulse.http.app import create_app
 from orderpulse.runtime import Platform
+from orderpulse.signed_tokens import TokenSigner
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_svc.adapters.unit_of_work import SqlOrderUnitOfWork
@@ -17,6 +18,7 @@ from order_svc.entrypoints.errors import install_error_handlers
 from order_svc.entrypoints.routes import ROUTERS
 from order_svc.service_layer.clock import utcnow
 from order_svc.service_layer.handlers import Context
+from order_svc.service_layer.tracking import TRACKING_PURPOSE, TrackingPages
 from order_svc.settings import OrderSettings
 
 DESCRIPTION = """\
@@ -24,7 +26,8 @@ The storefront's side of an order: customers, the catalog, placing orders (entry
 order instead of refusing it), payments, corrections, cancellations and returns. Follows
 fulfillment to keep each order's status, and keeps every order's lifecycle timeline.
 
-Every route needs `Authorization: Bearer <api key>`; errors are `application/problem+json`.
+Every `/v1` route needs `Authorization: Bearer <api key>`; errors are `application/problem+json`. The
+customer's tracking page (`/track/{token}`, HTML) needs no key: its signed, expiring link is the credential.
 """
 
 TAGS = [
@@ -32,6 +35,7 @@ TAGS = [
     {"name": "catalog", "description": "prices and quantity limits orders are checked against"},
     {"name": "orders", "description": "the order lifecycle, from placing to returns"},
     {"name": "payments", "description": "signed callbacks of the payment provider"},
+    {"name": "tracking", "description": "the customer's tracking page, opened with a signed link"},
     {"name": "operations", "description": "health, readiness and metrics"},
 ]
 
@@ -64,5 +68,8 @@ def build_app(settings: OrderSettings, *, clock: Callable[[], datetime] = utcnow
     )
     install_error_handlers(app)
     app.state.context = context
+    tracking_secret = settings.signing_secrets.get(TRACKING_PURPOSE)
+    signer = TokenSigner(tracking_secret.get_secret_value(), purpose=TRACKING_PURPOSE) if tracking_secret else None
+    app.state.tracking = TrackingPages(new_uow=context.new_uow, signer=signer, clock=clock)
     app.state.platform = platform
     return app

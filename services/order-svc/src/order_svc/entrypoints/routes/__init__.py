@@ -1,5 +1,5 @@
 """order-svc's HTTP routes: they translate requests into commands and queries, and nothing more."""
 
-from order_svc.entrypoints.routes import catalog, customers, orders, payments
+from order_svc.entrypoints.routes import catalog, customers, orders, payments, tracking
 
-ROUTERS = (customers.router, catalog.router, orders.router, payments.router)
+ROUTERS = (customers.router, catalog.router, orders.router, payments.router, tracking.router)
