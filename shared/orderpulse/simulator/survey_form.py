@@ -30,9 +30,13 @@ class _FormReader(HTMLParser):
         if tag == "form":
             self.forms.append(Form(action=a.get("action", ""), method=(a.get("method") or "get").lower()))
             return
+        if tag == "option" and self._select and self.forms:
+            form, value = self.forms[-1], a.get("value", "")
+            if not form.choices[self._select] or "selected" in a:
+                form.values[self._select] = value  # what the browser posts unless the person picks another
+            form.choices[self._select].append(value)
+            return
         if not self.forms or not a.get("name"):
-            if tag == "option" and self._select and self.forms:
-                self.forms[-1].choices[self._select].append(a.get("value", ""))
             return
         form, name = self.forms[-1], a["name"]
         kind = a.get("type", "").lower()
@@ -45,6 +49,7 @@ class _FormReader(HTMLParser):
                 form.texts.append(name)
         elif tag == "textarea":
             form.texts.append(name)
+            form.values[name] = ""  # an empty box is posted empty
         elif tag == "select":
             self._select = name
             form.choices[name] = []
@@ -70,7 +75,7 @@ def fill_in(form: Form, csat: int, nps: int | None, comment: str | None) -> dict
     named like csat first), the 0-10 one for nps if offered, the comment in the first text box."""
     body = dict(form.values)
     scale = {str(n) for n in range(1, 6)}
-    rating = _group(form, "csat", lambda values: scale <= set(values) and len(values) <= 5)
+    rating = _group(form, "csat", lambda values: scale <= set(values) <= scale | {""})
     if rating is None:
         raise ValueError(f"the survey form offers no 1-5 rating (fields: {sorted(form.choices)})")
     body[rating] = str(csat)
