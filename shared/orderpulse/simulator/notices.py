@@ -30,7 +30,10 @@ async def read_notifications(notify: NotifyApi, orders: OrderApi, tally: Tally, 
                 items = await notify.notifications(record.order_id)
                 sent = [item for item in items if item.get("status") == "sent" and item.get("sent_at")]
                 pending += sum(1 for item in items if item.get("status") == "pending")
-                timeline = await orders.timeline(record.order_id) if sent else []
+                known = {note.key for note in record.notifications if note.on_timeline}
+                if {_key(item) for item in sent} == known and len(known) == len(record.notifications):
+                    return  # nothing new since the last reading
+                timeline = await orders.timeline(record.order_id)
             except ApiError:
                 return  # counted by the transport; the order keeps what was read before
         record.milestones = milestones_of(timeline)
@@ -50,8 +53,12 @@ def notifications_of(sent: list[dict], timeline: list[dict]) -> list[Notificatio
              for entry in timeline if entry.get("type") == SENT}
     out = []
     for item in sent:
-        key = item.get("notification_id") or f"{item['milestone']}/{item['channel']}/{item['trigger_time']}"
         cost = item.get("unit_cost", costs.get(item.get("notification_id")))
-        out.append(NotificationRecord(key, item["milestone"], item["channel"], ms(parse_time(item["trigger_time"])),
-                                      ms(parse_time(item["sent_at"])), money(Decimal(cost)) if cost else 0))
+        out.append(NotificationRecord(_key(item), item["milestone"], item["channel"], ms(parse_time(item["trigger_time"])),
+                                      ms(parse_time(item["sent_at"])), money(Decimal(cost)) if cost else 0,
+                                      item.get("notification_id") in costs))
     return out
+
+
+def _key(item: dict) -> str:
+    return item.get("notification_id") or f"{item['milestone']}/{item['channel']}/{item['trigger_time']}"

@@ -71,6 +71,7 @@ class NotificationRecord:
     trigger_ms: int
     sent_ms: int
     cost: int = 0  # ten-thousandths
+    on_timeline: bool = True  # its notification.sent was on order-svc's timeline (with its cost) when read
 
 
 @dataclass
