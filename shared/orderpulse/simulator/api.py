@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from orderpulse.simulator.clients import Transport, format_time
+from orderpulse.simulator.clients import ApiError, Transport, format_time
 from orderpulse.simulator.world import Customer, Item
 
 ORDER, FULFILLMENT, NOTIFY, FEEDBACK, KPI = "order-svc", "fulfillment-svc", "notify-svc", "feedback-svc", "kpi-svc"
@@ -133,8 +133,16 @@ class NotifyApi:
                                  body=body)
 
     async def notifications(self, order_id: str) -> list[dict]:
-        """What the customer of the order was told (sent, pending, failed, suppressed), oldest first."""
-        return await _all_pages(self.t, NOTIFY, f"/v1/orders/{order_id}/notifications", "support", {})
+        """What the customer of the order was told (sent, pending, failed, suppressed), oldest first;
+        nothing for an order notify-svc has not heard of (404)."""
+        try:
+            page = await self.t.call("GET", NOTIFY, f"/v1/orders/{order_id}/notifications", role="support", quiet=True)
+        except ApiError as error:
+            if error.status == 404:
+                return []
+            self.t.traffic.failed(error)
+            raise
+        return page["items"]
 
     async def open_calls(self, account_manager: str) -> list[dict]:
         return await _all_pages(self.t, NOTIFY, "/v1/courtesy-calls", "account_manager",

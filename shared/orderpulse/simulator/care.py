@@ -57,6 +57,7 @@ async def answer_survey(run: StoryRun, step: s.AnswerSurvey) -> bool:
     if answered_ms is not None:
         record.responses.append((answered_ms, step.csat))
         desk.tally.count("surveys answered")
+        desk.tally.count("surveys answered on the page" if run.live else "survey answers imported")
     return True
 
 
@@ -90,8 +91,10 @@ async def open_issue(run: StoryRun, step: s.OpenIssue) -> bool:
     try:
         answer = await desk.feedback.open_issue(body, f"{run.key}-issue-{step.number}")
     except ApiError as error:
-        if error.status in (404, 409, 422) and "unknown-order" in error.kind and run.waits < SURVEY_PATIENCE:
-            return run.not_yet("feedback-svc to hear of the order")
+        unknown = "unknown-order" in error.kind  # feedback-svc has not consumed order.placed yet
+        busy = error.status is None or error.status == 429 or error.status >= 500
+        if (unknown or busy) and run.waits < SURVEY_PATIENCE:  # the Idempotency-Key makes trying again safe
+            return run.not_yet("feedback-svc to hear of the order" if unknown else "feedback-svc to answer")
         desk.traffic.failed(error)
         raise
     issue = IssueRecord(answer["issue_id"], step.category, _when(answer, "opened_at", ms(step.at)),

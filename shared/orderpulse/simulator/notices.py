@@ -2,7 +2,11 @@
 (`GET /v1/orders/{id}/notifications`), with each order's status milestones from order-svc's
 timeline (status communication accuracy compares a message with what happened up to its sending)
 and the unit cost of each message sent (the notifications list carries none; its
-`notification.sent` event on the timeline does)."""
+`notification.sent` event on the timeline does).
+
+Courtesy calls are listed as `sent` with channel `call`, but notify-svc records a completed call
+as `courtesy_call.completed`, not `notification.sent`, so no KPI counts them; they are left out
+unless a `notification.sent` for them is on the timeline."""
 
 from __future__ import annotations
 
@@ -53,6 +57,8 @@ def notifications_of(sent: list[dict], timeline: list[dict]) -> list[Notificatio
              for entry in timeline if entry.get("type") == SENT}
     out = []
     for item in sent:
+        if item["channel"] == "call" and item.get("notification_id") not in costs:
+            continue  # a courtesy call notify-svc lists as done but records as courtesy_call.completed only
         cost = item.get("unit_cost", costs.get(item.get("notification_id")))
         out.append(NotificationRecord(_key(item), item["milestone"], item["channel"], ms(parse_time(item["trigger_time"])),
                                       ms(parse_time(item["sent_at"])), money(Decimal(cost)) if cost else 0,
