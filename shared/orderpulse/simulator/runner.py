@@ -17,23 +17,23 @@ from orderpulse.business_days import BusinessCalendar
 from orderpulse.simulator.api import FEEDBACK, KPI, NOTIFY, FeedbackApi, FulfillmentApi, KpiApi, NotifyApi, OrderApi
 from orderpulse.simulator.calls import CallDesk
 from orderpulse.simulator.carrier import CarrierDesk
-from orderpulse.simulator.clients import ApiError, Stack, Traffic, Transport, parse_time
+from orderpulse.simulator.clients import ApiError, Stack, Traffic, Transport
 from orderpulse.simulator.comparison import Outcome, alone, compare, report_json
 from orderpulse.simulator.config import SimulationConfig, format_span
 from orderpulse.simulator.history import history_bounds, plan_history, plan_live
-from orderpulse.simulator.labor import history_shifts, shift_body, staff_for
+from orderpulse.simulator.labor import history_shifts
 from orderpulse.simulator.notices import read_notifications
 from orderpulse.simulator.pacer import Pacer
 from orderpulse.simulator.pointers import mail_lines, pareto_lines, scorecard_lines
 from orderpulse.simulator.report import Progress, Say, kpi_table, summary_lines
 from orderpulse.simulator.scenario import live_gaps_s
+from orderpulse.simulator.shifts import ShiftClerk
 from orderpulse.simulator.stockroom import StockKeeper, WorkQueue
 from orderpulse.simulator.storefront import set_up_catalog, set_up_customers, set_up_preferences
 from orderpulse.simulator.stories import Desk, StoryRun
-from orderpulse.simulator.tally import ShiftRecord, Tally, money, ms
-from orderpulse.simulator.world import WAREHOUSES, registered_customers
+from orderpulse.simulator.tally import Tally
+from orderpulse.simulator.world import registered_customers
 
-LIVE_SHIFT_EVERY_S = 600
 ALL_WINDOWS = ("1h", "24h", "7d", "30d")
 
 
@@ -54,6 +54,7 @@ class Simulation:
         self.feedback = FeedbackApi(self.transport) if stack.has(FEEDBACK) else None
         self.carriers = CarrierDesk(self.fulfillment)
         self.pacer = Pacer(config.concurrency)
+        self.shifts = ShiftClerk(self.fulfillment, self.pacer, self.tally, self.run_tag)
         self.calendar = BusinessCalendar(timezone=config.merchant_timezone)
         self.customers = registered_customers(config.seed)
         self.carrier_codes = stack.carriers or ("dhl",)
@@ -117,7 +118,7 @@ class Simulation:
                  f"(seed {config.seed}, run {self.run_tag}, {config.concurrency} requests in flight) ...")
         per_day = len(stories) / max(1.0, (end - start).total_seconds() / 86400)
         for warehouse, ended, body in history_shifts(config.seed, self.run_tag, start, end, per_day):
-            self._start(self._post_shift(warehouse, body, ended))
+            self._start(self.shifts.post(warehouse, body, ended))
         for story in stories:
             self._start(StoryRun(story, self.desk).play())
         await self._until_done(set(self.tasks))
@@ -132,7 +133,7 @@ class Simulation:
         started, next_index = time.time(), config.planned_backfill_orders
         placed = 0
         live_over = asyncio.Event()
-        shifts = self._start(self._live_shifts(started, live_over))
+        shifts = self._start(self.shifts.live(started, live_over, config.rate_per_s))
         due = started
         for gap in live_gaps_s(config.seed, config.rate_per_s):
             due += gap
@@ -153,40 +154,6 @@ class Simulation:
                      f"(up to {format_span(config.drain_s)}) ...")
             await self._until_done({task for task in self.tasks if not task.done() and task is not shifts},
                                    timeout_s=config.drain_s)
-
-    # --- labor shifts -------------------------------------------------------------------------
-    async def _post_shift(self, warehouse: str, body: dict, ended: datetime) -> None:
-        async with self.pacer.turn(ended):
-            try:
-                await self.fulfillment.record_shift(warehouse, body)
-            except ApiError:
-                return
-        self.tally.shifts.append(ShiftRecord(warehouse, body["shift_id"], ms(parse_time(body["start"])),
-                                             ms(parse_time(body["end"])), body["staff"], money(body["hourly_cost"])))
-        self.tally.count("labor shifts")
-
-    async def _live_shifts(self, began: float, live_over: asyncio.Event) -> None:
-        """A shift per warehouse every LIVE_SHIFT_EVERY_S, each from where the last one ended, and a
-        last one when the live phase is over."""
-        number = 0
-        while not live_over.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(live_over.wait(), LIVE_SHIFT_EVERY_S)
-            number += 1
-            now = time.time()
-            await self._post_live_shift(began, now, "last" if live_over.is_set() else str(number))
-            began = now
-
-    async def _post_live_shift(self, began: float, ended: float, label: str) -> None:
-        if ended - began < 1:
-            return
-        start, end = datetime.fromtimestamp(began, UTC), datetime.fromtimestamp(ended, UTC)
-        start = start.replace(microsecond=start.microsecond // 1000 * 1000)
-        end = end.replace(microsecond=end.microsecond // 1000 * 1000)
-        for warehouse in WAREHOUSES:
-            staff = staff_for(self.config.rate_per_s * 3600, warehouse)
-            body = shift_body(f"{self.run_tag}-{warehouse}-live-{label}", start, end, staff, warehouse)
-            await self._post_shift(warehouse, body, end)
 
     # --- plumbing -----------------------------------------------------------------------------
     def _start(self, work: Awaitable) -> asyncio.Task:
