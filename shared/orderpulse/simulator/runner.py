@@ -35,6 +35,7 @@ from orderpulse.simulator.tally import Tally
 from orderpulse.simulator.world import registered_customers
 
 ALL_WINDOWS = ("1h", "24h", "7d", "30d")
+NOTIFY_SETTLE_S = 20.0
 
 
 def default_run_tag() -> str:
@@ -206,12 +207,24 @@ class Simulation:
         if self.stack.has(KPI):
             with contextlib.suppress(ApiError):
                 failures = await KpiApi(self.transport).failures(self.config.kpi_window)
+        waiting = self.progress.pending_notifications
+        held = [f"{waiting} messages are still pending (SMS held for quiet hours, or a retry): not sent, not counted"]
         return (pareto_lines(failures, self.config.kpi_window) + scorecard_lines(self.tally, self.stack)
-                + mail_lines(self.stack))
+                + mail_lines(self.stack) + (held if waiting else []))
 
     async def _read_notifications(self) -> None:
-        if self.notify is not None:
+        """Read what notify-svc sent until two readings agree (it works through the last events a
+        little after the run), for at most NOTIFY_SETTLE_S."""
+        if self.notify is None:
+            return
+        deadline, before = time.monotonic() + NOTIFY_SETTLE_S, None
+        while True:
             self.progress.pending_notifications = await read_notifications(self.notify, self.orders, self.tally)
+            sent = sum(len(order.notifications) for order in self.tally.orders.values())
+            if sent == before or time.monotonic() > deadline:
+                return
+            before = sent
+            await asyncio.sleep(2.0)
 
     async def _outcome(self, baseline: dict | None) -> Outcome:
         config, tally = self.config, self.tally
