@@ -1,6 +1,7 @@
 """Templates for every milestone and locale; email headers; Standard Webhooks signatures."""
 
 from datetime import UTC, datetime
+from email import message_from_bytes, policy
 
 import pytest
 from notify_svc.adapters.email import build_email, message_id
@@ -10,6 +11,7 @@ from notify_svc.domain.milestones import MILESTONES
 from notify_svc.domain.values import ShipmentFacts, notification_id
 from notify_svc.service_layer.ports import OutgoingMessage
 from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 renderer = MessageRenderer()
@@ -60,7 +62,16 @@ def test_an_email_has_text_and_html_a_stable_message_id_and_list_unsubscribe():
     again = build_email(message("delivered"), renderer, sender="shop@example.com", unsubscribe_address="u@example.com", now_utc=NOW)
     assert email["Message-ID"] == again["Message-ID"] == message_id(message("delivered").notification_id)
     assert email["List-Unsubscribe"].startswith("<mailto:u@example.com")
-    assert [part.get_content_type() for part in email.iter_parts()] == ["text/plain", "text/html"]
+    assert [part.get_content_type() for part in email.get_payload()] == ["text/plain", "text/html"]
+    parsed = message_from_bytes(email.as_bytes(), policy=policy.default)
+    assert parsed["Subject"] == "Your order ord-42 has been delivered" and parsed["To"].addresses[0].display_name == "Ada <Lovelace>"
+
+
+def test_a_german_subject_survives_the_trip_through_smtp_encoding():
+    email = build_email(message("order_confirmed", "de"), renderer, sender="s@example.com", unsubscribe_address="u@example.com", now_utc=NOW)
+    parsed = message_from_bytes(email.as_bytes(), policy=policy.default)
+    assert parsed["Subject"] == "Ihre Bestellung ord-42 ist bestätigt"
+    assert "Ihre Bestellung ord-42 ist bestätigt" in parsed.get_body(("plain",)).get_content()
 
 
 def test_an_sms_request_carries_a_standard_webhooks_signature_that_verifies():
@@ -69,7 +80,7 @@ def test_an_sms_request_carries_a_standard_webhooks_signature_that_verifies():
     headers = signed_request(Webhook(secret), "ntf_1", body, datetime.now(UTC))
     payload = Webhook(secret).verify(body, headers)
     assert payload["order_id"] == "ord-42" and "ord-42" in payload["text"] and headers["webhook-id"] == "ntf_1"
-    with pytest.raises(Exception):
+    with pytest.raises(WebhookVerificationError):
         Webhook(secret).verify(body + b" ", headers)
 
 

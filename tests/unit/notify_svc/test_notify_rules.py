@@ -67,7 +67,7 @@ NIGHT = QuietHours(time(22, 0), time(7, 0))
 
 def gate_sms(now: datetime, preferences: Preferences, timezone: str = "Europe/Berlin", history=()):
     return gate(
-        channel="sms", milestone="shipped", scope="shp-1", time=T0, preferences=preferences, timezone=timezone, history=history, now=now
+        channel="sms", milestone="shipped", scopes=["shp-1"], time=T0, preferences=preferences, timezone=timezone, history=history, now=now
     )
 
 
@@ -79,7 +79,7 @@ def test_an_sms_due_at_night_waits_until_the_quiet_hours_end_in_the_customers_ti
 
 def test_email_never_waits_for_quiet_hours():
     verdict = gate(
-        channel="email", milestone="shipped", scope="shp-1", time=T0, preferences=Preferences(quiet_hours=NIGHT),
+        channel="email", milestone="shipped", scopes=["shp-1"], time=T0, preferences=Preferences(quiet_hours=NIGHT),
         timezone="UTC", history=(), now=datetime(2026, 12, 7, 23, 30, tzinfo=UTC),
     )
     assert verdict == Send()
@@ -106,3 +106,11 @@ def test_quiet_hours_defer_only_inside_them_and_never_into_them_or_past_a_day(st
         return
     assert until is not None and moment < until <= moment + timedelta(hours=25)
     assert not quiet.contains(until.astimezone(ZoneInfo(timezone)).time().replace(tzinfo=None))
+
+
+def test_a_digest_is_superseded_only_when_every_parcel_in_it_moved_on():
+    one_moved = [reached("shp-1", "out_for_delivery", 30)]
+    both_moved = [*one_moved, reached("shp-2", "delivered", 40)]
+    common = dict(channel="email", milestone="shipped", time=T0, preferences=Preferences(), timezone="UTC", now=T0)
+    assert gate(scopes=["shp-1", "shp-2"], history=one_moved, **common) == Send()
+    assert gate(scopes=["shp-1", "shp-2"], history=both_moved, **common) == Suppress("superseded")

@@ -3,6 +3,8 @@ sender loop) -> service context -> handler table and routes -> app."""
 
 from __future__ import annotations
 
+import logging
+import secrets
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -33,6 +35,7 @@ keeps the account managers' courtesy-call list; publishes what customers were to
 `orderpulse.notifications`."""
 
 ORDER_SVC_LOCAL_URL = "http://127.0.0.1:8001"
+log = logging.getLogger(__name__)
 
 
 def policy_from(settings: NotifySettings) -> NotifyPolicy:
@@ -55,7 +58,11 @@ def tracking_links(settings: NotifySettings) -> Callable[[str, datetime], str]:
     """`<order-svc public URL>/track/<token>`, the token signed for the order id."""
     secret = settings.secret(TRACKING_SECRET)
     if not secret:
-        raise ValueError(f"notify-svc needs the `{TRACKING_SECRET}` signing secret to link emails to the tracking page")
+        if settings.environment == "production":
+            raise ValueError(f"notify-svc needs the `{TRACKING_SECRET}` signing secret to link emails to the tracking page")
+        # local or test without one: links are signed with a throw-away secret order-svc cannot check
+        log.warning("no `tracking` signing secret: tracking links in emails will not open")
+        secret = secrets.token_urlsafe(32)
     signer = TokenSigner(secret, purpose="tracking")
     base = settings.public_url("order-svc", ORDER_SVC_LOCAL_URL)
     ttl = timedelta(seconds=settings.tracking_link_ttl_s)

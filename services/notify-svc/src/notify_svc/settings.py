@@ -21,6 +21,9 @@ WEBHOOK_SECRET = "notify-webhooks"
 
 class NotifySettings(CalendarSettings, PlatformSettings):
     service_name: str = "notify-svc"
+    consumer_batch_size: int = Field(
+        default=100, ge=1, description="smaller than the platform's 500: a message waits for its batch's commit"
+    )
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=2525, ge=1, le=65535)

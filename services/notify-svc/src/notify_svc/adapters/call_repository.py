@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notify_svc.domain.values import CourtesyCall
+from notify_svc.domain.values import UNASSIGNED, CourtesyCall
 
 _COLUMNS = "call_id, order_id, customer_id, milestone, account_manager, due_by, status, outcome, note, completed_at"
 
@@ -56,6 +56,16 @@ class SqlCallStore:
             ),
             {"c": call.call_id, "status": call.status, "outcome": call.outcome, "note": call.note, "at": call.completed_at},
         )
+
+    async def assign_unassigned(self, customer_id: str, account_manager: str) -> list[CourtesyCall]:
+        rows = await self._session.execute(
+            text(
+                "UPDATE courtesy_calls SET account_manager = :m WHERE customer_id = :c AND status = 'open' "
+                f"AND account_manager = :unassigned RETURNING {_COLUMNS}"
+            ),
+            {"m": account_manager, "c": customer_id, "unassigned": UNASSIGNED},
+        )
+        return [_call(row) for row in rows]
 
     async def page(
         self, *, status: str | None, account_manager: str | None, after: tuple[datetime, str] | None, limit: int

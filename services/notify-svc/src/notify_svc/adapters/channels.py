@@ -7,8 +7,9 @@ from datetime import datetime
 
 import httpx
 
-from notify_svc.adapters.email import SmtpEmail, SmtpServer
+from notify_svc.adapters.email import SmtpEmail
 from notify_svc.adapters.rendering import MessageRenderer
+from notify_svc.adapters.smtp_pool import SmtpServer
 from notify_svc.adapters.webhooks import SignedHttpChannel, sms_body, webhook_body
 from notify_svc.service_layer.ports import OutgoingMessage, SendFailed
 from notify_svc.settings import WEBHOOK_SECRET, NotifySettings
@@ -17,7 +18,7 @@ from notify_svc.settings import WEBHOOK_SECRET, NotifySettings
 class Sender:
     def __init__(self, by_channel: Mapping[str, object], client: httpx.AsyncClient | None = None) -> None:
         self._by_channel = dict(by_channel)
-        self._client = client
+        self._client = client  # shared by the HTTP channels
 
     async def send(self, message: OutgoingMessage) -> None:
         channel = self._by_channel.get(message.channel)
@@ -26,6 +27,10 @@ class Sender:
         await channel.send(message)
 
     async def close(self) -> None:
+        for channel in self._by_channel.values():
+            close = getattr(channel, "close", None)
+            if close is not None:
+                await close()
         if self._client is not None:
             await self._client.aclose()
 
@@ -45,11 +50,14 @@ def build_sender(settings: NotifySettings, *, clock: Callable[[], datetime]) -> 
             sender=settings.mail_from,
             unsubscribe_address=settings.unsubscribe_address,
             timeout_s=settings.provider_timeout_s,
+            connections=settings.sender_concurrency,
             clock=clock,
         )
     }
     secret = settings.secret(WEBHOOK_SECRET)
     client = None
+    if not secret and settings.environment == "production":
+        raise ValueError(f"notify-svc needs the `{WEBHOOK_SECRET}` signing secret (whsec_...) to sign SMS and webhooks")
     if secret:
         client = httpx.AsyncClient(timeout=settings.provider_timeout_s)
         for channel, primary, fallback, body in (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,12 +26,14 @@ _INSERT = text(
     "ON CONFLICT DO NOTHING RETURNING notification_id"
 )
 
-# A later parcel joins only a message nobody has tried to send yet.
+# A later parcel joins only a message nobody has tried to send yet; one the sender holds right now
+# (locked) is being sent, so the parcel gets its own message rather than waiting for it.
 _OPEN_DIGEST = text(
     "SELECT notification_id FROM notifications WHERE order_id = :o AND milestone = :m AND channel = :c "
     "AND status = 'pending' AND attempts = 0 AND NOT deferred "
-    "AND trigger_time BETWEEN :near - make_interval(secs => :w) AND :near + make_interval(secs => :w) "
-    "ORDER BY trigger_time LIMIT 1 FOR UPDATE"
+    "AND trigger_time BETWEEN CAST(:near AS timestamptz) - make_interval(secs => :w) "
+    "AND CAST(:near AS timestamptz) + make_interval(secs => :w) "
+    "ORDER BY trigger_time LIMIT 1 FOR UPDATE SKIP LOCKED"
 )
 
 _CLAIM = text(
@@ -115,20 +118,24 @@ class SqlNotificationStore:
             await self._session.execute(text("SELECT min(due_at) FROM notifications WHERE status = 'pending'"))
         ).scalar()
 
-    async def update(self, notification: Notification) -> None:
-        n = notification
+    async def update(self, notifications: Sequence[Notification]) -> None:
+        if not notifications:
+            return
         await self._session.execute(
             _UPDATE,
-            {
-                "notification_id": n.notification_id,
-                "status": n.status,
-                "due_at": n.due_at,
-                "attempts": n.attempts,
-                "deferred": n.deferred,
-                "reason": n.reason,
-                "last_error": n.last_error,
-                "sent_at": n.sent_at,
-            },
+            [
+                {
+                    "notification_id": n.notification_id,
+                    "status": n.status,
+                    "due_at": n.due_at,
+                    "attempts": n.attempts,
+                    "deferred": n.deferred,
+                    "reason": n.reason,
+                    "last_error": n.last_error,
+                    "sent_at": n.sent_at,
+                }
+                for n in notifications
+            ],
         )
 
     async def of_order(self, order_id: str) -> list[NotificationView]:

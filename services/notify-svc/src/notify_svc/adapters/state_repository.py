@@ -13,9 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify_svc.domain.preferences import Preferences, QuietHours, parse_hh_mm
 from notify_svc.domain.values import Customer, MilestoneReached, OrderFacts, ShipmentFacts
-from notify_svc.service_layer.ports import ParkedEvent
+from notify_svc.service_layer.ports import OrderContext, ParkedEvent
 
 _CUSTOMER_COLUMNS = "customer_id, tier, name, email, phone, locale, timezone, account_manager, preferences"
+
+
+_ORDER_CONTEXT = text(
+    "SELECT o.order_id, o.customer_id, o.tier, o.promised_by, c.customer_id AS known_customer, c.tier AS customer_tier, "
+    "c.name, c.email, c.phone, c.locale, c.timezone, c.account_manager, c.preferences, "
+    "COALESCE((SELECT json_agg(json_build_array(m.scope, m.milestone, m.event_time) ORDER BY m.event_time) "
+    "FROM milestones m WHERE m.order_id = o.order_id), '[]'::json) AS history "
+    "FROM orders o LEFT JOIN customers c ON c.customer_id = o.customer_id WHERE o.order_id = :o"
+)
 
 
 def preferences_to_json(preferences: Preferences) -> str:
@@ -41,9 +50,10 @@ def preferences_from_json(stored: dict[str, Any] | None) -> Preferences:
 
 
 def _customer(row: Any) -> Customer:
+    """From a customers row, or an order-context row (whose `tier` is the order's: `customer_tier` wins)."""
     return Customer(
         customer_id=row.customer_id,
-        tier=row.tier,
+        tier=getattr(row, "customer_tier", row.tier),
         name=row.name,
         email=row.email,
         phone=row.phone,
@@ -87,6 +97,13 @@ class SqlKnownState:
         ).first()
         return None if row is None else _customer(row)
 
+    async def customers(self, customer_ids: Iterable[str]) -> dict[str, Customer]:
+        rows = await self._session.execute(
+            text(f"SELECT {_CUSTOMER_COLUMNS} FROM customers WHERE customer_id = ANY(CAST(:ids AS text[]))"),
+            {"ids": list(set(customer_ids))},
+        )
+        return {row.customer_id: _customer(row) for row in rows}
+
     async def save_preferences(self, customer_id: str, preferences: Preferences) -> Customer:
         row = (
             await self._session.execute(
@@ -116,6 +133,16 @@ class SqlKnownState:
             )
         ).first()
         return None if row is None else OrderFacts(row.order_id, row.customer_id, row.tier, row.promised_by)
+
+    async def order_context(self, order_id: str) -> OrderContext | None:
+        row = (await self._session.execute(_ORDER_CONTEXT, {"o": order_id})).first()
+        if row is None:
+            return None
+        order = OrderFacts(row.order_id, row.customer_id, row.tier, row.promised_by)
+        customer = None if row.known_customer is None else _customer(row)
+        history = row.history if isinstance(row.history, list) else orjson.loads(row.history)
+        reached = [MilestoneReached(scope, milestone, datetime.fromisoformat(at)) for scope, milestone, at in history]
+        return OrderContext(order, customer, reached)
 
     async def add_shipment(self, shipment: ShipmentFacts) -> None:
         await self._session.execute(
@@ -164,12 +191,18 @@ class SqlKnownState:
             {"e": event_id, "o": order_id, "s": reached.scope, "m": reached.milestone, "t": reached.time},
         )
 
-    async def history(self, order_id: str) -> list[MilestoneReached]:
+    async def histories(self, order_ids: Iterable[str]) -> dict[str, list[MilestoneReached]]:
         rows = await self._session.execute(
-            text("SELECT scope, milestone, event_time FROM milestones WHERE order_id = :o ORDER BY event_time"),
-            {"o": order_id},
+            text(
+                "SELECT order_id, scope, milestone, event_time FROM milestones "
+                "WHERE order_id = ANY(CAST(:ids AS text[])) ORDER BY event_time"
+            ),
+            {"ids": list(set(order_ids))},
         )
-        return [MilestoneReached(*row) for row in rows]
+        found: dict[str, list[MilestoneReached]] = {}
+        for row in rows:
+            found.setdefault(row.order_id, []).append(MilestoneReached(row.scope, row.milestone, row.event_time))
+        return found
 
     async def park(self, order_id: str, event: ParkedEvent) -> None:
         await self._session.execute(

@@ -4,7 +4,6 @@ provider URL taking over when the first fails. A 2xx answer is delivery; anythin
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -12,9 +11,9 @@ import httpx
 import orjson
 from standardwebhooks import Webhook
 
-from notify_svc import metrics
+from notify_svc.adapters.failover import first_that_takes_it
 from notify_svc.adapters.rendering import MessageRenderer
-from notify_svc.service_layer.ports import OutgoingMessage, SendFailed
+from notify_svc.service_layer.ports import OutgoingMessage
 
 
 def signed_request(webhook: Webhook, message_id: str, body: bytes, now: datetime) -> dict[str, str]:
@@ -80,18 +79,12 @@ class SignedHttpChannel:
 
     async def send(self, message: OutgoingMessage) -> None:
         body = self._body(message, self._renderer)
-        errors = []
-        for index, url in enumerate(self._urls):
-            provider = "primary" if index == 0 else "fallback"
+        async def attempt(url: str) -> str | None:
             headers = signed_request(self._webhook, message.notification_id, body, self._clock())
-            started = time.perf_counter()
             try:
                 response = await self._client.post(url, content=body, headers=headers)
-                if 200 <= response.status_code < 300:
-                    return
-                errors.append(f"{provider} answered {response.status_code}")
             except httpx.HTTPError as error:
-                errors.append(f"{provider}: {type(error).__name__}: {error}")
-            finally:
-                metrics.provider_seconds.labels(self._channel, provider).observe(time.perf_counter() - started)
-        raise SendFailed("; ".join(errors).replace(message.to, "<recipient>"))  # no addresses in logs
+                return f"{type(error).__name__}: {error}"
+            return None if 200 <= response.status_code < 300 else f"answered {response.status_code}"
+
+        await first_that_takes_it(self._channel, self._urls, attempt, redact=message.to)

@@ -10,7 +10,7 @@ due message goes out now (`gate`). Pure functions over values; the service layer
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -101,7 +101,7 @@ def gate(
     *,
     channel: str,
     milestone: str,
-    scope: str,
+    scopes: Sequence[str],
     time: datetime,
     preferences: Preferences,
     timezone: str,
@@ -109,11 +109,13 @@ def gate(
     now: datetime,
 ) -> Send | Suppress | Defer:
     """Re-check a due message just before it goes out: the customer may have switched the channel
-    off, the order may have moved on, or it may be the middle of their night."""
+    off, the order may have moved on, or it may be the middle of their night. A digest (several
+    `scopes`, one per parcel) is superseded only once every one of its parcels has moved on."""
     allowed = preferences.webhook_opt_in if channel == WEBHOOK else preferences.allows(channel)
     if not allowed:
         return Suppress(OPTED_OUT)
-    if superseded(milestone, scope, time, history):
+    history = list(history)
+    if all(superseded(milestone, scope, time, history) for scope in scopes or ("",)):
         return Suppress(SUPERSEDED)
     if channel == SMS and preferences.quiet_hours is not None:
         until = preferences.quiet_hours.ends_after(now, timezone)

@@ -23,7 +23,7 @@ PREFIX = full_type("")
 def handler_table(ctx: ServiceContext, joining: Callable[[AsyncSession], NotifyUnitOfWork]) -> dict[str, Handler]:
     async def on_customer(session: AsyncSession, envelope: Envelope) -> None:
         async with joining(session) as uow:
-            await consuming.customer_upserted(uow, envelope.data)
+            await consuming.customer_upserted(ctx, uow, envelope.data)
             await uow.commit()
 
     async def on_order_placed(session: AsyncSession, envelope: Envelope) -> None:

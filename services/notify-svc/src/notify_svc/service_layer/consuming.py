@@ -14,7 +14,7 @@ from typing import Any
 from notify_svc.domain import events as ev
 from notify_svc.domain.milestones import PARCEL_MILESTONES, STATUS_MILESTONES
 from notify_svc.domain.rules import DUPLICATE, plan
-from notify_svc.domain.triggers import is_trigger_type, parse_time, triggers_of
+from notify_svc.domain.triggers import ETA_FIELDS, is_trigger_type, parse_time, triggers_of
 from notify_svc.domain.values import (
     MERGED,
     PENDING,
@@ -34,24 +34,30 @@ from notify_svc.service_layer.context import ServiceContext
 from notify_svc.service_layer.ports import NotifyUnitOfWork, ParkedEvent
 
 
-async def customer_upserted(uow: NotifyUnitOfWork, data: Mapping[str, Any]) -> None:
-    await uow.state.upsert_customer(
-        Customer(
-            customer_id=str(data["customer_id"]),
-            tier=str(data["tier"]),
-            name=str(data.get("name") or ""),
-            email=str(data.get("email") or ""),
-            phone=str(data.get("phone") or ""),
-            locale=str(data.get("locale") or "en"),
-            timezone=str(data.get("timezone") or "UTC"),
-            account_manager=data.get("account_manager") or None,
-        )
+async def customer_upserted(ctx: ServiceContext, uow: NotifyUnitOfWork, data: Mapping[str, Any]) -> None:
+    """Learn the profile. Calls scheduled before it arrived (topics are not ordered among each
+    other) go to the account manager it names, and are announced again with that manager."""
+    customer = Customer(
+        customer_id=str(data["customer_id"]),
+        tier=str(data["tier"]),
+        name=str(data.get("name") or ""),
+        email=str(data.get("email") or ""),
+        phone=str(data.get("phone") or ""),
+        locale=str(data.get("locale") or "en"),
+        timezone=str(data.get("timezone") or "UTC"),
+        account_manager=data.get("account_manager") or None,
     )
+    await uow.state.upsert_customer(customer)
+    if customer.account_manager:
+        assigned = await uow.calls.assign_unassigned(customer.customer_id, customer.account_manager)
+        uow.record(ev.call_scheduled(call, ctx.clock()) for call in assigned)
 
 
 async def order_placed(ctx: ServiceContext, uow: NotifyUnitOfWork, data: Mapping[str, Any]) -> None:
     order_id = str(data["order_id"])
-    order = OrderFacts(order_id, str(data["customer_id"]), str(data["customer_tier"]), parse_time(data.get("promised_by")))
+    order = OrderFacts(
+        order_id, str(data["customer_id"]), str(data["customer_tier"]), parse_time(data.get("promised_by"))
+    )
     await uow.state.add_order(order)
     for parked in await uow.state.unpark(order_id):
         await order_event(ctx, uow, parked)
@@ -63,10 +69,11 @@ async def order_event(ctx: ServiceContext, uow: NotifyUnitOfWork, event: ParkedE
     order_id = str(data.get("order_id", ""))
     if not order_id or not is_trigger_type(event.short_type):
         return
-    order = await uow.state.order(order_id)
-    if order is None:
+    known = await uow.state.order_context(order_id)
+    if known is None:
         await uow.state.park(order_id, event)
         return
+    order = known.order
     if event.short_type == "shipment.dispatched.v1":
         await uow.state.add_shipment(
             ShipmentFacts(
@@ -79,19 +86,30 @@ async def order_event(ctx: ServiceContext, uow: NotifyUnitOfWork, event: ParkedE
             )
         )
     shipment_id = data.get("shipment_id")
-    promised_by = await uow.state.promised_by(order_id, str(shipment_id) if shipment_id else None)
+    promised_by = None
+    if data.get(ETA_FIELDS.get(event.short_type, "")):  # only a carrier's eta is compared with the promise
+        promised_by = await uow.state.promised_by(order_id, str(shipment_id) if shipment_id else None)
     triggers = triggers_of(event.short_type, data, event_id=event.event_id, time=event.time, promised_by=promised_by)
+    history = known.history
     for trigger in triggers:
         if trigger.milestone in STATUS_MILESTONES:
-            await uow.state.add_milestone(event.event_id, order_id, MilestoneReached(trigger.subject, trigger.milestone, trigger.time))
+            reached = MilestoneReached(trigger.subject, trigger.milestone, trigger.time)
+            await uow.state.add_milestone(event.event_id, order_id, reached)
+            history.append(reached)
+    customer = known.customer or Customer(order.customer_id)
     for trigger in triggers:
-        await _decide(ctx, uow, order, trigger)
+        await _decide(ctx, uow, order, customer, history, trigger)
 
 
-async def _decide(ctx: ServiceContext, uow: NotifyUnitOfWork, order: OrderFacts, trigger: Trigger) -> None:
+async def _decide(
+    ctx: ServiceContext,
+    uow: NotifyUnitOfWork,
+    order: OrderFacts,
+    customer: Customer,
+    history: list[MilestoneReached],
+    trigger: Trigger,
+) -> None:
     now = ctx.clock()
-    customer = await uow.state.customer(order.customer_id) or Customer(order.customer_id)
-    history = await uow.state.history(order.order_id)
     decided = plan(
         tier=order.tier,
         milestone=trigger.milestone,
@@ -148,7 +166,13 @@ async def _add_pending(
 
 
 def _row(
-    order: OrderFacts, trigger: Trigger, channel: str, *, status: str, due_at: datetime | None, reason: str | None = None
+    order: OrderFacts,
+    trigger: Trigger,
+    channel: str,
+    *,
+    status: str,
+    due_at: datetime | None,
+    reason: str | None = None,
 ) -> Notification:
     return Notification(
         notification_id=notification_id(order.order_id, trigger.milestone, channel, trigger.subject),

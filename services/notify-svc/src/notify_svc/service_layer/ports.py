@@ -29,6 +29,13 @@ class ParkedEvent:
     data: dict[str, Any]
 
 
+@dataclass
+class OrderContext:
+    order: OrderFacts
+    customer: Customer | None
+    history: list[MilestoneReached]
+
+
 class KnownState(Protocol):
     """What notify-svc learned from events: customers, orders, parcels and the milestones reached."""
 
@@ -37,12 +44,18 @@ class KnownState(Protocol):
 
     async def customer(self, customer_id: str) -> Customer | None: ...
 
+    async def customers(self, customer_ids: Iterable[str]) -> dict[str, Customer]:
+        """The known ones among these, by id (one query for a sender batch)."""
+
     async def save_preferences(self, customer_id: str, preferences: Preferences) -> Customer:
         """Store preferences (creating a profile-less row for a customer not met yet); returns the customer."""
 
     async def add_order(self, order: OrderFacts) -> None: ...
 
     async def order(self, order_id: str) -> OrderFacts | None: ...
+
+    async def order_context(self, order_id: str) -> OrderContext | None:
+        """The order, its customer (None before `customer.upserted`) and its milestones, in one read."""
 
     async def add_shipment(self, shipment: ShipmentFacts) -> None: ...
 
@@ -52,7 +65,8 @@ class KnownState(Protocol):
 
     async def add_milestone(self, event_id: str, order_id: str, reached: MilestoneReached) -> None: ...
 
-    async def history(self, order_id: str) -> list[MilestoneReached]: ...
+    async def histories(self, order_ids: Iterable[str]) -> dict[str, list[MilestoneReached]]:
+        """Each order's milestones in event-time order (orders without any are left out)."""
 
     async def park(self, order_id: str, event: ParkedEvent) -> None: ...
 
@@ -88,8 +102,8 @@ class NotificationStore(Protocol):
 
     async def next_due(self) -> datetime | None: ...
 
-    async def update(self, notification: Notification) -> None:
-        """Store status, due time, attempts, deferral, reason, error and sent time."""
+    async def update(self, notifications: Sequence[Notification]) -> None:
+        """Store status, due time, attempts, deferral, reason, error and sent time (one statement)."""
 
     async def of_order(self, order_id: str) -> list[NotificationView]: ...
 
@@ -100,6 +114,9 @@ class CallStore(Protocol):
     async def get(self, call_id: str, *, lock: bool = False) -> CourtesyCall | None: ...
 
     async def complete(self, call: CourtesyCall) -> None: ...
+
+    async def assign_unassigned(self, customer_id: str, account_manager: str) -> list[CourtesyCall]:
+        """Give the open calls of a customer that had no manager yet to `account_manager`; returns them."""
 
     async def page(
         self, *, status: str | None, account_manager: str | None, after: tuple[datetime, str] | None, limit: int

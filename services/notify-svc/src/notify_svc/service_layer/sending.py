@@ -17,7 +17,7 @@ from notify_svc import metrics
 from notify_svc.domain import events as ev
 from notify_svc.domain.policy import EMAIL, SMS, WEBHOOK
 from notify_svc.domain.rules import QUIET_HOURS_DEFERRED, Defer, Suppress, gate
-from notify_svc.domain.values import FAILED, SENT, SUPPRESSED, Customer, Notification
+from notify_svc.domain.values import FAILED, SENT, SUPPRESSED, Customer, MilestoneReached, Notification
 from notify_svc.service_layer.context import ServiceContext
 from notify_svc.service_layer.ports import NotifyUnitOfWork, OutgoingMessage, SendFailed
 
@@ -43,15 +43,20 @@ async def run_due(ctx: ServiceContext, now: datetime) -> datetime | None:
             return await uow.notifications.next_due()
         finished: list[Notification] = []
         to_send: list[tuple[Notification, OutgoingMessage]] = []
+        customers = await uow.state.customers(n.customer_id for n in due)
+        histories = await uow.state.histories(n.order_id for n in due)
         for n in due:  # one session: reads stay sequential, only the sends run concurrently
-            prepared = await _prepare(ctx, uow, n, now)
-            (to_send.append(prepared) if isinstance(prepared, tuple) else finished.append(prepared))
+            customer = customers.get(n.customer_id) or Customer(n.customer_id)
+            prepared = await _prepare(ctx, uow, n, customer, histories.get(n.order_id, []), now)
+            if isinstance(prepared, tuple):
+                to_send.append(prepared)
+            else:
+                finished.append(prepared)
         limit = asyncio.Semaphore(ctx.policy.sender_concurrency)
         errors = await asyncio.gather(*(_send(ctx, message, limit) for _, message in to_send))
         for (n, _), error in zip(to_send, errors, strict=True):
             finished.append(_sent(ctx, uow, n) if error is None else _failed(ctx, uow, n, n.attempts + 1, error, now, final=False))
-        for updated in finished:
-            await uow.notifications.update(updated)
+        await uow.notifications.update(finished)
         following = now if len(due) >= batch_size else await uow.notifications.next_due()
         await uow.commit()
     return following
@@ -68,15 +73,18 @@ async def _send(ctx: ServiceContext, message: OutgoingMessage, limit: asyncio.Se
 
 
 async def _prepare(
-    ctx: ServiceContext, uow: NotifyUnitOfWork, n: Notification, now: datetime
+    ctx: ServiceContext,
+    uow: NotifyUnitOfWork,
+    n: Notification,
+    customer: Customer,
+    history: list[MilestoneReached],
+    now: datetime,
 ) -> Notification | tuple[Notification, OutgoingMessage]:
     """The row's new state when it will not be sent now, else the message to send."""
-    customer = await uow.state.customer(n.customer_id) or Customer(n.customer_id)
-    history = await uow.state.history(n.order_id)
     verdict = gate(
         channel=n.channel,
         milestone=n.milestone,
-        scope=n.subject,
+        scopes=n.shipment_ids or (n.subject,),
         time=n.trigger_time,
         preferences=customer.preferences,
         timezone=customer.timezone,
