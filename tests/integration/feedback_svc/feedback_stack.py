@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
+import json
+import os
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from feedback_svc.settings import FeedbackSettings
 from orderpulse.events import new_envelope, topic_for
 from orderpulse.testing.infrastructure import Infrastructure
-from orderpulse.testing.service import TEST_SIGNING_SECRETS, service_settings
+from orderpulse.testing.service import TEST_API_KEYS, TEST_SIGNING_SECRETS, service_settings
 
 SCHEMA = "feedback_svc"
 SURVEY_SECRET = "integration-test-survey-secret-0123456789"
@@ -29,16 +28,22 @@ def feedback_settings(infrastructure: Infrastructure, **overrides: Any) -> Feedb
     return service_settings(FeedbackSettings, infrastructure, **values)
 
 
-async def eventually(check: Callable[[], Awaitable[Any]], *, timeout_s: float = 30.0, interval_s: float = 0.1) -> Any:
-    """Poll `check` until it returns something truthy (and return it), or fail at the deadline."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached within {timeout_s} s; last result: {result!r}")
-        await asyncio.sleep(interval_s)
+def service_environment(infrastructure, **settings: str) -> dict[str, str]:
+    """A service's settings as the stack passes them: ORDERPULSE_* variables."""
+    return {
+        **os.environ,
+        "ORDERPULSE_ENVIRONMENT": "test",
+        "ORDERPULSE_DATABASE_URL": infrastructure.database_url,
+        "ORDERPULSE_KAFKA_BOOTSTRAP": infrastructure.kafka_bootstrap,
+        "ORDERPULSE_KAFKA_ENABLE_IDEMPOTENCE": str(infrastructure.kafka_enable_idempotence).lower(),
+        "ORDERPULSE_API_KEYS": json.dumps(TEST_API_KEYS),
+        "ORDERPULSE_SIGNING_SECRETS": json.dumps({**TEST_SIGNING_SECRETS, "surveys": SURVEY_SECRET}),
+        "ORDERPULSE_CONSUMER_SESSION_TIMEOUT_MS": "2000",
+        "ORDERPULSE_CONSUMER_HEARTBEAT_INTERVAL_MS": "200",
+        "ORDERPULSE_OUTBOX_POLL_INTERVAL_S": "0.2",
+        "ORDERPULSE_LOG_LEVEL": "WARNING",
+        **{f"ORDERPULSE_{name.upper()}": value for name, value in settings.items()},
+    }
 
 
 class Names:

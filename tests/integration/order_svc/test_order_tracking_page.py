@@ -146,3 +146,16 @@ async def test_without_a_tracking_secret_no_link_opens_anything(infrastructure, 
         await seed(client)
         order = await place(client)
         assert (await client.get(link(order["order_id"]))).status_code == 404
+
+
+async def test_a_held_order_tells_the_customer_what_needs_fixing_without_the_internal_detail(client):
+    await seed(client)
+    order = await place(client, lines=[{"sku": "MUG-1", "quantity": 2, "unit_price": "9.99"}])
+    assert order["status"] == "held"
+
+    page = await client.get(link(order["order_id"]))
+
+    assert page.status_code == 200, page.text
+    assert '<dd class="status">On hold</dd>' in page.text
+    assert "Order on hold" in page.text and "a price needs checking" in page.text
+    assert "differs from the catalog price" not in page.text and "lines[0]" not in page.text

@@ -58,7 +58,7 @@ async def test_the_loop_breaches_the_resolve_clock_when_it_passes_and_acknowledg
     reply = await run_command(service.ctx, lambda uow: issues.acknowledge(service.ctx, uow, ack))
     assert reply.body["status"] == "acknowledged" and reply.body["breached"] == []
     assert await run_due(service.ctx, service.clock.now) == service.clock.now + timedelta(hours=47)
-    await run_due(service.ctx, service.clock.advance(hours=47))
+    await run_due(service.ctx, service.clock.advance(hours=47, minutes=1))
     assert [e.clock for e in service.events("issue.sla_breached")] == ["resolve"]
     resolve = ResolveIssue(issue_id, "refunded", "support")
     reply = await run_command(service.ctx, lambda uow: issues.resolve(service.ctx, uow, resolve))

@@ -5,7 +5,7 @@ from datetime import timedelta
 from feedback_svc.domain.orders import Completion
 from feedback_svc.service_layer import orders
 from feedback_svc.service_layer.commands import CustomerProfile, OrderCancelled, OrderPlaced
-from feedback_svc.service_layer.due_work import run_due
+from feedback_svc.service_layer.due_work import DueWorkPass, run_due
 
 
 async def fact(service, handler, value):
@@ -79,3 +79,10 @@ async def test_a_full_batch_asks_to_run_again_at_once(service):
     assert await run_due(service.ctx, now) == now
     assert await run_due(service.ctx, now) is None
     assert len(service.events("survey.requested")) == service.ctx.policy.due_batch_size + 1
+
+
+async def test_the_open_issues_gauge_is_refreshed_at_most_every_few_seconds(service):
+    due_work = DueWorkPass(service.ctx, gauge_every=timedelta(seconds=5))
+    for seconds in (0, 1, 4, 5, 6, 11):
+        await due_work(service.clock.now + timedelta(seconds=seconds))
+    assert len([seen for seen in service.observer.seen if seen[0] == "open_issues"]) == 3  # at 0, 5 and 11 s

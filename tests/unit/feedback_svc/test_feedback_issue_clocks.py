@@ -67,6 +67,14 @@ def test_the_scheduler_breaches_a_passed_clock_once():
     assert [type(e) for e in issue.acknowledge(at=T0 + timedelta(hours=26), by="support")] == [IssueAcknowledged]
 
 
+def test_an_acknowledgement_reported_late_but_dated_in_time_meets_an_announced_clock_without_a_new_event():
+    issue, _ = opened(at=T0)
+    assert [e.clock for e in issue.breach_due_clocks(T0 + timedelta(hours=30))] == ["ack"]
+    events = issue.acknowledge(at=T0 + timedelta(hours=2), by="support")  # an import, after the announcement
+    assert [type(e) for e in events] == [IssueAcknowledged]
+    assert issue.ack.state == MET and issue.breached(T0 + timedelta(hours=30)) == []
+
+
 def test_an_issue_opened_thirty_hours_ago_is_breached_for_ack_at_once_and_listed_so():
     now = T0 + timedelta(hours=30)
     issue, _ = opened(at=T0)
@@ -138,3 +146,4 @@ def test_each_clock_is_breached_at_most_once_and_exactly_when_it_was_missed(pass
         stopped = clock.stopped_at
         missed = stopped > clock.due if stopped is not None else max(passes, default=T0) >= clock.due
         assert breaches.count(clock.name) == (1 if missed else 0), (clock, actions)
+        assert clock.state == (BREACHED if missed else MET if stopped is not None else RUNNING)

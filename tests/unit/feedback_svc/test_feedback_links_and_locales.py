@@ -28,6 +28,8 @@ def test_a_link_names_its_survey_under_the_public_url_until_it_expires():
     [
         lambda token: token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
         lambda token: "not-a-token",
+        lambda token: "é" + token,
+        lambda token: token + ".é",
         lambda token: TokenSigner(SECRET, purpose="tracking").sign("srv_1", expires_at=NOW + timedelta(days=1)),
         lambda token: TokenSigner("another-secret-0123456789", purpose="survey").sign("srv_1", expires_at=NOW + timedelta(days=1)),
     ],

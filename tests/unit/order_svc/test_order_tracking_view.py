@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from order_svc.domain.tracking import order_tracking
+from order_svc.entrypoints.pages import tracking_page
 from order_svc.entrypoints.tracking_texts import Texts, locale_for
 
 PLACED = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # a Monday
@@ -70,6 +71,17 @@ def test_a_delay_moves_the_parcel_eta_and_the_milestone_tells_the_new_one():
     )
     assert tracking.parcels[0].eta == at(96) and tracking.parcels[0].status == "delayed"
     assert tracking.latest.name == "delayed" and tracking.latest.eta == at(96)
+    assert tracking.expected_by == at(96)  # not the promise (at 72) the delay broke
+
+
+def test_the_order_is_expected_by_its_promise_until_a_carrier_estimates_and_ignores_delivered_parcels():
+    assert track().expected_by == at(72)
+    tracking = track(
+        Fact("shipment.dispatched.v1", at(6), {"shipment_id": "s1", "eta": iso(at(100))}),
+        Fact("shipment.dispatched.v1", at(7), {"shipment_id": "s2", "eta": iso(at(40))}),
+        Fact("shipment.delivered.v1", at(90), {"shipment_id": "s1"}),
+    )
+    assert tracking.expected_by == at(40)
 
 
 def test_a_delivered_parcel_stays_delivered_whatever_scan_arrives_late():
@@ -121,4 +133,40 @@ def test_times_are_shown_in_the_customers_timezone_and_language():
     assert Texts.of("en", "Not/AZone").zone_name == "UTC"
     german = Texts.of("de")
     assert german.milestone("out_for_delivery") == "In Zustellung" and german.status("partially_shipped") == "Teilweise versandt"
-    assert german.hold_reason("invalid_address") == "die Lieferadresse ist unvollständig"
+    assert german.hold_reasons(("invalid_address", "price_mismatch")) == (
+        "die Lieferadresse ist unvollständig; ein Preis muss geprüft werden"
+    )
+
+
+def test_every_milestone_renders_with_its_details_in_german():
+    tracking = order_tracking(
+        order_id="ord_1", status="shipped", placed_at=PLACED, promised_by=at(72), locale="de-AT", timezone="Europe/Vienna",
+        facts=[
+            Fact("order.placed.v1", at(0)),
+            Fact("order.held.v1", at(0), {"discrepancies": [{"code": "invalid_address"}]}),
+            Fact("order.released.v1", at(1)),
+            Fact("order.payment_failed.v1", at(1)),
+            Fact("order.confirmed.v1", at(1)),
+            Fact("shipment.dispatched.v1", at(5), {"shipment_id": "s1", "carrier": "dhl", "tracking_number": "JJD1",
+                                                   "lines": [{"sku": "MUG-1", "quantity": 2}], "eta": iso(at(50))}),
+            Fact("shipment.delayed.v1", at(30), {"shipment_id": "s1", "new_eta": iso(at(100))}),
+            Fact("shipment.exception.v1", at(31), {"shipment_id": "s1", "reason": "other"}),
+            Fact("shipment.out_for_delivery.v1", at(90), {"shipment_id": "s1"}),
+            Fact("shipment.delivery_failed.v1", at(95), {"shipment_id": "s1", "next_attempt": iso(at(120))}),
+            Fact("shipment.delivered.v1", at(121), {"shipment_id": "s1"}),
+            Fact("return.requested.v1", at(130)),
+            Fact("return.received.v1", at(150)),
+            Fact("order.cancelled.v1", at(160)),
+        ],
+    )
+    response = tracking_page(tracking)
+    html = response.body.decode()
+
+    assert response.status_code == 200 and '<html lang="de">' in html
+    for label in ("Bestellung eingegangen", "Bestellung angehalten", "die Lieferadresse ist unvollständig",
+                  "Bestellung freigegeben", "Zahlung fehlgeschlagen", "Versandt", "Verspätet",
+                  "neue voraussichtliche Zustellung Fr., 11.12.2026", "Problem mit dem Paket", "In Zustellung",
+                  "Zustellversuch fehlgeschlagen", "nächster Zustellversuch Sa., 12.12.2026", "Zugestellt",
+                  "Rücksendung angemeldet", "Rücksendung eingegangen", "Bestellung storniert", "DHL", "JJD1",
+                  "2 × MUG-1", "Europe/Vienna"):
+        assert label in html, label

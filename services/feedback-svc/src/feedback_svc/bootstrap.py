@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from fastapi import FastAPI
 from orderpulse.events import CUSTOMERS, FULFILLMENT, ORDERS
 from orderpulse.http.app import create_app
+from orderpulse.http.problem_docs import add_problem_schema
 from orderpulse.runtime import Platform
 from orderpulse.scheduling import DueWorkLoop
 
@@ -17,10 +18,9 @@ from feedback_svc.domain.survey_links import SurveyLinks
 from feedback_svc.entrypoints.consumer import handler_table
 from feedback_svc.entrypoints.errors import install_error_handlers
 from feedback_svc.entrypoints.metrics import PrometheusObserver
-from feedback_svc.entrypoints.openapi import add_problem_schema
 from feedback_svc.entrypoints.routes import issues, survey_pages, surveys
 from feedback_svc.service_layer.context import Policy, ServiceContext, new_id, utcnow
-from feedback_svc.service_layer.due_work import run_due
+from feedback_svc.service_layer.due_work import DueWorkPass
 from feedback_svc.settings import FeedbackSettings
 
 DESCRIPTION = """Post-delivery surveys and customer issues on live SLA clocks.
@@ -58,7 +58,7 @@ def build_app(
     )
     loop = DueWorkLoop(
         "surveys-and-sla-clocks",
-        lambda now: run_due(ctx, now),
+        DueWorkPass(ctx),
         service=settings.service_name,
         clock=clock,
         max_sleep_s=settings.due_work_max_sleep_s,

@@ -26,6 +26,10 @@ class NumberedFolder:
         found = (self._name.match(entry.name) for entry in self.path.iterdir())
         return sorted(int(match.group(1)) for match in found if match)
 
+    def newest(self, limit: int | None = None) -> list[int]:
+        """The numbers present, newest first; the first `limit` of them when given."""
+        return list(reversed(self.numbers()))[:limit]
+
     def file(self, number: int) -> Path:
         return self.path / f"{number}{self.suffix}"
 

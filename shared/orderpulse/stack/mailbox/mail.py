@@ -80,7 +80,7 @@ class Mailbox:
 
     def messages(self, limit: int | None = None) -> list[StoredMail]:
         """The stored messages, newest first; the newest `limit` of them when given."""
-        return [self.get(number) for number in list(reversed(self._files.numbers()))[:limit]]
+        return [self.get(number) for number in self._files.newest(limit)]
 
     def get(self, number: int) -> StoredMail:
         """One message's summary; KeyError when there is no such number."""

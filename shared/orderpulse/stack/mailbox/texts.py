@@ -81,7 +81,7 @@ class TextMessages:
 
     def messages(self, limit: int | None = None) -> list[StoredText]:
         """The stored messages, newest first; the newest `limit` of them when given."""
-        return [self.get(number) for number in list(reversed(self._files.numbers()))[:limit]]
+        return [self.get(number) for number in self._files.newest(limit)]
 
     def get(self, number: int) -> StoredText:
         """KeyError when there is no such number."""

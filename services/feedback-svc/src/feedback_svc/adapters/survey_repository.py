@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -91,6 +91,8 @@ class SqlSurveyRepository:
         return [(_survey(row), row.order_customer_id) for row in rows]
 
     async def next_due(self) -> datetime | None:
+        # ORDER BY + LIMIT walks the partial index from the earliest and stops at the first
+        # sendable one; min() would aggregate every scheduled survey
         return await self._session.scalar(
-            select(func.min(surveys.c.due_at)).select_from(surveys.join(known_orders, _ORDER_KNOWN)).where(*_SENDABLE)
+            select(surveys.c.due_at).join(known_orders, _ORDER_KNOWN).where(*_SENDABLE).order_by(surveys.c.due_at).limit(1)
         )

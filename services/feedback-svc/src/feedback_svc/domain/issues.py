@@ -4,6 +4,7 @@ A clock runs from the moment the issue was opened (event time) until support sto
 `met` when stopped by its due time and `breached` when its due time passed first; a breach is
 announced exactly once (`issue.sla_breached`), either by the scheduler the moment the due time
 passes or, for a late acknowledgement reported with an old `occurred_at`, by the stop itself.
+A fact reported late but dated in time (a backfill) turns an announced breach back into `met`.
 """
 
 from __future__ import annotations
@@ -58,15 +59,16 @@ class Clock:
         return self.state == BREACHED or (self.state == RUNNING and self.due <= now)
 
     def stop(self, at: datetime, issue: Issue) -> list[DomainEvent]:
-        if self.state != RUNNING:
-            if self.stopped_at is None:
-                self.stopped_at = at
-            return []
+        """Support acted at `at` (event time). In time: the clock is met — even one the scheduler
+        already announced as breached, when the fact arrives late (an import): the state follows
+        event time, while the announcement, once made, is never repeated."""
         self.stopped_at = at
         if at <= self.due:
             self.state = MET
             return []
-        return [self.breach(issue)]
+        if self.state == RUNNING:
+            return [self.breach(issue)]
+        return []
 
     def breach(self, issue: Issue) -> IssueSlaBreached:
         self.state = BREACHED

@@ -21,6 +21,8 @@ class SurveyLinks:
 
     def survey_id(self, token: str, *, now: datetime) -> str:
         """The survey a token names; a forged token is `SurveyNotFound`, an old one `SurveyExpired`."""
+        if not token.isascii():  # the shared verifier would fail on non-ASCII text instead of refusing it
+            raise SurveyNotFound("no survey is waiting behind this link")
         try:
             return self._signer.verify(token, now=now)
         except ExpiredToken:

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from orderpulse.db.idempotency import request_fingerprint
 from orderpulse.http.auth import ApiKeyRegistry, Principal
+from orderpulse.http.problem_docs import DEFAULT_MEANINGS, problem_responses
 from orderpulse.http.problems import Problem
 from pydantic import BaseModel
 
@@ -62,22 +63,15 @@ def respond(reply: Reply) -> JSONResponse:
     return JSONResponse(reply.body, status_code=reply.status_code)
 
 
+MEANINGS = {
+    **DEFAULT_MEANINGS,
+    403: "The caller's role may not call this route (or send this field)",
+    404: "Not found (for a survey: an unknown or forged link)",
+    409: "The request conflicts with the current state (e.g. a survey answered before)",
+    410: "The survey link has expired",
+}
+
+
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the problem+json answers a route gives."""
-    described = {
-        400: "Malformed query (e.g. a tampered cursor)",
-        401: "Missing or unknown API key",
-        403: "The caller's role may not call this route (or send this field)",
-        404: "Not found (for a survey: an unknown or forged link)",
-        409: "The request conflicts with the current state (e.g. a survey answered before)",
-        410: "The survey link has expired",
-        422: "The request is malformed; `field` names what to fix",
-        503: "A dependency is unavailable or the request lost a race; retry",
-    }
-    return {
-        status: {
-            "description": described[status],
-            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
-        }
-        for status in statuses
-    }
+    return problem_responses(*statuses, meanings=MEANINGS)

@@ -74,17 +74,6 @@ class SurveyAnswerRequest(Body):
     occurred_at: OccurredAt = Field(default=None, description="trusted importers only (a support key): when the answer was given")
 
 
-class ProblemDetails(BaseModel):
-    """RFC 9457 problem details: every error of this API."""
-
-    type: str
-    title: str
-    status: int
-    detail: str | None = None
-    instance: str | None = None
-    field: str | None = Field(default=None, description="the offending field, where one is at fault")
-
-
 class IssueOut(BaseModel):
     issue_id: str
     order_id: str

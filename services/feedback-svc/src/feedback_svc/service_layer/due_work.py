@@ -10,13 +10,29 @@ is requested once and every clock breached once, whatever restarts happen.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from feedback_svc.domain.events import DomainEvent, IssueSlaBreached
 from feedback_svc.service_layer.context import ServiceContext
 
 
-async def run_due(ctx: ServiceContext, now: datetime) -> datetime | None:
+class DueWorkPass:
+    """What the service's `DueWorkLoop` runs: `run_due`, refreshing the open-issues gauge at most
+    every `gauge_every` (passes can follow each other quickly when commands keep nudging)."""
+
+    def __init__(self, ctx: ServiceContext, *, gauge_every: timedelta = timedelta(seconds=5)) -> None:
+        self._ctx = ctx
+        self._gauge_every = gauge_every
+        self._gauge_refreshed: datetime | None = None
+
+    async def __call__(self, now: datetime) -> datetime | None:
+        refresh = self._gauge_refreshed is None or now - self._gauge_refreshed >= self._gauge_every
+        if refresh:
+            self._gauge_refreshed = now
+        return await run_due(self._ctx, now, refresh_gauge=refresh)
+
+
+async def run_due(ctx: ServiceContext, now: datetime, *, refresh_gauge: bool = True) -> datetime | None:
     """Do what is due by `now` (wall-clock); return when to look next (None: nothing is waiting)."""
     limit = ctx.policy.due_batch_size
     async with ctx.unit_of_work() as uow:
@@ -41,6 +57,7 @@ async def run_due(ctx: ServiceContext, now: datetime) -> datetime | None:
     if len(due_surveys) >= limit or len(due_issues) >= limit:
         return now  # a full batch: more may be due at once
     async with ctx.unit_of_work() as uow:
-        ctx.observer.open_issues(await uow.issues.clock_counts(now))
+        if refresh_gauge:
+            ctx.observer.open_issues(await uow.issues.clock_counts(now))
         upcoming = [due for due in (await uow.surveys.next_due(), await uow.issues.next_due()) if due is not None]
     return min(upcoming) if upcoming else None

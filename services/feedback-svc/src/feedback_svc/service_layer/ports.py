@@ -1,5 +1,8 @@
 """What the handlers need from storage, as protocols: `adapters/` implements them over PostgreSQL.
 
+`TransientConflict`, `StoredReply` and `IdempotencyKeys` are the shared command runner's
+(`orderpulse.commands`), re-exported here.
+
 Locking contract: an issue or survey is changed only while its row is locked (`lock=True`), and
 the scheduler claims due rows with `SKIP LOCKED`, so it never waits for a request and two
 replicas never claim the same row.
@@ -12,20 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from orderpulse.commands import IdempotencyKeys, StoredReply, TransientConflict
+
 from feedback_svc.domain.events import DomainEvent
 from feedback_svc.domain.issues import Issue
 from feedback_svc.domain.orders import KnownOrder
 from feedback_svc.domain.surveys import Survey
-
-
-class TransientConflict(Exception):
-    """The transaction lost a race (deadlock, serialization failure): run it again."""
-
-
-@dataclass(frozen=True)
-class StoredReply:
-    status_code: int
-    body: bytes
 
 
 @dataclass(frozen=True)
@@ -40,6 +35,12 @@ class ClockCounts:
     """Unresolved issues per (clock, state) — the `issues open by clock state` gauge."""
 
     counts: dict[tuple[str, str], int]
+
+
+__all__ = [
+    "ClockCounts", "FeedbackUnitOfWork", "IdempotencyKeys", "IssueFilter", "IssueRepository", "Nudge", "OrderBook",
+    "StoredReply", "SurveyRepository", "TransientConflict",
+]
 
 
 class OrderBook(Protocol):
@@ -96,13 +97,6 @@ class IssueRepository(Protocol):
         """Most urgent first: unresolved by next deadline, then resolved; ties by id."""
 
     async def clock_counts(self, now: datetime) -> ClockCounts: ...
-
-
-class IdempotencyKeys(Protocol):
-    async def claim(self, principal: str, key: str, fingerprint: str) -> StoredReply | None:
-        """None for the first use of `key`; the stored reply for a replay; raises on another body."""
-
-    async def save(self, principal: str, key: str, status_code: int, body: bytes) -> None: ...
 
 
 class FeedbackUnitOfWork(Protocol):

@@ -91,6 +91,12 @@ class OrderTracking:
     def latest(self) -> Milestone | None:
         return self.milestones[0] if self.milestones else None
 
+    @property
+    def expected_by(self) -> datetime:
+        """The carriers' latest estimate for the parcels still on their way, else the promise."""
+        estimates = [parcel.eta for parcel in self.parcels if parcel.eta is not None and parcel.delivered_at is None]
+        return max(estimates) if estimates else self.promised_by
+
 
 @dataclass
 class _ParcelTrack:

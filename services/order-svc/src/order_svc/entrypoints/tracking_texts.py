@@ -190,8 +190,10 @@ class Texts:
     def status(self, status: str) -> str:
         return _STATUSES[self.locale].get(status, status.replace("_", " "))
 
-    def hold_reason(self, code: str) -> str:
-        return _HOLD_REASONS[self.locale].get(code, code.replace("_", " "))
+    def hold_reasons(self, codes: tuple[str, ...]) -> str:
+        """What to fix, e.g. `the delivery address is incomplete; a price needs checking`."""
+        reasons = _HOLD_REASONS[self.locale]
+        return "; ".join(reasons.get(code, code.replace("_", " ")) for code in codes)
 
     def carrier(self, code: str | None) -> str:
         return _CARRIERS.get((code or "").lower(), code or "")

@@ -74,6 +74,7 @@ TABLES = (
     "CREATE INDEX issues_resolve_clock_running ON issues (resolve_due) WHERE resolve_state = 'running'",
     "CREATE INDEX issues_queue ON issues (urgency_rank, urgency_due, issue_id)",
     "CREATE INDEX issues_by_order ON issues (order_id)",
+    "CREATE INDEX issues_unresolved ON issues (status) WHERE status <> 'resolved'",
 )
 
 

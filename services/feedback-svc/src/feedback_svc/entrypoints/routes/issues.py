@@ -36,9 +36,10 @@ def _after(cursor: str | None) -> tuple[int, datetime, str] | None:
         return None
     try:
         rank, due, issue_id = position
-        if rank not in (0, 1) or not isinstance(issue_id, str):
-            raise ValueError(rank)
-        return rank, datetime.fromisoformat(due), issue_id
+        moment = datetime.fromisoformat(due)
+        if rank not in (0, 1) or isinstance(rank, bool) or not isinstance(issue_id, str) or moment.tzinfo is None:
+            raise ValueError(position)
+        return rank, moment, issue_id
     except (ValueError, TypeError):
         raise Problem(400, "invalid-cursor", "Invalid cursor", "Pass back `next_cursor` exactly as received.", field="cursor") from None
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from feedback_stack import SURVEY_SECRET, eventually, feedback_settings
+from feedback_stack import SURVEY_SECRET, feedback_settings
 from feedback_svc.bootstrap import build_app
 from orderpulse.events import FEEDBACK, validate_data
 from orderpulse.signed_tokens import TokenSigner
 from orderpulse.testing.kafka_probe import TopicProbe
+from orderpulse.testing.polling import eventually
 from orderpulse.testing.service import auth, running_app
 
 

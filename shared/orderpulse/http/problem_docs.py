@@ -1,0 +1,62 @@
+"""Problem details in the OpenAPI document: the schema every error uses, and the `responses`
+entries a route lists for the problems it answers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI
+from pydantic import BaseModel, Field
+
+from orderpulse.http.problems import PROBLEM_JSON
+
+DEFAULT_MEANINGS: Mapping[int, str] = {
+    400: "Malformed query (e.g. a tampered cursor)",
+    401: "Missing or unknown API key",
+    403: "The caller's role may not call this route",
+    404: "Not found",
+    409: "The request conflicts with the current state",
+    410: "Gone",
+    422: "The request is malformed; `field` names what to fix",
+    503: "A dependency is unavailable or the request lost a race; retry",
+}
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem details: every error of the API."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    field: str | None = Field(default=None, description="the offending field, where one is at fault")
+
+
+def problem_responses(*statuses: int, meanings: Mapping[int, str] = DEFAULT_MEANINGS) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the problem+json answers a route gives (call `add_problem_schema` once)."""
+    return {
+        status: {
+            "description": meanings.get(status, DEFAULT_MEANINGS.get(status, "Problem")),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
+        }
+        for status in statuses
+    }
+
+
+def add_problem_schema(app: FastAPI) -> None:
+    """Put `ProblemDetails` into the app's OpenAPI components (routes refer to it by `$ref`)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = generate()
+        document.setdefault("components", {}).setdefault("schemas", {}).setdefault(
+            "ProblemDetails", ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
+        )
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
