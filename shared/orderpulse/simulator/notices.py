@@ -34,10 +34,8 @@ async def read_notifications(notify: NotifyApi, orders: OrderApi, tally: Tally, 
                 items = await notify.notifications(record.order_id)
                 sent = [item for item in items if item.get("status") == "sent" and item.get("sent_at")]
                 pending += sum(1 for item in items if item.get("status") == "pending")
-                known = {note.key for note in record.notifications if note.on_timeline}
-                if {_key(item) for item in sent} == known and len(known) == len(record.notifications):
-                    return  # nothing new since the last reading
-                timeline = await orders.timeline(record.order_id)
+                # read again every time: order-svc may not have followed every milestone yet at the last reading
+                timeline = await orders.timeline(record.order_id) if sent else []
             except ApiError:
                 return  # counted by the transport; the order keeps what was read before
         record.milestones = milestones_of(timeline)
