@@ -24,7 +24,7 @@ Quantity = Annotated[int, Field(ge=1)]
 CustomerTier = Literal["vip", "standard", "one_time"]
 ServiceLevel = Literal["standard", "express", "next_day"]
 DiscrepancyCode = Literal[
-    "price_mismatch", "unknown_sku", "invalid_address", "quantity_limit", "payment_failed"
+    "price_mismatch", "unknown_sku", "invalid_address", "quantity_limit", "payment_failed", "payment_amount_mismatch"
 ]
 Condition = Literal["intact", "damaged"]
 DocumentKind = Literal["invoice", "packing_slip", "customs"]

@@ -97,9 +97,15 @@ class FulfillmentApi:
         return await self.t.call("POST", FULFILLMENT, f"/v1/fulfillments/{fulfillment_id}/close", role="warehouse",
                                  body={"reason": reason, "occurred_at": format_time(at)}, idempotency_key=key)
 
-    async def receive_return(self, return_id: str, body: dict, key: str) -> dict:
-        return await self.t.call("POST", FULFILLMENT, f"/v1/returns/{return_id}/receive", role="warehouse",
-                                 body=body, idempotency_key=key)
+    async def receive_return(self, return_id: str, body: dict, key: str) -> dict | None:
+        """The receipt; None while fulfillment-svc has not heard of the return request yet (404)."""
+        try:
+            return await self.t.call("POST", FULFILLMENT, f"/v1/returns/{return_id}/receive", role="warehouse",
+                                     body=body, idempotency_key=key, expected=frozenset({404}))
+        except ApiError as error:
+            if error.status == 404:
+                return None
+            raise
 
     async def record_shift(self, warehouse: str, body: dict) -> dict:
         return await self.t.call("POST", FULFILLMENT, f"/v1/warehouses/{warehouse}/labor-shifts", role="warehouse",

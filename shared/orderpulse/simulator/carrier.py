@@ -109,6 +109,11 @@ async def carrier_scan(run: StoryRun, *scans: s.CarrierScan) -> bool:
         bodies.append(scan_body(scan, f"{run.key}-{scan.shipment}-{run.scans}", tracking))
     results = await run.desk.carriers.report(scans[0].carrier, bodies)
     for scan, result in zip(scans, results, strict=True):
+        if result.get("outcome") == "duplicate":
+            # our own event id seen before: an earlier attempt of this batch was accepted but its
+            # answer was lost (a timeout, then the transport's retry). Rejected scans are not
+            # recorded, so only an accepted one can come back as a duplicate.
+            result = {**result, "outcome": "accepted", "code": None}
         if result.get("outcome") != "accepted" or result.get("code"):
             run.desk.traffic.note(f"scan {result.get('outcome')}: {result.get('code')}",
                                    f"{scan.status} scan of order #{run.story.index}: {result}")

@@ -167,9 +167,11 @@ class Transport:
         idempotency_key: str | None = None,
         signed: bool = False,
         quiet: bool = False,
+        expected: frozenset[int] = frozenset(),
     ) -> Any:
         """The decoded JSON answer of a 2xx; ApiError otherwise (after retries where safe).
-        `quiet`: a failure is the caller's to judge (not counted as an error)."""
+        `quiet`: a failure is the caller's to judge (not counted as an error); `expected`: 4xx
+        statuses the caller handles (raised, not counted)."""
         client = self.clients[service]
         content = None if body is None else orjson.dumps(body)
         headers = {"Authorization": f"Bearer {self.stack.api_keys[role]}"}
@@ -194,7 +196,7 @@ class Transport:
                 kind, detail = _problem_kind(response)
                 error = ApiError(kind, method, path, response.status_code, detail)
                 if response.status_code not in RETRYABLE_STATUS:
-                    if not quiet:
+                    if not quiet and response.status_code not in expected:
                         self.traffic.failed(error)
                     raise error
             if attempt == MAX_ATTEMPTS or quiet:

@@ -36,6 +36,7 @@ from orderpulse.simulator.world import registered_customers
 
 ALL_WINDOWS = ("1h", "24h", "7d", "30d")
 NOTIFY_SETTLE_S = 20.0
+FINISH_STEPS_S = 180  # on a stop, how long the steps under way may take to finish (each request: 30 s × 5 at worst)
 
 
 def default_run_tag() -> str:
@@ -70,6 +71,7 @@ class Simulation:
     async def run(self) -> Outcome:
         config = self.config
         ticker = asyncio.create_task(self._tick())
+        holder = asyncio.create_task(self._hold_on_stop())
         baseline = await self._kpis_quietly() if self.stack.has(KPI) else None
         calls: asyncio.Task | None = None
         now = datetime.now(UTC)
@@ -90,10 +92,12 @@ class Simulation:
         except ApiError as error:
             self.say(f"setting up failed: {error}")
         finally:
-            # let the requests under way finish (so the tally knows all the services were told), then stop the rest
+            # Let every step under way finish, so the tally knows all the services were told: a step
+            # cut off mid-request may have changed a service without the tally hearing of it (an
+            # order delivered for kpi-svc, not for the tally). Only then stop the stories, which by
+            # now are all waiting for a turn (or asleep) and have nothing half done.
             self.pacer.hold()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.pacer.idle(), 20)
+            await self._finish_steps_under_way()
             for task in self.tasks:
                 task.cancel()
             if calls is not None:
@@ -102,6 +106,7 @@ class Simulation:
             await self.carriers.close()
             await self.queue.close()
             ticker.cancel()
+            holder.cancel()
         self.progress.phase = "done"
         self.progress.show()
         outcome = await self._outcome(baseline)
@@ -148,7 +153,8 @@ class Simulation:
             self._start(StoryRun(story, self.desk, live=True).play())
             placed += 1
         live_over.set()
-        await asyncio.wait({shifts}, timeout=30)
+        if not self.stop.is_set():  # stopped: no turn is granted any more, the last shift is not posted
+            await asyncio.wait({shifts}, timeout=30)
         if not self.stop.is_set() and config.drain_s > 0:
             self.progress.phase = "draining"
             self.say(f"live phase over after {placed} orders; letting stories in flight finish "
@@ -157,6 +163,17 @@ class Simulation:
                                    timeout_s=config.drain_s)
 
     # --- plumbing -----------------------------------------------------------------------------
+    async def _hold_on_stop(self) -> None:
+        """From the moment the user stops the run, no new step starts (stories already planned included)."""
+        await self.stop.wait()
+        self.pacer.hold()
+
+    async def _finish_steps_under_way(self) -> None:
+        try:
+            await asyncio.wait_for(self.pacer.idle(), FINISH_STEPS_S)
+        except TimeoutError:
+            self.say(f"{self.pacer.busy} steps still under way after {FINISH_STEPS_S} s are cut off: "
+                     "the tally may miss what they changed")
     def _start(self, work: Awaitable) -> asyncio.Task:
         task = asyncio.ensure_future(work)
         self.tasks.add(task)
@@ -239,8 +256,8 @@ class Simulation:
             note = ("kpi-svc is not in stack.json (services: " + ", ".join(self.stack.services) +
                     "): nothing to compare with; the simulator's own figures:")
         else:
-            wait_s = 5.0 if interrupted else config.kpi_wait_s
-            rows, note = await compare(KpiApi(self.transport), tally, config.kpi_window, baseline, with_costs, wait_s,
+            rows, note = await compare(KpiApi(self.transport), tally, config.kpi_window, baseline, with_costs,
+                                       config.kpi_wait_s,  # interrupted too: kpi-svc may still be catching up
                                        extra_windows=self._extra_windows(baseline), refresh=self._read_notifications)
         self.say(f"KPIs over the last {config.kpi_window}: the simulator's tally beside kpi-svc's figures")
         if note:

@@ -184,11 +184,12 @@ async def close_short(run: StoryRun, step: s.CloseShort) -> bool:
 
 
 async def receive_return(run: StoryRun, step: s.ReceiveReturn) -> bool:
-    record = run.order()
+    run.order()  # the order was placed (else the story ends here)
     if run.return_id is None:
         return True
-    body = {"order_id": record.order_id, "lines": run.return_body, "condition": step.condition,
-            "occurred_at": format_time(step.at)}
-    await run.desk.fulfillment.receive_return(run.return_id, body, f"{run.key}-receive")
+    # api.md's body: fulfillment-svc knows the order from return.requested
+    body = {"lines": run.return_body, "condition": step.condition, "occurred_at": format_time(step.at)}
+    if await run.desk.fulfillment.receive_return(run.return_id, body, f"{run.key}-receive") is None:
+        return run.not_yet(f"fulfillment-svc to hear of return {run.return_id} (return.requested)")
     run.desk.tally.count("return received")
     return True

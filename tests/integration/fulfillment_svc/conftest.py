@@ -104,7 +104,15 @@ class Warehouse:
             for n, (name, quantity) in enumerate(quantities.items(), start=1)
         ]
 
-    async def confirm(self, name: str, *, at: datetime | None = None, city: str = "Berlin", **quantities: int) -> str:
+    async def confirm(
+        self,
+        name: str,
+        *,
+        at: datetime | None = None,
+        placed_at: datetime | None = None,
+        city: str = "Berlin",
+        **quantities: int,
+    ) -> str:
         order_id = self.names.order(name)
         data = {
             "order_id": order_id,
@@ -113,6 +121,8 @@ class Warehouse:
             "service_level": "standard",
             "promised_by": (datetime.now(UTC) + timedelta(days=5)).isoformat(),
         }
+        if placed_at is not None:
+            data["placed_at"] = placed_at.isoformat()
         await self.publish("order.confirmed.v1", order_id, data, at=at)
         return order_id
 

@@ -106,9 +106,14 @@ BAD_BODIES = [
     ("POST", "labor", SHIFT | {"staff": 0}, "staff"),
     ("POST", "labor", SHIFT | {"start": "yesterday"}, "start"),
     ("POST", "labor", SHIFT | {"hourly_cost": "-3"}, "hourly_cost"),
+    ("POST", "labor", SHIFT | {"hourly_cost": 12.5}, "hourly_cost"),  # money is a JSON string, never a number
+    ("POST", "dispatch", {"shipment_id": "s", "carrier": "dhl", "tracking_number": "T", "shipping_cost": 4},
+     "shipping_cost"),
+    ("POST", "pack", {"lines": [LINE], "documents": [{"kind": "invoice", "ref": "R", "lines": [], "total": 12.5}]},
+     "documents[0].total"),
     ("POST", "labor", SHIFT | {"end": "FUTURE"}, "end"),
     ("POST", "return", RETURN | {"condition": "broken"}, "condition"),
-    ("POST", "return", {k: v for k, v in RETURN.items() if k != "order_id"}, "order_id"),
+    ("POST", "return", RETURN | {"order_id": ""}, "order_id"),
     ("POST", "return", RETURN | {"occurred_at": "FUTURE"}, "occurred_at"),
 ]
 

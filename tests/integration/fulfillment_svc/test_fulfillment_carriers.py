@@ -185,14 +185,38 @@ async def test_a_carrier_cannot_report_on_another_carriers_path_or_parcels(wareh
     assert (await warehouse.fulfillment_of(shipped["order_id"]))["status"] == "dispatched"
 
 
-async def test_a_batch_with_a_scan_from_the_future_is_refused_whole_naming_the_field(warehouse):
+async def test_one_bad_scan_is_rejected_in_its_place_and_the_rest_of_the_batch_is_applied(warehouse):
     shipped = await shipped_order(warehouse, "a", "a", MUG=1)
     good = warehouse.scan("1", "a", "in_transit", minutes=1)
     future = warehouse.scan("2", "a", "delivered", minutes=70, condition="intact")
+    unknown_status = warehouse.scan("3", "a", "teleported", minutes=2)
+    not_a_scan = {"tracking_number": warehouse.names.tracking("a")}  # no event_id, no status, no time
+    out_for_delivery = warehouse.scan("4", "a", "out_for_delivery", minutes=3)
 
-    answer = await warehouse.report([good, future])
+    answer = await warehouse.report([good, future, unknown_status, not_a_scan, out_for_delivery])
 
-    assert answer.status_code == 422
-    assert answer.json()["field"] == "events[1].occurred_at"
-    assert (await warehouse.fulfillment_of(shipped["order_id"]))["shipments"][0]["status"] == "dispatched"
-    assert (await warehouse.report([good])).json()["results"][0]["outcome"] == "accepted"
+    assert answer.status_code == 200, answer.text
+    results = answer.json()["results"]
+    assert [(r["event_id"], r["outcome"], r.get("code")) for r in results] == [
+        (good["event_id"], "accepted", None),
+        (future["event_id"], "rejected", "occurred_in_future"),
+        (unknown_status["event_id"], "rejected", "unknown_status"),
+        (None, "rejected", "missing_event_id"),
+        (out_for_delivery["event_id"], "accepted", None),
+    ]
+    assert results[1]["reason"].startswith("events[1].occurred_at")
+    assert results[2]["reason"].startswith("events[2].status")
+    fulfillment = await warehouse.fulfillment_of(shipped["order_id"])
+    assert fulfillment["shipments"][0]["status"] == "out_for_delivery"
+    # a rejected scan is not recorded: sent again fixed, it is judged again
+    fixed = future | {"occurred_at": datetime.now(UTC).isoformat()}
+    assert (await warehouse.report([fixed])).json()["results"][0]["outcome"] == "accepted"
+
+
+async def test_a_body_that_is_not_a_batch_is_refused_naming_the_field(warehouse):
+    for body, field in (({"events": []}, "events"), ({"scans": []}, "events"), ({"events": "x"}, "events")):
+        raw, headers = signed("carrier:dhl", body)
+        answer = await warehouse.client.post("/v1/carriers/dhl/events", content=raw, headers=headers)
+        assert answer.status_code == 422, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["field"] == field

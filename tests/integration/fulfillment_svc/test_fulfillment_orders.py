@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import orjson
 from orderpulse.events import FULFILLMENT, validate_data
 from orderpulse.testing.kafka_probe import TopicProbe
@@ -139,3 +141,16 @@ async def test_twenty_confirmed_orders_for_ten_units_reserve_ten_and_backorder_e
         f["order_id"] for f in fulfillments if f["backordered"]
     )
     assert all(r.key.decode() == orjson.loads(r.value)["data"]["order_id"] for r in records)
+
+
+async def test_the_ship_deadline_is_two_business_days_after_placing_or_after_confirming_for_old_events(warehouse):
+    friday_3pm = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+    monday = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)  # confirmed after a payment that took the weekend
+    placed = await warehouse.confirm("placed", at=monday, placed_at=friday_3pm, MUG=1)
+    legacy = await warehouse.confirm("legacy", at=monday, MUG=1)  # an order.confirmed from before placed_at
+
+    with_placing = await warehouse.wait_for_fulfillment(placed)
+    without = await warehouse.wait_for_fulfillment(legacy)
+
+    assert with_placing["ship_deadline"] == "2026-11-24T15:00:00.000Z"  # kpis.md: Friday 15:00 -> Tuesday 15:00
+    assert without["ship_deadline"] == "2026-11-25T09:30:00.000Z"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -47,21 +49,45 @@ async def test_a_shift_ending_before_it_starts_is_refused_naming_the_end(warehou
     assert answer.json()["field"] == "end"
 
 
+async def request_return(warehouse, order_id: str, return_id: str, **quantities: int) -> None:
+    """order-svc's side: a customer asked to send units back."""
+    data = {
+        "order_id": order_id,
+        "return_id": return_id,
+        "lines": warehouse.sku_lines(**quantities),
+        "reason": "changed_mind",
+        "kind": "refund",
+    }
+    await warehouse.publish("return.requested.v1", order_id, data)
+
+
 async def test_an_intact_return_goes_back_on_the_shelf_and_to_a_waiting_order(warehouse, names, infrastructure):
     await warehouse.put_stock("MUG", 2)
     sold = await warehouse.wait_for_fulfillment(await warehouse.confirm("sold", MUG=2))
     await warehouse.ship(sold["fulfillment_id"], "1", MUG=2)
     waiting = await warehouse.confirm("waiting", MUG=1)
     await warehouse.wait_for_fulfillment(waiting, until=lambda f: f["backordered"] != [])
-    body = {"order_id": sold["order_id"], "lines": warehouse.sku_lines(MUG=1), "condition": "intact"}
+    return_id = f"ret-{names.suffix}-1"
+    body = {"lines": warehouse.sku_lines(MUG=1), "condition": "intact"}  # no order_id: return.requested has it
+    path = f"/v1/returns/{return_id}/receive"
 
+    early = await warehouse.client.post(path, json=body, headers=auth("warehouse"))
+    assert early.status_code == 404 and early.json()["type"].endswith("/return-not-found")
+    await request_return(warehouse, sold["order_id"], return_id, MUG=1)
     async with TopicProbe(infrastructure.kafka_bootstrap, [FULFILLMENT]) as probe:
-        received = await warehouse.client.post("/v1/returns/ret-1/receive", json=body, headers=auth("warehouse"))
-        again = await warehouse.client.post("/v1/returns/ret-1/receive", json=body, headers=auth("warehouse"))
-        records = await probe.wait_until(lambda rs: any(b"return.received" in r.value for r in rs))
+
+        deadline = time.monotonic() + 20
+        while (received := await warehouse.client.post(path, json=body, headers=auth("warehouse"))).status_code == 404:
+            assert time.monotonic() < deadline, "return.requested never arrived"
+            await asyncio.sleep(0.05)
+        again = await warehouse.client.post(path, json=body, headers=auth("warehouse"))
+        records = await probe.wait_until(
+            lambda rs: any(b"return.received" in r.value for r in rs) and any(b"inventory.adjusted" in r.value for r in rs)
+        )
 
     assert received.status_code == 201, received.text
     assert again.status_code == 200 and again.json() == received.json()
+    assert received.json()["order_id"] == sold["order_id"]
     assert received.json()["restocked"] == [{"sku": names.sku("MUG"), "quantity": 1}]
     assert (await warehouse.fulfillment_of(waiting))["reserved"] == [{"sku": names.sku("MUG"), "quantity": 1}]
     assert (await warehouse.stock("MUG")) | {"sku": None} == {
@@ -70,8 +96,20 @@ async def test_an_intact_return_goes_back_on_the_shelf_and_to_a_waiting_order(wa
     [event] = [orjson.loads(r.value) for r in records if b"return.received" in r.value]
     assert event["partitionkey"] == sold["order_id"]
     validate_data(event["type"], event["data"])
-    assert event["data"]["return_id"] == "ret-1"
+    assert event["data"]["return_id"] == return_id
     assert [(line["sku"], line["quantity"]) for line in event["data"]["lines"]] == [(names.sku("MUG"), 1)]
+    [restocked] = [orjson.loads(r.value) for r in records if b"inventory.adjusted" in r.value]
+    assert restocked["partitionkey"] == names.warehouse
+    assert restocked["data"] == {
+        "warehouse_id": names.warehouse, "sku": names.sku("MUG"), "on_hand_before": 0, "on_hand_after": 1, "reason": "return"
+    }
+    # an order_id sent by an older client is still accepted, but must be the return's own order
+    wrong = await warehouse.client.post(
+        path, json=body | {"order_id": names.order("other")}, headers=auth("warehouse")
+    )
+    assert wrong.status_code == 422 and wrong.json()["field"] == "order_id"
+    right = await warehouse.client.post(path, json=body | {"order_id": sold["order_id"]}, headers=auth("warehouse"))
+    assert right.status_code == 200
 
 
 async def test_a_return_of_more_than_was_shipped_or_of_an_unknown_order_is_refused(warehouse, names):

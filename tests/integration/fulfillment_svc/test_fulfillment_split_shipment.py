@@ -82,14 +82,57 @@ async def test_new_stock_goes_to_the_oldest_backorder_first(warehouse, names):
     assert (await warehouse.fulfillment_of(younger))["backordered"] == [{"sku": names.sku("MUG"), "quantity": 1}]
 
 
-async def test_stock_cannot_be_counted_below_what_is_reserved(warehouse):
+async def test_a_count_below_what_is_reserved_is_shrinkage_backordering_the_youngest_orders(
+    warehouse, names, infrastructure
+):
     await warehouse.put_stock("MUG", 5)
-    order_id = await warehouse.confirm("a", MUG=4)
-    await warehouse.wait_for_fulfillment(order_id)
+    older = await warehouse.wait_for_fulfillment(await warehouse.confirm("older", MUG=3))
+    younger = await warehouse.wait_for_fulfillment(await warehouse.confirm("younger", MUG=2))
 
-    refused = await warehouse.put_stock("MUG", 3)
+    async with TopicProbe(infrastructure.kafka_bootstrap, [FULFILLMENT]) as probe:
+        counted = await warehouse.put_stock("MUG", 2)
+        records = await probe.wait_until(
+            lambda rs: any(b"inventory.adjusted" in r.value for r in rs)
+            and any(b"inventory.backordered" in r.value for r in rs)
+        )
+
+    assert counted.status_code == 200, counted.text
+    assert counted.json()["on_hand"] == 2 and counted.json()["reserved"] == 2
+    assert counted.json()["backordered"] == [
+        {"fulfillment_id": younger["fulfillment_id"], "order_id": younger["order_id"], "sku": names.sku("MUG"), "quantity": 2},
+        {"fulfillment_id": older["fulfillment_id"], "order_id": older["order_id"], "sku": names.sku("MUG"), "quantity": 1},
+    ]
+    assert (await warehouse.fulfillment_of(older["order_id"]))["reserved"] == [{"sku": names.sku("MUG"), "quantity": 2}]
+    assert (await warehouse.fulfillment_of(younger["order_id"]))["backordered"] == [
+        {"sku": names.sku("MUG"), "quantity": 2}
+    ]
+    events = [orjson.loads(r.value) for r in records]
+    [adjusted] = [e for e in events if e["type"].endswith("inventory.adjusted.v1")]
+    validate_data(adjusted["type"], adjusted["data"])
+    assert adjusted["partitionkey"] == names.warehouse
+    assert adjusted["data"] == {
+        "warehouse_id": names.warehouse, "sku": names.sku("MUG"), "on_hand_before": 5, "on_hand_after": 2,
+        "reason": "shrinkage",
+    }
+    backordered = [e["data"] for e in events if e["type"].endswith("inventory.backordered.v1")]
+    assert sorted((d["order_id"], d["quantity_short"]) for d in backordered) == sorted(
+        [(younger["order_id"], 2), (older["order_id"], 1)]
+    )
+    # the next units in go to the oldest order first
+    refilled = await warehouse.put_stock("MUG", 3)
+    assert [f["fulfillment_id"] for f in refilled.json()["backorders_filled"]] == [older["fulfillment_id"]]
+
+
+async def test_a_count_below_the_units_packed_in_boxes_is_refused(warehouse):
+    await warehouse.put_stock("MUG", 5)
+    fulfillment = await warehouse.wait_for_fulfillment(await warehouse.confirm("a", MUG=4))
+    assert (await warehouse.pack(fulfillment["fulfillment_id"], MUG=3)).status_code == 201
+
+    refused = await warehouse.put_stock("MUG", 2)
+    unchanged = await warehouse.put_stock("MUG", 5)
 
     assert refused.status_code == 409
-    assert refused.json()["type"].endswith("/stock-below-reserved")
+    assert refused.json()["type"].endswith("/stock-below-packed")
     assert refused.json()["field"] == "on_hand"
-    assert (await warehouse.stock("MUG"))["on_hand"] == 5
+    assert (await warehouse.stock("MUG"))["on_hand"] == 5 and (await warehouse.stock("MUG"))["reserved"] == 4
+    assert unchanged.status_code == 200

@@ -166,7 +166,7 @@ async def test_refused_changes_change_nothing_and_publish_nothing(client, produc
     )
 
     assert cancel.status_code == 409 and cancel.json()["type"].endswith("/cannot-cancel-dispatched")
-    assert correction.status_code == 409 and correction.json()["type"].endswith("/correction-not-allowed")
+    assert correction.status_code == 409 and correction.json()["type"].endswith("/correction-after-packing")
     assert early_return.status_code == 409 and early_return.json()["type"].endswith("/return-not-allowed")
     assert await snapshot(db) == before
     # a change that is accepted afterwards is the only thing published since

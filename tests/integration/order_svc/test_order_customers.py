@@ -49,7 +49,7 @@ async def test_a_customer_is_read_back_as_stored(client):
 
 async def test_a_catalog_item_is_created_then_updated(client, db):
     first = await client.put("/v1/catalog/MUG-1", json=CATALOG["MUG-1"], headers=auth("admin"))
-    second = await client.put("/v1/catalog/MUG-1", json={**CATALOG["MUG-1"], "unit_price": 13}, headers=auth("admin"))
+    second = await client.put("/v1/catalog/MUG-1", json={**CATALOG["MUG-1"], "unit_price": "13"}, headers=auth("admin"))
 
     assert (first.status_code, second.status_code) == (201, 200)
     assert second.json() == {"sku": "MUG-1", **CATALOG["MUG-1"], "unit_price": "13.00"}

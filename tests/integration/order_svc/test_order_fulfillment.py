@@ -18,6 +18,8 @@ from order_stack import (
     survey_requested,
     timeline_ids,
 )
+from orderpulse.events import new_envelope
+from orderpulse.testing.kafka_probe import TopicProbe
 from orderpulse.testing.service import auth
 
 
@@ -163,3 +165,26 @@ async def test_events_of_the_same_millisecond_keep_the_order_they_arrived_in(cli
         "orderpulse.fulfillment.created.v1",
     ]
     assert {entry["occurred_at"] for entry in entries} == {order["placed_at"]}
+
+
+async def test_a_warehouse_stock_adjustment_on_the_fulfillment_topic_is_ignored_not_dead_lettered(
+    client, producer, db, infrastructure
+):
+    await seed(client)
+    order = await place(client)
+    adjusted = new_envelope(
+        type="inventory.adjusted.v1",
+        source="/fulfillment-svc",
+        key="wh_1",
+        data={"warehouse_id": "wh_1", "sku": "MUG-1", "on_hand_before": 5, "on_hand_after": 2, "reason": "shrinkage"},
+    )
+    async with TopicProbe(infrastructure.kafka_bootstrap, ["orderpulse.dlq.order-svc"]) as dead_letters:
+        await publish(producer, adjusted, created(order, at(order, 1)))
+        await status_becomes(client, order["order_id"], "in_fulfillment")
+
+        async def claimed():
+            return await db.fetchval("SELECT count(*) FROM processed_events WHERE event_id = $1", adjusted.id)
+
+        await eventually(claimed)
+        await dead_letters.settle(quiet_s=0.5)
+        assert not [r for r in dead_letters.records if adjusted.id.encode() in r.value]

@@ -165,14 +165,15 @@ def test_a_confirmed_order_cannot_be_corrected_into_a_held_one():
     assert order.events == []
 
 
-@pytest.mark.parametrize("fact", ["fulfillment.created.v1", "shipment.dispatched.v1"])
-def test_an_order_a_warehouse_has_taken_up_can_no_longer_be_corrected(fact):
+@pytest.mark.parametrize("fact", ["fulfillment.packed.v1", "shipment.dispatched.v1"])
+def test_an_order_the_warehouse_has_packed_can_no_longer_be_corrected(fact):
     order = confirmed_order()
     order.apply_fulfillment_fact(fact, LATER, shipment_id="shp_1", lines=[{"sku": "MUG-1", "quantity": 1}])
     with pytest.raises(CorrectionNotAllowed) as refused:
         order.correct(correcting(ship_to=replace(HOME, city="Brooklyn")), CATALOG, LATER)
-    assert refused.value.code == "correction_not_allowed"
+    assert refused.value.code == "correction_after_packing"
     assert refused.value.http_status == 409
+    assert "packed" in refused.value.detail
 
 
 def test_a_cancelled_order_can_no_longer_be_corrected():

@@ -31,7 +31,7 @@ CATALOG_FIELDS = {
     "order.released.v1": {"order_id"},
     "order.payment_authorized.v1": {"order_id", "amount", "currency", "reference"},
     "order.payment_failed.v1": {"order_id", "reason"},
-    "order.confirmed.v1": {"order_id", "lines", "ship_to", "service_level", "promised_by"},
+    "order.confirmed.v1": {"order_id", "lines", "ship_to", "service_level", "promised_by", "placed_at"},
     "order.invoiced.v1": {"order_id", "invoice_id", "lines", "subtotal", "tax", "total", "currency"},
     "order.cancelled.v1": {"order_id", "reason", "cancelled_by"},
     "return.requested.v1": {"order_id", "return_id", "lines", "reason", "kind"},

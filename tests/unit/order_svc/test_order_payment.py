@@ -80,7 +80,7 @@ def test_a_later_authorization_releases_an_order_held_only_for_payment():
 
 def test_an_authorization_does_not_release_an_order_still_held_for_entry_findings():
     order = held_for_price(payment_status="pending")
-    order.record_payment(paying("authorized"), LATER)
+    order.record_payment(paying("authorized", amount=str(order.total)), LATER)
     assert order.status is OrderStatus.HELD
     assert order.payment_status is PaymentStatus.AUTHORIZED
     assert types(order) == ["order.payment_authorized.v1"]

@@ -9,7 +9,7 @@ import pytest
 from fake_unit_of_work import FakeStore, FakeUnitOfWork
 from order_builders import CATALOG, CUSTOMER, LATER, NOW, RULES, placing
 from order_svc.domain.commands import CancelOrder, UpsertCustomer
-from order_svc.domain.errors import CannotCancelDispatched, OrderNotFound, UnknownCustomer
+from order_svc.domain.errors import CannotCancelDispatched, OrderNotFound, PaymentsNotConfigured, UnknownCustomer
 from order_svc.entrypoints.consumer import fulfillment_report, handler_table
 from order_svc.service_layer import following, handlers, queries
 from order_svc.service_layer.ports import IdempotentRequest, Reply, TimelineEntry
@@ -52,12 +52,15 @@ async def test_placing_stages_the_orders_events_for_the_outbox_and_its_timeline_
     assert all(envelope.time == NOW and envelope.partitionkey == "ord_1" for envelope in store.outbox)
 
 
-async def test_without_payment_callbacks_a_pending_order_is_confirmed_at_placement(store):
-    reply = await handlers.place_order(
-        context(store, payments_enabled=False), placing(payment_status="pending"), idempotency=None, reply=answer
-    )
+async def test_without_payment_callbacks_a_pending_order_is_refused_naming_the_setting(store):
+    with pytest.raises(PaymentsNotConfigured) as refused:
+        await handlers.place_order(
+            context(store, payments_enabled=False), placing(payment_status="pending"), idempotency=None, reply=answer
+        )
 
-    assert reply.body == b"confirmed"
+    assert (refused.value.field, refused.value.setting) == ("payment_status", "ORDERPULSE_SIGNING_SECRETS")
+    assert refused.value.http_status == 422
+    assert store.outbox == []
 
 
 async def test_with_payment_callbacks_a_pending_order_waits_for_one(store):
@@ -188,4 +191,20 @@ def test_the_consumer_follows_every_order_event_of_fulfillment_notifications_and
     assert "orderpulse.notification.sent.v1" in table
     assert "orderpulse.issue.opened.v1" in table
     assert "orderpulse.labor.shift_recorded.v1" not in table
+    assert "orderpulse.inventory.adjusted.v1" not in table  # keyed by warehouse: ignored, never dead-lettered
     assert not any(name.startswith(("orderpulse.order.", "orderpulse.customer.")) for name in table)
+
+
+async def test_payments_switched_off_explicitly_name_that_setting(store):
+    off = handlers.Context(
+        new_uow=lambda: FakeUnitOfWork(store),
+        rules=RULES,
+        payments_enabled=False,
+        payments_setting="ORDERPULSE_PAYMENTS_ENABLED",
+        clock=lambda: NOW,
+    )
+    with pytest.raises(PaymentsNotConfigured) as refused:
+        await handlers.place_order(off, placing(payment_status="pending"), idempotency=None, reply=answer)
+
+    assert refused.value.setting == "ORDERPULSE_PAYMENTS_ENABLED"
+    assert "ORDERPULSE_PAYMENTS_ENABLED=true" in refused.value.detail

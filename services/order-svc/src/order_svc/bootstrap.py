@@ -55,6 +55,7 @@ def build_app(settings: OrderSettings, *, clock: Callable[[], datetime] = utcnow
             calendar=settings.calendar, tax_rate=settings.tax_rate, default_currency=settings.default_currency
         ),
         payments_enabled=settings.accepts_payment_callbacks,
+        payments_setting=settings.payments_setting,
         clock=clock,
     )
     app = create_app(

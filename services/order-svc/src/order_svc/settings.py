@@ -57,5 +57,12 @@ class OrderSettings(PlatformSettings):
         return PAYMENTS_ROLE in self.signing_secrets
 
     @property
+    def payments_setting(self) -> str:
+        """The setting that turns payment callbacks on: named when a pending order is refused."""
+        if self.payments_enabled is False:
+            return "ORDERPULSE_PAYMENTS_ENABLED"
+        return "ORDERPULSE_SIGNING_SECRETS"
+
+    @property
     def calendar(self) -> BusinessCalendar:
         return calendar_from_settings(self.merchant_timezone, self.holidays)

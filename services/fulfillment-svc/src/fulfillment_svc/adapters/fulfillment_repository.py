@@ -74,6 +74,13 @@ class SqlFulfillmentRepository:
         )
         return [Backorder(row.fulfillment_id, row.sku, row.quantity, row.since) for row in rows]
 
+    async def reserving(self, warehouse_id: str, sku: str) -> list[str]:
+        reserved = fulfillments.c.state["reserved"][sku].as_integer()
+        rows = await self._session.execute(
+            select(fulfillments.c.fulfillment_id).where(fulfillments.c.warehouse_id == warehouse_id, reserved > 0)
+        )
+        return [row.fulfillment_id for row in rows]
+
     async def fulfillment_ids_tracking(self, carrier: str, tracking_numbers: Iterable[str]) -> dict[str, str]:
         wanted = sorted(set(tracking_numbers))
         if not wanted:

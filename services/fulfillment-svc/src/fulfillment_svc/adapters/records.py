@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fulfillment_svc.adapters.tables import carrier_scans, labor_shifts, received_returns
+from fulfillment_svc.adapters.tables import carrier_scans, labor_shifts, received_returns, requested_returns
 from fulfillment_svc.domain.events import LaborShiftRecorded
-from fulfillment_svc.service_layer.ports import ReceivedReturn, RecordedShift, ScanClaim, StoredReply
+from fulfillment_svc.service_layer.ports import ReceivedReturn, RecordedShift, RequestedReturn, ScanClaim, StoredReply
 
 
 class SqlScanLog:
@@ -118,6 +118,29 @@ class SqlReturnsReceived:
             restocked=tuple(row.restocked),
             occurred_at=row.occurred_at,
         )
+
+
+class SqlRequestedReturns:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, requested: RequestedReturn) -> None:
+        await self._session.execute(
+            insert(requested_returns)
+            .values(
+                return_id=requested.return_id,
+                order_id=requested.order_id,
+                lines=list(requested.lines),
+                reason=requested.reason,
+                kind=requested.kind,
+                requested_at=requested.requested_at,
+            )
+            .on_conflict_do_nothing(index_elements=["return_id"])
+        )
+
+    async def order_of(self, return_id: str) -> str | None:
+        query = select(requested_returns.c.order_id).where(requested_returns.c.return_id == return_id)
+        return await self._session.scalar(query)
 
 
 class SqlIdempotencyKeys:

@@ -92,6 +92,17 @@ received_returns = Table(
     Column("occurred_at", DateTime(timezone=True), nullable=False),
 )
 
+requested_returns = Table(
+    "requested_returns",
+    metadata,
+    Column("return_id", Text, primary_key=True),
+    Column("order_id", Text, nullable=False),
+    Column("lines", JSONB, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+)
+
 cancelled_orders = Table(
     "cancelled_orders",
     metadata,

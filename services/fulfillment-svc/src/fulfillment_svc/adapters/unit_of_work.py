@@ -11,7 +11,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fulfillment_svc.adapters.fulfillment_repository import SqlFulfillmentRepository
-from fulfillment_svc.adapters.records import SqlIdempotencyKeys, SqlLaborShifts, SqlReturnsReceived, SqlScanLog
+from fulfillment_svc.adapters.records import (
+    SqlIdempotencyKeys,
+    SqlLaborShifts,
+    SqlRequestedReturns,
+    SqlReturnsReceived,
+    SqlScanLog,
+)
 from fulfillment_svc.adapters.stock_repository import SqlStockRepository
 from fulfillment_svc.domain.events import DomainEvent
 from fulfillment_svc.service_layer.ports import TransientConflict
@@ -42,6 +48,7 @@ class SqlUnitOfWork:
         self.scans = SqlScanLog(session)
         self.labor = SqlLaborShifts(session)
         self.returns = SqlReturnsReceived(session)
+        self.requested_returns = SqlRequestedReturns(session)
         self.idempotency = SqlIdempotencyKeys(session)
         return self
 

@@ -83,6 +83,13 @@ class FulfillmentNotFound(FulfillmentError):
     category = NOT_FOUND
 
 
+class ReturnNotFound(FulfillmentError):
+    """No `return.requested` names this return id (yet), and the receipt did not say its order."""
+
+    code = "return_not_found"
+    category = NOT_FOUND
+
+
 class ShipmentNotFound(FulfillmentError):
     code = "shipment_not_found"
     category = NOT_FOUND
@@ -127,6 +134,12 @@ class FulfillmentClosed(FulfillmentError):
 
 class StockBelowReserved(FulfillmentError):
     code = "stock_below_reserved"
+
+
+class StockBelowPacked(FulfillmentError):
+    """A count below the units already packed in boxes waiting for a carrier."""
+
+    code = "stock_below_packed"
 
 
 class ReturnExceedsShipped(FulfillmentError):

@@ -55,6 +55,23 @@ def _jsonable(value: Any) -> Any:
 
 
 @dataclass(frozen=True)
+class InventoryAdjusted(DomainEvent):
+    """A warehouse's on-hand count changed outside an order (key: warehouse id)."""
+
+    type: ClassVar[str] = "inventory.adjusted.v1"
+
+    warehouse_id: str
+    sku: str
+    on_hand_before: int
+    on_hand_after: int
+    reason: str  # count | shrinkage | receipt | return
+
+    @property
+    def key(self) -> str:
+        return self.warehouse_id
+
+
+@dataclass(frozen=True)
 class FulfillmentCreated(DomainEvent):
     type: ClassVar[str] = "fulfillment.created.v1"
 

@@ -26,7 +26,7 @@ from fulfillment_svc.domain.errors import (
     InvalidQuantity,
     ShipmentNotFound,
 )
-from fulfillment_svc.domain.events import DomainEvent
+from fulfillment_svc.domain.events import DomainEvent, InventoryBackordered
 from fulfillment_svc.domain.packing import packable_quantities, packed_shipment
 from fulfillment_svc.domain.scans import DEFAULT_CLOCK_SKEW_ALLOWANCE, CarrierScan, ScanOutcome, apply_scan
 from fulfillment_svc.domain.shipment import CANCELLED, Shipment
@@ -150,6 +150,19 @@ class Fulfillment:
         if not self.backordered[sku]:
             del self.backordered[sku]
         self.reserved[sku] = self.reserved.get(sku, 0) + quantity
+
+    def lose_reservation(self, sku: str, quantity: int, occurred_at: datetime) -> int:
+        """Shrinkage: up to `quantity` reserved units of `sku` that are not packed are gone from
+        the shelf. They become backordered again (`inventory.backordered`); returns how many."""
+        loose = self.reserved.get(sku, 0) - self.packed_not_dispatched.get(sku, 0)
+        taken = max(0, min(quantity, loose))
+        if taken:
+            self.reserved[sku] -= taken
+            if not self.reserved[sku]:
+                del self.reserved[sku]
+            self.backordered[sku] = self.backordered.get(sku, 0) + taken
+            self.events.append(InventoryBackordered(occurred_at, self.order_id, self.warehouse_id, sku, taken))
+        return taken
 
     # --- warehouse work --------------------------------------------------------------------
 

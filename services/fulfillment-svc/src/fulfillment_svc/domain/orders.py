@@ -20,6 +20,7 @@ class ConfirmedOrder:
     promised_by: datetime
     service_level: str = "standard"
     ship_to: Mapping[str, Any] = field(default_factory=dict)
+    placed_at: datetime | None = None  # optional in order.confirmed.v1; events from before it have none
 
     def __post_init__(self) -> None:
         if not self.lines:
@@ -28,6 +29,13 @@ class ConfirmedOrder:
         if len(set(line_ids)) != len(line_ids):
             raise InvalidOrder("line ids must be unique within an order", field="lines.line_id")
         require_aware(self.promised_by, field="promised_by")
+        if self.placed_at is not None:
+            require_aware(self.placed_at, field="placed_at")
+
+    def ship_deadline_from(self, confirmed_at: datetime) -> datetime:
+        """When the ship deadline starts counting: placement (kpis.md), or for a confirmation
+        without `placed_at` (published before it existed) the confirmation time."""
+        return self.placed_at if self.placed_at is not None else confirmed_at
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> ConfirmedOrder:
@@ -44,6 +52,7 @@ class ConfirmedOrder:
             promised_by=parse_time(data.get("promised_by"), field="promised_by"),
             service_level=str(data.get("service_level") or "standard"),
             ship_to=dict(ship_to),
+            placed_at=None if data.get("placed_at") is None else parse_time(data["placed_at"], field="placed_at"),
         )
 
 

@@ -33,7 +33,9 @@ def reconfirm(
     order would (its place among backorders stays its creation time) and records
     `fulfillment.created` again (same id, new lines) plus one `inventory.backordered` per
     short sku. The ship deadline does not move: the order was placed when it was placed.
-    Returns `applied`, `unchanged` (same order again) or `too_late`.
+    Returns `applied`, `unchanged` (same content again: `fulfillment.created` is recorded all the
+    same, so every confirmation applied is answered) or `too_late` (no answer: order-svc reads the
+    silence followed by a packing fact as "not applied").
     """
     require_aware(occurred_at, field="occurred_at")
     if order.order_id != fulfillment.order_id:
@@ -48,6 +50,10 @@ def reconfirm(
         fulfillment.service_level,
         dict(fulfillment.ship_to),
     ):
+        # answered all the same: order-svc pairs each confirmation it sent with one answer
+        fulfillment.events.append(
+            FulfillmentCreated(occurred_at, fulfillment.fulfillment_id, order.order_id, fulfillment.warehouse_id, order.lines)
+        )
         return UNCHANGED
     stock = {sku: row for sku, row in stock_by_sku.items() if row.warehouse_id == fulfillment.warehouse_id}
     for sku, quantity in fulfillment.reserved.items():

@@ -144,6 +144,19 @@ def _belongs_to(shipment: Shipment, carrier: str, tracking_number: str) -> bool:
     return shipment.is_dispatched and shipment.carrier == carrier and shipment.tracking_number == tracking_number
 
 
+@dataclass(frozen=True)
+class UnreadableScan:
+    """An item of a batch that is not a well-formed scan (e.g. an unknown status, a time in the
+    future): it is answered `rejected` with `code` and `reason` and the rest of the batch goes on."""
+
+    event_id: str | None
+    code: str
+    reason: str
+
+    def outcome(self) -> ScanOutcome:
+        return ScanOutcome(self.event_id, REJECTED, code=self.code, reason=self.reason)  # type: ignore[arg-type]
+
+
 def _rejected(scan: CarrierScan, *, shipment: Shipment | None, code: str, reason: str) -> ScanOutcome:
     return ScanOutcome(str(scan.event_id), REJECTED, code=code, reason=reason, shipment=shipment)
 

@@ -12,12 +12,13 @@ from orderpulse.events import Envelope, full_type
 from orderpulse.messaging.consumer import Handler
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fulfillment_svc.service_layer import orders
+from fulfillment_svc.service_layer import orders, records
 from fulfillment_svc.service_layer.context import ServiceContext
 from fulfillment_svc.service_layer.ports import FulfillmentUnitOfWork
 
 ORDER_CONFIRMED = full_type("order.confirmed.v1")
 ORDER_CANCELLED = full_type("order.cancelled.v1")
+RETURN_REQUESTED = full_type("return.requested.v1")
 
 
 def handler_table(
@@ -33,4 +34,9 @@ def handler_table(
             await orders.order_cancelled(ctx, uow, envelope.data, envelope.time)
             await uow.commit()
 
-    return {ORDER_CONFIRMED: on_order_confirmed, ORDER_CANCELLED: on_order_cancelled}
+    async def on_return_requested(session: AsyncSession, envelope: Envelope) -> None:
+        async with joining(session) as uow:
+            await records.return_requested(uow, envelope.data, envelope.time)
+            await uow.commit()
+
+    return {ORDER_CONFIRMED: on_order_confirmed, ORDER_CANCELLED: on_order_cancelled, RETURN_REQUESTED: on_return_requested}

@@ -44,8 +44,18 @@ class BackorderFill(BaseModel):
     quantity: int
 
 
+class ShrinkageBackorder(BaseModel):
+    fulfillment_id: str
+    order_id: str
+    sku: str
+    quantity: int
+
+
 class StockUpdated(StockLevel):
     backorders_filled: list[BackorderFill] = Field(description="backorders that took the units made available")
+    backordered: list[ShrinkageBackorder] = Field(
+        default=[], description="a count below what was reserved: reservations backordered again, youngest orders first"
+    )
 
 
 class StockPage(BaseModel):
@@ -119,7 +129,7 @@ class DispatchResult(ShipmentOut):
 
 
 class ScanResult(BaseModel):
-    event_id: str
+    event_id: str | None = Field(description="as sent; null when the item had no usable event_id")
     outcome: Literal["accepted", "duplicate", "rejected"]
     code: str | None = Field(default=None, description="stable machine code, e.g. unknown_tracking_number")
     reason: str | None = None

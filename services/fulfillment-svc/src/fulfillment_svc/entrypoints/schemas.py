@@ -7,7 +7,7 @@ nothing. Business rules (what may be packed, what a carrier may report) stay in 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -152,7 +152,16 @@ class CarrierScanIn(Body):
 
 
 class CarrierEventBatch(Body):
+    """The documented shape of a batch (OpenAPI). The route reads it as `CarrierBatchIn` and checks
+    each scan on its own, so one bad scan is rejected in the results instead of refusing the batch."""
+
     events: Annotated[list[CarrierScanIn], Field(min_length=1, max_length=MAX_LIST)]
+
+
+class CarrierBatchIn(Body):
+    """What must hold for a body to be a batch at all; each item is checked as `CarrierScanIn` alone."""
+
+    events: Annotated[list[Any], Field(min_length=1, max_length=MAX_LIST)]
 
 
 class LaborShiftRequest(Body):
@@ -164,7 +173,11 @@ class LaborShiftRequest(Body):
 
 
 class ReturnReceiveRequest(Body):
-    order_id: Id = Field(description="the order the return belongs to (fulfillment-svc does not consume `return.requested`)")
+    order_id: Id | None = Field(
+        default=None,
+        description="no longer needed: the service learns the order from order-svc's `return.requested`. "
+        "Still accepted for older clients; when given it must be the order the return was requested for",
+    )
     lines: Annotated[list[SkuQuantityIn], Field(min_length=1, max_length=MAX_LIST)]
     condition: Literal["intact", "damaged"] = Field(description="intact units go back on the shelf")
     occurred_at: OccurredAt = None

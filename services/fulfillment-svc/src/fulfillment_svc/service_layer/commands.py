@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from fulfillment_svc.domain.documents import Document
-from fulfillment_svc.domain.scans import CarrierScan
+from fulfillment_svc.domain.scans import CarrierScan, UnreadableScan
 from fulfillment_svc.domain.values import SkuQuantity
 
 
@@ -53,7 +53,7 @@ class CloseFulfillment:
 @dataclass(frozen=True)
 class RecordCarrierScans:
     carrier: str
-    scans: tuple[CarrierScan, ...]
+    scans: tuple[CarrierScan | UnreadableScan, ...]  # in the order sent
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class RecordLaborShift:
 @dataclass(frozen=True)
 class ReceiveReturn:
     return_id: str
-    order_id: str
+    order_id: str | None  # learnt from return.requested; a caller may still name it (older clients)
     lines: tuple[SkuQuantity, ...]
     condition: str
     occurred_at: datetime | None = None

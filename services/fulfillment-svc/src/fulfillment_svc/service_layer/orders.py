@@ -14,7 +14,7 @@ from typing import Any
 
 from fulfillment_svc.domain.opening import open_fulfillment
 from fulfillment_svc.domain.orders import ConfirmedOrder
-from fulfillment_svc.domain.reconfirming import APPLIED, reconfirm, skus_touched
+from fulfillment_svc.domain.reconfirming import APPLIED, UNCHANGED, reconfirm, skus_touched
 from fulfillment_svc.domain.values import quantities_by_sku
 from fulfillment_svc.service_layer.context import Policy, ServiceContext
 from fulfillment_svc.service_layer.locking import fill_backorders_from, lock_fulfillment
@@ -47,6 +47,7 @@ async def order_confirmed(
     outcome = reconfirm(fulfillment, order, occurred_at=occurred_at, stock_by_sku=locked.stock)
     if outcome == APPLIED:
         await fill_backorders_from(uow, locked, locked.stock)  # units of dropped lines go to whoever waits
+    if outcome in (APPLIED, UNCHANGED):
         await locked.save(uow)
     else:
         log.info("re-sent order.confirmed not applied", extra={"order_id": order.order_id, "outcome": outcome})
@@ -60,9 +61,8 @@ async def _open(ctx: ServiceContext, uow: FulfillmentUnitOfWork, order: Confirme
         order,
         fulfillment_id=ctx.new_id("ful"),
         warehouse_id=warehouse_id,
-        # order.confirmed carries no placing time; an order is confirmed when placed unless it
-        # waited for payment or a correction, and then the deadline counts from confirmation
-        ship_deadline=ctx.policy.calendar.ship_deadline(occurred_at),
+        # kpis.md: placement + 2 business days, the same deadline kpi-svc judges shipped_within_sla by
+        ship_deadline=ctx.policy.calendar.ship_deadline(order.ship_deadline_from(occurred_at)),
         occurred_at=occurred_at,
         stock_by_sku=stock,
     )

@@ -52,6 +52,18 @@ class ReceivedReturn:
 
 
 @dataclass(frozen=True)
+class RequestedReturn:
+    """A `return.requested` order-svc published: which order a return id belongs to."""
+
+    return_id: str
+    order_id: str
+    lines: tuple[dict[str, Any], ...]
+    reason: str
+    kind: str
+    requested_at: datetime
+
+
+@dataclass(frozen=True)
 class ScanClaim:
     event_id: str
     tracking_number: str
@@ -87,6 +99,9 @@ class FulfillmentRepository(Protocol):
 
     async def backorders_of(self, warehouse_id: str, sku: str) -> list[Backorder]:
         """Open backorders of a sku in a warehouse, oldest first (as last saved)."""
+
+    async def reserving(self, warehouse_id: str, sku: str) -> list[str]:
+        """Ids of the fulfillments holding a reservation of `sku` in `warehouse_id` (unlocked read)."""
 
     async def fulfillment_ids_tracking(self, carrier: str, tracking_numbers: Iterable[str]) -> dict[str, str]:
         """tracking number -> fulfillment id, for this carrier's dispatched shipments only."""
@@ -133,6 +148,13 @@ class ReturnsReceived(Protocol):
     async def get(self, return_id: str) -> ReceivedReturn | None: ...
 
 
+class RequestedReturns(Protocol):
+    async def add(self, requested: RequestedReturn) -> None:
+        """Remember a requested return (the same id again changes nothing)."""
+
+    async def order_of(self, return_id: str) -> str | None: ...
+
+
 class IdempotencyKeys(Protocol):
     async def claim(self, principal: str, key: str, fingerprint: str) -> StoredReply | None:
         """None for the first use of `key`; the stored reply for a replay; raises on another body."""
@@ -146,6 +168,7 @@ class FulfillmentUnitOfWork(Protocol):
     scans: ScanLog
     labor: LaborShifts
     returns: ReturnsReceived
+    requested_returns: RequestedReturns
     idempotency: IdempotencyKeys
 
     async def __aenter__(self) -> FulfillmentUnitOfWork: ...

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from fulfillment_svc.domain.counting import count_stock
 from fulfillment_svc.domain.errors import InvalidInput, ShipmentIdInUse, TrackingNumberInUse
 from fulfillment_svc.domain.fulfillment import Fulfillment
 from fulfillment_svc.service_layer import views
@@ -21,14 +22,31 @@ ALL_STATUSES = (*ACTIVE_STATUSES, "dispatched", "completed", "closed_short", "ca
 
 
 async def set_stock(ctx: ServiceContext, uow: FulfillmentUnitOfWork, command: SetStock) -> Reply:
-    """Set the counted units on hand; what becomes available goes to the oldest backorders first."""
+    """Set the counted units on hand; what becomes available goes to the oldest backorders first.
+    A count below what is reserved is shrinkage: the youngest reservations are backordered again."""
     rows = await uow.stock.lock(command.warehouse_id, [command.sku])
     locked = Locked(command.warehouse_id, rows)
     row = rows[command.sku]
-    row.set_on_hand(command.on_hand)
+    holders: list[Fulfillment] = []
+    if command.on_hand < row.reserved:
+        # the stock row is locked: no reservation of this sku can start or end meanwhile
+        held = await uow.fulfillments.lock_many(await uow.fulfillments.reserving(command.warehouse_id, command.sku))
+        locked.fulfillments.update(held)
+        holders = list(held.values())
+    counted = count_stock(row, command.on_hand, holders, occurred_at=ctx.clock())
+    backordered = [
+        {"fulfillment_id": f.fulfillment_id, "order_id": f.order_id, "sku": command.sku, "quantity": quantity}
+        for f, quantity in counted.backordered
+    ]
+    locked.changed.update(f.fulfillment_id for f, _ in counted.backordered)
     filled = await fill_backorders_from(uow, locked, [command.sku])
     await locked.save(uow)
-    return Reply(200, {**views.stock_view(row), "backorders_filled": views.allocations_view(filled)})
+    if counted.adjusted is not None:
+        uow.record([counted.adjusted])
+    return Reply(
+        200,
+        {**views.stock_view(row), "backorders_filled": views.allocations_view(filled), "backordered": backordered},
+    )
 
 
 async def pack(ctx: ServiceContext, uow: FulfillmentUnitOfWork, command: PackShipment) -> Reply:

@@ -4,9 +4,11 @@ money as decimal strings, times as RFC 3339 text."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from order_svc.domain.confirmations import ConfirmationLedger, SentConfirmation
 from order_svc.domain.model import Order
 from order_svc.domain.progress import FulfillmentProgress
 from order_svc.domain.status import OrderStatus
@@ -54,15 +56,19 @@ def order_row(order: Order) -> dict[str, Any]:
         "status": order.status.value,
         "payment_status": order.payment_status.value,
         "payment_reference": order.payment_reference,
+        "authorized_amount": order.authorized_amount,
         "discrepancies": [d.to_data() for d in order.discrepancies],
         "entry_discrepancies": [d.to_data() for d in order.entry_discrepancies],
-        "corrections": [c.to_data() for c in order.corrections],
+        "corrections": [c.to_record() for c in order.corrections],
         "cancelled_at": order.cancelled_at,
         "cancel_reason": order.cancel_reason,
         "last_line_number": order.last_line_number,
         "completed_lines": sku_lines_data(progress.completed_lines),
         "completed_at": progress.completed_at,
         "closed_short": progress.closed_short,
+        "awaiting_confirmations": [confirmation_data(c) for c in order.confirmations.awaiting],
+        "warehouse_copy": None if order.confirmations.applied is None else confirmation_data(order.confirmations.applied),
+        "packed_at": order.confirmations.packed_at,
         "version": order.version,
     }
 
@@ -160,16 +166,43 @@ def order_from_rows(
         status=OrderStatus(row["status"]),
         payment_status=PaymentStatus(row["payment_status"]),
         payment_reference=row["payment_reference"],
+        authorized_amount=row["authorized_amount"],
         discrepancies=discrepancies(row["discrepancies"]),
         entry_discrepancies=discrepancies(row["entry_discrepancies"]),
-        corrections=[Correction(c["field"], c["old"], c["new"], c["reason"]) for c in row["corrections"]],
+        corrections=[
+            Correction(c["field"], c["old"], c["new"], c["reason"], c.get("outcome", "applied"))
+            for c in row["corrections"]
+        ],
         invoices=[invoice_from_row(invoice) for invoice in invoices],
         returns=[return_from_row(request) for request in returns],
         fulfillment=progress,
+        confirmations=ConfirmationLedger(
+            awaiting=[confirmation_from_data(c) for c in row["awaiting_confirmations"]],
+            applied=None if row["warehouse_copy"] is None else confirmation_from_data(row["warehouse_copy"]),
+            packed_at=row["packed_at"],
+        ),
         cancelled_at=row["cancelled_at"],
         cancel_reason=row["cancel_reason"],
         last_line_number=row["last_line_number"],
         version=row["version"],
+    )
+
+
+def confirmation_data(sent: SentConfirmation) -> dict[str, Any]:
+    return {
+        "lines": [line.to_data() for line in sent.lines],
+        "ship_to": sent.ship_to.to_record(),
+        "at": sent.at.isoformat(),
+        "corrections": sent.corrections,
+    }
+
+
+def confirmation_from_data(data: Row) -> SentConfirmation:
+    return SentConfirmation(
+        lines=tuple(order_line(line) for line in data["lines"]),
+        ship_to=Address(**data["ship_to"]),
+        at=datetime.fromisoformat(data["at"]),
+        corrections=int(data["corrections"]),
     )
 
 

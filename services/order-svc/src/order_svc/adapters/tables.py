@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData()
 
-Money = Numeric(12, 2)
+Money = Numeric()  # no fixed scale: each amount keeps its currency's minor units (JPY 0, KWD 3)
 Timestamp = DateTime(timezone=True)
 
 customers = Table(
@@ -73,6 +73,7 @@ orders = Table(
     Column("status", Text, nullable=False),
     Column("payment_status", Text, nullable=False),
     Column("payment_reference", Text),
+    Column("authorized_amount", Numeric),
     Column("discrepancies", JSONB, nullable=False),
     Column("entry_discrepancies", JSONB, nullable=False),
     Column("corrections", JSONB, nullable=False),
@@ -82,6 +83,9 @@ orders = Table(
     Column("completed_lines", JSONB, nullable=False),
     Column("completed_at", Timestamp),
     Column("closed_short", Boolean, nullable=False),
+    Column("awaiting_confirmations", JSONB, nullable=False),
+    Column("warehouse_copy", JSONB),
+    Column("packed_at", Timestamp),
     Column("version", Integer, nullable=False),
 )
 

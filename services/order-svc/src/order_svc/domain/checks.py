@@ -61,7 +61,7 @@ def line_findings(index: int, line: OrderLine, item: PricedItem | None, currency
                 DiscrepancyCode.PRICE_MISMATCH,
                 f"{where}.unit_price",
                 f"unit price {money_text(line.unit_price)} differs from the catalog price "
-                f"{money_text(item.unit_price)} {item.currency} for sku {line.sku!r}",
+                f"{money_text(item.unit_price, item.currency)} {item.currency} for sku {line.sku!r}",
             )
         )
     if line.quantity > item.max_quantity:

@@ -79,7 +79,7 @@ class CatalogItem:
         return cls(
             sku=required_text(command.sku, "sku"),
             name=required_text(command.name, "name"),
-            unit_price=parse_amount(command.unit_price, "unit_price"),
+            unit_price=parse_amount(command.unit_price, "unit_price", currency_code(command.currency, "currency")),
             currency=currency_code(command.currency, "currency"),
             max_quantity=quantity(command.max_quantity, "max_quantity"),
         )

@@ -23,6 +23,17 @@ class InvalidInput(DomainError):
     http_status = 422
 
 
+class PaymentsNotConfigured(DomainError):
+    """`payment_status: pending` waits for a payments callback, which needs a signing secret to verify."""
+
+    code = "payments_not_configured"
+    http_status = 422
+
+    def __init__(self, detail: str, *, setting: str, field: str | None = None) -> None:
+        super().__init__(detail, field=field)
+        self.setting = setting
+
+
 class OrderNotFound(DomainError):
     code = "order_not_found"
     http_status = 404
@@ -53,6 +64,12 @@ class CannotCancelDispatched(InvalidTransition):
 
 class CorrectionNotAllowed(InvalidTransition):
     code = "correction_not_allowed"
+
+
+class CorrectionAfterPacking(CorrectionNotAllowed):
+    """The warehouse has packed the order: it ships as it is."""
+
+    code = "correction_after_packing"
 
 
 class ReturnNotAllowed(InvalidTransition):

@@ -67,7 +67,7 @@ class OrderPlaced(Event):
             "channel": str(self.channel),
             "lines": _lines(self.lines),
             "currency": self.currency,
-            "total": money_text(self.total),
+            "total": money_text(self.total, self.currency),
             "ship_to": self.ship_to.to_data(),
             "service_level": str(self.service_level),
             "promised_by": format_time(self.promised_by),
@@ -118,7 +118,7 @@ class PaymentAuthorized(Event):
     def to_data(self) -> dict[str, Any]:
         return {
             "order_id": self.order_id,
-            "amount": money_text(self.amount),
+            "amount": money_text(self.amount, self.currency),
             "currency": self.currency,
             "reference": self.reference,
         }
@@ -142,6 +142,7 @@ class OrderConfirmed(Event):
     ship_to: Address
     service_level: str
     promised_by: datetime
+    placed_at: datetime  # the ship deadline counts from it (kpis.md)
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -150,6 +151,7 @@ class OrderConfirmed(Event):
             "ship_to": self.ship_to.to_data(),
             "service_level": str(self.service_level),
             "promised_by": format_time(self.promised_by),
+            "placed_at": format_time(self.placed_at),
         }
 
 
@@ -169,9 +171,9 @@ class OrderInvoiced(Event):
             "order_id": self.order_id,
             "invoice_id": self.invoice_id,
             "lines": _lines(self.lines),
-            "subtotal": money_text(self.subtotal),
-            "tax": money_text(self.tax),
-            "total": money_text(self.total),
+            "subtotal": money_text(self.subtotal, self.currency),
+            "tax": money_text(self.tax, self.currency),
+            "total": money_text(self.total, self.currency),
             "currency": self.currency,
         }
 

@@ -7,7 +7,7 @@ that follows fulfillment facts. It records events in `events`; nothing here publ
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -15,10 +15,12 @@ from . import events as ev
 from . import recorded
 from . import rules as _rules
 from .checks import entry_findings, normalized_address
-from .commands import CancelOrder, CorrectOrder, PlaceOrder, RecordPaymentResult, RequestReturn
+from .commands import CancelOrder, CorrectOrder, PlaceOrder, RequestReturn
+from .confirmations import AWAITING_WAREHOUSE, ConfirmationLedger, SentConfirmation
 from .customer import CatalogItem, Customer
 from .errors import (
     CannotCancelDispatched,
+    CorrectionAfterPacking,
     CorrectionLeavesDiscrepancies,
     CorrectionNotAllowed,
     InvalidInput,
@@ -26,18 +28,19 @@ from .errors import (
     ReturnNotAllowed,
     UnknownCustomer,
 )
-from .money import ZERO, cents, parse_amount, parse_rate
-from .progress import FulfillmentProgress, LinesLike, sku_counts
+from .following import FollowsFulfillment
+from .money import ZERO, in_minor_units, parse_rate
+from .payments import TakesPayments
+from .progress import FulfillmentProgress, sku_counts
 from .rules import OrderRules, PromiseCalendar
-from .status import CORRECTABLE, DISPATCHED, RETURNABLE, OrderStatus, fact_kind, furthest
-from .times import event_time, require_aware
+from .status import AT_WAREHOUSE, CORRECTABLE, DISPATCHED, RETURNABLE, OrderStatus
+from .times import event_time
 from .validation import LineIds, choice, optional_text, order_lines, required_text, sku_quantities
 from .values import (
     Address,
     Channel,
     Correction,
     Discrepancy,
-    DiscrepancyCode,
     Invoice,
     OrderLine,
     PaymentStatus,
@@ -51,12 +54,11 @@ from .values import (
 
 __all__ = ["CatalogItem", "Customer", "Order", "OrderRules", "PromiseCalendar"]
 
-PAYMENT_FAILED = DiscrepancyCode.PAYMENT_FAILED
 CHECKOUT_REFERENCE = "checkout"  # the authorization reference when the storefront sent none
 
 
 @dataclass(eq=False)
-class Order:
+class Order(TakesPayments, FollowsFulfillment):
     order_id: str
     customer_id: str
     customer_tier: Tier
@@ -72,12 +74,14 @@ class Order:
     status: OrderStatus = OrderStatus.PENDING_PAYMENT
     payment_status: PaymentStatus = PaymentStatus.PENDING
     payment_reference: str | None = None
+    authorized_amount: Decimal | None = None  # of an authorization that did not match the total
     discrepancies: tuple[Discrepancy, ...] = ()  # what holds the order now
     entry_discrepancies: tuple[Discrepancy, ...] = ()  # what the entry checks found at placing
     corrections: list[Correction] = field(default_factory=list)
     invoices: list[Invoice] = field(default_factory=list)
     returns: list[ReturnRequest] = field(default_factory=list)
     fulfillment: FulfillmentProgress = field(default_factory=FulfillmentProgress)
+    confirmations: ConfirmationLedger = field(default_factory=ConfirmationLedger)
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
     last_line_number: int = 0
@@ -92,11 +96,11 @@ class Order:
 
     @property
     def subtotal(self) -> Decimal:
-        return cents(sum((line.amount for line in self.lines), ZERO))
+        return in_minor_units(sum((line.amount for line in self.lines), ZERO), self.currency)
 
     @property
     def tax(self) -> Decimal:
-        return cents(self.subtotal * self.tax_rate)
+        return in_minor_units(self.subtotal * self.tax_rate, self.currency)
 
     @property
     def total(self) -> Decimal:
@@ -134,14 +138,15 @@ class Order:
         placed_at = event_time(command.placed_at, now, "placed_at")
         order_id = required_text(order_id, "order_id")
         service_level = choice(ServiceLevel, command.service_level, "service_level")
-        lines = order_lines(command.lines, LineIds(order_id, 0))
+        currency = _rules.order_currency(command.currency, _skus(command.lines), catalog, rules.default_currency)
+        lines = order_lines(command.lines, LineIds(order_id, 0), currency=currency)
         order = cls(
             order_id=order_id,
             customer_id=customer.customer_id,
             customer_tier=customer.tier,
             channel=choice(Channel, command.channel, "channel"),
             service_level=service_level,
-            currency=_rules.order_currency(command.currency, lines, catalog, rules.default_currency),
+            currency=currency,
             ship_to=normalized_address(command.ship_to or Address()),
             lines=lines,
             tax_rate=parse_rate(rules.tax_rate),
@@ -161,44 +166,20 @@ class Order:
         order._settle(placed_at, held_for=())
         return order
 
-    def record_payment(self, command: RecordPaymentResult, now: datetime) -> None:
-        """The payments callback. Authorized: a pending order is confirmed and invoiced, a
-        held one released if the failed payment was all that held it. Failed: the order is
-        held with `payment_failed`. Once authorized, later callbacks change nothing."""
-        result = choice(PaymentStatus, command.status, "status")
-        if result is PaymentStatus.PENDING:
-            raise InvalidInput("status must be authorized or failed", field="status")
-        amount = parse_amount(command.amount, "amount")
-        reference = required_text(command.reference, "reference")
-        reason = optional_text(command.reason, "reason") or "declined"
-        at = event_time(command.occurred_at, now, "occurred_at", not_before=self.placed_at)
-        if self.payment_status is PaymentStatus.AUTHORIZED:
-            return
-        repeated_failure = self.payment_status is PaymentStatus.FAILED and reference == self.payment_reference
-        if result is PaymentStatus.FAILED and repeated_failure:
-            return
-        self.payment_status, self.payment_reference = result, reference
-        if result is PaymentStatus.AUTHORIZED:
-            self._record(recorded.payment_authorized(self, at, amount, reference))
-        else:
-            self._record(ev.PaymentFailed(occurred_at=at, order_id=self.order_id, reason=reason))
-        self.version += 1
-        if self.status not in (OrderStatus.HELD, OrderStatus.PENDING_PAYMENT):
-            return  # e.g. cancelled: the payment fact is recorded, the order stays as it is
-        held_for = self.discrepancies
-        self.discrepancies = tuple(d for d in held_for if d.code is not PAYMENT_FAILED)
-        if result is PaymentStatus.FAILED:
-            failure = Discrepancy(PAYMENT_FAILED, "payment", f"payment {reference}: {reason}")
-            self.discrepancies += (failure,)
-        self._settle(at, held_for=held_for)
-
     def correct(self, command: CorrectOrder, catalog: Mapping[str, CatalogItem], now: datetime) -> None:
         """Replace the given fields whole and re-run the entry checks.
 
-        Allowed while the order is held, waiting for payment, or confirmed and not yet taken
-        up by a warehouse. A confirmed order must stay free of findings; it is confirmed
-        again with its new details and re-invoiced when its lines changed.
+        Allowed until order-svc hears that the order was packed. A confirmed order (also one a
+        warehouse has taken up) must stay free of findings; it is confirmed again with its new
+        details, re-invoiced when its lines changed, and its corrections await the warehouse's
+        answer (see `confirmations.py`).
         """
+        packed = self.confirmations.packed_at is not None or bool(self.fulfillment.shipments)
+        if packed and self.status is not OrderStatus.CANCELLED:
+            raise CorrectionAfterPacking(
+                f"order {self.order_id} was packed by the warehouse: it ships as it is. Cancel it and place "
+                "a new order, or request a return once it is delivered"
+            )
         if self.status not in CORRECTABLE:
             raise CorrectionNotAllowed(f"an order that is {self.status} can no longer be corrected")
         reason = required_text(command.reason, "reason")
@@ -208,10 +189,10 @@ class Order:
         line_ids = LineIds(self.order_id, self.last_line_number)
         lines = self.lines
         if command.lines is not None:
-            lines = order_lines(command.lines, line_ids, reuse=self.lines)
+            lines = order_lines(command.lines, line_ids, reuse=self.lines, currency=self.currency)
         ship_to = self.ship_to if command.ship_to is None else normalized_address(command.ship_to)
         findings = entry_findings(lines, ship_to, catalog, self.currency)
-        if self.status is OrderStatus.CONFIRMED and findings:
+        if self.status in AT_WAREHOUSE and findings:
             raise CorrectionLeavesDiscrepancies(
                 "a confirmed order can only be corrected into one that passes the entry checks: "
                 + "; ".join(finding.detail for finding in findings),
@@ -221,14 +202,17 @@ class Order:
         corrections = _rules.corrections_between(self.lines, lines, self.ship_to, ship_to, reason)
         lines_changed = lines != self.lines
         self.lines, self.ship_to, self.last_line_number = lines, ship_to, line_ids.last_number
+        at_warehouse = self.status in AT_WAREHOUSE
         if corrections:
-            self.corrections.extend(corrections)
             self._record(ev.OrderCorrected(occurred_at=at, order_id=self.order_id, corrections=corrections))
+            if at_warehouse:
+                corrections = tuple(replace(c, outcome=AWAITING_WAREHOUSE) for c in corrections)
+            self.corrections.extend(corrections)
         held_for = self.discrepancies
-        self.discrepancies = findings + tuple(d for d in held_for if d.code is PAYMENT_FAILED)
-        if self.status is OrderStatus.CONFIRMED:
+        self.discrepancies = findings + self._payment_findings_after_correction()
+        if at_warehouse:
             if corrections:
-                self._record(recorded.confirmed(self, at))
+                self._confirm(at)
             if lines_changed:
                 self._issue_invoice(at)
         else:
@@ -293,40 +277,9 @@ class Order:
         self.version += 1
         return request
 
-    def apply_fulfillment_fact(
-        self,
-        kind: str,
-        occurred_at: datetime,
-        *,
-        shipment_id: str | None = None,
-        lines: LinesLike = (),
-        carrier: str | None = None,
-        tracking_number: str | None = None,
-        condition: str | None = None,
-        closed_short: bool | None = None,
-    ) -> bool:
-        """Follow a fulfillment event; `kind` is its type with or without the version and
-        `orderpulse.` prefix. `lines` are the event's [{sku, quantity}]: dispatched lines,
-        delivered lines, or `lines_delivered` of `fulfillment.completed`. Every fact is
-        recorded; the status only moves forward and never leaves `cancelled`. Returns
-        whether the status changed."""
-        implied = self.fulfillment.record(
-            fact_kind(kind),
-            require_aware(occurred_at, "occurred_at"),
-            sku_counts(self.lines),
-            shipment_id=shipment_id,
-            lines=lines,
-            carrier=carrier,
-            tracking_number=tracking_number,
-            condition=condition,
-            closed_short=closed_short,
-        )
-        self.version += 1
-        if implied is None:
-            return False
-        status = furthest(self.status, implied)
-        changed, self.status = status is not self.status, status
-        return changed
+    def _confirm(self, at: datetime) -> None:
+        self._record(recorded.confirmed(self, at))
+        self.confirmations.sent(SentConfirmation(self.lines, self.ship_to, at, corrections=len(self.corrections)))
 
     def _settle(self, at: datetime, held_for: tuple[Discrepancy, ...]) -> None:
         """After placing, a payment result or a correction: stay held while anything is
@@ -342,7 +295,7 @@ class Order:
             self.status = OrderStatus.PENDING_PAYMENT
         if self.payment_status is PaymentStatus.AUTHORIZED:
             self.status = OrderStatus.CONFIRMED
-            self._record(recorded.confirmed(self, at))
+            self._confirm(at)
             self._issue_invoice(at)
 
     def _issue_invoice(self, at: datetime) -> None:
@@ -356,3 +309,7 @@ class Order:
     @property
     def _id_stem(self) -> str:
         return self.order_id.removeprefix("ord_")
+
+
+def _skus(lines) -> list[str]:
+    return [line.sku for line in lines if isinstance(getattr(line, "sku", None), str)]

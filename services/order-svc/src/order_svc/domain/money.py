@@ -1,4 +1,5 @@
-"""Money as `Decimal` in currency minor units (two decimals) and as decimal strings on the wire."""
+"""Money as `Decimal` in the currency's minor units (ISO 4217: JPY 0 decimals, USD 2, KWD 3) and
+as decimal strings on the wire."""
 
 from __future__ import annotations
 
@@ -6,16 +7,36 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .errors import InvalidInput
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
+ZERO = Decimal("0")
 MAX_AMOUNT = Decimal("1000000000")  # a billion per amount: far above any order, far below overflow
+DEFAULT_MINOR_UNITS = 2
+
+# ISO 4217 currencies whose minor unit is not 2 decimals (the list 4217 publishes; funds codes included).
+MINOR_UNITS = {
+    **dict.fromkeys(
+        ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF",
+         "XOF", "XPF"),
+        0,
+    ),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+    **dict.fromkeys(("CLF", "UYW"), 4),
+}
 
 
-def parse_amount(value: object, field: str) -> Decimal:
-    """A non-negative amount with at most two decimals, quantized to cents.
+def minor_units(currency: str | None) -> int:
+    """Decimals of the currency's minor unit; 2 for every currency ISO 4217 does not list otherwise."""
+    return MINOR_UNITS.get((currency or "").upper(), DEFAULT_MINOR_UNITS)
 
-    More precision than the minor unit is refused rather than rounded: a price of
-    19.999 is a caller's mistake, not something to guess about.
+
+def quantum(currency: str | None) -> Decimal:
+    return Decimal(1).scaleb(-minor_units(currency))
+
+
+def parse_amount(value: object, field: str, currency: str | None = None) -> Decimal:
+    """A non-negative amount in the currency's minor units (two decimals when none is given).
+
+    More precision than the minor unit is refused rather than rounded: a price of 19.999 USD
+    or 1500.5 JPY is a caller's mistake, not something to guess about.
     """
     if isinstance(value, bool):
         raise InvalidInput(f"{field} must be a decimal amount", field=field)
@@ -25,9 +46,12 @@ def parse_amount(value: object, field: str) -> Decimal:
         raise InvalidInput(f"{field} must be a decimal amount, got {value!r}", field=field) from None
     if not amount.is_finite() or amount < 0 or amount >= MAX_AMOUNT:
         raise InvalidInput(f"{field} must be an amount from 0 to below {MAX_AMOUNT}", field=field)
-    if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
-        raise InvalidInput(f"{field} has more than two decimals: {value}", field=field)
-    return amount.quantize(CENT)
+    step = quantum(currency)
+    if amount != amount.quantize(step, rounding=ROUND_HALF_UP):
+        places = minor_units(currency)
+        unit = f"{currency.upper()} has {places}" if currency else f"amounts have {places}"
+        raise InvalidInput(f"{field} has more decimals than its currency's minor unit ({unit}): {value}", field=field)
+    return amount.quantize(step)
 
 
 def parse_rate(value: object, field: str = "tax_rate") -> Decimal:
@@ -41,11 +65,18 @@ def parse_rate(value: object, field: str = "tax_rate") -> Decimal:
     return rate
 
 
+def in_minor_units(amount: Decimal, currency: str | None = None) -> Decimal:
+    """Round half up to the currency's minor unit (how tax is rounded)."""
+    return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
 def cents(amount: Decimal) -> Decimal:
-    """Round half up to the minor unit (how tax is rounded)."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    """Round half up to two decimals."""
+    return in_minor_units(amount)
 
 
-def money_text(amount: Decimal) -> str:
-    """The wire form: a plain decimal string with two decimals, e.g. `"19.90"`."""
-    return f"{cents(amount):f}"
+def money_text(amount: Decimal, currency: str | None = None) -> str:
+    """The wire form: a plain decimal string in the currency's minor units, e.g. `"19.90"`, `"1500"`
+    (JPY). Without a currency the amount is written as it is held: amounts are parsed and stored
+    in their currency's minor units, so a line's price keeps its decimals."""
+    return f"{amount if currency is None else in_minor_units(amount, currency):f}"

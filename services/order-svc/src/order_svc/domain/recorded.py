@@ -49,6 +49,7 @@ def confirmed(order: Order, at: datetime) -> ev.OrderConfirmed:
         ship_to=order.ship_to,
         service_level=order.service_level,
         promised_by=order.promised_by,
+        placed_at=order.placed_at,
     )
 
 

@@ -3,7 +3,7 @@ promise-calendar port, and how currency, promise, entry time and corrections are
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -41,16 +41,16 @@ class OrderRules:
 
 def order_currency(
     requested: str | None,
-    lines: tuple[OrderLine, ...],
+    skus: Iterable[str],
     catalog: Mapping[str, CatalogItem],
     default: str,
 ) -> str:
     """The currency asked for, else the catalog currency of the first known item."""
     if requested:
         return currency_code(requested, "currency")
-    for line in lines:
-        if line.sku in catalog:
-            return catalog[line.sku].currency
+    for sku in skus:
+        if sku in catalog:
+            return catalog[sku].currency
     return currency_code(default, "default_currency")
 
 

@@ -23,7 +23,11 @@ class OrderStatus(StrEnum):
 
 _RANKS = {status: rank for rank, status in enumerate(OrderStatus)}
 
-CORRECTABLE = frozenset({OrderStatus.HELD, OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED})
+# Until the order is packed (`Order.correct` checks that): a warehouse re-plans an unpacked order.
+CORRECTABLE = frozenset(
+    {OrderStatus.HELD, OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED, OrderStatus.IN_FULFILLMENT}
+)
+AT_WAREHOUSE = frozenset({OrderStatus.CONFIRMED, OrderStatus.IN_FULFILLMENT})
 DISPATCHED = frozenset({OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
 RETURNABLE = DISPATCHED
 

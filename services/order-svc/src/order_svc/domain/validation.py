@@ -65,6 +65,7 @@ def order_lines(
     requests: Iterable[LineRequest],
     new_line_id: LineIds,
     reuse: Iterable[OrderLine] = (),
+    currency: str | None = None,
 ) -> tuple[OrderLine, ...]:
     """Validate requested lines and give them ids. A line whose sku an old line had keeps
     that line's id (a price or quantity fix is the same line); other lines get new ids."""
@@ -84,7 +85,7 @@ def order_lines(
                 line_id=ids.pop(0) if ids else new_line_id(),
                 sku=sku,
                 quantity=quantity(request.quantity, f"{where}.quantity"),
-                unit_price=parse_amount(request.unit_price, f"{where}.unit_price"),
+                unit_price=parse_amount(request.unit_price, f"{where}.unit_price", currency),
             )
         )
     return tuple(lines)

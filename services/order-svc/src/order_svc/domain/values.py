@@ -43,6 +43,7 @@ class DiscrepancyCode(StrEnum):
     INVALID_ADDRESS = "invalid_address"
     QUANTITY_LIMIT = "quantity_limit"
     PAYMENT_FAILED = "payment_failed"
+    PAYMENT_AMOUNT_MISMATCH = "payment_amount_mismatch"
 
 
 class ReturnReason(StrEnum):
@@ -138,15 +139,23 @@ class Discrepancy:
 
 @dataclass(frozen=True)
 class Correction:
-    """One field replaced whole; `old` and `new` are its JSON-ready forms."""
+    """One field replaced whole; `old` and `new` are its JSON-ready forms. `outcome` says whether
+    it took effect: `applied`, `awaiting_warehouse` (sent to a warehouse that has not answered
+    yet), `not_applied` (the warehouse had packed first) or `restored` (order-svc putting back
+    what the warehouse ships after a correction was not applied)."""
 
     field: str
     old: Any
     new: Any
     reason: str
+    outcome: str = "applied"
 
     def to_data(self) -> dict[str, Any]:
+        """The event form (`order.corrected`)."""
         return {"field": self.field, "old": self.old, "new": self.new, "reason": self.reason}
+
+    def to_record(self) -> dict[str, Any]:
+        return {**self.to_data(), "outcome": self.outcome}
 
 
 @dataclass(frozen=True)

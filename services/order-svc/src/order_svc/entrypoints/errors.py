@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from orderpulse.http.problems import problem_response
 
-from order_svc.domain.errors import CorrectionLeavesDiscrepancies, DomainError
+from order_svc.domain.errors import CorrectionLeavesDiscrepancies, DomainError, PaymentsNotConfigured
 from order_svc.entrypoints.views import DiscrepancyView
 
 TITLES = {
@@ -16,6 +16,8 @@ TITLES = {
     "unknown_customer": "The order's customer is not known",
     "cannot_cancel_dispatched": "The order has been dispatched",
     "correction_not_allowed": "The order can no longer be corrected",
+    "correction_after_packing": "The order has been packed",
+    "payments_not_configured": "Payments are not configured",
     "return_not_allowed": "Nothing has shipped to return",
     "return_exceeds_delivered": "More than was delivered",
     "correction_leaves_discrepancies": "The correction leaves discrepancies",
@@ -33,6 +35,8 @@ def install_error_handlers(app: FastAPI) -> None:
         extra = {}
         if isinstance(error, CorrectionLeavesDiscrepancies):
             extra["discrepancies"] = [view.model_dump() for view in DiscrepancyView.all(error.discrepancies)]
+        if isinstance(error, PaymentsNotConfigured):
+            extra["setting"] = error.setting
         return problem_response(
             error.http_status,
             problem_code(error),

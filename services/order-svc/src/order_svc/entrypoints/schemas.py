@@ -6,7 +6,6 @@ price, quantity limit, incomplete address — are the domain's and hold the orde
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
@@ -24,8 +23,13 @@ Id = Annotated[
 Sku = Annotated[str, Field(min_length=1, max_length=64, description="stock keeping unit", examples=["MUG-1"])]
 Text = Annotated[str, Field(min_length=1, max_length=500)]
 Money = Annotated[
-    Decimal,
-    Field(ge=0, lt=1_000_000_000, decimal_places=2, description='decimal amount, e.g. "12.50"', examples=["12.50"]),
+    str,
+    Field(
+        pattern=r"^\d{1,9}(\.\d{1,4})?$",
+        description='a decimal amount as a JSON string, in the currency\'s minor units (ISO 4217): "12.50" USD, '
+        '"1500" JPY, "2.125" KWD. A JSON number is refused: binary floats cannot hold money exactly',
+        examples=["12.50"],
+    ),
 ]
 Quantity = Annotated[int, Field(ge=1, le=1_000_000)]
 Time = Annotated[AwareDatetime, AfterValidator(to_milliseconds)]

@@ -117,10 +117,20 @@ class CorrectionView(BaseModel):
     old: Any
     new: Any
     reason: str
+    outcome: str = Field(
+        description="applied; awaiting_warehouse (sent to the warehouse, not yet answered); not_applied (the "
+        "warehouse had packed first: the order ships as it was); restored (order-svc putting back what ships)"
+    )
 
     @classmethod
     def of(cls, correction: Correction) -> CorrectionView:
-        return cls(field=correction.field, old=correction.old, new=correction.new, reason=correction.reason)
+        return cls(
+            field=correction.field,
+            old=correction.old,
+            new=correction.new,
+            reason=correction.reason,
+            outcome=correction.outcome,
+        )
 
 
 class ShipmentView(BaseModel):

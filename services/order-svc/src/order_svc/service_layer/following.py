@@ -13,6 +13,7 @@ from datetime import datetime
 
 from order_svc.domain.errors import OrderNotFound
 from order_svc.service_layer.ports import OrderUnitOfWork, TimelineEntry
+from order_svc.service_layer.publishing import publish
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,8 @@ class FulfillmentReport:
 
 
 async def follow_fulfillment(uow: OrderUnitOfWork, report: FulfillmentReport, entry: TimelineEntry) -> None:
-    """Record the fact on the order (its status only moves forward) and in its timeline.
+    """Record the fact on the order (its status only moves forward) and in its timeline, and
+    publish what the order recorded in answer (a restore after a correction that came too late).
 
     An order order-svc does not know cannot be followed: the error sends the event to the
     dead-letter topic, where someone will look, rather than dropping it quietly.
@@ -52,6 +54,9 @@ async def follow_fulfillment(uow: OrderUnitOfWork, report: FulfillmentReport, en
     )
     await uow.orders.save(order)
     await uow.timeline.append([entry])
+    if order.events:  # a correction that came too late is restored (see confirmations.py)
+        await publish(uow, order.events)
+        await uow.commit()  # joined: stages the events in the consumer's transaction
 
 
 async def add_to_timeline(uow: OrderUnitOfWork, entry: TimelineEntry) -> None:

@@ -9,7 +9,7 @@ changes nothing; a failed command rolls the claim back with everything else.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from order_svc.domain.commands import (
@@ -21,7 +21,7 @@ from order_svc.domain.commands import (
     UpsertCatalogItem,
     UpsertCustomer,
 )
-from order_svc.domain.errors import OrderNotFound
+from order_svc.domain.errors import OrderNotFound, PaymentsNotConfigured
 from order_svc.domain.events import Event
 from order_svc.domain.model import CatalogItem, Customer, Order, OrderRules
 from order_svc.domain.values import PaymentStatus, ReturnRequest
@@ -30,18 +30,22 @@ from order_svc.service_layer.clock import utcnow
 from order_svc.service_layer.ports import IdempotentRequest, OrderUnitOfWork, Reply
 from order_svc.service_layer.publishing import publish
 
+PAYMENTS_SECRET_SETTING = "ORDERPULSE_SIGNING_SECRETS"  # its "payments" entry
+PAYMENTS_SWITCH_SETTING = "ORDERPULSE_PAYMENTS_ENABLED"
+
 
 @dataclass(frozen=True)
 class Context:
     """What the handlers are wired with (`bootstrap.py` builds it; unit tests pass fakes).
 
     `payments_enabled` is False when no payment provider calls back: an order placed with
-    payment `pending` would then wait forever, so it is taken as authorized at checkout.
+    payment `pending` would then wait forever, so it is refused (422 naming the setting).
     """
 
     new_uow: Callable[[], OrderUnitOfWork]
     rules: OrderRules
     payments_enabled: bool = True
+    payments_setting: str = PAYMENTS_SECRET_SETTING  # what turns them on, named when a pending order is refused
     clock: Callable[[], datetime] = field(default=utcnow)
     new_order_id: Callable[[], str] = field(default=ids.new_order_id)
 
@@ -74,7 +78,7 @@ async def place_order(
 ) -> Reply:
     """Run the entry checks and place the order: held, waiting for payment, or confirmed and invoiced."""
     if not ctx.payments_enabled and command.payment_status == PaymentStatus.PENDING:
-        command = replace(command, payment_status=PaymentStatus.AUTHORIZED.value)
+        raise _payments_off(ctx.payments_setting)
     async with ctx.new_uow() as uow:
         if (replay := await _claim(uow, idempotency)) is not None:
             return replay
@@ -174,6 +178,17 @@ async def _finish(
         await uow.idempotency_keys.remember(idempotency, answer)
     await uow.commit()
     return answer
+
+
+def _payments_off(setting: str) -> PaymentsNotConfigured:
+    how = f"set {setting}=true" if setting == PAYMENTS_SWITCH_SETTING else f'add a "payments" entry to {setting}'
+    return PaymentsNotConfigured(
+        'payment_status "pending" waits for the payment provider\'s signed callback, and order-svc takes no '
+        f'payment callbacks: {how}, or place the order with payment_status "authorized" when checkout '
+        "authorized it",
+        setting=setting,
+        field="payment_status",
+    )
 
 
 def _skus(lines: Iterable) -> list[str]:

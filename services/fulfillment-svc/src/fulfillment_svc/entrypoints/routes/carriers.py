@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,11 +11,11 @@ from orderpulse.http.problems import Problem
 from orderpulse.http.signatures import verify_signature
 from pydantic import ValidationError
 
-from fulfillment_svc.domain.scans import CarrierScan
+from fulfillment_svc.domain.scans import CarrierScan, UnreadableScan
 from fulfillment_svc.domain.values import SkuQuantity
 from fulfillment_svc.entrypoints.dependencies import ContextDep, problems, respond
 from fulfillment_svc.entrypoints.responses import ScanResults
-from fulfillment_svc.entrypoints.schemas import CarrierEventBatch
+from fulfillment_svc.entrypoints.schemas import CarrierBatchIn, CarrierScanIn
 from fulfillment_svc.service_layer import carriers
 from fulfillment_svc.service_layer.commands import RecordCarrierScans
 from fulfillment_svc.service_layer.runner import run_command
@@ -31,9 +31,10 @@ BATCH_BODY = {
     },
     "parameters": [
         {"name": "X-Signature", "in": "header", "required": True, "schema": {"type": "string"},
-         "description": "`sha256=<hex HMAC-SHA256 of \"<timestamp>.<raw body>\">` with the carrier's secret"},
+         "description": "`sha256=<hex HMAC-SHA256 of \"<timestamp>.<raw body>\">` with the carrier's secret "
+                        "(docs/signatures.md: snippet and test vector)"},
         {"name": "X-Signature-Timestamp", "in": "header", "required": True, "schema": {"type": "string"},
-         "description": "unix seconds; signatures older than 5 minutes are refused"},
+         "description": "unix seconds, as signed; signatures older than 5 minutes are refused"},
     ],
 }
 
@@ -55,33 +56,56 @@ async def report_scans(
     Each scan is answered in order: `accepted` (applied, or `code: recorded_not_applied` when it
     arrived after a later state), `duplicate` (this carrier sent that `event_id` before) or
     `rejected` with a `code` and `reason` (e.g. `unknown_tracking_number`, also for another
-    carrier's parcels). A malformed batch is refused whole (422) and changes nothing.
+    carrier's parcels, `unknown_status`, `occurred_in_future`); the other scans are applied.
+    Only a body that is not a batch at all (`{"events": [...]}`, 1–500 items) is refused (422).
     """
     if principal.carrier != carrier:
         raise Problem(403, "forbidden", "Not this carrier's callback", f"Role {principal.role!r} may report only as its own carrier.")
     raw = await verify_signature(request, principal.role, max_age_s=_signature_max_age_s(request))
     try:
-        batch = CarrierEventBatch.model_validate_json(raw)
+        batch = CarrierBatchIn.model_validate_json(raw)
     except ValidationError as error:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in error.errors()]) from None
-    command = RecordCarrierScans(
-        carrier=carrier,
-        scans=tuple(
-            CarrierScan(
-                event_id=item.event_id,
-                tracking_number=item.tracking_number,
-                status=item.status,
-                occurred_at=item.occurred_at,
-                location=item.location,
-                eta=item.eta,
-                reason=item.reason,
-                condition=item.condition,
-                lines=None if item.lines is None else tuple(SkuQuantity(line.sku, line.quantity) for line in item.lines),
-            )
-            for item in batch.events
-        ),
-    )
+    command = RecordCarrierScans(carrier=carrier, scans=tuple(_scan(index, item) for index, item in enumerate(batch.events)))
     return respond(await run_command(ctx, lambda uow: carriers.record_scans(ctx, uow, command)))
+
+
+# The first field at fault names the rejection's code; others are `invalid_scan`.
+_CODES = {
+    "event_id": "missing_event_id",
+    "status": "unknown_status",
+    "occurred_at": "invalid_occurred_at",
+    "eta": "invalid_eta",
+    "condition": "invalid_condition",
+    "lines": "invalid_lines",
+    "reason": "invalid_reason",
+}
+
+
+def _scan(index: int, item: Any) -> CarrierScan | UnreadableScan:
+    """One item of the batch as a scan, or why it is not one (answered `rejected` in its place)."""
+    try:
+        scan = CarrierScanIn.model_validate(item)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else ""
+        code = _CODES.get(field, "invalid_scan")
+        if field == "occurred_at" and "future" in first["msg"]:
+            code = "occurred_in_future"
+        where = ".".join(str(part) for part in (f"events[{index}]", *first["loc"]))
+        event_id = item.get("event_id") if isinstance(item, dict) else None
+        return UnreadableScan(event_id if isinstance(event_id, str) else None, code, f"{where}: {first['msg']}")
+    return CarrierScan(
+        event_id=scan.event_id,
+        tracking_number=scan.tracking_number,
+        status=scan.status,
+        occurred_at=scan.occurred_at,
+        location=scan.location,
+        eta=scan.eta,
+        reason=scan.reason,
+        condition=scan.condition,
+        lines=None if scan.lines is None else tuple(SkuQuantity(line.sku, line.quantity) for line in scan.lines),
+    )
 
 
 def _signature_max_age_s(request: Request) -> int:

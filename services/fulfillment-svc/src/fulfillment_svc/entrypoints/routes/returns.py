@@ -32,8 +32,10 @@ async def receive_return(
     ctx: ContextDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ):
-    """Receive returned items of an order (`order_id` in the body); intact units go back on the
-    shelf and to the oldest backorders. At most what was dispatched and not yet returned."""
+    """Receive returned items of the order the return was requested for (order-svc's
+    `return.requested`; 404 `return-not-found` until it has arrived, unless the body names the
+    order); intact units go back on the shelf and to the oldest backorders. At most what was
+    dispatched and not yet returned."""
     command = ReceiveReturn(
         return_id=return_id,
         order_id=body.order_id,

@@ -35,8 +35,11 @@ async def set_stock(
 ):
     """Set the units on hand of one sku (a count, reserved units included).
 
-    Units that become available go to the oldest backorders of that sku first. Setting less
-    than is reserved for orders is refused (409 `stock-below-reserved`).
+    Units that become available go to the oldest backorders of that sku first. A count below
+    what is reserved for orders is shrinkage: the youngest orders' unpacked reservations are
+    backordered again (listed in `backordered`). A changed count publishes
+    `inventory.adjusted`. Only a count below units already packed in boxes is refused (409
+    `stock-below-packed`).
     """
     command = SetStock(warehouse_id, sku, body.on_hand)
     return respond(await run_command(ctx, lambda uow: warehouse.set_stock(ctx, uow, command)))

@@ -76,7 +76,12 @@ async def correct_order(
     ctx: ContextDep,
     idempotency_key: OptionalIdempotencyKey = None,
 ) -> Response:
-    """Fix the lines and/or address of an order not yet with a warehouse; releases a hold when nothing is left."""
+    """Fix the lines and/or address of an order until it is packed; releases a hold when nothing is left.
+
+    A correction of an order a warehouse has is `awaiting_warehouse` until fulfillment-svc applies
+    it (`applied`); one that reaches the warehouse after packing becomes `not_applied` and the
+    order is restored to what ships. Once order-svc knows the order was packed: 409
+    `correction-after-packing`."""
     reply = await handlers.correct_order(
         ctx,
         body.to_command(order_id),

@@ -33,14 +33,15 @@ _SIGNED_BODY = {
             "name": SIGNATURE_HEADER,
             "in": "header",
             "required": True,
-            "description": 'sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>" with the payments signing secret>',
+            "description": '`sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">` with the payments signing secret '
+            "(docs/signatures.md: snippet and test vector)",
             "schema": {"type": "string"},
         },
         {
             "name": TIMESTAMP_HEADER,
             "in": "header",
             "required": True,
-            "description": "unix seconds; at most 5 minutes old",
+            "description": "unix seconds, as signed; signatures older than 5 minutes are refused",
             "schema": {"type": "string"},
         },
     ],
