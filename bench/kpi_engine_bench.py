@@ -45,12 +45,15 @@ class _Ids:
         return f"0191e7c4-{self.n:04x}-7000-8000-{self.n:012x}"
 
 
-def synthetic_topics(orders: int, orders_per_day: int = 10_000, seed: int = 7) -> dict[str, list[tuple[datetime, dict]]]:
+def synthetic_topics(orders: int, orders_per_day: int = 10_000, seed: int = 7, start: datetime = START,
+                     first: int = 0) -> dict[str, list[tuple[datetime, dict]]]:
     """{topic: [(event time, event dict)]} for `orders` orders placed at `orders_per_day`
-    (10,000/day: the density of quality.md's 30-day backfill of 300,000 orders)."""
+    (10,000/day: the density of quality.md's 30-day backfill of 300,000 orders) from `start`,
+    numbered from `first` (kpi_memory_bench.py generates a long history chunk by chunk)."""
     span_s = orders / orders_per_day * 86400
     rnd = random.Random(seed)
     ids = _Ids()
+    ids.n = first * 100
     topics: dict[str, list[tuple[datetime, dict]]] = {"orders": [], "fulfillment": [], "notifications": [], "feedback": []}
     carriers, warehouses = ["dhl", "ups", "dpd", "gls"], ["wh_berlin", "wh_leipzig", "wh_hamburg"]
 
@@ -58,9 +61,9 @@ def synthetic_topics(orders: int, orders_per_day: int = 10_000, seed: int = 7) -
         topics[topic].append((at, {"specversion": "1.0", "id": ids(), "source": "/bench", "type": P + etype,
                                    "subject": key, "time": _iso(at), "partitionkey": key, "data": data}))
 
-    for n in range(orders):
+    for n in range(first, first + orders):
         oid = f"ord_{n:08d}"
-        placed = START + timedelta(seconds=rnd.uniform(0, span_s))
+        placed = start + timedelta(seconds=rnd.uniform(0, span_s))
         skus = [{"line_id": f"l{i}", "sku": f"SKU-{rnd.randint(1, 500)}", "quantity": rnd.randint(1, 3),
                  "unit_price": f"{rnd.randint(5, 90)}.{rnd.randint(0, 99):02d}"} for i in range(rnd.randint(1, 3))]
         promised = placed + timedelta(days=5)

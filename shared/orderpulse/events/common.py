@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-MONEY_PATTERN = r"^-?\d+(\.\d+)?$"
+from .limits import MONEY_PATTERN, QUANTITY_MAX
 
 Money = Annotated[
     str,
@@ -19,7 +19,7 @@ Currency = Annotated[
     Field(description="ISO 4217 currency code, e.g. 'EUR'"),
 ]
 Id = Annotated[str, StringConstraints(min_length=1)]
-Quantity = Annotated[int, Field(ge=1)]
+Quantity = Annotated[int, Field(ge=1, le=QUANTITY_MAX)]
 
 CustomerTier = Literal["vip", "standard", "one_time"]
 ServiceLevel = Literal["standard", "express", "next_day"]
@@ -64,7 +64,7 @@ class SkuQuantity(EventData):
     """A quantity of one SKU (packed, delivered, returned); zero is allowed for tallies."""
 
     sku: Id
-    quantity: Annotated[int, Field(ge=0)]
+    quantity: Annotated[int, Field(ge=0, le=QUANTITY_MAX)]
 
 
 class Address(EventData):

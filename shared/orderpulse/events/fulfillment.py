@@ -22,6 +22,7 @@ from .common import (
     Quantity,
     SkuQuantity,
 )
+from .limits import STAFF_MAX
 
 NonEmpty = MinLen(1)
 
@@ -169,7 +170,7 @@ class LaborShiftRecorded(EventData):
     shift_id: Id
     start: AwareDatetime
     end: AwareDatetime
-    staff: Annotated[int, Field(ge=0)]
+    staff: Annotated[int, Field(ge=0, le=STAFF_MAX)]
     hourly_cost: Money
 
     @model_validator(mode="after")

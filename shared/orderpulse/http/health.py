@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
-ReadinessCheck = Callable[[], Awaitable[bool]]
+ReadinessCheck = Callable[[], Awaitable[bool | str]]  # True: ready; False or a reason (str): not ready
 
 router = APIRouter(tags=["operations"])
 
@@ -24,8 +24,8 @@ async def readyz(request: Request) -> JSONResponse:
     checks: dict[str, ReadinessCheck] = request.app.state.readiness_checks
     names = list(checks)
     results = await asyncio.gather(*(_safe(checks[name]) for name in names))
-    report = {name: ("ok" if ok else "unavailable") for name, ok in zip(names, results)}
-    ready = all(results)
+    report = {name: ("ok" if ok is True else ok or "unavailable") for name, ok in zip(names, results, strict=True)}
+    ready = all(ok is True for ok in results)
     return JSONResponse(
         {"status": "ready" if ready else "not_ready", "checks": report},
         status_code=200 if ready else 503,
@@ -38,8 +38,9 @@ async def prometheus_metrics() -> Response:
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 
-async def _safe(check: ReadinessCheck) -> bool:
+async def _safe(check: ReadinessCheck) -> bool | str:
     try:
-        return await asyncio.wait_for(check(), 3.0)
+        result = await asyncio.wait_for(check(), 3.0)
     except Exception:
         return False
+    return result if isinstance(result, str) else bool(result)

@@ -121,7 +121,7 @@ class KpiApi:
         self.t = transport
 
     async def kpis(self, window: str) -> dict:
-        """GET /v1/kpis?window=... (kpi-svc lets any key read; a failure is the caller's to judge)."""
+        """GET /v1/kpis?window=... (support, account_manager and admin may read; a failure is the caller's to judge)."""
         return await self.t.call("GET", KPI, "/v1/kpis", role="admin", params={"window": window}, quiet=True)
 
     async def failures(self, window: str) -> dict:

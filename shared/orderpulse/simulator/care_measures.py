@@ -30,18 +30,6 @@ MILESTONE_OF_TYPE = {
 }
 
 Count = Callable[..., None]  # count(kpi, holds, weight=1, numerator=None)
-# kpi-svc lets an order's facts go once its claim window (7 days after delivery or cancellation)
-# closed plus an hour of grace (docs/kpi-decisions.md, "Eviction"); what comes later for it is ignored
-LET_GO_MS = 7 * 86_400_000 + 3_600_000
-
-
-def let_go_ms(order: OrderRecord) -> int | None:
-    """When kpi-svc stops listening to the order (its watermark is the wall clock once caught up)."""
-    completion = order.completion()
-    settled = completion[0] if completion is not None else order.cancelled_ms
-    return None if settled is None else settled + LET_GO_MS
-
-
 def clock_verdict(done_ms: int | None, due_ms: int, clock_ms: int) -> tuple[bool, int] | None:
     """One issue clock: (within SLA, time of record), or None while it still runs.
     Done by the due time: success at the doing; done late, or the due passed: failure at the due."""
@@ -77,9 +65,8 @@ def count_care(order: OrderRecord, holds: Callable[[int], bool], clock_ms: int, 
             if verdict is not None and holds(verdict[1]):
                 count(kpi, verdict[0])
     cost = 0
-    gone = let_go_ms(order) if order.notifications else None
     for note in order.notifications:
-        if not holds(note.sent_ms) or (gone is not None and note.sent_ms > gone):
+        if not holds(note.sent_ms):
             continue
         count("notification_timeliness", note.sent_ms - note.trigger_ms <= TIMELY_MS)
         count("status_communication_accuracy", status_accurate(order, note.trigger_ms, note.sent_ms, note.milestone))

@@ -10,13 +10,12 @@ from orderpulse.business_days import BusinessCalendar
 from orderpulse.simulator.config import ErrorMix
 from orderpulse.simulator.scenario import Story, backfill_placements, choose_profile
 from orderpulse.simulator.steps import Step
-from orderpulse.simulator.timing import CLAIM_WINDOW, fit_before, is_tail, plan_story
+from orderpulse.simulator.timing import fit_before, is_tail, plan_story
 from orderpulse.simulator.world import DEFAULT_CARRIERS, Customer
 
 MILLISECOND = timedelta(milliseconds=1)
 START_MARGIN = timedelta(hours=1)  # the oldest order stays inside the window it was meant for a while longer
 END_MARGIN = timedelta(minutes=2)  # the newest step of the history is this long before "now"
-EVICTION_MARGIN = timedelta(hours=2)
 
 
 def history_bounds(now: datetime, span: timedelta) -> tuple[datetime, datetime]:
@@ -40,11 +39,10 @@ def plan_history(
     Returns and their receipt (the tail) may simply fall off the end.
     """
     start, limit = history_bounds(now, span)
-    claim_cutoff = now + EVICTION_MARGIN - CLAIM_WINDOW
     stories = []
     for index, placed in enumerate(backfill_placements(seed, count, start, limit)):
         profile = choose_profile(seed, index, mix, customers, carriers)
-        story = plan_story(profile, placed, calendar, seed, claim_cutoff, mix)
+        story = plan_story(profile, placed, calendar, seed, mix)
         for attempt in range(8):
             core_end = max(step.at for step in story.steps if not is_tail(step))
             if core_end <= limit:
@@ -53,7 +51,7 @@ def plan_history(
             earlier = story.placed_at - (core_end - limit) - timedelta(minutes=10) - timedelta(days=attempt)
             if earlier < start:
                 break
-            story = plan_story(profile, earlier, calendar, seed, claim_cutoff, mix)
+            story = plan_story(profile, earlier, calendar, seed, mix)
         stories.append(fit_before(story, limit))
     stories.sort(key=lambda story: (story.placed_at, story.index))
     return stories

@@ -22,7 +22,6 @@ from orderpulse.simulator.scenario import Profile, Story, Transit
 
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 TRANSIT_HOURS = {"next_day": (14, 26), "express": (24, 60), "standard": (48, 108)}
-CLAIM_WINDOW = timedelta(days=7)
 
 
 def _between(rng: random.Random, low: timedelta, high: timedelta) -> timedelta:
@@ -102,14 +101,9 @@ def _pack_and_dispatch(rng: random.Random, profile: Profile, shipment: int, disp
 
 
 def plan_story(profile: Profile, placed_at: datetime, calendar: BusinessCalendar, seed: int,
-               claim_cutoff: datetime | None = None, care_mix: ErrorMix | None = None) -> Story:
-    """The whole story of one order placed at `placed_at`.
-
-    `claim_cutoff`: damage claims (returns with reason `damaged`) are only made for parcels
-    delivered after it; older ones would reach kpi-svc after it dropped the order (see
-    docs/simulator.md), so their return gets another reason. For the same reason survey answers
-    and issues (planned with `care_mix`; none without it) only follow deliveries after it.
-    """
+               care_mix: ErrorMix | None = None) -> Story:
+    """The whole story of one order placed at `placed_at`; with `care_mix`, also what follows the
+    delivery (the survey answer, support's issues)."""
     rng = random.Random(f"{seed}/timing/{profile.index}")
     placed_at = _ms(placed_at)
     promised_by = calendar.default_promised_by(placed_at, profile.service_level, profile.customer.timezone)
@@ -151,7 +145,7 @@ def plan_story(profile: Profile, placed_at: datetime, calendar: BusinessCalendar
         out += _pack_and_dispatch(rng, profile, 2, second, _ms(arrives), first=False)
         out += _transit_scans(rng, profile, 2, profile.backorder_transit, second, arrives)
         last_delivery = max(last_delivery, arrives)
-    if care_mix is not None and (claim_cutoff is None or last_delivery >= claim_cutoff):
+    if care_mix is not None:
         transits = (profile.transit, profile.backorder_transit) if profile.backorder_sku else (profile.transit,)
         damaged = any(t.damaged_in_transit or t.damaged_at_delivery for t in transits)
         out += plan_care(seed, profile.index, care_mix, last_delivery, late=last_delivery > promised_by,
@@ -159,8 +153,6 @@ def plan_story(profile: Profile, placed_at: datetime, calendar: BusinessCalendar
     if profile.return_reason is not None:
         asked = last_delivery + _between(rng, DAY, 6 * DAY)
         reason = profile.return_reason
-        if reason == "damaged" and claim_cutoff is not None and last_delivery < claim_cutoff:
-            reason = "not_as_described"
         out.append(s.RequestReturn(at=asked, reason=reason, kind=profile.return_kind))
         damaged = reason == "damaged"
         out.append(s.ReceiveReturn(at=asked + _between(rng, DAY, 5 * DAY), condition="damaged" if damaged else "intact"))

@@ -64,3 +64,33 @@ async def publish(settings: KpiSettings):
         yield send
     finally:
         await producer.stop()
+
+
+@pytest.fixture(scope="module")
+def stoppable_postgres(tmp_path_factory, kafka_topics):
+    """A PostgreSQL of the kpi fault tests alone (the session's is shared): stop() and start() it at will."""
+    from orderpulse.stack.postgres import EmbeddedPostgres, ensure_database
+    from orderpulse.stack.processes import free_port
+
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("kpi-postgres"), port=free_port(), durable=False)
+    server.start()
+    try:
+        asyncio.run(ensure_database(server.url(), "orderpulse"))
+        upgrade(MANIFEST.migrations, server.url(), SCHEMA)
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def stoppable_broker(tmp_path):
+    """A Tansu broker of one test alone: stop() and start() it again on the same port, empty."""
+    from orderpulse.stack.broker import EmbeddedBroker
+    from orderpulse.stack.processes import free_port
+
+    broker = EmbeddedBroker(port=free_port(), log_dir=tmp_path)
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()

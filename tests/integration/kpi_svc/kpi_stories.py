@@ -108,3 +108,55 @@ def expected_engine(settings: KpiSettings, events: list[dict]):
         engine.apply(event)
     engine.advance(datetime.now(UTC))
     return engine
+
+
+async def send_events(settings: KpiSettings, events: list[dict], raw: list[tuple[str, bytes]] = ()) -> None:
+    """Publish to the settings' private topics with a producer of its own (brokers may restart between calls)."""
+    import orjson
+    from orderpulse.events import topic_for
+    from orderpulse.messaging.kafka import create_producer
+
+    producer = create_producer(settings, client_id="kpi-test")
+    await producer.start()
+    try:
+        futures = [
+            await producer.send(settings.topic_prefix + topic_for(e["type"]), key=e["partitionkey"].encode(), value=orjson.dumps(e))
+            for e in events
+        ]
+        futures += [await producer.send(settings.topic_prefix + topic, key=b"poison", value=value) for topic, value in raw]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+async def readiness(client) -> tuple[int, dict]:
+    response = await client.get("/readyz")
+    return response.status_code, response.json()["checks"]
+
+
+def metric_value(body: str, name: str, **labels: str) -> float | None:
+    """The value of one sample in a Prometheus text exposition (None when absent)."""
+    for line in body.splitlines():
+        if not line.startswith(name) or line.startswith("#"):
+            continue
+        head, _, value = line.rpartition(" ")
+        sample, _, label_text = head.partition("{")
+        if sample != name:
+            continue
+        found = dict(part.split("=", 1) for part in label_text.rstrip("}").split(",") if part)
+        if all(found.get(key, "").strip('"') == wanted for key, wanted in labels.items()):
+            return float(value)
+    return None
+
+
+async def scalar(settings: KpiSettings, sql: str):
+    """One value read from kpi-svc's schema (e.g. how much the checkpoint holds)."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(settings.database_url, connect_args={"server_settings": {"search_path": "kpi_svc"}})
+    try:
+        async with engine.connect() as conn:
+            return (await conn.execute(text(sql))).scalar()
+    finally:
+        await engine.dispose()

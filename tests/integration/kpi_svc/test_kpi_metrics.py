@@ -5,8 +5,10 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from kpi_stories import all_events, stories
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from kpi_stories import all_events, eventually, metric_value, stories
 from kpi_svc.bootstrap import build_app
+from orderpulse.events.topics import ORDERS
 from orderpulse.testing.service import running_app
 from test_kpi_stream import expected, until_figures  # noqa: I001
 
@@ -28,10 +30,33 @@ async def test_metrics_hold_every_kpi_metric_and_pass_promtool(settings, publish
     await publish(events)
     async with running_app(build_app(settings)) as client:
         await until_figures(client, expected(settings, events))
-        body = (await client.get("/metrics")).text
+        body = await eventually(lambda: _lag_exported(client, settings))  # every partition of every topic read: 0
+    # lag and records per topic like every other consumer, and the offsets committed to the group
+    orders_topic = settings.topic_prefix + ORDERS
+    assert metric_value(body, "orderpulse_consumer_records_total", service="kpi-svc", topic=orders_topic, outcome="applied") > 0
+    assert metric_value(body, "orderpulse_consumer_records_total", service="kpi-svc", topic=orders_topic, outcome="duplicate") >= 1
+    reader = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=settings.group_id, enable_auto_commit=False)
+    await reader.start()  # never subscribes: only reads the group's committed offsets
+    try:
+        committed = [await reader.committed(TopicPartition(topic, p)) for topic in settings.topics for p in range(3)]
+    finally:
+        await reader.stop()
+    assert sum(offset or 0 for offset in committed) == len(events)
+    for window in ("5m", "30m", "6h", "3d"):  # the burn-rate windows of kpis.md
+        assert f'orderpulse_kpi_denominator{{kpi="perfect_order",window="{window}"}}' in body
+    assert 'orderpulse_kpi_target_ratio{kpi="perfect_order_multiplicative"}' not in body  # a value KPI: no default target
     # a family is exposed (its TYPE line) even before its first sample
     missing = [name for name in KPIS_MD_METRICS if f"# TYPE {name} " not in body]
     assert missing == []
     assert 'orderpulse_kpi_ratio{kpi="perfect_order",window="30d"}' in body
     check = subprocess.run([str(PROMTOOL), "check", "metrics"], input=body.encode(), capture_output=True, timeout=30)
     assert check.returncode == 0, check.stderr.decode() + check.stdout.decode()
+
+
+async def _lag_exported(client, settings) -> str | None:
+    body = (await client.get("/metrics")).text
+    lags = [
+        metric_value(body, "orderpulse_consumer_lag", service="kpi-svc", topic=topic, partition=str(p))
+        for topic in settings.topics for p in range(3)
+    ]
+    return body if lags == [0] * len(lags) else None

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import orjson
 from aiokafka import AIOKafkaConsumer
-from kpi_stories import all_events, eventually, expected_engine, stories
+from kpi_stories import all_events, eventually, expected_engine, scalar, stories
 from kpi_svc.bootstrap import build_app
 from orderpulse.events.topics import FULFILLMENT, ORDERS, dlq_topic
 from orderpulse.testing.service import auth, running_app
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 WINDOWS = ("7d", "30d")
 
@@ -42,12 +40,7 @@ async def until_figures(client, wanted: dict) -> dict:
 
 
 async def stored_offsets(settings) -> int:
-    engine = create_async_engine(settings.database_url, connect_args={"server_settings": {"search_path": "kpi_svc"}})
-    try:
-        async with engine.connect() as conn:
-            return (await conn.execute(text("SELECT coalesce(sum(next_offset), 0) FROM kpi_offsets"))).scalar()
-    finally:
-        await engine.dispose()
+    return await scalar(settings, "SELECT coalesce(sum(next_offset), 0) FROM kpi_offsets")
 
 
 async def test_figures_equal_an_offline_recomputation_of_the_same_events(settings, publish):
@@ -68,7 +61,18 @@ async def test_figures_equal_an_offline_recomputation_of_the_same_events(setting
         unknown = await client.get("/v1/orders/ord-nobody/scorecard", headers=auth("support"))
         assert unknown.status_code == 404
         by_carrier = await client.get("/v1/kpis", params={"window": "30d", "by": "carrier"}, headers=auth("support"))
-        assert "dhl" in by_carrier.json()["groups"]
+        assert {"dhl", "other"} == set(by_carrier.json()["groups"])
+        # a carrier reads its own group alone, and nothing else
+        own = await client.get("/v1/kpis", params={"window": "30d", "by": "carrier"}, headers=auth("carrier:dhl"))
+        assert own.status_code == 200 and list(own.json()["groups"]) == ["dhl"]
+        assert own.json()["groups"]["dhl"] == by_carrier.json()["groups"]["dhl"]
+        for path, params in (("/v1/kpis", {"window": "30d"}), ("/v1/kpis", {"by": "warehouse"}),
+                             ("/v1/kpis/perfect-order/failures", {}), ("/v1/orders/ord-a-late/scorecard", {})):
+            assert (await client.get(path, params=params, headers=auth("carrier:dhl"))).status_code == 403, path
+        for role in ("account_manager", "admin"):
+            assert (await client.get("/v1/kpis/perfect-order/failures", headers=auth(role))).status_code == 200
+        for role in ("storefront", "warehouse", "payments"):
+            assert (await client.get("/v1/kpis", headers=auth(role))).status_code == 403, role
 
 
 async def test_bad_window_or_group_is_a_problem_naming_the_parameter(settings):
@@ -113,7 +117,12 @@ async def _offsets_reach(settings, count: int) -> bool:
 async def test_poison_records_go_to_the_dead_letter_queue_and_the_stream_goes_on(settings, publish):
     bad_type = {"id": "x1", "type": "orderpulse.nothing.v1", "time": "2026-11-20T10:00:00Z", "data": {}, "partitionkey": "k"}
     broken = {"id": "x2", "type": "orderpulse.order.placed.v1", "time": "not a time", "data": {"order_id": "ord-d-broken"}}
-    poison = [(ORDERS, b"{not json"), (ORDERS, orjson.dumps(bad_type)), (FULFILLMENT, orjson.dumps(broken)), (ORDERS, b"[1, 2]")]
+    shift = {"id": "x3", "type": "orderpulse.labor.shift_recorded.v1", "time": "2026-11-20T18:00:00Z", "partitionkey": "wh_1",
+             "data": {"warehouse_id": "wh_1", "shift_id": "s1", "start": "2026-11-20T10:00:00Z", "end": "2026-11-20T18:00:00Z",
+                      "staff": 2, "hourly_cost": "²"}}
+    crowded = {**shift, "id": "x4", "data": {**shift["data"], "hourly_cost": "20.00", "staff": 1e308}}
+    poison = [(ORDERS, b"{not json"), (ORDERS, orjson.dumps(bad_type)), (FULFILLMENT, orjson.dumps(broken)), (ORDERS, b"[1, 2]"),
+              (FULFILLMENT, orjson.dumps(shift)), (FULFILLMENT, orjson.dumps(crowded))]
     events = all_events(stories("d"))
     dlq = AIOKafkaConsumer(dlq_topic("kpi-svc"), bootstrap_servers=settings.kafka_bootstrap, group_id=None, auto_offset_reset="latest")
     await dlq.start()
@@ -136,6 +145,7 @@ async def test_poison_records_go_to_the_dead_letter_queue_and_the_stream_goes_on
     errors = sorted(dict(r.headers)["orderpulse_error"].decode() for r in seen)
     assert any("not JSON" in e for e in errors) and any("unknown event type" in e for e in errors)
     assert any("time" in e for e in errors) and any("JSON object" in e for e in errors)
+    assert any("hourly_cost" in e for e in errors) and any("staff" in e for e in errors)
 
 
 async def test_three_hundred_orders_land_in_exactly_the_windows_their_event_times_belong_to(settings, publish):

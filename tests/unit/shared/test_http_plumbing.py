@@ -9,14 +9,13 @@ import httpx
 import orjson
 import pytest
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
-
 from orderpulse.http.app import create_app
 from orderpulse.http.auth import Principal, require_roles
 from orderpulse.http.pagination import decode_cursor, encode_cursor
 from orderpulse.http.problems import Problem
 from orderpulse.http.signatures import signed_headers, verify_signature
 from orderpulse.settings import PlatformSettings
+from pydantic import BaseModel, Field
 
 KEYS = {"storefront": "sf-key", "admin": "admin-key", "carrier:dhl": "dhl-key", "carrier:ups": "ups-key"}
 SECRETS = {"carrier:dhl": "dhl-secret"}
@@ -164,3 +163,24 @@ def test_production_settings_refuse_placeholder_secrets():
 def test_secrets_never_show_in_the_settings_repr():
     settings = PlatformSettings(api_keys={"admin": "super-secret-key-1234"})
     assert "super-secret-key-1234" not in repr(settings)
+
+
+async def test_readyz_names_the_reason_a_check_gives_and_answers_503():
+    async def ok() -> bool:
+        return True
+
+    async def stalled() -> str:
+        return "checkpoint failing: database unavailable"
+
+    async def down() -> bool:
+        raise ConnectionError("no")
+
+    settings = PlatformSettings(service_name="plumbing-test", api_keys=KEYS)
+    for checks, status in (({"database": ok}, 200), ({"database": ok, "stream": stalled, "broker": down}, 503)):
+        app = create_app(settings=settings, title="t", description="d", routers=[], lifespan=no_lifespan, readiness_checks=checks)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+            response = await http.get("/readyz")
+        assert response.status_code == status
+    assert response.json()["checks"] == {
+        "database": "ok", "stream": "checkpoint failing: database unavailable", "broker": "unavailable",
+    }

@@ -105,9 +105,10 @@ def test_notification_costs_join_labor_and_shipping_in_cost_per_order_at_their_s
     assert numerator == 6.9085
 
 
-def test_a_message_sent_after_kpi_svc_let_the_order_go_is_not_counted():
+def test_a_message_long_after_the_claim_window_still_counts_in_its_window():
     record = order()
     shipped(record, at=AS_OF - 12 * DAY, delivered_at=AS_OF - 10 * DAY)
     record.notifications = [sent("return_received", AS_OF - 2 * HOUR, MINUTE),  # ten days after delivery
-                            sent("delivered", AS_OF - 10 * DAY, MINUTE)]
-    assert figures(record)["notification_timeliness"] == (1, 1)
+                            sent("delivered", AS_OF - 10 * DAY, 10 * MINUTE)]
+    assert figures(record)["notification_timeliness"] == (1, 2)
+    assert figures(record, window="24h")["notification_timeliness"] == (1, 1)

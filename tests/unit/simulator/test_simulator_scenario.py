@@ -12,7 +12,7 @@ from orderpulse.simulator import steps as s
 from orderpulse.simulator.config import ErrorMix
 from orderpulse.simulator.history import compress, history_bounds, plan_history, plan_live
 from orderpulse.simulator.scenario import backfill_placements, choose_profile, live_gaps_s
-from orderpulse.simulator.timing import CLAIM_WINDOW, plan_story
+from orderpulse.simulator.timing import plan_story
 from orderpulse.simulator.world import ITEMS, registered_customers
 
 NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
@@ -144,16 +144,18 @@ def test_dispatches_meet_the_ship_deadline_unless_the_story_is_a_late_dispatch()
         assert (first > story.ship_deadline) == profile.late_dispatch, index
 
 
-def test_damage_claims_of_parcels_delivered_before_the_cutoff_get_another_reason():
+def test_damage_claims_are_planned_for_parcels_of_any_age():
+    # kpi-svc keeps settled orders' facts and revives them for late events: no cutoff any more
     mix = ErrorMix(damage_at_delivery=1.0, returns=1.0, cancellation=0)
-    cutoff = NOW - CLAIM_WINDOW
+    damaged = 0
     for index in range(40):
         profile = choose_profile(7, index, mix, CUSTOMERS)
-        old = plan_story(profile, NOW - MONTH, UTC_DAYS, 7, claim_cutoff=cutoff)
-        recent = plan_story(profile, NOW - MONTH, UTC_DAYS, 7, claim_cutoff=None)
-        assert not any(isinstance(step, s.RequestReturn) and step.reason == "damaged" for step in old.steps)
-        if profile.return_reason == "damaged":
-            assert any(isinstance(step, s.RequestReturn) and step.reason == "damaged" for step in recent.steps)
+        old = plan_story(profile, NOW - MONTH, UTC_DAYS, 7)
+        returns = [step for step in old.steps if isinstance(step, s.RequestReturn)]
+        if profile.return_reason is not None:
+            assert [step.reason for step in returns] == [profile.return_reason]
+            damaged += profile.return_reason == "damaged"
+    assert damaged > 0
 
 
 def test_a_live_story_runs_faster_than_real_time_promise_included():

@@ -23,8 +23,9 @@ log = logging.getLogger(__name__)
 
 DESCRIPTION = """\
 Perfect order and the other KPIs of kpis.md, computed from the event stream on event time,
-exactly once per event. Every route needs `Authorization: Bearer <api key>` (any role);
-errors are `application/problem+json`.
+exactly once per event. Every route needs `Authorization: Bearer <api key>` of `support`,
+`account_manager` or `admin`; a `carrier:<code>` key reads its own carrier's figures only
+(`GET /v1/kpis?by=carrier`). Errors are `application/problem+json`.
 """
 
 
@@ -41,6 +42,8 @@ def build_stream(settings: KpiSettings, platform: Platform) -> KpiStream:
         checkpoint_interval_s=settings.checkpoint_interval_s,
         remote_refresh_s=settings.remote_refresh_s,
         topic_label=lambda topic: topic[len(prefix):],
+        service=settings.service_name,
+        retry_max_s=settings.stream_retry_max_s,
     )
 
 
@@ -55,18 +58,33 @@ def gauge_source(stream: KpiStream):
     return families
 
 
-async def run_stream(stream: KpiStream) -> None:
-    """Run the loop, restarting it after a failure (the checkpoint makes a restart exact)."""
+async def run_stream(stream: KpiStream, retry_max_s: float = 30.0) -> None:
+    """Run the loop, restarting it after any failure (the checkpoint makes a restart exact); until
+    it works again kpi-svc is not ready (stream.health)."""
+    delay_s = 1.0
     while True:
+        started = asyncio.get_running_loop().time()
         try:
             await stream.run()
             return
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("kpi stream failed; restarting from the checkpoint")
+        except Exception as error:
+            if asyncio.get_running_loop().time() - started > 60:
+                delay_s = 1.0  # it ran for a while: a new failure, not the same one again
+            log.exception("kpi stream failed; restarting from the checkpoint", extra={"retry_in_s": delay_s})
+            stream.health.failing("stream", error, retry_in_s=delay_s)
             stream.reset()
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(delay_s)
+            delay_s = min(delay_s * 2, retry_max_s)
+
+
+def stream_readiness(stream: KpiStream):
+    async def stream_ready() -> bool | str:
+        reason = stream.health.reason()
+        return True if reason is None else reason
+
+    return stream_ready
 
 
 def build_app(settings: KpiSettings) -> FastAPI:
@@ -95,7 +113,7 @@ def build_app(settings: KpiSettings) -> FastAPI:
         description=DESCRIPTION,
         routers=[router],
         lifespan=lifespan,
-        readiness_checks=platform.readiness_checks,
+        readiness_checks={**platform.readiness_checks, "stream": stream_readiness(stream)},
     )
     app.state.platform = platform
     app.state.stream = stream

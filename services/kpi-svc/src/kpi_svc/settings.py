@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from orderpulse.events.topics import ALL_TOPICS
 from orderpulse.settings import PlatformSettings
 from pydantic import Field
 
 from kpi_svc.domain import KpiRules
+from kpi_svc.domain.rules import LOWER_IS_BETTER
 
 
 class KpiSettings(PlatformSettings):
     service_name: str = "kpi-svc"
     claim_window_s: int = Field(default=7 * 86400, ge=0, description="claims this long after delivery revise a verdict")
     targets: dict[str, float | None] = Field(default_factory=dict, description='overrides of the default targets, e.g. {"csat": 0.9}')
+    target_directions: dict[str, Literal["higher", "lower"]] = Field(
+        default_factory=dict, description='which way a target is met, e.g. {"cost_per_order": "lower"} (default: lower for cost_per_order, else higher)'
+    )
     merchant_timezone: str = Field(default="UTC", description="IANA timezone of the merchant's business days")
     holidays: tuple[date, ...] = Field(default=(), description='days the merchant is closed, e.g. ["2026-12-25"]')
+    settled_retention_s: int = Field(
+        default=90 * 86400, ge=0, description="how long after it settled (delivery, cancellation) an order's facts stay answerable"
+    )
     checkpoint_interval_s: float = Field(default=1.0, gt=0, description="how often engine state and offsets are saved")
     remote_refresh_s: float = Field(default=1.0, ge=0, description="max age of other replicas' checkpointed buckets")
     topic_prefix: str = Field(default="", description="prefix of the consumed topic names (tests use private topics)")
     consumer_group: str | None = Field(default=None, description="Kafka consumer group; default the service name")
+    stream_retry_max_s: float = Field(default=10.0, gt=0, description="longest pause between retries of a failing checkpoint or restore")
 
     @property
     def rules(self) -> KpiRules:
@@ -29,6 +38,11 @@ class KpiSettings(PlatformSettings):
             merchant_timezone=self.merchant_timezone,
             holidays=tuple(self.holidays),
             targets=dict(self.targets),
+            settled_retention_s=self.settled_retention_s,
+            lower_is_better=frozenset(
+                {kpi for kpi in LOWER_IS_BETTER if self.target_directions.get(kpi, "lower") == "lower"}
+                | {kpi for kpi, direction in self.target_directions.items() if direction == "lower"}
+            ),
         )
 
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
+from orderpulse.events.limits import STAFF_MAX
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -40,7 +41,7 @@ CarrierCode = Annotated[
 ]
 Money = Annotated[
     str,
-    StringConstraints(pattern=r"^\d{1,12}(\.\d{1,4})?$"),
+    StringConstraints(pattern=r"^[0-9]{1,12}(\.[0-9]{1,4})?$"),
     Field(description="a decimal amount as a string, e.g. `129.90`; never a float"),
 ]
 Quantity = Annotated[StrictInt, Field(ge=1, le=1_000_000, description="whole units, at least 1")]
@@ -168,7 +169,7 @@ class LaborShiftRequest(Body):
     shift_id: Id
     start: EventTime
     end: EventTime
-    staff: Annotated[StrictInt, Field(ge=1, le=100_000, description="people on the shift")]
+    staff: Annotated[StrictInt, Field(ge=1, le=STAFF_MAX, description="people on the shift")]
     hourly_cost: Money = Field(description="cost of one staff member for one hour")
 
 

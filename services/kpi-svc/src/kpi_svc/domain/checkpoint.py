@@ -45,6 +45,20 @@ class CheckpointDelta(NamedTuple):
     buckets: dict[str, Any]
     removed_buckets: list[str]
     meta: dict
+    settled: dict[str, tuple[Any, int]] | None = None  # evicted order id -> (its last facts, keep until ms)
+
+
+def merge_deltas(older: CheckpointDelta, newer: CheckpointDelta) -> CheckpointDelta:
+    """One delta with the effect of writing `older` then `newer`: a checkpoint that failed keeps
+    what it drained, and the next one writes it together with what changed since."""
+    orders = {k: v for k, v in older.orders.items() if k not in newer.removed_orders}
+    orders.update(newer.orders)
+    removed = sorted((set(older.removed_orders) - newer.orders.keys()) | set(newer.removed_orders))
+    buckets = {k: v for k, v in older.buckets.items() if k not in newer.removed_buckets}
+    buckets.update(newer.buckets)
+    removed_buckets = sorted((set(older.removed_buckets) - newer.buckets.keys()) | set(newer.removed_buckets))
+    settled = {**(older.settled or {}), **(newer.settled or {})} or None
+    return CheckpointDelta(orders, removed, buckets, removed_buckets, newer.meta, settled)
 
 
 def dirty_snapshot(
@@ -74,7 +88,8 @@ def dirty_snapshot(
             removed.append(key)
     buckets, removed_buckets = engine.buckets.drain_changes(serialize)
     meta = {"format": FORMAT, "clock_ms": engine.clock_ms, "newest_event_ms": engine.newest_event_ms}
-    return CheckpointDelta(orders, removed, buckets, removed_buckets, meta)
+    settled = {order.order_id: (keep(encode_order(order)), until) for order, until in engine.take_settled()} or None
+    return CheckpointDelta(orders, removed, buckets, removed_buckets, meta, settled)
 
 
 def restore_engine(
@@ -98,13 +113,7 @@ def restore_engine(
     for key, payload in orders.items():
         kind = payload[0] if isinstance(payload, (list, tuple)) else payload["kind"]
         if kind == KIND_ORDER:
-            order = decode_order(payload)
-            if order.labels is not None:
-                engine.labels.note(CARRIER, order.labels[0])
-                engine.labels.note(WAREHOUSE, order.labels[1])
-                order.keys = engine.labels.order_keys(order.labels)
-            engine.orders[key] = order
-            engine.note_restored_order(order)
+            restore_order(engine, key, payload)
         elif kind == KIND_SHIFT:
             shift = decode_shift(dict(payload))
             if shift.record is not None:
@@ -118,3 +127,14 @@ def restore_engine(
         else:
             raise ValueError(f"unknown checkpoint entity kind {kind!r} for {key!r}")
     return engine
+
+
+def restore_order(engine: KpiEngine, key: str, payload: list) -> None:
+    """Put one checkpointed order back into the engine (a restore, or a settled order revived)."""
+    order = decode_order(payload)
+    if order.labels is not None:
+        engine.labels.note(CARRIER, order.labels[0])
+        engine.labels.note(WAREHOUSE, order.labels[1])
+        order.keys = engine.labels.order_keys(order.labels)
+    engine.orders[key] = order
+    engine.note_restored_order(order)

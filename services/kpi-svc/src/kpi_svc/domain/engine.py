@@ -34,6 +34,7 @@ from .values import InvalidEvent, datetime_to_ms
 from .wakes import WakeSchedule
 
 _NO_CLOCK = -(2**62)
+_MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError)  # a field of the wrong shape
 _fromisoformat = datetime.fromisoformat
 _EMPTY: dict = {}
 
@@ -55,6 +56,8 @@ class KpiEngine(OrderLifecycle):
         self._longest_ms = rules.longest_window_s * 1000
         self._idle_ms = rules.idle_order_s * 1000
         self._grace_ms = rules.eviction_grace_s * 1000
+        self._settled_keep_ms = rules.settled_retention_s * 1000
+        self._settled: list = []  # evicted since the last checkpoint delta, with their keep-until
         self.buckets = BucketStore(rules.bucket_s, rules.coarse_bucket_s, rules.longest_window_s, rules.group_retention_s)
         self.labels = LabelRegistry(rules.label_value_cap)
         self.orders: dict[str, OrderFacts] = {}
@@ -81,7 +84,12 @@ class KpiEngine(OrderLifecycle):
             raise InvalidEvent("not a CloudEvent: type missing") from None
         if handler is None:
             if etype == SHIFT_TYPE:
-                return self._apply_shift(event)
+                try:
+                    return self._apply_shift(event)
+                except InvalidEvent:
+                    raise
+                except _MALFORMED as error:
+                    raise InvalidEvent(f"{etype}: {error!r}") from error
             stats["ignored"] += 1
             return IGNORED
         data = event.get("data")
@@ -115,7 +123,7 @@ class KpiEngine(OrderLifecycle):
             mask = handler(order, event, data, time_ms, self)
         except InvalidEvent:
             raise
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+        except _MALFORMED as error:
             raise InvalidEvent(f"{etype}: {error!r}") from error
         if fresh:
             self.orders[order_id] = order

@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from .catalog import F_ISSUES, F_SHIP
+from .checkpoint import restore_order
+from .codec import decode_order
 from .coldstore import freeze, thaw
 from .facts import OrderFacts
 from .values import datetime_to_ms
@@ -100,10 +102,33 @@ class OrderLifecycle:
             self.wakes.compact((key, self.wake_of(key)) for key in self.order_ids())
 
     def _evict(self, order: OrderFacts) -> None:
+        """Drop the facts from memory; they go to the settled orders (take_settled), kept in the
+        store for `settled_retention_s` after the order settled: late events revive them."""
         del self.orders[order.order_id]
+        settled = order.completed[0] if order.completed else order.cancelled[0] if order.cancelled else order.last_time_ms
+        self._settled.append((order, max(settled, order.last_time_ms) + self._settled_keep_ms))
         until = self.clock_ms + self._longest_ms
         self.tombstones[order.order_id] = until
         self.wakes.schedule_tombstone(order.order_id, until)
         self._changed.add(order.order_id)
         self.stats["orders_evicted"] += 1
 
+
+    def take_settled(self) -> list[tuple[OrderFacts, int]]:
+        """Orders evicted since the last call, with the moment their stored facts may go."""
+        settled, self._settled = self._settled, []
+        return settled
+
+    def revive(self, order_id: str, payload: list, event_ids: set[str]) -> bool:
+        """Bring an evicted order's stored facts back (its tombstone goes), so its late events
+        revise the windows they belong to. False, and nothing changes, when the order is not
+        evicted here or every event given is already among its facts (replayed duplicates)."""
+        if order_id not in self.tombstones or order_id in self.orders:
+            return False
+        if event_ids <= set(decode_order(payload).seen):
+            return False
+        del self.tombstones[order_id]
+        self.wakes.cancel_tombstone(order_id)
+        restore_order(self, order_id, payload)
+        self._changed.add(order_id)
+        return True

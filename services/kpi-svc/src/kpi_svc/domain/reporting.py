@@ -17,7 +17,7 @@ from .catalog import (
     REASON_SLOT,
     SLOT_COUNT,
 )
-from .rules import GROUP_DIMENSIONS, KPI_NAMES, LOWER_IS_BETTER, KpiRules, window_seconds
+from .rules import GROUP_DIMENSIONS, KPI_NAMES, KpiRules, window_seconds
 from .values import MONEY_SCALE, format_ms
 
 _SECONDS_PER_HOUR = 3600
@@ -49,7 +49,7 @@ def _entry(rules: KpiRules, kpi: str, value: float | None, numerator: float, den
     target = rules.target(kpi)
     meets = None
     if value is not None and target is not None:
-        meets = value <= target if kpi in LOWER_IS_BETTER else value >= target
+        meets = value <= target if kpi in rules.lower_is_better else value >= target
     return {
         "value": value,
         "numerator": numerator,

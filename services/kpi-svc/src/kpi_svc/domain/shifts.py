@@ -4,6 +4,8 @@ recorded again (a correction) replaces the earlier record and a duplicate change
 
 from __future__ import annotations
 
+from orderpulse.events.limits import STAFF_MAX
+
 from .facts import shift_key
 from .values import InvalidEvent, parse_money, parse_time_ms
 
@@ -23,8 +25,8 @@ def parse_shift(event: dict) -> tuple[str, str, tuple]:
     end_ms = parse_time_ms(data.get("end"), "end")
     staff = data.get("staff", 1)
     staff = len(staff) if isinstance(staff, list) else staff  # a head count, or the list of who worked
-    if isinstance(staff, bool) or not isinstance(staff, (int, float)) or staff < 0:
-        raise InvalidEvent(f"staff: not a head count: {staff!r}")
+    if isinstance(staff, bool) or not isinstance(staff, (int, float)) or not 0 <= staff <= STAFF_MAX or staff != int(staff):
+        raise InvalidEvent(f"staff: not a head count from 0 to {STAFF_MAX}: {staff!r}")
     hourly_cost = parse_money(data.get("hourly_cost", 0), "hourly_cost")
     record = (time_ms, event_id, warehouse, start_ms, end_ms, int(staff), hourly_cost)
     return shift_key(warehouse, shift_id), event_id, record

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from orderpulse.events.limits import MONEY_MAX_FRACTION_DIGITS, MONEY_MAX_INTEGER_DIGITS, QUANTITY_MAX
+
 MONEY_SCALE = 10_000
+MONEY_LIMIT = 10**MONEY_MAX_INTEGER_DIGITS  # amounts are below this (the event models' limit)
 _fromisoformat = datetime.fromisoformat
 _UTC = UTC
 
@@ -67,20 +70,29 @@ def parse_money(value: object, field: str) -> int:
 
 
 def _parse_money(value: object, field: str) -> int:
+    """The limits of the event models (orderpulse.events.limits): ASCII digits, at most 12 before
+    and 4 after the point; numbers (not the contract, tolerated) finite and below the same bound."""
     if isinstance(value, bool):
         raise InvalidEvent(f"{field}: not an amount: {value!r}")
     if isinstance(value, int):
-        return value * MONEY_SCALE
-    if isinstance(value, float):
-        return round(value * MONEY_SCALE)
-    if isinstance(value, str):
+        if -MONEY_LIMIT < value < MONEY_LIMIT:
+            return value * MONEY_SCALE
+    elif isinstance(value, float):
+        if -MONEY_LIMIT < value < MONEY_LIMIT:  # False for nan and the infinities
+            return round(value * MONEY_SCALE)
+    elif isinstance(value, str) and value.isascii():
         text = value.strip()
         negative = text.startswith("-")
         whole, _, fraction = text.lstrip("+-").partition(".")
-        if (whole.isdigit() or (whole == "" and fraction)) and (fraction == "" or fraction.isdigit()):
-            scaled = int(whole or "0") * MONEY_SCALE + round(int((fraction + "0000")[:5]) / 10)
+        if (
+            (whole.isdigit() or (whole == "" and fraction))
+            and (fraction == "" or fraction.isdigit())
+            and len(whole) <= MONEY_MAX_INTEGER_DIGITS
+            and len(fraction) <= MONEY_MAX_FRACTION_DIGITS
+        ):
+            scaled = int(whole or "0") * MONEY_SCALE + int((fraction + "0000")[:4])
             return -scaled if negative else scaled
-    raise InvalidEvent(f"{field}: not an amount: {value!r}")
+    raise InvalidEvent(f"{field}: not an amount below 10^{MONEY_MAX_INTEGER_DIGITS} with at most {MONEY_MAX_FRACTION_DIGITS} decimals: {value!r}")
 
 
 def optional_money(value: object, field: str) -> int:
@@ -88,8 +100,9 @@ def optional_money(value: object, field: str) -> int:
 
 
 def parse_quantity(value: object, field: str = "quantity") -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise InvalidEvent(f"{field}: not a quantity: {value!r}")
+    """A whole count from 0 to QUANTITY_MAX (the event models' limit); a float must be whole."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= QUANTITY_MAX or value != int(value):
+        raise InvalidEvent(f"{field}: not a quantity from 0 to {QUANTITY_MAX}: {value!r}")
     return int(value)
 
 

@@ -75,6 +75,9 @@ class WakeSchedule:
         self._tombstone_until[key] = until_ms
         heapq.heappush(self._heap, (until_ms, next(self._seq), "tombstone", key))
 
+    def cancel_tombstone(self, key: str) -> None:
+        self._tombstone_until.pop(key, None)
+
     def due(self, clock_ms: int, engine: Any) -> Iterator[tuple[str, str, int]]:
         """Pop what is due at `clock_ms`, skipping entries that no longer hold."""
         heap = self._heap

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from prometheus_client import REGISTRY, Counter, Histogram
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 
 SECONDS_BUCKETS = (1, 5, 30, 60, 300, 900, 3600, 4 * 3600, 12 * 3600, 86400, 2 * 86400, 3 * 86400, 5 * 86400, 7 * 86400, 14 * 86400)
@@ -30,6 +30,13 @@ survey_responses = Counter("orderpulse_survey_responses_total", "Survey response
 sla_breaches = Counter("orderpulse_issue_sla_breaches_total", "Issue clocks that passed.", ["clock", "category"])
 events = Counter("orderpulse_kpi_events_total", "Records kpi-svc applied, by topic.", ["topic"])
 duplicates = Counter("orderpulse_kpi_duplicate_events_total", "Records kpi-svc recognised as duplicates, by topic.", ["topic"])
+stream_up = Gauge("orderpulse_kpi_stream_up", "1 while kpi-svc's stream applies and checkpoints records, 0 while it is failing or starting.")
+stream_failures = Counter(
+    "orderpulse_kpi_stream_failures_total", "Failures of kpi-svc's stream by stage (start, restore, checkpoint, stream).", ["stage"]
+)
+topic_resets = Counter(
+    "orderpulse_kpi_topic_resets_total", "Topic-partitions found reset (shorter than, or different from, the stored offsets).", ["topic"]
+)
 
 
 def record_observations(observations: list[tuple]) -> None:

@@ -1,5 +1,8 @@
 """kpi-svc's own consumer loop: state lives in memory (one KpiEngine per partition) and is
-checkpointed with the consumer offsets in ONE PostgreSQL transaction about once a second.
+checkpointed with the consumer offsets in ONE PostgreSQL transaction about once a second; the
+offsets are then committed to Kafka too (for lag tools; PostgreSQL stays the source of truth).
+A checkpoint that fails keeps what it drained and holds every partition (nothing more is read)
+until a retry succeeds; its state is reported by `health` (see stream_health.py).
 
 Not the shared IdempotentConsumer: duplicates are recognised by the engines (event ids per
 order), offsets live in PostgreSQL beside the state, so a restart resumes exactly where the
@@ -14,25 +17,24 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime
 
 import orjson
-from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
-from orderpulse.events import EVENT_TYPES
-from orderpulse.messaging.dead_letters import MAX_EVENT_BYTES, DeadLetter, DeadLetterQueue
+from orderpulse.messaging.dead_letters import DeadLetterQueue
 from orderpulse.messaging.kafka import create_consumer
+from orderpulse.observability import metrics as platform_metrics
 
-from kpi_svc.adapters.checkpoint_store import CheckpointStore
-from kpi_svc.domain import DUPLICATE, InvalidEvent, KpiEngine, KpiRules
+from kpi_svc.adapters.checkpoint_store import CheckpointStore, Fenced, StoredOffset
+from kpi_svc.domain import KpiEngine, KpiRules, merge_deltas
 from kpi_svc.entrypoints import metrics
+from kpi_svc.entrypoints.ownership import Listener, PartitionOwnership
+from kpi_svc.entrypoints.records import RecordApplier, poison_reason
+from kpi_svc.entrypoints.stream_health import StreamHealth
 
 log = logging.getLogger(__name__)
 
-KNOWN_TYPES = frozenset(EVENT_TYPES)
-_REQUIRED = ("id", "type", "time", "data")
-_loads = orjson.loads
-_JSONError = orjson.JSONDecodeError
+__all__ = ["KpiStream", "kafka_consumer_factory", "poison_reason", "wall_ms"]
 CATCH_UP_LAG_MS = 60_000  # a partition whose watermark is older than this is catching up
 
 
@@ -40,19 +42,7 @@ def wall_ms() -> int:
     return int(time.time() * 1000)
 
 
-def poison_reason(event: object) -> str | None:
-    """The cheap structural check before an event reaches an engine."""
-    if type(event) is not dict:
-        return "not a JSON object"
-    for name in _REQUIRED:
-        if name not in event:
-            return f"not a CloudEvent: {name} missing"
-    if event["type"] not in KNOWN_TYPES:
-        return f"unknown event type {event['type']!r}"
-    return None
-
-
-class KpiStream:
+class KpiStream(RecordApplier, PartitionOwnership):
     """Engines per partition, fed from Kafka, checkpointed to PostgreSQL. Callable without HTTP
     (the benchmark drives it directly): `await stream.run()`, `stream.stop()`."""
 
@@ -68,21 +58,27 @@ class KpiStream:
         remote_refresh_s: float = 1.0,
         topic_label: Callable[[str], str] = lambda topic: topic,
         clock_ms: Callable[[], int] = wall_ms,
+        service: str = "kpi-svc",
+        retry_max_s: float = 10.0,
     ) -> None:
-        self.store, self.rules, self.topics = store, rules, topics
+        self.store, self.rules, self.topics, self.service = store, rules, topics, service
         self._consumer_factory = consumer_factory
         self._dead_letters_factory = dead_letters
         self._dead_letters: DeadLetterQueue | None = None
         self._interval_s = checkpoint_interval_s
         self._remote_refresh_s = remote_refresh_s
+        self._retry_max_s = retry_max_s
         self._label = {topic: topic_label(topic) for topic in topics}
+        self._records = {  # orderpulse_consumer_records_total children, like every other consumer
+            (topic, outcome): platform_metrics.consumer_records_total.labels(service, topic, outcome)
+            for topic in topics for outcome in ("applied", "duplicate", "ignored", "dead_lettered")
+        }
         self._clock_ms = clock_ms
+        self.health = StreamHealth()
         self.engines: dict[int, KpiEngine] = {}
         self.remote: dict[int, dict] = {}  # other replicas' partitions: their checkpointed bucket rows
         self._remote_at = 0.0
-        self._positions: dict[TopicPartition, int] = {}  # next offset, applied but not yet checkpointed
-        self._event_ms: dict[TopicPartition, int] = {}  # event time of the last record read per topic-partition
-        self._read_pos: dict[TopicPartition, int] = {}  # next offset to read per topic-partition
+        self._housekeeping_at = 0.0
         self._lock = asyncio.Lock()
         self._stopping = asyncio.Event()
         self.consumer: AIOKafkaConsumer | None = None
@@ -92,6 +88,7 @@ class KpiStream:
         self.final_checkpoint_s = 0.0
         self.applied = 0
         self.dead_lettered = 0
+        self.reset()
 
     # --- lifecycle ---------------------------------------------------------------------------
     def stop(self) -> None:
@@ -100,104 +97,75 @@ class KpiStream:
     def reset(self) -> None:
         """Forget all in-memory state (after a failure): the next assignment restores the checkpoint."""
         self.engines.clear()
-        self._positions.clear()
-        self._event_ms.clear()
-        self._read_pos.clear()
+        self._positions: dict[TopicPartition, StoredOffset] = {}  # applied but not yet checkpointed
+        self._event_ms: dict[TopicPartition, int] = {}  # event time of the last record read per topic-partition
+        self._read_pos: dict[TopicPartition, int] = {}  # next offset to read per topic-partition
+        self._verify: dict[TopicPartition, tuple[int, str]] = {}  # (offset, event id) the next record must match
+        self._unrestored: set[TopicPartition] = set()  # assigned, paused until restored
+        self._epochs: dict[int, int] = {}  # owner epoch per restored partition (fences stale checkpoints)
+        self._unsaved: dict = {}  # deltas drained by a checkpoint that failed, written with the next one
+        self._observations: list[tuple] = []  # drained, recorded once their checkpoint is saved
+        self._fenced: Fenced | None = None
+        self._holding = False  # every partition paused while checkpoints fail
+        self._retry_at = 0.0
+        self._backoff_s = 0.0
 
     async def run(self, *, until_idle: bool = False) -> None:
         """Consume until stopped (or, with until_idle, until every assigned partition is read to its end)."""
         if self._dead_letters_factory is not None and self._dead_letters is None:
             self._dead_letters = self._dead_letters_factory()
         consumer = self.consumer = self._consumer_factory()
-        consumer.subscribe(list(self.topics), listener=_Listener(self))
+        consumer.subscribe(list(self.topics), listener=Listener(self))
         await consumer.start()
         try:
             last = time.monotonic()
             idle_polls = 0
             while not self._stopping.is_set():
                 batch = await consumer.getmany(timeout_ms=100)
+                saved = None
                 async with self._lock:
+                    if self._fenced is not None:
+                        raise self._fenced
                     if batch:
                         if self.first_batch_at is None:
                             self.first_batch_at = time.monotonic()
                         await self._apply(batch)
                         self.last_batch_at = time.monotonic()
-                    if time.monotonic() - last >= self._interval_s:
-                        await self.checkpoint()
+                    retry_due = time.monotonic() >= self._retry_at
+                    if self._unrestored and retry_due:
+                        await self.restore_pending()
+                    if (time.monotonic() - last >= self._interval_s and retry_due) or (self._holding and retry_due):
+                        saved = await self._checkpoint_or_hold()
                         last = time.monotonic()
+                        await self._watch_log_ends()
+                if saved:
+                    await self.commit_to_kafka(saved)
                 idle_polls = 0 if batch else idle_polls + 1
                 if until_idle and not batch and (self._caught_up() or idle_polls >= 30):
                     break
             async with self._lock:
                 started = time.monotonic()
-                await self.checkpoint()
+                try:
+                    saved = await self.checkpoint()
+                except Exception as error:  # the restart resumes from the previous checkpoint
+                    log.warning("final checkpoint failed", extra={"error": repr(error)})
+                    saved = {}
                 self.final_checkpoint_s = time.monotonic() - started
+            await self.commit_to_kafka(saved)
         finally:
+            self.health.stopped()
             await consumer.stop()
 
     def _caught_up(self) -> bool:
         consumer = self.consumer
         assignment = consumer.assignment()
-        if not assignment:
+        if not assignment or self._unrestored:
             return False
         for tp in assignment:
             high = consumer.highwater(tp)
             if high is None or (high > 0 and self._read_pos.get(tp, 0) < high):
                 return False
         return True
-
-    # --- applying records --------------------------------------------------------------------
-    async def _apply(self, batch: dict) -> None:
-        letters: list[DeadLetter] = []
-        engines, positions, loads = self.engines, self._positions, _loads
-        for tp, records in batch.items():
-            engine = engines.get(tp.partition)
-            if engine is None:  # revoked while the batch was in flight
-                continue
-            expected = self._read_pos.get(tp)
-            if expected is not None and records[0].offset < expected:
-                # fetched before the assignment's seek to the checkpointed offset: already in the state
-                records = [record for record in records if record.offset >= expected]
-                if not records:
-                    continue
-            apply = engine.apply
-            applied = duplicates = 0
-            for record in records:
-                value = record.value
-                try:
-                    if value is None or len(value) > MAX_EVENT_BYTES:
-                        raise InvalidEvent(f"record value missing or larger than {MAX_EVENT_BYTES} bytes")
-                    try:
-                        event = loads(value)
-                    except _JSONError as error:
-                        raise InvalidEvent(f"value is not JSON: {error}") from None
-                    reason = poison_reason(event)
-                    if reason is not None:
-                        raise InvalidEvent(reason)
-                    if apply(event) is DUPLICATE:
-                        duplicates += 1
-                    applied += 1
-                except InvalidEvent as error:
-                    letters.append(DeadLetter(record, str(error), 1))
-            last = records[-1]
-            positions[tp] = self._read_pos[tp] = last.offset + 1
-            self._note_event_time(tp, last)
-            label = self._label[tp.topic]
-            metrics.events.labels(label).inc(applied)
-            if duplicates:
-                metrics.duplicates.labels(label).inc(duplicates)
-            self.applied += applied
-        if letters:
-            self.dead_lettered += len(letters)
-            if self._dead_letters is not None:
-                await self._dead_letters.send(letters)
-
-    def _note_event_time(self, tp: TopicPartition, record) -> None:
-        try:
-            moment = _loads(record.value)["time"]
-            self._event_ms[tp] = round(datetime.fromisoformat(moment).timestamp() * 1000)
-        except Exception:  # a poison record ends the batch: keep the previous time
-            pass
 
     def watermark_ms(self, partition: int, now_ms: int) -> int | None:
         """The event-time watermark of one partition: the slowest of its topic-partitions still
@@ -217,11 +185,29 @@ class KpiStream:
         return lowest
 
     # --- checkpoints -------------------------------------------------------------------------
-    async def checkpoint(self) -> None:
-        """Advance every engine's clock, then save their deltas and the offsets in one transaction."""
+    async def _checkpoint_or_hold(self) -> dict:
+        try:
+            saved = await self.checkpoint()
+        except Fenced:
+            raise
+        except Exception as error:
+            self.back_off("checkpoint", error)
+            return {}
+        if self._holding:
+            self._holding = False
+            resumable = self.consumer.assignment() - self._unrestored
+            if resumable:
+                self.consumer.resume(*resumable)
+        self._backoff_s = 0.0
+        self.health.ok("checkpoint", "stream")
+        return saved
+
+    async def checkpoint(self) -> dict[TopicPartition, StoredOffset]:
+        """Advance every engine's clock, then save their deltas and the offsets in one transaction
+        (refused if another replica restored a partition since: Fenced). A failed save keeps the
+        drained deltas and positions for the next attempt. Returns the offsets saved."""
         now_ms = self._clock_ms()
         deltas = {}
-        observations: list[tuple] = []
         for partition, engine in self.engines.items():
             watermark = self.watermark_ms(partition, now_ms)
             # catching up (the clock follows event time): leave reconciling to the next read or
@@ -229,75 +215,72 @@ class KpiStream:
             flush = watermark is not None and watermark >= now_ms - CATCH_UP_LAG_MS
             if watermark is not None:
                 engine.advance(watermark, flush=flush)
-            deltas[partition] = engine.dirty_snapshot(serialize=orjson.dumps, flush=flush)
-            observations += engine.drain_observations()
-        offsets = {(tp.topic, tp.partition): offset for tp, offset in self._positions.items()}
+            delta = engine.dirty_snapshot(serialize=orjson.dumps, flush=flush)
+            older = self._unsaved.pop(partition, None)
+            deltas[partition] = delta if older is None else merge_deltas(older, delta)
+            self._observations += engine.drain_observations()
+        positions = self._positions
+        offsets = {(tp.topic, tp.partition): stored for tp, stored in positions.items()}
         if deltas or offsets:
-            await self.store.save(deltas, offsets)
+            try:
+                await self.store.save(deltas, offsets, self._epochs)
+            except Fenced as error:
+                self._fenced = error
+                raise
+            except Exception:
+                self._unsaved = deltas
+                raise
         self._positions = {}
         self.checkpoints += 1
-        metrics.record_observations(observations)
+        metrics.record_observations(self._observations)
+        self._observations = []
+        if time.monotonic() >= self._housekeeping_at:
+            self._housekeeping_at = time.monotonic() + 600
+            try:
+                await self.store.forget_settled(now_ms)
+            except Exception as error:  # done again in ten minutes
+                log.warning("cannot drop settled orders past their retention", extra={"error": repr(error)})
         if time.monotonic() - self._remote_at >= self._remote_refresh_s:
             self._remote_at = time.monotonic()
             try:
                 self.remote = await self.store.buckets_except(self.engines)
             except Exception as error:  # figures of other replicas are best effort
                 log.warning("cannot read other replicas' buckets", extra={"error": repr(error)})
+        return positions
 
-    async def assign(self, assigned: set[TopicPartition]) -> None:
-        async with self._lock:
-            for partition in sorted({tp.partition for tp in assigned} - set(self.engines)):
-                stored = await self.store.load(partition)
-                self.engines[partition] = KpiEngine.restore(self.rules, stored.orders, stored.buckets, stored.meta)
-                self.remote.pop(partition, None)
-            offsets = await self.store.offsets((tp.topic, tp.partition) for tp in assigned)
-            beginning = []
-            for tp in assigned:
-                offset = offsets.get((tp.topic, tp.partition))
-                if offset is None:
-                    beginning.append(tp)
-                    self._read_pos.pop(tp, None)
-                else:
-                    self.consumer.seek(tp, offset)
-                    self._read_pos[tp] = offset
-            if beginning:
-                await self.consumer.seek_to_beginning(*beginning)
-
-    async def revoke(self, revoked: set[TopicPartition]) -> None:
-        async with self._lock:
-            await self.checkpoint()
-            for partition in {tp.partition for tp in revoked}:
-                self.engines.pop(partition, None)
-            for tp in revoked:
-                self._event_ms.pop(tp, None)
-                self._read_pos.pop(tp, None)
+    async def commit_to_kafka(self, saved: dict[TopicPartition, StoredOffset]) -> None:
+        """The offsets just checkpointed, committed to the group too: lag tools see kpi-svc like any consumer."""
+        if not saved or self.consumer is None:
+            return
+        assigned = self.consumer.assignment()
+        offsets = {tp: stored.next_offset for tp, stored in saved.items() if tp in assigned}
+        if not offsets:
+            return
+        try:
+            await self.consumer.commit(offsets)
+        except Exception as error:  # a rebalance took the partition; PostgreSQL holds the truth anyway
+            log.warning("offset commit to Kafka failed", extra={"error": repr(error)})
 
     # --- reads -------------------------------------------------------------------------------
     def sources(self) -> list:
         """Every partition's figures: local engines, other replicas' last checkpointed buckets."""
         return [*self.engines.values(), *(rows for p, rows in self.remote.items() if p not in self.engines)]
 
-    def scorecard(self, order_id: str) -> dict | None:
+    async def scorecard(self, order_id: str) -> dict | None:
+        """From the local engine holding the order, else from its checkpointed facts (another
+        replica's partition): any replica answers for any order still held."""
         for engine in self.engines.values():
             found = engine.scorecard(order_id)
             if found is not None:
                 return found
-        return None
+        payload = await self.store.order(order_id)
+        if not isinstance(payload, list):  # unknown, or a tombstone / labor shift
+            return None
+        return KpiEngine.restore(self.rules, {order_id: payload}, {}, None).scorecard(order_id)
 
     def freshness_s(self, now_ms: int) -> float | None:
         newest = [e.newest_event_ms for e in self.engines.values() if e.newest_event_ms is not None]
         return None if not newest else max(0.0, (now_ms - max(newest)) / 1000)
-
-
-class _Listener(ConsumerRebalanceListener):
-    def __init__(self, stream: KpiStream) -> None:
-        self._stream = stream
-
-    async def on_partitions_revoked(self, revoked) -> None:
-        await self._stream.revoke(set(revoked))
-
-    async def on_partitions_assigned(self, assigned) -> None:
-        await self._stream.assign(set(assigned))
 
 
 def kafka_consumer_factory(settings, topics: tuple[str, ...], group_id: str) -> Callable[[], AIOKafkaConsumer]:

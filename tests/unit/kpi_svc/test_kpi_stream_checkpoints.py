@@ -1,0 +1,98 @@
+"""The stream's checkpoints with a fake store: a failed save keeps everything it drained (deltas
+and offsets) for the next one, also when it failed during a revocation; a fenced save stops it."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+from aiokafka import TopicPartition
+from kpi_events import MONDAY, OrderStory
+from kpi_svc.adapters.checkpoint_store import Fenced, StoredOffset
+from kpi_svc.domain import KpiEngine, KpiRules, merge_deltas
+from kpi_svc.domain.checkpoint import CheckpointDelta
+from kpi_svc.entrypoints.stream import KpiStream
+
+ORDERS = "orderpulse.orders"
+
+
+class FlakyStore:
+    """Keeps what was saved like the real tables; fails the saves it is told to."""
+
+    def __init__(self) -> None:
+        self.orders: dict[int, dict] = {}
+        self.offsets: dict[tuple[str, int], StoredOffset] = {}
+        self.failures = 0
+        self.fenced = False
+
+    async def save(self, deltas, offsets, epochs) -> None:
+        if self.fenced:
+            raise Fenced(deltas)
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("database unavailable")
+        for p, delta in deltas.items():
+            rows = self.orders.setdefault(p, {})
+            rows.update({k: orjson.loads(v) for k, v in delta.orders.items()})
+            for k in delta.removed_orders:
+                rows.pop(k, None)
+        self.offsets.update(offsets)
+
+    async def buckets_except(self, partitions):
+        return {}
+
+    async def forget_settled(self, now_ms: int) -> int:
+        return 0
+
+
+def stream_with(store: FlakyStore) -> KpiStream:
+    return KpiStream(store=store, rules=KpiRules(), consumer_factory=None, topics=(ORDERS,), dead_letters=None)
+
+
+def applied(stream: KpiStream, partition: int, order_id: str, offset: int) -> None:
+    stream.engines.setdefault(partition, KpiEngine(stream.rules))
+    placed = OrderStory(order_id, MONDAY).placed()
+    stream.engines[partition].apply(placed)
+    stream._positions[TopicPartition(ORDERS, partition)] = StoredOffset(offset + 1, placed["id"])
+
+
+async def test_a_failed_checkpoint_keeps_its_changes_and_offsets_for_the_next_one():
+    store = FlakyStore()
+    stream = stream_with(store)
+    applied(stream, 0, "ord-1", 0)
+    store.failures = 1
+    with pytest.raises(ConnectionError):
+        await stream.checkpoint()
+    applied(stream, 0, "ord-2", 1)
+    await stream.checkpoint()
+    assert set(store.orders[0]) == {"ord-1", "ord-2"}
+    assert store.offsets[(ORDERS, 0)].next_offset == 2
+
+
+async def test_a_checkpoint_failing_during_revocation_keeps_the_changes_of_the_partitions_kept():
+    store = FlakyStore()
+    stream = stream_with(store)
+    applied(stream, 0, "ord-gone", 0)
+    applied(stream, 1, "ord-kept", 0)
+    store.failures = 1
+    await stream.revoke({TopicPartition(ORDERS, 0)})  # the failure is reported, not raised
+    assert "checkpoint failing" in stream.health.reason()
+    await stream.checkpoint()
+    assert store.orders == {1: {"ord-kept": store.orders[1]["ord-kept"]}}  # the revoked partition's new owner replays it
+    assert list(store.offsets) == [(ORDERS, 1)]
+
+
+async def test_a_fenced_checkpoint_stops_the_stream():
+    store = FlakyStore()
+    stream = stream_with(store)
+    applied(stream, 0, "ord-1", 0)
+    store.fenced = True
+    with pytest.raises(Fenced):
+        await stream.checkpoint()
+    assert stream._fenced is not None  # the loop raises it: the stream restarts from the checkpoint
+
+
+def test_merged_deltas_have_the_effect_of_writing_both_in_turn():
+    older = CheckpointDelta({"a": 1, "b": 1}, ["c", "d"], {"f1": 1}, ["f2"], {"clock_ms": 1})
+    newer = CheckpointDelta({"c": 2, "a": 2}, ["b"], {"f2": 2}, ["f1"], {"clock_ms": 2})
+    merged = merge_deltas(older, newer)
+    assert merged == CheckpointDelta({"a": 2, "c": 2}, ["b", "d"], {"f2": 2}, ["f1"], {"clock_ms": 2})
