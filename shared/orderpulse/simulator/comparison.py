@@ -69,6 +69,15 @@ async def compare(api: KpiApi, tally: Tally, window_name: str, baseline: dict | 
         await asyncio.sleep(1.0)
 
 
+def comparable_windows(baseline: dict | None, main: str, windows: tuple[str, ...]) -> tuple[str, ...]:
+    """The other windows to compare: those kpi-svc had nothing in before the run (earlier figures
+    slide out of a short window while the run goes on, so they cannot be subtracted)."""
+    def empty(name: str) -> bool:
+        figures = (baseline or {}).get(name, {}).get("kpis", {}).values()
+        return not any(figure.get("denominator") for figure in figures)
+    return tuple(name for name in windows if name != main and empty(name))
+
+
 def _side_by_side(tally: Tally, report: dict, baseline: dict | None, with_costs: bool) -> dict[str, tuple]:
     window = Window.ending(report["window"], ms(parse_time(report["as_of"])))
     theirs = kpi_svc_measures(report, baseline)

@@ -63,3 +63,9 @@ def mail_lines(stack: Stack) -> list[str]:
     if emails is not None and stack.state_dir is not None:
         return [f"The mail customers got: {emails} messages in {stack.state_dir / 'mail'} (`orderpulse mail` lists them)"]
     return []
+
+
+def pointer_lines(failures: dict | None, window: str, tally: Tally, stack: Stack, pending: int) -> list[str]:
+    """Everything after the KPI table: Pareto, scorecards, mail, messages still held back."""
+    held = [f"{pending} messages are still pending (SMS held for quiet hours, or a retry): not sent, not counted"]
+    return pareto_lines(failures, window) + scorecard_lines(tally, stack) + mail_lines(stack) + (held if pending else [])

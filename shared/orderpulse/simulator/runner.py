@@ -18,13 +18,13 @@ from orderpulse.simulator.api import FEEDBACK, KPI, NOTIFY, FeedbackApi, Fulfill
 from orderpulse.simulator.calls import CallDesk
 from orderpulse.simulator.carrier import CarrierDesk
 from orderpulse.simulator.clients import ApiError, Stack, Traffic, Transport
-from orderpulse.simulator.comparison import Outcome, alone, compare, report_json
+from orderpulse.simulator.comparison import Outcome, alone, comparable_windows, compare, report_json
 from orderpulse.simulator.config import SimulationConfig, format_span
 from orderpulse.simulator.history import history_bounds, plan_history, plan_live
 from orderpulse.simulator.labor import history_shifts
 from orderpulse.simulator.notices import read_notifications
 from orderpulse.simulator.pacer import Pacer
-from orderpulse.simulator.pointers import mail_lines, pareto_lines, scorecard_lines
+from orderpulse.simulator.pointers import pointer_lines
 from orderpulse.simulator.report import Progress, Say, kpi_table, summary_lines
 from orderpulse.simulator.scenario import live_gaps_s
 from orderpulse.simulator.shifts import ShiftClerk
@@ -211,23 +211,13 @@ class Simulation:
         except ApiError:
             return None
 
-    def _extra_windows(self, baseline: dict | None) -> tuple[str, ...]:
-        """The other windows to compare: those kpi-svc had nothing in before the run (earlier
-        figures slide out of a short window while the run goes on, so they cannot be subtracted)."""
-        def empty(name: str) -> bool:
-            figures = (baseline or {}).get(name, {}).get("kpis", {}).values()
-            return not any(figure.get("denominator") for figure in figures)
-        return tuple(name for name in ALL_WINDOWS if name != self.config.kpi_window and empty(name))
-
     async def _pointers(self) -> list[str]:
         failures = None
         if self.stack.has(KPI):
             with contextlib.suppress(ApiError):
                 failures = await KpiApi(self.transport).failures(self.config.kpi_window)
-        waiting = self.progress.pending_notifications
-        held = [f"{waiting} messages are still pending (SMS held for quiet hours, or a retry): not sent, not counted"]
-        return (pareto_lines(failures, self.config.kpi_window) + scorecard_lines(self.tally, self.stack)
-                + mail_lines(self.stack) + (held if waiting else []))
+        return pointer_lines(failures, self.config.kpi_window, self.tally, self.stack,
+                             self.progress.pending_notifications)
 
     async def _read_notifications(self) -> None:
         """Read what notify-svc sent until two readings agree (it works through the last events a
@@ -258,7 +248,8 @@ class Simulation:
         else:
             rows, note = await compare(KpiApi(self.transport), tally, config.kpi_window, baseline, with_costs,
                                        config.kpi_wait_s,  # interrupted too: kpi-svc may still be catching up
-                                       extra_windows=self._extra_windows(baseline), refresh=self._read_notifications)
+                                       extra_windows=comparable_windows(baseline, config.kpi_window, ALL_WINDOWS),
+                                       refresh=self._read_notifications)
         self.say(f"KPIs over the last {config.kpi_window}: the simulator's tally beside kpi-svc's figures")
         if note:
             self.say(note)
