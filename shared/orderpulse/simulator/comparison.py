@@ -47,12 +47,14 @@ async def compare(api: KpiApi, tally: Tally, window_name: str, baseline: dict | 
     what kpi-svc reported per window before the run began. `refresh` reads again what the
     simulator learns from the services at the end (what notify-svc sent), first and whenever a
     KPI that depends on it differs."""
-    deadline = time.monotonic() + wait_s
+    deadline = None
     before = baseline or {}
     stale = True
     while True:
         if refresh is not None and stale:
             await refresh()
+        if deadline is None:  # the wait counts from the first reading (which may wait for notify-svc itself)
+            deadline = time.monotonic() + wait_s
         try:
             reports = {name: await api.kpis(name) for name in (window_name, *extra_windows)}
         except ApiError as error:

@@ -35,7 +35,7 @@ from orderpulse.simulator.tally import Tally
 from orderpulse.simulator.world import registered_customers
 
 ALL_WINDOWS = ("1h", "24h", "7d", "30d")
-NOTIFY_SETTLE_S = 20.0
+NOTIFY_SETTLE_S = 180.0  # after a stop at 5 orders/s, notify-svc here works through minutes of backlog
 FINISH_STEPS_S = 180  # on a stop, how long the steps under way may take to finish (each request: 30 s × 5 at worst)
 
 
