@@ -38,6 +38,9 @@ def cmd_up(args: argparse.Namespace) -> int:
     from orderpulse.stack.supervisor import print_summary, start_stack, wait_for_signal
 
     signal.signal(signal.SIGTERM, _interrupt)  # during start-up, SIGTERM cleans up like Ctrl-C
+    # live stories run ~2,880x faster than real time: feedback-svc's default hour before asking for a
+    # survey would be a day of the demo; seconds keep the survey a moment after the delivery
+    os.environ.setdefault("ORDERPULSE_SURVEY_DELAY", DEMO_SURVEY_DELAY)
     try:
         stack = start_stack(StackSettings(), _say)
     except KeyboardInterrupt:
@@ -56,6 +59,9 @@ def cmd_up(args: argparse.Namespace) -> int:
     return 0
 
 
+DEMO_SURVEY_DELAY = "2s"
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """`up`, then a month of history and live traffic until Ctrl-C; Ctrl-C stops everything."""
     import asyncio
@@ -72,6 +78,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         _say(f"error: {error}")
         return 2
     signal.signal(signal.SIGTERM, _interrupt)  # during start-up, SIGTERM cleans up like Ctrl-C
+    # live stories run ~2,880x faster than real time: feedback-svc's default hour before asking for a
+    # survey would be a day of the demo; seconds keep the survey a moment after the delivery
+    os.environ.setdefault("ORDERPULSE_SURVEY_DELAY", DEMO_SURVEY_DELAY)
     try:
         stack = start_stack(StackSettings(), _say)
     except KeyboardInterrupt:

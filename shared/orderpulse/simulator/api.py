@@ -9,7 +9,7 @@ from typing import Any
 from orderpulse.simulator.clients import ApiError, Transport, format_time
 from orderpulse.simulator.world import Customer, Item
 
-ORDER, FULFILLMENT, KPI = "order-svc", "fulfillment-svc", "kpi-svc"
+ORDER, FULFILLMENT, NOTIFY, FEEDBACK, KPI = "order-svc", "fulfillment-svc", "notify-svc", "feedback-svc", "kpi-svc"
 
 
 class OrderApi:
@@ -48,6 +48,10 @@ class OrderApi:
 
     async def order(self, order_id: str) -> dict:
         return await self.t.call("GET", ORDER, f"/v1/orders/{order_id}", role="storefront")
+
+    async def timeline(self, order_id: str) -> list[dict]:
+        """Every lifecycle event of the order from every service, in event-time order."""
+        return await _all_pages(self.t, ORDER, f"/v1/orders/{order_id}/timeline", "support", {})
 
 
 class FulfillmentApi:
@@ -119,3 +123,75 @@ class KpiApi:
     async def kpis(self, window: str) -> dict:
         """GET /v1/kpis?window=... (support, account_manager and admin may read; a failure is the caller's to judge)."""
         return await self.t.call("GET", KPI, "/v1/kpis", role="admin", params={"window": window}, quiet=True)
+
+    async def failures(self, window: str) -> dict:
+        """The perfect-order failure Pareto: failed orders per component and reason, largest first."""
+        return await self.t.call("GET", KPI, "/v1/kpis/perfect-order/failures", role="admin",
+                                 params={"window": window}, quiet=True)
+
+
+class NotifyApi:
+    def __init__(self, transport: Transport) -> None:
+        self.t = transport
+
+    async def set_preferences(self, customer_id: str, body: dict) -> dict:
+        return await self.t.call("PUT", NOTIFY, f"/v1/customers/{customer_id}/preferences", role="storefront",
+                                 body=body)
+
+    async def notifications(self, order_id: str) -> list[dict]:
+        """What the customer of the order was told (sent, pending, failed, suppressed), oldest first;
+        nothing for an order notify-svc has not heard of (404)."""
+        try:
+            page = await self.t.call("GET", NOTIFY, f"/v1/orders/{order_id}/notifications", role="support", quiet=True)
+        except ApiError as error:
+            if error.status == 404:
+                return []
+            self.t.traffic.failed(error)
+            raise
+        return page["items"]
+
+    async def open_calls(self, account_manager: str) -> list[dict]:
+        return await _all_pages(self.t, NOTIFY, "/v1/courtesy-calls", "account_manager",
+                                {"status": "open", "account_manager": account_manager})
+
+    async def complete_call(self, call_id: str, body: dict) -> dict:
+        return await self.t.call("POST", NOTIFY, f"/v1/courtesy-calls/{call_id}/complete", role="account_manager",
+                                 body=body, idempotency_key=f"call-{call_id}")
+
+
+class FeedbackApi:
+    def __init__(self, transport: Transport) -> None:
+        self.t = transport
+
+    async def surveys(self, order_id: str) -> list[dict]:
+        page = await self.t.call("GET", FEEDBACK, "/v1/surveys", role="support", params={"order_id": order_id})
+        return page["items"]
+
+    async def import_answer(self, token: str, body: dict) -> dict:
+        """The JSON route with `occurred_at`: a trusted importer (support key) dating a past answer."""
+        return await self.t.call("POST", FEEDBACK, f"/v1/surveys/{token}/responses", role="support", body=body)
+
+    async def open_issue(self, body: dict, key: str) -> dict:
+        """Quiet: an order feedback-svc has not heard of yet is the caller's to wait for."""
+        return await self.t.call("POST", FEEDBACK, "/v1/issues", role="support", body=body, idempotency_key=key,
+                                 quiet=True)
+
+    async def acknowledge(self, issue_id: str, at: datetime, key: str) -> dict:
+        return await self.t.call("POST", FEEDBACK, f"/v1/issues/{issue_id}/acknowledge", role="support",
+                                 body={"occurred_at": format_time(at)}, idempotency_key=key)
+
+    async def resolve(self, issue_id: str, resolution: str, at: datetime, key: str) -> dict:
+        return await self.t.call("POST", FEEDBACK, f"/v1/issues/{issue_id}/resolve", role="support",
+                                 body={"resolution": resolution, "occurred_at": format_time(at)}, idempotency_key=key)
+
+
+async def _all_pages(t: Transport, service: str, path: str, role: str, params: dict[str, Any]) -> list[dict]:
+    items: list[dict] = []
+    cursor = None
+    while True:
+        page = await t.call("GET", service, path, role=role,
+                            params={**params, "limit": 200, **({"cursor": cursor} if cursor else {})})
+        items += page["items"]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return items

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import os
 import sys
 import time
 from collections import Counter
@@ -50,6 +51,8 @@ class Stack:
     services: dict[str, str]
     api_keys: dict[str, str]
     signing_secrets: dict[str, str]
+    mail_page: str | None = None  # the local stack's page of the mail and SMS it caught, where it runs one
+    state_dir: Path | None = None  # the folder of stack.json (the local mail sink stores .eml files in mail/)
 
     @classmethod
     def load(cls, path: Path) -> Stack:
@@ -57,8 +60,18 @@ class Stack:
             data = orjson.loads(path.read_bytes())
         except FileNotFoundError:
             raise FileNotFoundError(f"{path} not found: start the stack first (`orderpulse up`)") from None
+        mail = data.get("mail")
         return cls(services=dict(data["services"]), api_keys=dict(data["api_keys"]),
-                   signing_secrets=dict(data.get("signing_secrets", {})))
+                   signing_secrets=dict(data.get("signing_secrets", {})),
+                   mail_page=mail.get("page") if isinstance(mail, dict) else None, state_dir=path.parent)
+
+    def emails_caught(self) -> int | None:
+        """How many emails the local mail sink holds (None where there is none to look at)."""
+        folder = self.state_dir / "mail" if self.state_dir is not None else None
+        if folder is None or not folder.is_dir():
+            return None
+        with os.scandir(folder) as entries:
+            return sum(1 for entry in entries if entry.name.endswith(".eml"))
 
     def has(self, service: str) -> bool:
         return service in self.services
@@ -189,6 +202,32 @@ class Transport:
             if attempt == MAX_ATTEMPTS or quiet:
                 if not quiet:
                     self.traffic.failed(error)
+                raise error
+            self.traffic.retries += 1
+            self.traffic.errors[f"retried: {error.kind}"] += 1
+            await asyncio.sleep(min(5.0, 0.25 * 2 ** (attempt - 1)))
+        raise AssertionError("unreachable")
+
+    async def browse(self, method: str, service: str, path: str, *, form: dict[str, str] | None = None) -> httpx.Response:
+        """A person's browser: no API key, HTML back, a form posted url-encoded. Transport errors
+        and 5xx are retried (the form's answer is once per survey, so a repeat is refused, not doubled);
+        any other answer is the caller's to read."""
+        headers = {"Accept": "text/html"}
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            self.traffic.requests += 1
+            try:
+                async with self.gates[service]:
+                    response = await self.clients[service].request(method, path, data=form, headers=headers)
+            except httpx.TimeoutException:
+                error = ApiError("timeout", method, path)
+            except httpx.TransportError as failure:
+                error = ApiError("connection", method, path, detail=type(failure).__name__)
+            else:
+                if response.status_code not in RETRYABLE_STATUS:
+                    return response
+                error = ApiError(f"http_{response.status_code}", method, path, response.status_code)
+            if attempt == MAX_ATTEMPTS:
+                self.traffic.failed(error)
                 raise error
             self.traffic.retries += 1
             self.traffic.errors[f"retried: {error.kind}"] += 1

@@ -51,6 +51,10 @@ def format_span(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
+# shares of something that already went wrong (or of delivered orders), not rates of mistakes
+SHARES = frozenset({"document_override", "survey_answered", "damage_issue", "late_issue"})
+
+
 @dataclass(frozen=True)
 class ErrorMix:
     """How often each thing goes wrong: a probability per order (or per parcel, per delivered order)."""
@@ -71,6 +75,12 @@ class ErrorMix:
     damage_at_delivery: float = 0.01  # delivered with condition damaged
     late_delivery: float = 0.03  # delivered after promised_by (40 % after a delay or failed attempt)
     returns: float = 0.05  # a return is requested after delivery (and received by the warehouse)
+    survey_answered: float = 0.35  # share of delivered orders whose customer answers the survey
+    damage_issue: float = 0.5  # share of damaged orders for which support opens a `damaged` issue
+    late_issue: float = 0.3  # share of late deliveries for which support opens a `late` issue
+    billing_issue: float = 0.01  # support opens a `billing` issue after delivery
+    issue_ack_late: float = 0.08  # share of issues acknowledged after their ack_due (history only)
+    issue_resolve_late: float = 0.1  # share of issues resolved after their resolve_due (history only)
 
     def __post_init__(self) -> None:
         for item in fields(self):
@@ -99,13 +109,13 @@ class ErrorMix:
         return replace(self, **changes)
 
     def scaled(self, factor: float) -> ErrorMix:
-        """Every probability times `factor` (capped at 1); document_override is a share, kept."""
+        """Every probability times `factor` (capped at 1); the SHARES are kept."""
         return replace(
             self,
             **{
                 item.name: min(1.0, getattr(self, item.name) * factor)
                 for item in fields(self)
-                if item.name != "document_override"
+                if item.name not in SHARES
             },
         )
 

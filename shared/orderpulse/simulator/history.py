@@ -42,7 +42,7 @@ def plan_history(
     stories = []
     for index, placed in enumerate(backfill_placements(seed, count, start, limit)):
         profile = choose_profile(seed, index, mix, customers, carriers)
-        story = plan_story(profile, placed, calendar, seed)
+        story = plan_story(profile, placed, calendar, seed, mix)
         for attempt in range(8):
             core_end = max(step.at for step in story.steps if not is_tail(step))
             if core_end <= limit:
@@ -51,7 +51,7 @@ def plan_history(
             earlier = story.placed_at - (core_end - limit) - timedelta(minutes=10) - timedelta(days=attempt)
             if earlier < start:
                 break
-            story = plan_story(profile, earlier, calendar, seed)
+            story = plan_story(profile, earlier, calendar, seed, mix)
         stories.append(fit_before(story, limit))
     stories.sort(key=lambda story: (story.placed_at, story.index))
     return stories
@@ -69,7 +69,7 @@ def plan_live(
 ) -> Story:
     """A story placed at `placed_at` whose days pass in minutes: every time after placing is
     brought `speedup` times closer to it, the promise included (sent explicitly)."""
-    story = plan_story(choose_profile(seed, index, mix, customers, carriers), placed_at, calendar, seed)
+    story = plan_story(choose_profile(seed, index, mix, customers, carriers), placed_at, calendar, seed, care_mix=mix)
     return compress(story, speedup)
 
 

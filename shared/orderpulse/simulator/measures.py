@@ -1,15 +1,15 @@
-"""The KPIs the simulator can know, computed from its tally with the definitions of kpis.md (and
-the choices docs/kpi-decisions.md made where kpis.md is silent), over kpi-svc's windows.
+"""Every KPI of kpis.md, computed from the simulator's tally with its definitions (and the
+choices docs/kpi-decisions.md made where kpis.md is silent), over kpi-svc's windows.
 
-Not here: csat, issue clocks and notification KPIs (feedback-svc and notify-svc act on their
-own; the simulator does not see what they did). cost_per_order is comparable only while no
-notification costs exist (no notify-svc).
+The customer-care KPIs (csat, issue clocks, notifications) are in care_measures.py; what
+notify-svc sent is read through its API at the end of the run (docs/simulator.md).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from orderpulse.simulator.care_measures import count_care
 from orderpulse.simulator.tally import MONEY_SCALE, OrderRecord, Tally
 
 BUCKET_MS = 60_000
@@ -18,7 +18,8 @@ WINDOW_S = {"1h": 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400}
 KNOWN_KPIS = (
     "perfect_order", "perfect_order_multiplicative", "on_time_delivery", "in_full", "damage_free",
     "documentation_accuracy", "shipped_within_sla", "order_entry_accuracy", "invoice_accuracy",
-    "first_time_fill_rate", "orders_per_labor_hour", "cost_per_order",
+    "first_time_fill_rate", "orders_per_labor_hour", "cost_per_order", "csat", "issue_ack_within_sla",
+    "issue_resolved_within_sla", "notification_timeliness", "status_communication_accuracy",
 )
 COMPONENTS = ("on_time_delivery", "in_full", "damage_free", "documentation_accuracy")
 
@@ -87,16 +88,17 @@ def measure(tally: Tally, window: Window, *, with_costs: bool = True) -> dict[st
         for shipment in order.shipments.values():
             if shipment.dispatched_ms is not None and window.holds(shipment.dispatched_ms):
                 sums["cost_per_order"][0] += shipment.shipping_cost
+        sums["cost_per_order"][0] += count_care(order, window.holds, window.clock_ms, count)
         completion = order.completion()
         if completion is None or not window.holds(completion[0]):
             continue
         delivered_ms, closed_short = completion
         verdicts = (order.on_time(delivered_ms), order.in_full(closed_short),
-                    order.damage_free(delivered_ms, CLAIM_WINDOW_MS), order.documentation())
+                    order.damage_free(delivered_ms, CLAIM_WINDOW_MS), order.documentation(delivered_ms, CLAIM_WINDOW_MS))
         for kpi, holds in zip(COMPONENTS, verdicts, strict=True):
             count(kpi, holds)
         count("perfect_order", all(verdicts))
-        count("invoice_accuracy", order.invoice_accurate())
+        count("invoice_accuracy", order.invoice_accurate(delivered_ms, CLAIM_WINDOW_MS))
     for shift in tally.shifts:
         if window.holds(shift.end_ms):
             sums["orders_per_labor_hour"][1] += shift.labor_s

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from orderpulse.simulator.clients import Traffic
 from orderpulse.simulator.measures import CLAIM_WINDOW_MS, COMPONENTS, Measure
-from orderpulse.simulator.tally import Tally
+from orderpulse.simulator.tally import IssueRecord, Tally
 
 Say = Callable[[str], None]
 FLOAT_KPIS = frozenset({"perfect_order_multiplicative", "orders_per_labor_hour", "cost_per_order"})
@@ -25,6 +25,9 @@ class Progress:
         self.phase = "setting up"
         self.planned = 0
         self.behind_s: Callable[[], float] = lambda: 0.0
+        self.emails: Callable[[], int | None] = lambda: None  # emails the local mail sink caught
+        self.kpis_1h: dict | None = None  # kpi-svc's latest 1h figures (the runner refreshes them)
+        self.pending_notifications = 0
         self._started = time.monotonic()
         self._last = (self._started, 0)
 
@@ -38,6 +41,7 @@ class Progress:
         parts = [f"[{now - self._started:5.0f}s] {self.phase}", f"placed {placed}",
                  f"delivered {events['orders delivered']}", f"cancelled {events['cancelled']}",
                  f"in flight {tally.in_flight}", f"{rate:.0f} req/s"]
+        parts += self._journey()
         if self.phase.startswith("live") and self.behind_s() > 2:
             parts.append(f"behind schedule {self.behind_s():.0f}s")
         failures = {kind: n for kind, n in traffic.errors.items() if not kind.startswith("retried")}
@@ -48,8 +52,36 @@ class Progress:
             parts.append("no errors")
         return " · ".join(parts)
 
+    def _journey(self) -> list[str]:
+        """After the delivery: mail, surveys, issues; and what kpi-svc makes of the last hour."""
+        parts = []
+        emails = self.emails()
+        if emails is not None:
+            parts.append(f"emails {emails}")
+        if self.tally.events["surveys answered"]:
+            parts.append(f"surveys answered {self.tally.events['surveys answered']}")
+        issues = [issue for order in self.tally.orders.values() for issue in order.issues.values()]
+        if issues:
+            now_ms = int(time.time() * 1000)
+            still_open = sum(1 for issue in issues if issue.resolved_ms is None)
+            breached = sum(1 for issue in issues if _breached(issue, now_ms))
+            parts.append(f"issues open {still_open} / breached {breached}")
+        figures = (self.kpis_1h or {}).get("kpis", {})
+        shown = [f"{label} {figures[kpi]['value']:.1%}" for kpi, label in (("perfect_order", "perfect"),
+                 ("on_time_delivery", "on time")) if (figures.get(kpi) or {}).get("value") is not None]
+        if shown:
+            parts.append("1h " + ", ".join(shown))
+        return parts
+
     def show(self) -> None:
         self.say(self.line())
+
+
+def _breached(issue: IssueRecord, now_ms: int) -> bool:
+    """A clock passed its due before the issue was acknowledged / resolved."""
+    acked, resolved = issue.acknowledged_ms(), issue.resolved_ms
+    return (min(acked if acked is not None else now_ms, now_ms) > issue.ack_due_ms
+            or min(resolved if resolved is not None else now_ms, now_ms) > issue.resolve_due_ms)
 
 
 @dataclass(frozen=True)
@@ -57,14 +89,26 @@ class Row:
     kpi: str
     simulator: Measure
     kpi_svc: Measure | None
+    others: tuple[tuple[str, Measure, Measure | None], ...] = ()  # the same KPI in other windows: (window, simulator, kpi-svc)
 
     @property
     def agrees(self) -> bool | None:
+        """Equal numerator and denominator in the main window and in every other one compared."""
         if self.kpi_svc is None:
             return None
+        return all(self._same(mine, theirs) for mine, theirs in
+                   ((self.simulator, self.kpi_svc), *((mine, theirs) for _name, mine, theirs in self.others)))
+
+    def _same(self, mine: Measure, theirs: Measure | None) -> bool:
+        if theirs is None:
+            return False
         tolerance = 1e-4 if self.kpi in FLOAT_KPIS else 0
-        return (math.isclose(self.simulator.numerator, self.kpi_svc.numerator, abs_tol=tolerance)
-                and math.isclose(self.simulator.denominator, self.kpi_svc.denominator, abs_tol=tolerance))
+        return (math.isclose(mine.numerator, theirs.numerator, abs_tol=tolerance)
+                and math.isclose(mine.denominator, theirs.denominator, abs_tol=tolerance))
+
+    def differing_windows(self) -> list[str]:
+        return [f"{name}: {_figure(mine)} vs {_figure(theirs)}" for name, mine, theirs in self.others
+                if not self._same(mine, theirs)]
 
 
 def kpi_svc_measures(report: dict, baseline: dict | None = None) -> dict[str, Measure]:
@@ -98,6 +142,10 @@ def kpi_table(rows: list[Row]) -> list[str]:
     for row in rows:
         verdict = {True: "agree", False: "DIFFER", None: ""}[row.agrees]
         lines.append(f"  {row.kpi:<30} {_figure(row.simulator):<28} {_figure(row.kpi_svc):<28} {verdict}")
+        lines += [f"  {'':<30} in {difference}" for difference in row.differing_windows()]
+    windows = sorted({name for row in rows for name, _mine, _theirs in row.others})
+    if windows and any(row.kpi_svc is not None for row in rows):
+        lines.append(f"  (agree: the same numerator and denominator here and in the {', '.join(windows)} windows)")
     return lines
 
 
@@ -112,7 +160,8 @@ def order_counts(tally: Tally) -> dict[str, int]:
         "delivered late": sum(1 for order, (at, _short) in delivered if not order.on_time(at)),
         "closed short": sum(1 for _order, (_at, short) in delivered if short),
         "damaged": sum(1 for order, (at, _short) in delivered if not order.damage_free(at, CLAIM_WINDOW_MS)),
-        "with document discrepancies": sum(1 for order, _ in delivered if not order.documentation()),
+        "with document discrepancies": sum(1 for order, (at, _short) in delivered
+                                           if not order.documentation(at, CLAIM_WINDOW_MS)),
         "held and corrected": sum(1 for order in orders if order.corrected),
         "backordered": sum(1 for order in orders if order.backordered_units),
         "split shipments": sum(1 for order in orders if len(order.shipments) > 1),

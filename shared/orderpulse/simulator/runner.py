@@ -14,23 +14,28 @@ from datetime import UTC, datetime, timedelta
 import orjson
 
 from orderpulse.business_days import BusinessCalendar
-from orderpulse.simulator.api import KPI, FulfillmentApi, KpiApi, OrderApi
+from orderpulse.simulator.api import FEEDBACK, KPI, NOTIFY, FeedbackApi, FulfillmentApi, KpiApi, NotifyApi, OrderApi
+from orderpulse.simulator.calls import CallDesk
 from orderpulse.simulator.carrier import CarrierDesk
-from orderpulse.simulator.clients import ApiError, Stack, Traffic, Transport, parse_time
-from orderpulse.simulator.comparison import Outcome, alone, compare, report_json
+from orderpulse.simulator.clients import ApiError, Stack, Traffic, Transport
+from orderpulse.simulator.comparison import Outcome, alone, comparable_windows, compare, report_json
 from orderpulse.simulator.config import SimulationConfig, format_span
 from orderpulse.simulator.history import history_bounds, plan_history, plan_live
-from orderpulse.simulator.labor import history_shifts, shift_body, staff_for
+from orderpulse.simulator.labor import history_shifts
+from orderpulse.simulator.notices import read_notifications
 from orderpulse.simulator.pacer import Pacer
+from orderpulse.simulator.pointers import pointer_lines
 from orderpulse.simulator.report import Progress, Say, kpi_table, summary_lines
 from orderpulse.simulator.scenario import live_gaps_s
+from orderpulse.simulator.shifts import ShiftClerk
 from orderpulse.simulator.stockroom import StockKeeper, WorkQueue
-from orderpulse.simulator.storefront import set_up_catalog, set_up_customers
+from orderpulse.simulator.storefront import set_up_catalog, set_up_customers, set_up_preferences
 from orderpulse.simulator.stories import Desk, StoryRun
-from orderpulse.simulator.tally import ShiftRecord, Tally, money, ms
-from orderpulse.simulator.world import WAREHOUSES, registered_customers
+from orderpulse.simulator.tally import Tally
+from orderpulse.simulator.world import registered_customers
 
-LIVE_SHIFT_EVERY_S = 600
+ALL_WINDOWS = ("1h", "24h", "7d", "30d")
+NOTIFY_SETTLE_S = 180.0  # after a stop at 5 orders/s, notify-svc here works through minutes of backlog
 FINISH_STEPS_S = 180  # on a stop, how long the steps under way may take to finish (each request: 30 s × 5 at worst)
 
 
@@ -47,15 +52,19 @@ class Simulation:
         self.tally, self.traffic = Tally(), Traffic()
         self.transport = Transport(stack, self.traffic, connections=min(12, config.concurrency // 2 + 2))
         self.orders, self.fulfillment = OrderApi(self.transport), FulfillmentApi(self.transport)
+        self.notify = NotifyApi(self.transport) if stack.has(NOTIFY) else None
+        self.feedback = FeedbackApi(self.transport) if stack.has(FEEDBACK) else None
         self.carriers = CarrierDesk(self.fulfillment)
         self.pacer = Pacer(config.concurrency)
+        self.shifts = ShiftClerk(self.fulfillment, self.pacer, self.tally, self.run_tag)
         self.calendar = BusinessCalendar(timezone=config.merchant_timezone)
         self.customers = registered_customers(config.seed)
         self.carrier_codes = stack.carriers or ("dhl",)
         self.queue = WorkQueue(self.fulfillment)
         self.desk = Desk(self.orders, self.fulfillment, self.carriers, StockKeeper(self.fulfillment), self.queue,
-                         self.pacer, self.tally, self.traffic, self.calendar, self.run_tag)
+                         self.pacer, self.tally, self.traffic, self.calendar, self.run_tag, self.feedback)
         self.progress = Progress(self.tally, self.traffic, say)
+        self.progress.emails = stack.emails_caught
         self.progress.behind_s = lambda: self.pacer.behind_s
         self.tasks: set[asyncio.Task] = set()
 
@@ -64,6 +73,7 @@ class Simulation:
         ticker = asyncio.create_task(self._tick())
         holder = asyncio.create_task(self._hold_on_stop())
         baseline = await self._kpis_quietly() if self.stack.has(KPI) else None
+        calls: asyncio.Task | None = None
         now = datetime.now(UTC)
         history = timedelta(seconds=config.backfill_s) if config.planned_backfill_orders else None
         try:
@@ -71,6 +81,10 @@ class Simulation:
             await set_up_customers(self.orders, self.customers, history_bounds(now, history)[0] - timedelta(days=1)
                                    if history else None)
             await self.desk.stock.set_up()
+            if self.notify is not None:
+                quiet = await set_up_preferences(self.notify, self.customers, config.seed)
+                self.say(f"notification preferences set for {len(self.customers)} customers ({quiet} with quiet hours)")
+                calls = asyncio.create_task(CallDesk(self.notify, self.tally, config.seed).run())
             if history and not self.stop.is_set():
                 await self._backfill(now, history)
             if config.has_live_phase and not self.stop.is_set():
@@ -86,7 +100,9 @@ class Simulation:
             await self._finish_steps_under_way()
             for task in self.tasks:
                 task.cancel()
-            await asyncio.gather(*self.tasks, return_exceptions=True)
+            if calls is not None:
+                calls.cancel()
+            await asyncio.gather(*self.tasks, *([calls] if calls else []), return_exceptions=True)
             await self.carriers.close()
             await self.queue.close()
             ticker.cancel()
@@ -108,7 +124,7 @@ class Simulation:
                  f"(seed {config.seed}, run {self.run_tag}, {config.concurrency} requests in flight) ...")
         per_day = len(stories) / max(1.0, (end - start).total_seconds() / 86400)
         for warehouse, ended, body in history_shifts(config.seed, self.run_tag, start, end, per_day):
-            self._start(self._post_shift(warehouse, body, ended))
+            self._start(self.shifts.post(warehouse, body, ended))
         for story in stories:
             self._start(StoryRun(story, self.desk).play())
         await self._until_done(set(self.tasks))
@@ -123,7 +139,7 @@ class Simulation:
         started, next_index = time.time(), config.planned_backfill_orders
         placed = 0
         live_over = asyncio.Event()
-        shifts = self._start(self._live_shifts(started, live_over))
+        shifts = self._start(self.shifts.live(started, live_over, config.rate_per_s))
         due = started
         for gap in live_gaps_s(config.seed, config.rate_per_s):
             due += gap
@@ -145,40 +161,6 @@ class Simulation:
                      f"(up to {format_span(config.drain_s)}) ...")
             await self._until_done({task for task in self.tasks if not task.done() and task is not shifts},
                                    timeout_s=config.drain_s)
-
-    # --- labor shifts -------------------------------------------------------------------------
-    async def _post_shift(self, warehouse: str, body: dict, ended: datetime) -> None:
-        async with self.pacer.turn(ended):
-            try:
-                await self.fulfillment.record_shift(warehouse, body)
-            except ApiError:
-                return
-        self.tally.shifts.append(ShiftRecord(warehouse, body["shift_id"], ms(parse_time(body["start"])),
-                                             ms(parse_time(body["end"])), body["staff"], money(body["hourly_cost"])))
-        self.tally.count("labor shifts")
-
-    async def _live_shifts(self, began: float, live_over: asyncio.Event) -> None:
-        """A shift per warehouse every LIVE_SHIFT_EVERY_S, each from where the last one ended, and a
-        last one when the live phase is over."""
-        number = 0
-        while not live_over.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(live_over.wait(), LIVE_SHIFT_EVERY_S)
-            number += 1
-            now = time.time()
-            await self._post_live_shift(began, now, "last" if live_over.is_set() else str(number))
-            began = now
-
-    async def _post_live_shift(self, began: float, ended: float, label: str) -> None:
-        if ended - began < 1:
-            return
-        start, end = datetime.fromtimestamp(began, UTC), datetime.fromtimestamp(ended, UTC)
-        start = start.replace(microsecond=start.microsecond // 1000 * 1000)
-        end = end.replace(microsecond=end.microsecond // 1000 * 1000)
-        for warehouse in WAREHOUSES:
-            staff = staff_for(self.config.rate_per_s * 3600, warehouse)
-            body = shift_body(f"{self.run_tag}-{warehouse}-live-{label}", start, end, staff, warehouse)
-            await self._post_shift(warehouse, body, end)
 
     # --- plumbing -----------------------------------------------------------------------------
     async def _hold_on_stop(self) -> None:
@@ -217,32 +199,63 @@ class Simulation:
     async def _tick(self) -> None:
         while True:
             await asyncio.sleep(self.config.progress_every_s)
+            if self.stack.has(KPI):
+                with contextlib.suppress(ApiError):
+                    self.progress.kpis_1h = await KpiApi(self.transport).kpis("1h")
             self.progress.show()
 
     async def _kpis_quietly(self) -> dict | None:
+        """What kpi-svc reports before the run, per window."""
         try:
-            return await KpiApi(self.transport).kpis(self.config.kpi_window)
+            return {name: await KpiApi(self.transport).kpis(name) for name in ALL_WINDOWS}
         except ApiError:
             return None
 
+    async def _pointers(self) -> list[str]:
+        failures = None
+        if self.stack.has(KPI):
+            with contextlib.suppress(ApiError):
+                failures = await KpiApi(self.transport).failures(self.config.kpi_window)
+        return pointer_lines(failures, self.config.kpi_window, self.tally, self.stack,
+                             self.progress.pending_notifications)
+
+    async def _read_notifications(self) -> None:
+        """Read what notify-svc sent until two readings agree (it works through the last events a
+        little after the run), for at most NOTIFY_SETTLE_S."""
+        if self.notify is None:
+            return
+        deadline, before = time.monotonic() + NOTIFY_SETTLE_S, None
+        while True:
+            self.progress.pending_notifications = await read_notifications(self.notify, self.orders, self.tally)
+            sent = sum(len(order.notifications) for order in self.tally.orders.values())
+            if sent == before or time.monotonic() > deadline:
+                return
+            before = sent
+            await asyncio.sleep(2.0)
+
     async def _outcome(self, baseline: dict | None) -> Outcome:
         config, tally = self.config, self.tally
-        with_costs = not self.stack.has("notify-svc")
+        with_costs = True  # notification costs are read back with what notify-svc sent
         interrupted = self.stop.is_set()
         title = f"simulation summary (seed {config.seed}, run {self.run_tag}{', interrupted' if interrupted else ''})"
         for line in summary_lines(tally, self.traffic, title=title):
             self.say(line)
         if not self.stack.has(KPI):
+            await self._read_notifications()
             rows = alone(tally, config.kpi_window, with_costs)
             note = ("kpi-svc is not in stack.json (services: " + ", ".join(self.stack.services) +
                     "): nothing to compare with; the simulator's own figures:")
         else:
             rows, note = await compare(KpiApi(self.transport), tally, config.kpi_window, baseline, with_costs,
-                                       config.kpi_wait_s)  # interrupted too: kpi-svc may still be catching up
+                                       config.kpi_wait_s,  # interrupted too: kpi-svc may still be catching up
+                                       extra_windows=comparable_windows(baseline, config.kpi_window, ALL_WINDOWS),
+                                       refresh=self._read_notifications)
         self.say(f"KPIs over the last {config.kpi_window}: the simulator's tally beside kpi-svc's figures")
         if note:
             self.say(note)
         for line in kpi_table(rows):
+            self.say(line)
+        for line in await self._pointers():
             self.say(line)
         outcome = Outcome(self.run_tag, tally, self.traffic, rows, note, interrupted)
         if config.report_path is not None:

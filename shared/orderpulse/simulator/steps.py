@@ -83,3 +83,28 @@ class RequestReturn(Step):
 @dataclass(frozen=True, kw_only=True)
 class ReceiveReturn(Step):
     condition: str  # intact | damaged
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnswerSurvey(Step):
+    csat: int  # 1-5
+    nps: int | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenIssue(Step):
+    number: int  # the story's n-th issue
+    category: str  # damaged | late | billing
+    channel: str  # how the customer reached support: email | phone | chat
+
+
+@dataclass(frozen=True, kw_only=True)
+class AcknowledgeIssue(Step):
+    number: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResolveIssue(Step):
+    number: int
+    resolution: str

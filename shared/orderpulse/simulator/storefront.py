@@ -9,11 +9,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from orderpulse.simulator import steps as s
-from orderpulse.simulator.api import OrderApi
+from orderpulse.simulator.api import NotifyApi, OrderApi
 from orderpulse.simulator.clients import format_time, parse_time
 from orderpulse.simulator.scenario import Story
 from orderpulse.simulator.tally import OrderRecord, ms
-from orderpulse.simulator.world import CATALOG, Customer
+from orderpulse.simulator.world import CATALOG, Customer, preferences_of
 
 if TYPE_CHECKING:
     from orderpulse.simulator.stories import StoryRun
@@ -29,6 +29,16 @@ async def set_up_customers(orders: OrderApi, customers: Iterable[Customer], sinc
     """Registered customers exist before the first order of the history (event time `since`)."""
     for customer in customers:
         await orders.upsert_customer(customer, since)
+
+
+async def set_up_preferences(notify: NotifyApi, customers: Iterable[Customer], seed: int) -> int:
+    """Registered customers' notification preferences (quiet hours, SMS off); how many keep quiet hours."""
+    quiet = 0
+    for customer in customers:
+        body = preferences_of(seed, customer)
+        await notify.set_preferences(customer.customer_id, body)
+        quiet += body["quiet_hours"] is not None
+    return quiet
 
 
 def order_body(story: Story) -> dict:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from orderpulse.business_days import BusinessCalendar
-from orderpulse.simulator import carrier, storefront, warehouse
+from orderpulse.simulator import care, carrier, storefront, warehouse
 from orderpulse.simulator import steps as s
-from orderpulse.simulator.api import FulfillmentApi, OrderApi
+from orderpulse.simulator.api import FeedbackApi, FulfillmentApi, OrderApi
 from orderpulse.simulator.carrier import CarrierDesk
 from orderpulse.simulator.clients import ApiError, Traffic
 from orderpulse.simulator.pacer import Pacer
@@ -41,7 +41,12 @@ HANDLERS = {
     s.CloseShort: warehouse.close_short,
     s.ReceiveReturn: warehouse.receive_return,
     s.CarrierScan: carrier.carrier_scan,
+    s.AnswerSurvey: care.answer_survey,
+    s.OpenIssue: care.open_issue,
+    s.AcknowledgeIssue: care.acknowledge_issue,
+    s.ResolveIssue: care.resolve_issue,
 }
+FRESH_MS = 25 * 3_600_000  # notify-svc tells customers only of what happened in the last 24 h
 
 
 class StoryAborted(Exception):
@@ -62,6 +67,7 @@ class Desk:
     traffic: Traffic
     calendar: BusinessCalendar
     run_tag: str
+    feedback: FeedbackApi | None = None  # None: no feedback-svc in the stack
 
 
 class StoryRun:
@@ -79,6 +85,7 @@ class StoryRun:
         self.waits = 0
         self.opened: dict | None = None  # the fulfillment as the work queue showed it
         self.waiting_for = ""
+        self.issue_ids: dict[int, str] = {}  # the story's n-th issue -> feedback-svc's id
 
     async def play(self) -> None:
         tally = self.desk.tally
@@ -119,6 +126,8 @@ class StoryRun:
             async with self.desk.pacer.turn(step.at):
                 done = await handler(self, *group)
             if done is not NOT_YET:
+                if self.record is not None and datetime.now(UTC) - group[-1].at < timedelta(milliseconds=FRESH_MS):
+                    self.record.fresh = True  # notify-svc may tell the customer: read what it sent at the end
                 return
             self.waits += 1
             if self.waits > MAX_WAITS:

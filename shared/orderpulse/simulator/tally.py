@@ -43,6 +43,38 @@ class ShipmentRecord:
 
 
 @dataclass
+class IssueRecord:
+    """A support issue as feedback-svc answered it (dues) and as the simulator moved it on."""
+
+    issue_id: str
+    category: str
+    opened_ms: int
+    ack_due_ms: int
+    resolve_due_ms: int
+    acked_ms: int | None = None
+    resolved_ms: int | None = None
+
+    def acknowledged_ms(self) -> int | None:
+        """Resolving an issue acknowledges it too (kpi-decisions.md)."""
+        if self.acked_ms is None or (self.resolved_ms is not None and self.resolved_ms < self.acked_ms):
+            return self.resolved_ms
+        return self.acked_ms
+
+
+@dataclass(frozen=True)
+class NotificationRecord:
+    """One notification notify-svc says it sent (GET /v1/orders/{id}/notifications)."""
+
+    key: str  # notification_id, or what identifies it when the API gives none
+    milestone: str
+    channel: str
+    trigger_ms: int
+    sent_ms: int
+    cost: int = 0  # ten-thousandths
+    on_timeline: bool = True  # its notification.sent was on order-svc's timeline (with its cost) when read
+
+
+@dataclass
 class OrderRecord:
     index: int
     order_id: str
@@ -66,6 +98,15 @@ class OrderRecord:
     damage_claims_ms: list[int] = field(default_factory=list)  # returns requested as damaged
     returns: int = 0
     live: bool = False
+    fresh: bool = False  # a step of it was sent within a day of its event time (notify-svc may have told the customer)
+    issues: dict[str, IssueRecord] = field(default_factory=dict)
+    responses: list[tuple[int, int]] = field(default_factory=list)  # (answered ms, csat)
+    notifications: list[NotificationRecord] = field(default_factory=list)  # read at the end of the run
+    milestones: list[tuple[int, str]] = field(default_factory=list)  # (event ms, status milestone), read with them
+
+    def claims(self, *categories: str) -> list[int]:
+        """When issues of these categories were opened."""
+        return [issue.opened_ms for issue in self.issues.values() if issue.category in categories]
 
     # --- what fulfillment-svc concludes --------------------------------------------------
     def delivered_units(self) -> dict[str, int]:
@@ -104,13 +145,20 @@ class OrderRecord:
         for shipment in self.shipments.values():
             if shipment.condition == "damaged" or shipment.damaged_in_transit:
                 return False
-        return not any(claim <= delivered_ms + claim_window_ms for claim in self.damage_claims_ms)
+        claims = self.damage_claims_ms + self.claims("damaged")
+        return not any(claim <= delivered_ms + claim_window_ms for claim in claims)
 
-    def documentation(self) -> bool:
+    def documentation(self, delivered_ms: int, claim_window_ms: int) -> bool:
+        """Clean documents in every dispatched parcel, and no documentation or billing issue in the claim window."""
+        if any(claim <= delivered_ms + claim_window_ms for claim in self.claims("documentation", "billing")):
+            return False
         return all(s.documents_ok for s in self.shipments.values() if s.dispatched_ms is not None)
 
-    def invoice_accurate(self) -> bool:
-        """The invoice in force lists the ordered lines (after corrections) at the ordered prices."""
+    def invoice_accurate(self, delivered_ms: int, claim_window_ms: int) -> bool:
+        """The invoice in force lists the ordered lines (after corrections) at the ordered prices,
+        and no billing issue was opened in the claim window."""
+        if any(claim <= delivered_ms + claim_window_ms for claim in self.claims("billing")):
+            return False
         invoiced = {sku: q for sku, q in self.ordered.items() if q}
         delivered = {sku: q for sku, q in self.delivered_units().items() if q}
         return invoiced == delivered

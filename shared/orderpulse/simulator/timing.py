@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 
 from orderpulse.business_days import BusinessCalendar
 from orderpulse.simulator import steps as s
+from orderpulse.simulator.care_plan import plan_care
+from orderpulse.simulator.config import ErrorMix
 from orderpulse.simulator.scenario import Profile, Story, Transit
 
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
@@ -98,8 +100,10 @@ def _pack_and_dispatch(rng: random.Random, profile: Profile, shipment: int, disp
     return out
 
 
-def plan_story(profile: Profile, placed_at: datetime, calendar: BusinessCalendar, seed: int) -> Story:
-    """The whole story of one order placed at `placed_at`."""
+def plan_story(profile: Profile, placed_at: datetime, calendar: BusinessCalendar, seed: int,
+               care_mix: ErrorMix | None = None) -> Story:
+    """The whole story of one order placed at `placed_at`; with `care_mix`, also what follows the
+    delivery (the survey answer, support's issues)."""
     rng = random.Random(f"{seed}/timing/{profile.index}")
     placed_at = _ms(placed_at)
     promised_by = calendar.default_promised_by(placed_at, profile.service_level, profile.customer.timezone)
@@ -141,6 +145,11 @@ def plan_story(profile: Profile, placed_at: datetime, calendar: BusinessCalendar
         out += _pack_and_dispatch(rng, profile, 2, second, _ms(arrives), first=False)
         out += _transit_scans(rng, profile, 2, profile.backorder_transit, second, arrives)
         last_delivery = max(last_delivery, arrives)
+    if care_mix is not None:
+        transits = (profile.transit, profile.backorder_transit) if profile.backorder_sku else (profile.transit,)
+        damaged = any(t.damaged_in_transit or t.damaged_at_delivery for t in transits)
+        out += plan_care(seed, profile.index, care_mix, last_delivery, late=last_delivery > promised_by,
+                         damaged=damaged)
     if profile.return_reason is not None:
         asked = last_delivery + _between(rng, DAY, 6 * DAY)
         reason = profile.return_reason
@@ -179,4 +188,5 @@ def fit_before(story: Story, limit: datetime) -> Story:
 
 def is_tail(step: s.Step) -> bool:
     """Steps after the delivery that a history may leave out without leaving the order in flight."""
-    return isinstance(step, (s.RequestReturn, s.ReceiveReturn))
+    return isinstance(step, (s.RequestReturn, s.ReceiveReturn, s.AnswerSurvey, s.OpenIssue, s.AcknowledgeIssue,
+                             s.ResolveIssue))

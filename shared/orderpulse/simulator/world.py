@@ -134,3 +134,16 @@ def registered_customers(seed: int, count: int = 120, vip_share: float = 0.12) -
         make_customer(rng, f"sim-{seed}-c{number:04d}", "vip" if number < vips else "standard")
         for number in range(count)
     )
+
+
+def preferences_of(seed: int, customer: Customer) -> dict:
+    """What a customer set in their notification preferences (PUT /v1/customers/{id}/preferences):
+    about a third keep quiet hours at night, one in eight turned SMS off (stable for a seed)."""
+    rng = random.Random(f"{seed}/preferences/{customer.customer_id}")
+    quiet = rng.random() < 0.3
+    return {
+        "channels": {"email": True, "sms": rng.random() >= 0.12},
+        "quiet_hours": {"start": rng.choice(("21:00", "22:00", "23:00")), "end": rng.choice(("06:30", "07:00", "08:00"))}
+        if quiet else None,
+        "locale": customer.locale,
+    }

@@ -6,7 +6,7 @@ import math
 
 import pytest
 from orderpulse.cli import build_parser, simulation_config
-from orderpulse.simulator.config import ErrorMix, SimulationConfig, format_span, parse_rate, parse_span
+from orderpulse.simulator.config import SHARES, ErrorMix, SimulationConfig, format_span, parse_rate, parse_span
 
 
 @pytest.mark.parametrize(
@@ -47,7 +47,7 @@ def test_spans_print_in_their_largest_whole_unit():
 
 def test_the_default_mix_makes_each_mistake_a_few_percent_of_orders():
     mix = ErrorMix()
-    rates = {name: getattr(mix, name) for name in ErrorMix.names() if name != "document_override"}
+    rates = {name: getattr(mix, name) for name in ErrorMix.names() if name not in SHARES}
     assert all(0 < rate <= 0.1 for rate in rates.values()), rates
 
 
@@ -63,10 +63,12 @@ def test_a_mix_entry_that_cannot_be_meant_is_refused(text):
         ErrorMix().with_text(text)
 
 
-def test_scaling_a_mix_keeps_the_share_of_overridden_document_errors():
+def test_scaling_a_mix_keeps_the_shares_such_as_overridden_document_errors_and_survey_answers():
     scaled = ErrorMix().scaled(2)
     assert scaled.price_mistake == pytest.approx(ErrorMix().price_mistake * 2)
+    assert scaled.issue_ack_late == pytest.approx(ErrorMix().issue_ack_late * 2)
     assert scaled.document_override == ErrorMix().document_override
+    assert scaled.survey_answered == ErrorMix().survey_answered
 
 
 def test_a_backfill_has_fifty_orders_a_day_unless_told_otherwise():

@@ -1,0 +1,68 @@
+"""What notify-svc told the customers, read back at the end of a run through its public API
+(`GET /v1/orders/{id}/notifications`), with each order's status milestones from order-svc's
+timeline (status communication accuracy compares a message with what happened up to its sending)
+and the unit cost of each message sent (the notifications list carries none; its
+`notification.sent` event on the timeline does).
+
+Courtesy calls are listed as `sent` with channel `call`, but notify-svc records a completed call
+as `courtesy_call.completed`, not `notification.sent`, so no KPI counts them; they are left out
+unless a `notification.sent` for them is on the timeline."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+from orderpulse.simulator.api import NotifyApi, OrderApi
+from orderpulse.simulator.care_measures import MILESTONE_OF_TYPE
+from orderpulse.simulator.clients import ApiError, parse_time
+from orderpulse.simulator.tally import NotificationRecord, OrderRecord, Tally, money, ms
+
+SENT = "orderpulse.notification.sent.v1"
+
+
+async def read_notifications(notify: NotifyApi, orders: OrderApi, tally: Tally, *, concurrency: int = 8) -> int:
+    """Refresh every order's notifications (those notify-svc may have told about: `fresh`);
+    returns how many are still pending (e.g. an SMS waiting for quiet hours to end)."""
+    gate = asyncio.Semaphore(concurrency)
+    pending = 0
+
+    async def one(record: OrderRecord) -> None:
+        nonlocal pending
+        async with gate:
+            try:
+                items = await notify.notifications(record.order_id)
+                sent = [item for item in items if item.get("status") == "sent" and item.get("sent_at")]
+                pending += sum(1 for item in items if item.get("status") == "pending")
+                # read again every time: order-svc may not have followed every milestone yet at the last reading
+                timeline = await orders.timeline(record.order_id) if sent else []
+            except ApiError:
+                return  # counted by the transport; the order keeps what was read before
+        record.milestones = milestones_of(timeline)
+        record.notifications = notifications_of(sent, timeline)
+
+    await asyncio.gather(*(one(record) for record in list(tally.orders.values()) if record.fresh))
+    return pending
+
+
+def milestones_of(timeline: list[dict]) -> list[tuple[int, str]]:
+    return [(ms(parse_time(entry["occurred_at"])), MILESTONE_OF_TYPE[entry["type"]])
+            for entry in timeline if entry.get("type") in MILESTONE_OF_TYPE]
+
+
+def notifications_of(sent: list[dict], timeline: list[dict]) -> list[NotificationRecord]:
+    costs = {entry["data"].get("notification_id"): entry["data"].get("unit_cost")
+             for entry in timeline if entry.get("type") == SENT}
+    out = []
+    for item in sent:
+        if item["channel"] == "call" and item.get("notification_id") not in costs:
+            continue  # a courtesy call notify-svc lists as done but records as courtesy_call.completed only
+        cost = item.get("unit_cost", costs.get(item.get("notification_id")))
+        out.append(NotificationRecord(_key(item), item["milestone"], item["channel"], ms(parse_time(item["trigger_time"])),
+                                      ms(parse_time(item["sent_at"])), money(Decimal(cost)) if cost else 0,
+                                      item.get("notification_id") in costs))
+    return out
+
+
+def _key(item: dict) -> str:
+    return item.get("notification_id") or f"{item['milestone']}/{item['channel']}/{item['trigger_time']}"

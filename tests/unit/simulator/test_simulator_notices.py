@@ -1,0 +1,39 @@
+"""What notify-svc says it sent is joined with order-svc's timeline: milestones for status
+accuracy, unit costs from notification.sent, and courtesy calls that no notification.sent records."""
+
+from __future__ import annotations
+
+from orderpulse.simulator.notices import milestones_of, notifications_of
+from orderpulse.simulator.tally import money
+
+TIMELINE = [
+    {"occurred_at": "2026-12-01T10:00:00.000Z", "type": "orderpulse.order.placed.v1", "data": {}},
+    {"occurred_at": "2026-12-01T10:00:00.000Z", "type": "orderpulse.order.confirmed.v1", "data": {}},
+    {"occurred_at": "2026-12-01T12:00:00.000Z", "type": "orderpulse.shipment.dispatched.v1", "data": {}},
+    {"occurred_at": "2026-12-02T09:00:00.000Z", "type": "orderpulse.fulfillment.completed.v1", "data": {}},
+    {"occurred_at": "2026-12-01T10:01:00.000Z", "type": "orderpulse.notification.sent.v1",
+     "data": {"notification_id": "ntf_1", "unit_cost": "0.001"}},
+]
+SENT = [
+    {"notification_id": "ntf_1", "milestone": "order_confirmed", "channel": "email", "status": "sent",
+     "trigger_time": "2026-12-01T10:00:00.000000Z", "sent_at": "2026-12-01T10:01:00.123456Z"},
+    {"notification_id": "ntf_2", "milestone": "shipped", "channel": "sms", "status": "sent",
+     "trigger_time": "2026-12-01T12:00:00Z", "sent_at": "2026-12-01T12:00:30Z"},
+    {"notification_id": "call_1", "milestone": "order_confirmed", "channel": "call", "status": "sent",
+     "trigger_time": "2026-12-01T10:00:00Z", "sent_at": "2026-12-01T11:00:00Z"},
+]
+
+
+def test_status_milestones_come_from_the_timeline_and_other_events_are_left_out():
+    assert [name for _at, name in milestones_of(TIMELINE)] == ["order_confirmed", "shipped", "delivered"]
+
+
+def test_a_sent_message_takes_its_cost_from_its_notification_sent_event_and_says_whether_it_was_there():
+    notes = {note.key: note for note in notifications_of(SENT, TIMELINE)}
+    assert notes["ntf_1"].cost == money("0.001") and notes["ntf_1"].on_timeline
+    assert notes["ntf_1"].sent_ms - notes["ntf_1"].trigger_ms == 60_123  # the API's microseconds, to the millisecond
+    assert notes["ntf_2"].cost == 0 and not notes["ntf_2"].on_timeline  # not there yet: read again later
+
+
+def test_a_courtesy_call_without_a_notification_sent_is_not_a_notification():
+    assert "call_1" not in {note.key for note in notifications_of(SENT, TIMELINE)}
