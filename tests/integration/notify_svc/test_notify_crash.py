@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from conftest import SHOP_URL, TRACKING_SECRET, WEBHOOK_SECRET
 from orderpulse.stack.processes import free_port
 from orderpulse.testing.service import TEST_SIGNING_SECRETS
-from orderpulse.testing.uvicorn import serving, service_environment
+from orderpulse.testing.uvicorn import service_environment, serving
 
 ORDERS = 40
 VIP_EVERY = 4  # every 4th customer is vip: email + SMS at every milestone, courtesy calls
@@ -45,7 +45,7 @@ def ids_by(events: list[dict], type_: str, *fields: str) -> dict[tuple, set[str]
 
 
 async def test_a_kill_mid_batch_and_a_restart_send_every_message_and_none_twice(
-    infrastructure, clean_schema, smtp_sink, sms_receiver, world, notifications_topic
+    infrastructure, clean_schema, smtp_sink, sms_receiver, world, notifications_topic, database
 ):
     env = service_environment(
         infrastructure,
@@ -70,12 +70,24 @@ async def test_a_kill_mid_batch_and_a_restart_send_every_message_and_none_twice(
     def all_sent(milestone: str) -> bool:
         return {k for k in expected if k[1] == milestone} <= sent_keys()
 
+    async def until_sent(milestone: str) -> None:
+        try:
+            await notifications_topic.wait_until(lambda _: all_sent(milestone), timeout_s=60)
+        except AssertionError:
+            missing = sorted({k for k in expected if k[1] == milestone} - sent_keys())
+            rows = await database(
+                "SELECT order_id, channel, status, attempts, due_at, reason, last_error FROM notifications WHERE milestone = :m",
+                m=milestone,
+            )
+            unsent = [tuple(r) for r in rows if (r.order_id, milestone, r.channel) in set(missing)]
+            raise AssertionError(f"{milestone}: {len(missing)} not sent, e.g. {missing[:3]}; their rows: {unsent[:6]}") from None
+
     def on_the_wire() -> int:
         return smtp_sink.received + len(sms_receiver.accepted)
 
     # one milestone at a time, each told before the next (a later one would supersede it)
     with serving("notify_svc.main:app", free_port(), env) as served:
-        await notifications_topic.wait_until(lambda _: all_sent("order_confirmed"), timeout_s=60)
+        await until_sent("order_confirmed")
         before = on_the_wire()
         for order_id in tiers:
             shipments[order_id] = await world.dispatch(order_id, f"shp-{order_id}")
@@ -85,11 +97,11 @@ async def test_a_kill_mid_batch_and_a_restart_send_every_message_and_none_twice(
     assert on_the_wire() - before < wave, "the kill came too late to test anything"
 
     with serving("notify_svc.main:app", free_port(), env):
-        await notifications_topic.wait_until(lambda _: all_sent("shipped"), timeout_s=60)
+        await until_sent("shipped")
         for milestone, fields in (("out_for_delivery", {}), ("delivered", DELIVERED)):
             for order_id, shipment_id in shipments.items():
                 await world.scan(order_id, shipment_id, milestone, **fields)
-            await notifications_topic.wait_until(lambda _, m=milestone: all_sent(m), timeout_s=60)
+            await until_sent(milestone)
         await notifications_topic.settle(quiet_s=3.0)
 
     events = notifications_topic.events()
