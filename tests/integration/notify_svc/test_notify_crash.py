@@ -11,7 +11,6 @@ wire is possible only for the one batch in flight at the kill, never twice, and 
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 
 from conftest import SHOP_URL, TRACKING_SECRET, WEBHOOK_SECRET
@@ -135,4 +134,3 @@ async def test_a_kill_mid_batch_and_a_restart_send_every_message_and_none_twice(
     assigned = ids_by([e for e in events if e["data"].get("account_manager") == "am-crash"], SCHEDULED, "order_id", "milestone")
     assert set(assigned) == {k[:2] for k in calls}
     assert {k: ids for k, ids in assigned.items() if len(ids) != 1} == {}
-    print(json.dumps({"repeated_on_the_wire_after_the_kill": len(repeated)}))
