@@ -3,6 +3,8 @@ in `ORDERPULSE_*` variables, as the stack starts it (needed where a real browser
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -11,7 +13,28 @@ from dataclasses import dataclass
 
 import httpx
 
+from orderpulse.testing.infrastructure import Infrastructure
 from orderpulse.testing.polling import eventually_sync
+from orderpulse.testing.service import TEST_API_KEYS, TEST_SIGNING_SECRETS
+
+
+def service_environment(infrastructure: Infrastructure, **settings: object) -> dict[str, str]:
+    """A service's settings as the stack passes them: `ORDERPULSE_*` variables (dicts as JSON)."""
+    values: dict[str, object] = {
+        "environment": "test",
+        "database_url": infrastructure.database_url,
+        "kafka_bootstrap": infrastructure.kafka_bootstrap,
+        "kafka_enable_idempotence": str(infrastructure.kafka_enable_idempotence).lower(),
+        "api_keys": TEST_API_KEYS,
+        "signing_secrets": TEST_SIGNING_SECRETS,
+        "consumer_session_timeout_ms": "2000",
+        "consumer_heartbeat_interval_ms": "200",
+        "outbox_poll_interval_s": "0.2",
+        "log_level": "WARNING",
+        **settings,
+    }
+    encoded = {f"ORDERPULSE_{name.upper()}": value if isinstance(value, str) else json.dumps(value) for name, value in values.items()}
+    return {**os.environ, **encoded}
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,7 +9,8 @@ from typing import Any
 from feedback_svc.settings import FeedbackSettings
 from orderpulse.events import new_envelope, topic_for
 from orderpulse.testing.infrastructure import Infrastructure
-from orderpulse.testing.service import TEST_API_KEYS, TEST_SIGNING_SECRETS, service_settings
+from orderpulse.testing.service import TEST_SIGNING_SECRETS, service_settings
+from orderpulse.testing.uvicorn import service_environment as process_environment
 
 SCHEMA = "feedback_svc"
 SURVEY_SECRET = "integration-test-survey-secret-0123456789"
@@ -29,21 +28,8 @@ def feedback_settings(infrastructure: Infrastructure, **overrides: Any) -> Feedb
 
 
 def service_environment(infrastructure, **settings: str) -> dict[str, str]:
-    """A service's settings as the stack passes them: ORDERPULSE_* variables."""
-    return {
-        **os.environ,
-        "ORDERPULSE_ENVIRONMENT": "test",
-        "ORDERPULSE_DATABASE_URL": infrastructure.database_url,
-        "ORDERPULSE_KAFKA_BOOTSTRAP": infrastructure.kafka_bootstrap,
-        "ORDERPULSE_KAFKA_ENABLE_IDEMPOTENCE": str(infrastructure.kafka_enable_idempotence).lower(),
-        "ORDERPULSE_API_KEYS": json.dumps(TEST_API_KEYS),
-        "ORDERPULSE_SIGNING_SECRETS": json.dumps({**TEST_SIGNING_SECRETS, "surveys": SURVEY_SECRET}),
-        "ORDERPULSE_CONSUMER_SESSION_TIMEOUT_MS": "2000",
-        "ORDERPULSE_CONSUMER_HEARTBEAT_INTERVAL_MS": "200",
-        "ORDERPULSE_OUTBOX_POLL_INTERVAL_S": "0.2",
-        "ORDERPULSE_LOG_LEVEL": "WARNING",
-        **{f"ORDERPULSE_{name.upper()}": value for name, value in settings.items()},
-    }
+    """feedback-svc's settings as the stack passes them: ORDERPULSE_* variables."""
+    return process_environment(infrastructure, signing_secrets={**TEST_SIGNING_SECRETS, "surveys": SURVEY_SECRET}, **settings)
 
 
 class Names:

@@ -4,9 +4,12 @@ webhook provider. Both run in their own threads on free loopback ports."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import threading
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,11 +19,14 @@ from orderpulse.stack.processes import free_port
 
 
 class SmtpSink:
-    """`messages` holds each distinct Message-ID once; `received` counts every DATA, duplicates too."""
+    """`messages` holds each distinct Message-ID once; `received` counts every DATA, duplicates too,
+    and `received_ids` how often each Message-ID came. `delay_s` slows each answer (a busy server)."""
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.received = 0
+        self.received_ids: Counter[str] = Counter()
+        self.delay_s = 0.0
         self._ids: set[str] = set()
         self._lock = threading.Lock()
         self.port = free_port()
@@ -28,9 +34,12 @@ class SmtpSink:
 
     async def handle_DATA(self, server, session, envelope) -> str:
         parsed = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
         with self._lock:
             self.received += 1
             message_id = str(parsed["Message-ID"])
+            self.received_ids[message_id] += 1
             if message_id not in self._ids:
                 self._ids.add(message_id)
                 self.messages.append(parsed)
@@ -62,11 +71,13 @@ class Request:
 
 @dataclass
 class HttpReceiver:
-    """Answers `fail_next` requests with 503, then 204; keeps the requests it accepted."""
+    """Answers `fail_next` requests with 503, then 204 (after `delay_s`); keeps the requests it
+    accepted, duplicates too (`stored` is what the stack's receiver keeps: once per webhook-id)."""
 
     accepted: list[Request] = field(default_factory=list)
     refused: int = 0
     fail_next: int = 0
+    delay_s: float = 0.0
 
     def start(self) -> HttpReceiver:
         receiver = self
@@ -79,6 +90,7 @@ class HttpReceiver:
                     receiver.refused += 1
                     self.send_response(503)
                 else:
+                    time.sleep(receiver.delay_s)
                     receiver.accepted.append(Request(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                     self.send_response(204)
                 self.end_headers()
@@ -90,6 +102,13 @@ class HttpReceiver:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         return self
+
+    def stored(self) -> dict[str, Request]:
+        """The accepted requests by webhook-id, the first of each kept."""
+        kept: dict[str, Request] = {}
+        for request in list(self.accepted):
+            kept.setdefault(request.headers["webhook-id"], request)
+        return kept
 
     @property
     def url(self) -> str:

@@ -98,6 +98,19 @@ async def test_a_call_scheduled_before_the_profile_arrived_goes_to_its_account_m
     assert sorted(m.channel for m in ctx.channels.sent) == ["email", "sms"]
 
 
+async def test_a_message_due_before_the_profile_arrived_waits_for_it_however_long_without_failing():
+    uow, clock = FakeUnitOfWork(), Clock()
+    ctx = context(uow, clock, retries={"email": RetryPolicy(max_attempts=2, base_s=1, cap_s=1)})
+    await deliver(ctx, uow, "order.placed.v1", placed("standard"), T0)
+    await deliver(ctx, uow, "order.confirmed.v1", {"order_id": "ord-1"}, T0)
+    for _ in range(5):  # more looks than the email's attempts
+        await run_due(ctx, clock.advance(seconds=1))
+    assert ctx.channels.sent == [] and uow.published("notification.failed") == []
+    await deliver(ctx, uow, "customer.upserted.v1", customer("standard"), clock())
+    await run_due(ctx, clock.advance(seconds=1))
+    assert [(m.milestone, m.channel, m.to) for m in ctx.channels.sent] == [("order_confirmed", "email", "ada@example.com")]
+
+
 async def test_a_second_event_for_a_parcel_already_told_is_a_duplicate_and_sends_nothing():
     uow, clock = FakeUnitOfWork(), Clock()
     ctx = context(uow, clock, digest_window=timedelta(0))

@@ -103,7 +103,9 @@ async def _prepare(
     try:
         return n, await _message(ctx, uow, n, customer, now)
     except NoAddress as error:
-        return _failed(ctx, uow, n, n.attempts + 1, str(error), now, final=error.final)
+        if not error.final:  # the profile is on its way on another topic: wait for it, spending no attempt
+            return replace(n, due_at=now + ctx.policy.retry_policy(n.channel).delay(1), last_error=str(error))
+        return _failed(ctx, uow, n, n.attempts + 1, str(error), now, final=True)
 
 
 def _sent(ctx: ServiceContext, uow: NotifyUnitOfWork, n: Notification) -> Notification:
