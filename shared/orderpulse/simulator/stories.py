@@ -78,6 +78,7 @@ class StoryRun:
         self.return_body: list[dict] = []
         self.waits = 0
         self.opened: dict | None = None  # the fulfillment as the work queue showed it
+        self.closed = False  # the fulfillment takes no more work (closed by the story): no pack, no dispatch
         self.waiting_for = ""
 
     async def play(self) -> None:
