@@ -79,6 +79,7 @@ class StoryRun:
         self.prices: dict[str, Decimal] = {}
         self.backordered: dict[str, int] = {}
         self.packed: dict[int, str] = {}  # shipment number -> shipment id
+        self.closed = False  # the fulfillment takes no more work (closed by the story): no pack, no dispatch
         self.scans = 0
         self.return_id: str | None = None
         self.return_body: list[dict] = []

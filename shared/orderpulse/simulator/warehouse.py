@@ -67,8 +67,13 @@ def dispatch_body(shipment_id: str, carrier: str, tracking_number: str, eta: dat
 
 # --- a story's steps in the warehouse ------------------------------------------------------
 
+TAKES_WORK = frozenset({"open", "packing", "partially_dispatched"})  # fulfillment-svc packs only these
+
+
 async def pack_shipment(run: StoryRun, step: s.PackShipment) -> bool:
     record = run.order()
+    if run.closed:
+        return True  # the story closed the fulfillment: nothing more is packed
     if step.shipment == 2 and not run.backordered:
         return True  # nothing was short after all: everything left in the first parcel
     if step.repack:
@@ -78,6 +83,8 @@ async def pack_shipment(run: StoryRun, step: s.PackShipment) -> bool:
         fulfillment = await run.desk.fulfillment.fulfillment_of(record.order_id)
     if fulfillment is None:
         return run.not_yet("fulfillment-svc to open the order's fulfillment (a dead-lettered order.confirmed?)")
+    if not takes_work(fulfillment):
+        return skip_closed(run, fulfillment)
     record.fulfillment_id, record.warehouse = fulfillment["fulfillment_id"], fulfillment["warehouse_id"]
     reserved = {line["sku"]: line["quantity"] for line in fulfillment["reserved"]}
     short = {line["sku"]: line["quantity"] for line in fulfillment["backordered"]}
@@ -96,6 +103,21 @@ async def pack_shipment(run: StoryRun, step: s.PackShipment) -> bool:
     if not units:
         return run.not_yet("fulfillment-svc to reserve something for the order")
     return await pack(run, step, fulfillment["fulfillment_id"], units)
+
+
+def takes_work(fulfillment: dict) -> bool:
+    """Would fulfillment-svc pack it? Not once closed (a closing one still shows its parcels' status)."""
+    return fulfillment["status"] in TAKES_WORK and not fulfillment.get("closed_reason")
+
+
+def skip_closed(run: StoryRun, fulfillment: dict) -> bool:
+    """The fulfillment takes no more work, though this story did not close it: nothing is packed or
+    dispatched (and counted) any more; the surprise is noted among the run's errors."""
+    run.closed = True
+    state = "closed" if fulfillment.get("closed_reason") else fulfillment["status"]
+    run.desk.traffic.note(f"not packed: fulfillment {state}",
+                          f"order #{run.story.index}: fulfillment {fulfillment['fulfillment_id']} is {state}")
+    return True
 
 
 async def pack(run: StoryRun, step: s.PackShipment, fulfillment_id: str, units: dict[str, int]) -> bool:
@@ -128,10 +150,7 @@ def picked(run: StoryRun, reserved: dict[str, int], short_pick: bool) -> dict[st
 async def wait_for_fill(run: StoryRun, step: s.PackShipment, fulfillment: dict, short: dict[str, int]) -> bool:
     if run.waits >= GIVE_UP_FILL_AFTER:  # the warehouse stops waiting: what is missing will not come
         record = run.order()
-        await run.desk.fulfillment.close(fulfillment["fulfillment_id"], "backorder never arrived", step.at,
-                                          f"{run.key}-close")
-        record.closed_ms = ms(step.at)
-        run.backordered = {}
+        await close(run, fulfillment["fulfillment_id"], "backorder never arrived", step.at)
         run.desk.tally.count("closed short: backorder never arrived")
         if record.completion() is not None:
             run.desk.tally.count("orders delivered")
@@ -154,8 +173,8 @@ async def restock_unplanned(run: StoryRun, fulfillment: dict, short: dict[str, i
 async def dispatch_shipment(run: StoryRun, step: s.DispatchShipment) -> bool:
     record = run.order()
     shipment_id = run.packed.get(step.shipment)
-    if shipment_id is None:
-        return True  # never packed (nothing was short)
+    if shipment_id is None or run.closed:
+        return True  # never packed (nothing was short), or closed since: fulfillment-svc dropped the parcel
     tracking = run.tracking(step.shipment, step.carrier)
     body = dispatch_body(shipment_id, step.carrier, tracking, step.eta, record.service_level, step.override, step.at)
     await run.desk.fulfillment.dispatch(record.fulfillment_id, body, f"{run.key}-dispatch-{step.shipment}")
@@ -176,11 +195,20 @@ async def restock(run: StoryRun, step: s.Restock) -> bool:
 
 
 async def close_short(run: StoryRun, step: s.CloseShort) -> bool:
-    record = run.order()
-    await run.desk.fulfillment.close(record.fulfillment_id, step.reason, step.at, f"{run.key}-close")
-    record.closed_ms = ms(step.at)
+    if run.closed:
+        return True
+    await close(run, run.order().fulfillment_id, step.reason, step.at)
     run.desk.tally.count("closed short")
     return True
+
+
+async def close(run: StoryRun, fulfillment_id: str, reason: str, at: datetime) -> None:
+    """The warehouse sends nothing more: from here the story packs and dispatches nothing (a pack
+    or dispatch of a closed fulfillment is a 409), and nothing is waited for any more."""
+    await run.desk.fulfillment.close(fulfillment_id, reason, at, f"{run.key}-close")
+    run.order().closed_ms = ms(at)
+    run.closed = True
+    run.backordered = {}
 
 
 async def receive_return(run: StoryRun, step: s.ReceiveReturn) -> bool:
