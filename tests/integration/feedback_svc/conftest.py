@@ -4,6 +4,9 @@ loop live. Orders and deliveries come as real events on the orders, customers an
 topics, published as order-svc and fulfillment-svc would.
 
 Every test gets its own names, so records an earlier test left on a topic cannot touch its state.
+The service's tables can still hold rows made from them (its consumer group reads the shared
+topics from their start; other test directories complete orders this service never sees placed,
+and their surveys wait as `scheduled`), so a test asks the tables about its own names only.
 """
 
 from __future__ import annotations
