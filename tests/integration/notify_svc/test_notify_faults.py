@@ -46,7 +46,8 @@ async def test_an_smtp_server_that_is_down_means_retries_then_a_final_failure_wh
         failures = of_order(bodies, order_id, "notification.failed.v1")
         final = sorted((f["milestone"], f["channel"], f["attempts"]) for f in failures if f["final"])
         assert final == [("order_confirmed", "email", 3), ("out_for_delivery", "email", 3), ("shipped", "email", 3)]
-        assert all("Connect" in f["error"] or "refused" in f["error"].lower() for f in failures if f["channel"] == "email")
+        # refused at once, or (on a loaded machine) timed out while connecting: either way about connecting
+        assert all("connect" in f["error"].lower() or "refused" in f["error"].lower() for f in failures if f["channel"] == "email")
         [sent] = of_order(bodies, order_id, "notification.sent.v1")
         assert (sent["milestone"], sent["channel"]) == ("out_for_delivery", "sms")
         assert any(f["channel"] == "sms" and not f["final"] and f["attempts"] == 1 for f in failures)
