@@ -63,8 +63,13 @@ async def test_a_kill_mid_batch_and_a_restart_send_every_message_and_none_twice(
         tiers[await world.place_and_confirm(f"o{n}", customer, tier)] = tier
     expected = {(o, m, c) for o, tier in tiers.items() for m in MILESTONES for c in channels(tier, m)}
 
+    def own_events() -> list[dict]:
+        """This test's orders only: the topics and the schema are shared with earlier tests, whose
+        surveys and issue updates a fresh notify-svc also tells (from the start of the topics)."""
+        return [e for e in notifications_topic.events() if e["data"].get("order_id") in tiers]
+
     def sent_keys() -> set[tuple]:
-        return set(ids_by(notifications_topic.events(), SENT, "order_id", "milestone", "channel"))
+        return set(ids_by(own_events(), SENT, "order_id", "milestone", "channel"))
 
     def all_sent(milestone: str) -> bool:
         return {k for k in expected if k[1] == milestone} <= sent_keys()
@@ -103,7 +108,7 @@ async def test_a_kill_mid_batch_and_a_restart_send_every_message_and_none_twice(
             await until_sent(milestone)
         await notifications_topic.settle(quiet_s=3.0)
 
-    events = notifications_topic.events()
+    events = own_events()
     sent = ids_by(events, SENT, "order_id", "milestone", "channel")
     assert set(sent) == expected
     assert [k for k, ids in sent.items() if len(ids) != 1] == []  # one notification.sent each (a relay repeat keeps its id)
@@ -112,16 +117,20 @@ async def test_a_kill_mid_batch_and_a_restart_send_every_message_and_none_twice(
     assert len(by_id) == len(expected)
 
     # stored once each, as the customer sees them: the mailbox and the SMS folder
-    emails = {str(m["Message-ID"]).strip("<>").split("@")[0] for m in smtp_sink.messages}
-    texts = set(sms_receiver.stored())
+    def message_id(message) -> str:
+        return str(message["Message-ID"]).strip("<>").split("@")[0]
+
+    own_mail = [m for m in smtp_sink.messages if message_id(m) in by_id]
+    emails = {message_id(m) for m in own_mail}
+    texts = {i for i in sms_receiver.stored() if i in by_id}
     assert sorted(by_id[i] for i in emails) == sorted(k for k in expected if k[2] == "email")
     assert sorted(by_id[i] for i in texts) == sorted(k for k in expected if k[2] == "sms")
-    assert len(smtp_sink.messages) == len(emails) and len(texts) == len({k for k in expected if k[2] == "sms"})
+    assert len(own_mail) == len(emails)
 
     # on the wire: a repeat only for the batch in flight at the kill, under the same id, at most once
     wire = Counter({i.strip("<>").split("@")[0]: n for i, n in smtp_sink.received_ids.items()})
     wire.update(r.headers["webhook-id"] for r in sms_receiver.accepted)
-    repeated = {by_id[i]: n for i, n in wire.items() if n > 1}
+    repeated = {by_id[i]: n for i, n in wire.items() if n > 1 and i in by_id}
     assert all(n == 2 for n in repeated.values()), repeated
     assert len(repeated) <= SENDER_BATCH, repeated
     assert {milestone for _, milestone, _ in repeated} <= {"shipped"}, repeated
