@@ -27,6 +27,7 @@ from orderpulse.simulator.pacer import Pacer
 from orderpulse.simulator.pointers import pointer_lines
 from orderpulse.simulator.report import Progress, Say, kpi_table, summary_lines
 from orderpulse.simulator.scenario import live_gaps_s
+from orderpulse.simulator.settling import until_settled
 from orderpulse.simulator.shifts import ShiftClerk
 from orderpulse.simulator.stockroom import StockKeeper, WorkQueue
 from orderpulse.simulator.storefront import set_up_catalog, set_up_customers, set_up_preferences
@@ -35,6 +36,7 @@ from orderpulse.simulator.tally import Tally
 from orderpulse.simulator.world import registered_customers
 
 ALL_WINDOWS = ("1h", "24h", "7d", "30d")
+SETTLE_BEFORE_S = 300.0  # the backlog an interrupted live run leaves (simulator/settling.py)
 NOTIFY_SETTLE_S = 180.0  # after a stop at 5 orders/s, notify-svc here works through minutes of backlog
 FINISH_STEPS_S = 180  # on a stop, how long the steps under way may take to finish (each request: 30 s × 5 at worst)
 
@@ -72,6 +74,9 @@ class Simulation:
         config = self.config
         ticker = asyncio.create_task(self._tick())
         holder = asyncio.create_task(self._hold_on_stop())
+        # an earlier run's work still under way would land in this run's figures: let it finish first
+        await until_settled(self.transport.clients, self.say, what="before the run", timeout_s=SETTLE_BEFORE_S,
+                            stop=self.stop)
         baseline = await self._kpis_quietly() if self.stack.has(KPI) else None
         calls: asyncio.Task | None = None
         now = datetime.now(UTC)
@@ -224,6 +229,8 @@ class Simulation:
         little after the run), for at most NOTIFY_SETTLE_S."""
         if self.notify is None:
             return
+        await until_settled(self.transport.clients, self.say, what="reading back what notify-svc sent",
+                            timeout_s=NOTIFY_SETTLE_S)
         deadline, before = time.monotonic() + NOTIFY_SETTLE_S, None
         while True:
             self.progress.pending_notifications = await read_notifications(self.notify, self.orders, self.tally)
