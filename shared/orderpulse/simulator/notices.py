@@ -11,6 +11,7 @@ unless a `notification.sent` for them is on the timeline."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from decimal import Decimal
 
 from orderpulse.simulator.api import NotifyApi, OrderApi
@@ -21,19 +22,37 @@ from orderpulse.simulator.tally import NotificationRecord, OrderRecord, Tally, m
 SENT = "orderpulse.notification.sent.v1"
 
 
-async def read_notifications(notify: NotifyApi, orders: OrderApi, tally: Tally, *, concurrency: int = 8) -> int:
+QUIET_HOURS_DEFERRED = "quiet_hours_deferred"
+
+
+@dataclass(frozen=True)
+class Pending:
+    """Messages notify-svc has not sent yet: `held` for the customer's quiet hours (hours away),
+    `coming` soon (a parcel's digest window, up to ORDERPULSE_NOTIFY_DIGEST_WINDOW_S, or a retry)."""
+
+    held: int = 0
+    coming: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.held + self.coming
+
+
+async def read_notifications(notify: NotifyApi, orders: OrderApi, tally: Tally, *, concurrency: int = 8) -> Pending:
     """Refresh every order's notifications (those notify-svc may have told about: `fresh`);
-    returns how many are still pending (e.g. an SMS waiting for quiet hours to end)."""
+    returns what is still pending."""
     gate = asyncio.Semaphore(concurrency)
-    pending = 0
+    held = coming = 0
 
     async def one(record: OrderRecord) -> None:
-        nonlocal pending
+        nonlocal held, coming
         async with gate:
             try:
                 items = await notify.notifications(record.order_id)
                 sent = [item for item in items if item.get("status") == "sent" and item.get("sent_at")]
-                pending += sum(1 for item in items if item.get("status") == "pending")
+                waiting = [item for item in items if item.get("status") == "pending"]
+                held += sum(1 for item in waiting if item.get("reason") == QUIET_HOURS_DEFERRED)
+                coming += sum(1 for item in waiting if item.get("reason") != QUIET_HOURS_DEFERRED)
                 # read again every time: order-svc may not have followed every milestone yet at the last reading
                 timeline = await orders.timeline(record.order_id) if sent else []
             except ApiError:
@@ -42,7 +61,7 @@ async def read_notifications(notify: NotifyApi, orders: OrderApi, tally: Tally, 
         record.notifications = notifications_of(sent, timeline)
 
     await asyncio.gather(*(one(record) for record in list(tally.orders.values()) if record.fresh))
-    return pending
+    return Pending(held, coming)
 
 
 def milestones_of(timeline: list[dict]) -> list[tuple[int, str]]:

@@ -225,20 +225,26 @@ class Simulation:
                              self.progress.pending_notifications)
 
     async def _read_notifications(self) -> None:
-        """Read what notify-svc sent until two readings agree (it works through the last events a
-        little after the run), for at most NOTIFY_SETTLE_S."""
+        """Read what notify-svc sent until two readings agree and nothing is about to be sent (a
+        parcel's message waits out its digest window after the scan), for at most NOTIFY_SETTLE_S.
+        An SMS held for quiet hours is hours away: it is reported, not waited for."""
         if self.notify is None:
             return
         await until_settled(self.transport.clients, self.say, what="reading back what notify-svc sent",
                             timeout_s=NOTIFY_SETTLE_S)
-        deadline, before = time.monotonic() + NOTIFY_SETTLE_S, None
+        deadline, before, said = time.monotonic() + NOTIFY_SETTLE_S, None, 0.0
         while True:
-            self.progress.pending_notifications = await read_notifications(self.notify, self.orders, self.tally)
+            pending = await read_notifications(self.notify, self.orders, self.tally)
+            self.progress.pending_notifications = pending.total
             sent = sum(len(order.notifications) for order in self.tally.orders.values())
-            if sent == before or time.monotonic() > deadline:
+            if (sent == before and not pending.coming) or time.monotonic() > deadline:
                 return
+            if pending.coming and time.monotonic() - said >= 10.0:
+                self.say(f"reading back what notify-svc sent: {pending.coming} messages wait out their digest "
+                         "window or a retry ...")
+                said = time.monotonic()
             before = sent
-            await asyncio.sleep(2.0)
+            await asyncio.sleep(2.0 if not pending.coming else 5.0)
 
     async def _outcome(self, baseline: dict | None) -> Outcome:
         config, tally = self.config, self.tally

@@ -3,8 +3,8 @@ accuracy, unit costs from notification.sent, and courtesy calls that no notifica
 
 from __future__ import annotations
 
-from orderpulse.simulator.notices import milestones_of, notifications_of
-from orderpulse.simulator.tally import money
+from orderpulse.simulator.notices import milestones_of, notifications_of, read_notifications
+from orderpulse.simulator.tally import OrderRecord, Tally, money
 
 TIMELINE = [
     {"occurred_at": "2026-12-01T10:00:00.000Z", "type": "orderpulse.order.placed.v1", "data": {}},
@@ -37,3 +37,29 @@ def test_a_sent_message_takes_its_cost_from_its_notification_sent_event_and_says
 
 def test_a_courtesy_call_without_a_notification_sent_is_not_a_notification():
     assert "call_1" not in {note.key for note in notifications_of(SENT, TIMELINE)}
+
+
+class FakeNotify:
+    def __init__(self, items: list[dict]) -> None:
+        self.items = items
+
+    async def notifications(self, order_id: str) -> list[dict]:
+        return self.items
+
+
+class FakeOrders:
+    async def timeline(self, order_id: str) -> list[dict]:
+        return TIMELINE
+
+
+async def test_pending_messages_are_told_apart_held_for_quiet_hours_or_coming_soon():
+    tally = Tally()
+    tally.orders[0] = OrderRecord(0, "ord-1", "vip", "web", "standard", 0, 0, 0, {"MUG": 1}, "confirmed")
+    tally.orders[0].fresh = True
+    items = [*SENT,
+             {"milestone": "shipped", "channel": "sms", "status": "pending", "reason": "quiet_hours_deferred",
+              "trigger_time": "2026-12-01T12:00:00Z"},
+             {"milestone": "delivered", "channel": "email", "status": "pending", "trigger_time": "2026-12-02T09:00:00Z"}]
+    pending = await read_notifications(FakeNotify(items), FakeOrders(), tally)
+    assert (pending.held, pending.coming, pending.total) == (1, 1, 2)
+    assert {note.key for note in tally.orders[0].notifications} == {"ntf_1", "ntf_2"}
