@@ -28,7 +28,8 @@ QUIET_HOURS_DEFERRED = "quiet_hours_deferred"
 @dataclass(frozen=True)
 class Pending:
     """Messages notify-svc has not sent yet: `held` for the customer's quiet hours (hours away),
-    `coming` soon (a parcel's digest window, up to ORDERPULSE_NOTIFY_DIGEST_WINDOW_S, or a retry)."""
+    `coming` soon (a parcel's digest window, up to ORDERPULSE_DIGEST_WINDOW_S, or a retry).
+    Courtesy calls are not messages: an open one is in neither."""
 
     held: int = 0
     coming: int = 0
@@ -50,7 +51,8 @@ async def read_notifications(notify: NotifyApi, orders: OrderApi, tally: Tally, 
             try:
                 items = await notify.notifications(record.order_id)
                 sent = [item for item in items if item.get("status") == "sent" and item.get("sent_at")]
-                waiting = [item for item in items if item.get("status") == "pending"]
+                # an open courtesy call is listed as pending until its account manager makes it
+                waiting = [item for item in items if item.get("status") == "pending" and item.get("channel") != "call"]
                 held += sum(1 for item in waiting if item.get("reason") == QUIET_HOURS_DEFERRED)
                 coming += sum(1 for item in waiting if item.get("reason") != QUIET_HOURS_DEFERRED)
                 # read again every time: order-svc may not have followed every milestone yet at the last reading

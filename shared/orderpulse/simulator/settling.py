@@ -1,11 +1,13 @@
-"""Until the stack has finished its earlier work: no outbox row unpublished, no consumer behind,
-no message due and unsent (read from each service's `/metrics`).
+"""Until the stack has finished its earlier work: no outbox row unpublished and no consumer behind
+(read from each service's `/metrics`).
 
 A run compares its tally with kpi-svc's figures less what kpi-svc reported before the run began.
 Work of an earlier run that the stack is still doing (notify-svc's backlog after an interrupted
 live run above all) would land inside this run's figures and could not be told apart, so a run
 waits for the stack to settle before it reads that baseline, and again before it reads back what
-notify-svc sent. An SMS held for quiet hours is not due, so it does not keep the stack busy.
+notify-svc sent. Messages notify-svc has queued but not sent are not in these series (a parcel's
+message waits out its digest window, an SMS the customer's quiet hours): the reading back waits
+for those it can expect soon (`notices.Pending`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from prometheus_client.parser import text_string_to_metric_families
 BUSY_SERIES = {
     "orderpulse_outbox_backlog": "outbox rows unpublished",
     "orderpulse_consumer_lag": "records not yet consumed",
-    "orderpulse_notification_queue_lag_seconds": "s the oldest due message has waited",
 }
 UNREACHABLE = "unreachable"
 QUIET_READINGS = 3  # consecutive readings with nothing to do: a consumer reports lag per batch
