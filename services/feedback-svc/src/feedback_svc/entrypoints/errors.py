@@ -1,41 +1,16 @@
-"""Domain and service errors as problem+json: one handler, one mapping (the HTML survey pages
-turn the same errors into readable pages themselves)."""
+"""Domain and service errors as problem+json (orderpulse.http.domain_errors); the HTML survey
+pages turn the same errors into readable pages themselves, with the same status."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from orderpulse.http.problems import problem_response
+from fastapi import FastAPI
+from orderpulse.http.domain_errors import install_busy_handler, install_domain_errors, status_by_category
 
 from feedback_svc.domain.errors import CONFLICT, GONE, INVALID, NOT_FOUND, FeedbackError
-from feedback_svc.service_layer.ports import TransientConflict
 
-STATUS_BY_CATEGORY = {INVALID: 422, NOT_FOUND: 404, CONFLICT: 409, GONE: 410}
-
-
-def status_of(error: FeedbackError) -> int:
-    return STATUS_BY_CATEGORY.get(error.category, 409)
+status_of = status_by_category({INVALID: 422, NOT_FOUND: 404, CONFLICT: 409, GONE: 410})
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(FeedbackError)
-    async def _domain(request: Request, error: FeedbackError) -> JSONResponse:
-        return problem_response(
-            status_of(error),
-            error.code.replace("_", "-"),
-            error.code.replace("_", " ").capitalize(),
-            error.detail,
-            instance=request.url.path,
-            field=error.field,
-        )
-
-    @app.exception_handler(TransientConflict)
-    async def _busy(request: Request, _error: TransientConflict) -> JSONResponse:
-        return problem_response(
-            503,
-            "busy",
-            "Concurrent updates",
-            "The request kept colliding with concurrent updates; retry after the given delay.",
-            instance=request.url.path,
-            headers={"Retry-After": "1"},
-        )
+    install_domain_errors(app, FeedbackError, status_of)
+    install_busy_handler(app)

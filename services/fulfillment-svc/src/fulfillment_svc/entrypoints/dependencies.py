@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from orderpulse.db.idempotency import request_fingerprint
 from orderpulse.http.auth import Principal
 from orderpulse.http.pagination import decode_cursor
+from orderpulse.http.problem_docs import DEFAULT_MEANINGS, problem_responses
 from orderpulse.http.problems import Problem
 from pydantic import BaseModel
 
@@ -54,25 +55,13 @@ def cursor_position(cursor: str | None, size: int) -> list[str] | None:
     return position
 
 
+MEANINGS = {**DEFAULT_MEANINGS, 401: "Missing or unknown API key, or a bad signature"}
+
+
 def respond(reply: Reply) -> JSONResponse:
     return JSONResponse(reply.body, status_code=reply.status_code)
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the problem+json answers a route gives."""
-    described = {
-        400: "Malformed query (e.g. a tampered cursor)",
-        401: "Missing or unknown API key, or a bad signature",
-        403: "The caller's role may not call this route",
-        404: "Not found",
-        409: "The request conflicts with the current state",
-        422: "The request is malformed; `field` names what to fix",
-        503: "A dependency is unavailable or the request lost a race; retry",
-    }
-    return {
-        status: {
-            "description": described[status],
-            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
-        }
-        for status in statuses
-    }
+    return problem_responses(*statuses, meanings=MEANINGS)

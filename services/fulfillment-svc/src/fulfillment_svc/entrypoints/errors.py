@@ -1,41 +1,22 @@
-"""Domain and service errors as problem+json: one handler, one mapping."""
+"""Domain and service errors as problem+json (orderpulse.http.domain_errors)."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from orderpulse.http.problems import problem_response
+from typing import Any
+
+from fastapi import FastAPI
+from orderpulse.http.domain_errors import install_busy_handler, install_domain_errors, status_by_category
 
 from fulfillment_svc.domain.errors import CONFLICT, INVALID, NOT_FOUND, DispatchBlockedByDiscrepancies, FulfillmentError
-from fulfillment_svc.service_layer.ports import TransientConflict
 
-STATUS_BY_CATEGORY = {INVALID: 422, NOT_FOUND: 404, CONFLICT: 409}
+
+def _extra(error: FulfillmentError) -> dict[str, Any]:
+    if isinstance(error, DispatchBlockedByDiscrepancies):
+        return {"document_discrepancies": [d.to_data() for d in error.discrepancies]}
+    return {}
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(FulfillmentError)
-    async def _domain(request: Request, error: FulfillmentError) -> JSONResponse:
-        extra = {}
-        if isinstance(error, DispatchBlockedByDiscrepancies):
-            extra["document_discrepancies"] = [d.to_data() for d in error.discrepancies]
-        return problem_response(
-            STATUS_BY_CATEGORY.get(error.category, 409),
-            error.code.replace("_", "-"),
-            error.code.replace("_", " ").capitalize(),
-            error.detail,
-            instance=request.url.path,
-            field=error.field,
-            **extra,
-        )
-
-
-    @app.exception_handler(TransientConflict)
-    async def _busy(request: Request, _error: TransientConflict) -> JSONResponse:
-        return problem_response(
-            503,
-            "busy",
-            "Concurrent updates",
-            "The request kept colliding with concurrent updates; retry after the given delay.",
-            instance=request.url.path,
-            headers={"Retry-After": "1"},
-        )
+    install_domain_errors(app, FulfillmentError, status_by_category({INVALID: 422, NOT_FOUND: 404, CONFLICT: 409}),
+                          extra=_extra)
+    install_busy_handler(app)

@@ -4,18 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from orderpulse.http.problem_docs import ProblemDetails
 from pydantic import BaseModel, Field
 
-
-class ProblemDetails(BaseModel):
-    """RFC 9457 problem details: every error of this API."""
-
-    type: str
-    title: str
-    status: int
-    detail: str | None = None
-    instance: str | None = None
-    field: str | None = Field(default=None, description="the offending field, where one is at fault")
+__all__ = ["ProblemDetails"]  # every error of this API (the platform's shape)
 
 
 class SkuQuantityOut(BaseModel):

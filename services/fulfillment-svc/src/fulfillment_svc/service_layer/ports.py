@@ -14,20 +14,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from orderpulse.commands import StoredReply, TransientConflict
+
 from fulfillment_svc.domain.backorders import Backorder
 from fulfillment_svc.domain.events import DomainEvent, LaborShiftRecorded
 from fulfillment_svc.domain.fulfillment import Fulfillment
 from fulfillment_svc.domain.stock import Stock
 
-
-class TransientConflict(Exception):
-    """The transaction lost a race (deadlock, serialization failure, a concurrent duplicate): run it again."""
-
-
-@dataclass(frozen=True)
-class StoredReply:
-    status_code: int
-    body: bytes
+__all__ = ["StoredReply", "TransientConflict"]  # the platform's, re-exported for the service's layers
 
 
 @dataclass(frozen=True)

@@ -1,24 +1,14 @@
-"""Domain errors as problem+json: one handler, one mapping."""
+"""Domain errors as problem+json: the status of each category (orderpulse.http.domain_errors)."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from orderpulse.http.problems import problem_response
+from fastapi import FastAPI
+from orderpulse.http.domain_errors import install_domain_errors, status_by_category
 
 from notify_svc.domain.errors import CONFLICT, INVALID, NOT_FOUND, NotifyError
 
-STATUS_BY_CATEGORY = {INVALID: 422, NOT_FOUND: 404, CONFLICT: 409}
+status_of = status_by_category({INVALID: 422, NOT_FOUND: 404, CONFLICT: 409})
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(NotifyError)
-    async def _domain(request: Request, error: NotifyError) -> JSONResponse:
-        return problem_response(
-            STATUS_BY_CATEGORY.get(error.category, 409),
-            error.code.replace("_", "-"),
-            error.code.replace("_", " ").capitalize(),
-            error.detail,
-            instance=request.url.path,
-            field=error.field,
-        )
+    install_domain_errors(app, NotifyError, status_of)

@@ -1,10 +1,11 @@
-"""Domain errors and reused idempotency keys as problem+json: one handler for the whole service."""
+"""Domain errors as problem+json, with a title per code (orderpulse.http.domain_errors)."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from orderpulse.http.problems import problem_response
+from typing import Any
+
+from fastapi import FastAPI
+from orderpulse.http.domain_errors import install_domain_errors
 
 from order_svc.domain.errors import CorrectionLeavesDiscrepancies, DomainError, PaymentsNotConfigured
 from order_svc.entrypoints.views import DiscrepancyView
@@ -24,26 +25,13 @@ TITLES = {
 }
 
 
-def problem_code(error: DomainError) -> str:
-    """Domain codes use underscores; problem `type` URIs use hyphens like the platform's."""
-    return error.code.replace("_", "-")
+def _extra(error: DomainError) -> dict[str, Any]:
+    if isinstance(error, CorrectionLeavesDiscrepancies):
+        return {"discrepancies": [view.model_dump() for view in DiscrepancyView.all(error.discrepancies)]}
+    if isinstance(error, PaymentsNotConfigured):
+        return {"setting": error.setting}
+    return {}
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(DomainError)
-    async def _domain_error(request: Request, error: DomainError) -> JSONResponse:
-        extra = {}
-        if isinstance(error, CorrectionLeavesDiscrepancies):
-            extra["discrepancies"] = [view.model_dump() for view in DiscrepancyView.all(error.discrepancies)]
-        if isinstance(error, PaymentsNotConfigured):
-            extra["setting"] = error.setting
-        return problem_response(
-            error.http_status,
-            problem_code(error),
-            TITLES.get(error.code, error.code.replace("_", " ").capitalize()),
-            error.detail,
-            instance=request.url.path,
-            field=error.field,
-            **extra,
-        )
-
+    install_domain_errors(app, DomainError, lambda error: error.http_status, titles=TITLES, extra=_extra)
