@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from pydantic import BaseModel, Field
 
 ReadinessCheck = Callable[[], Awaitable[bool | str]]  # True: ready; False or a reason (str): not ready
 
@@ -19,7 +21,21 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness: the database and the broker are reachable")
+class Readiness(BaseModel):
+    status: Literal["ready", "not_ready"]
+    checks: dict[str, str] = Field(description="each check: `ok`, or why it is not (e.g. `unavailable`)")
+
+
+_READINESS = {"model": Readiness}
+
+
+@router.get(
+    "/readyz",
+    summary="Readiness: the database and the broker are reachable",
+    description="200 when every check is `ok`; 503 with `Retry-After` and the failing checks otherwise "
+                "(a load balancer or Kubernetes stops routing here until it is 200 again).",
+    responses={200: _READINESS, 503: {**_READINESS, "description": "Not ready: a check failed"}},
+)
 async def readyz(request: Request) -> JSONResponse:
     checks: dict[str, ReadinessCheck] = request.app.state.readiness_checks
     names = list(checks)

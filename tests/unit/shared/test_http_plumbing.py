@@ -11,6 +11,7 @@ import pytest
 from fastapi import APIRouter, Depends, Request
 from orderpulse.http.app import create_app
 from orderpulse.http.auth import Principal, require_roles
+from orderpulse.http.health import Readiness
 from orderpulse.http.pagination import decode_cursor, encode_cursor
 from orderpulse.http.problems import Problem
 from orderpulse.http.signatures import signed_headers, verify_signature
@@ -184,3 +185,6 @@ async def test_readyz_names_the_reason_a_check_gives_and_answers_503():
     assert response.json()["checks"] == {
         "database": "ok", "stream": "checkpoint failing: database unavailable", "broker": "unavailable",
     }
+    declared = app.openapi()["paths"]["/readyz"]["get"]["responses"]
+    assert set(declared) >= {"200", "503"}  # a client (or schemathesis) reads the 503 as documented
+    assert Readiness.model_validate(response.json()).status == "not_ready"
