@@ -129,18 +129,6 @@ class SimulatedRun:
         return "\n".join(self.lines)
 
 
-# KNOWN BUG, open (docs/reliability.md): after kill -9s of notify-svc, the broker and PostgreSQL,
-# notify-svc's own history lists ~1 % more sent notifications than kpi-svc counted from
-# `notification.sent` (seen: 348 against 343). Until that is found, this drill compares every
-# KPI except the two built only from those events; test_notify_crash.py covers notify-svc's
-# exactly-once sending under kill -9 on its own.
-NOT_YET_EXACT_UNDER_KILLS = frozenset({"notification_timeliness", "status_communication_accuracy"})
-
-
-def order_kpis_that_differ(stack, outcome: Outcome) -> dict:
-    return {kpi: pair for kpi, pair in kpis_that_differ(stack, outcome).items() if kpi not in NOT_YET_EXACT_UNDER_KILLS}
-
-
 def assert_nothing_lost(drilled: DrilledStack, run: SimulatedRun, outcome: Outcome) -> None:
     """Every story finished without an unintended error; order-svc, the orders topic and kpi-svc agree with it."""
     stack = drilled.stack
@@ -149,7 +137,7 @@ def assert_nothing_lost(drilled: DrilledStack, run: SimulatedRun, outcome: Outco
     assert outcome.tally.in_flight == 0, run.log  # (a story cut short has no expected status to compare)
     assert until_none(lambda: statuses_that_differ(stack, outcome), 120) == {}, run.log
     if stack.has("kpi-svc"):
-        assert until_none(lambda: order_kpis_that_differ(stack, outcome), 180) == {}, run.log
+        assert until_none(lambda: kpis_that_differ(stack, outcome), 180) == {}, run.log
     bootstrap = json.loads(drilled.stack_json.read_text())["kafka_bootstrap"]
     assert {record.order_id for record in outcome.tally.orders.values()} <= asyncio.run(placed_orders_on_topic(bootstrap))
     assert secrets_in_logs(drilled.state / "logs", stack) == []

@@ -50,7 +50,9 @@ async def read_notifications(notify: NotifyApi, orders: OrderApi, tally: Tally, 
         async with gate:
             try:
                 items = await notify.notifications(record.order_id)
-                sent = [item for item in items if item.get("status") == "sent" and item.get("sent_at")]
+                # a parcel's row told in a digest is not a message of its own (one notification.sent)
+                sent = [item for item in items
+                        if item.get("status") == "sent" and item.get("sent_at") and not item.get("merged_into")]
                 # an open courtesy call is listed as pending until its account manager makes it
                 waiting = [item for item in items if item.get("status") == "pending" and item.get("channel") != "call"]
                 held += sum(1 for item in waiting if item.get("reason") == QUIET_HOURS_DEFERRED)

@@ -132,7 +132,8 @@ class FakeNotifications:
 
     async def of_order(self, order_id):
         return [
-            NotificationView(n.notification_id, n.milestone, n.channel, n.status, n.reason, n.trigger_time, n.sent_at)
+            NotificationView(n.notification_id, n.milestone, n.channel, n.status, n.reason, n.trigger_time, n.sent_at,
+                             self.merged_into.get(n.notification_id))
             for n in self.rows.values()
             if n.order_id == order_id and n.status != MERGED
         ]

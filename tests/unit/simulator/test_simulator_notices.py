@@ -64,3 +64,13 @@ async def test_pending_messages_are_told_apart_held_for_quiet_hours_or_coming_so
     pending = await read_notifications(FakeNotify(items), FakeOrders(), tally)
     assert (pending.held, pending.coming, pending.total) == (1, 1, 2)
     assert {note.key for note in tally.orders[0].notifications} == {"ntf_1", "ntf_2"}
+
+
+async def test_a_parcel_told_in_a_digest_is_not_a_message_of_its_own():
+    tally = Tally()
+    tally.orders[0] = OrderRecord(0, "ord-1", "vip", "web", "standard", 0, 0, 0, {"MUG": 1}, "confirmed")
+    tally.orders[0].fresh = True
+    digest = {"notification_id": "ntf_2b", "milestone": "shipped", "channel": "email", "status": "sent",
+              "trigger_time": "2026-12-01T12:00:05Z", "sent_at": "2026-12-01T12:02:00Z", "merged_into": "ntf_2"}
+    await read_notifications(FakeNotify([*SENT, digest]), FakeOrders(), tally)
+    assert sorted(note.key for note in tally.orders[0].notifications) == ["ntf_1", "ntf_2"]

@@ -46,15 +46,15 @@ _UPDATE = text(
     "reason = :reason, last_error = :last_error, sent_at = :sent_at WHERE notification_id = :notification_id"
 )
 
-# Parcels merged into a digest show the digest's status and time.
+# Parcels merged into a digest show the digest's status and time, and which message carried them.
 _OF_ORDER = text(
     "SELECT n.notification_id, n.milestone, n.channel, COALESCE(d.status, n.status) AS status, "
-    "COALESCE(d.reason, n.reason) AS reason, n.trigger_time, COALESCE(d.sent_at, n.sent_at) AS sent_at "
+    "COALESCE(d.reason, n.reason) AS reason, n.trigger_time, COALESCE(d.sent_at, n.sent_at) AS sent_at, n.merged_into "
     "FROM notifications n LEFT JOIN notifications d ON d.notification_id = n.merged_into "
     "WHERE n.order_id = :o "
     "UNION ALL "
     "SELECT c.call_id, c.milestone, 'call', CASE WHEN c.status = 'completed' THEN 'sent' ELSE 'pending' END, "
-    "c.outcome, c.created_at, c.completed_at FROM courtesy_calls c WHERE c.order_id = :o "
+    "c.outcome, c.created_at, c.completed_at, NULL FROM courtesy_calls c WHERE c.order_id = :o "
     "ORDER BY trigger_time, milestone, channel, notification_id"
 )
 

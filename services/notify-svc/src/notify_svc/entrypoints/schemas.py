@@ -42,6 +42,11 @@ class NotificationOut(BaseModel):
     reason: str | None = None
     trigger_time: datetime
     sent_at: datetime | None = None
+    merged_into: str | None = Field(
+        default=None,
+        description="on a parcel's row told in another message (a digest of parcels reaching the milestone "
+        "together): that message's notification_id. Not a message of its own: one notification.sent, the digest's",
+    )
 
 
 class NotificationList(BaseModel):

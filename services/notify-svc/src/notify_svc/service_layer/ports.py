@@ -85,6 +85,7 @@ class NotificationView:
     reason: str | None
     trigger_time: datetime
     sent_at: datetime | None
+    merged_into: str | None = None  # a parcel's row told in another message (a digest): that message's id
 
 
 class NotificationStore(Protocol):

@@ -35,5 +35,7 @@ async def notifications_of_order(
             item["reason"] = view.reason
         if view.sent_at:
             item["sent_at"] = view.sent_at
+        if view.merged_into:
+            item["merged_into"] = view.merged_into
         items.append(item)
     return {"items": items}
