@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from notify_svc.domain.values import MERGED, PENDING, CourtesyCall, Customer, MilestoneReached, Notification
+from notify_svc.domain.values import PENDING, CourtesyCall, Customer, MilestoneReached, Notification
 from notify_svc.service_layer.context import NotifyPolicy, ServiceContext
 from notify_svc.service_layer.ports import NotificationView, OrderContext, OutgoingMessage, ParkedEvent, SendFailed
 
@@ -131,12 +131,16 @@ class FakeNotifications:
             self.rows[notification.notification_id] = notification
 
     async def of_order(self, order_id):
-        return [
-            NotificationView(n.notification_id, n.milestone, n.channel, n.status, n.reason, n.trigger_time, n.sent_at,
-                             self.merged_into.get(n.notification_id))
-            for n in self.rows.values()
-            if n.order_id == order_id and n.status != MERGED
-        ]
+        """As the real store: a parcel merged into a digest shows the digest's status and time."""
+        views = []
+        for n in self.rows.values():
+            if n.order_id != order_id:
+                continue
+            digest_id = self.merged_into.get(n.notification_id)
+            shown = self.rows[digest_id] if digest_id else n
+            views.append(NotificationView(n.notification_id, n.milestone, n.channel, shown.status, shown.reason,
+                                          n.trigger_time, shown.sent_at, digest_id))
+        return views
 
 
 class FakeCalls:
