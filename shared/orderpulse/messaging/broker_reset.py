@@ -1,21 +1,27 @@
 """Noticing that the broker lost what was published to it (the embedded, in-memory Tansu restarted,
 or a cluster rebuilt), so the relay can publish its retained outbox rows again.
 
-A partition's end offset never decreases on a healthy broker. We remember the base offset of the
+A partition's end offset never decreases on a healthy broker, nor does the offset Kafka
+acknowledges for a partition (KafkaPublisher notes one that does). We remember the base offset of the
 last batch Kafka acknowledged on each partition; a topic that is gone, or an end offset at or
 below that base, means the broker lost our records. (Tansu answers "latest" with the base offset
 of the partition's last batch + 1, which is still above our last base while nothing was lost.)
+
+Right after a restart, Tansu creates a topic on the first produce or metadata request that names
+it, and a later CreateTopics for that name can leave records it acknowledged unreadable (seen in
+the broker drill). So once the relay has republished, it reads the topics back
+(`missing_events`) and publishes again whatever is not there, until everything is.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from orderpulse.events.topics import DEFAULT_PARTITIONS
-from orderpulse.messaging.kafka import KafkaPublisher, ensure_topics
+from orderpulse.messaging.kafka import KafkaPublisher, ensure_topics, read_to_end
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +57,25 @@ async def broker_lost_records(bootstrap: str, acknowledged: Mapping[tuple[str, i
         await consumer.stop()
 
 
+async def event_ids_on(bootstrap: str, topics: Collection[str], *, timeout_s: float = 60.0) -> set[str]:
+    """The `ce_id` header of every record on `topics`, read from their beginning to their present end."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                                auto_offset_reset="earliest", metadata_max_age_ms=1_000)
+    await consumer.start()
+    try:
+        existing = await consumer.topics()
+        partitions = [TopicPartition(topic, p) for topic in topics if topic in existing
+                      for p in consumer.partitions_for_topic(topic) or ()]
+        if not partitions:
+            return set()
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        return {value.decode() for record in await read_to_end(consumer, timeout_s)
+                for name, value in record.headers if name == "ce_id"}
+    finally:
+        await consumer.stop()
+
+
 class BrokerWatch:
     """What the relay asks of the broker: did it lose our records, and making its topics again if so."""
 
@@ -62,7 +87,14 @@ class BrokerWatch:
         self._default_partitions = default_partitions
 
     async def lost_records(self) -> bool:
+        if self._publisher.went_backwards:
+            return True
         return await broker_lost_records(self._bootstrap, self._publisher.acknowledged)
+
+    async def missing_events(self, retained: Mapping[str, Collection[str]]) -> set[str]:
+        """Of the retained event ids per topic, those the broker does not hold."""
+        on_broker = await event_ids_on(self._bootstrap, list(retained))
+        return {event_id for ids in retained.values() for event_id in ids if event_id not in on_broker}
 
     async def recover(self) -> None:
         """Make the topics we published to again (same partition counts), then forget old offsets."""

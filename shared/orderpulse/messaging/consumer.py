@@ -11,9 +11,16 @@ For each batch from `getmany`:
 
 A database outage or a transient error (deadlock, serialization failure, lock timeout) rolls the
 whole batch back, seeks to its first offsets and redoes it in a fresh transaction after a
-backoff: the consumer pauses rather than losing or dead-lettering good records. A dead-lettered
-event's id is not kept in `processed_events`, so redriving it later (`orderpulse dlq redrive`)
-applies it.
+backoff: the consumer pauses rather than losing or dead-lettering good records.
+
+A dead-lettered event's id is not kept in `processed_events`, so redriving it later
+(`orderpulse dlq redrive`) applies it.
+
+A batch fetched before a rebalance neither commits nor rewinds offsets afterwards: the new
+assignment starts from the group's committed offsets, and a stale commit would move them past
+records nobody applied (after the embedded broker restarted empty, the recreated partitions
+start again at 0, so a stale offset skips the republished records below it). For a stale commit
+that reached the broker before the consumer noticed the rebalance, see `rebuilt_partitions`.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable, Mapping
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -32,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from orderpulse.db.engine import is_transient_error, is_unavailable_error
 from orderpulse.events.envelope import Envelope
 from orderpulse.messaging.dead_letters import DeadLetter, DeadLetterQueue, PoisonRecord, parse_record
+from orderpulse.messaging.rebuilt_partitions import CommitLedger
 from orderpulse.observability import metrics
 from orderpulse.observability.logs import log_context
 from orderpulse.observability.tracing import continue_trace, set_current_traceparent, trace_id_of
@@ -74,7 +82,35 @@ class BatchResult:
             self.ignored += 1
 
 
+class AssignmentChanges(ConsumerRebalanceListener):
+    """Counts the consumer's rebalances, so a batch can tell whether its assignment still holds, and
+    has each newly assigned partition whose group offset is still ours read from the record before
+    it (see `rebuilt_partitions`)."""
+
+    def __init__(self, consumer: AIOKafkaConsumer, ledger: CommitLedger) -> None:
+        self._consumer = consumer
+        self._ledger = ledger
+        self.count = 0
+
+    async def on_partitions_revoked(self, revoked) -> None:
+        self.count += 1
+        self._ledger.forget_checks(revoked)
+
+    async def on_partitions_assigned(self, assigned) -> None:
+        self.count += 1
+        for tp in assigned:
+            try:
+                check_from = self._ledger.ours(tp, await self._consumer.committed(tp))
+            except Exception as error:  # the broker cannot say now: the group's offset stands
+                log.warning("could not read the committed offset", extra={"partition": str(tp), "error": repr(error)})
+                continue
+            if check_from is not None:
+                self._consumer.seek(tp, check_from)
+
+
 class IdempotentConsumer:
+    """Runs the handlers over a not-yet-started consumer, which it subscribes with its own rebalance listener."""
+
     def __init__(
         self,
         *,
@@ -100,6 +136,11 @@ class IdempotentConsumer:
         self._stopping = asyncio.Event()
         self.stopped = asyncio.Event()
         self._lag_reported: set[TopicPartition] = set()
+        self._ledger = CommitLedger()
+        self._assignments = AssignmentChanges(consumer, self._ledger)
+        topics = consumer.subscription()
+        if topics:
+            consumer.subscribe(topics=sorted(topics), listener=self._assignments)
 
     def stop(self) -> None:
         """Finish the batch in hand, commit it, then leave the group."""
@@ -112,9 +153,13 @@ class IdempotentConsumer:
         try:
             while not self._stopping.is_set():
                 batch = await self._consumer.getmany(timeout_ms=500)
+                fetched_in = self._assignments.count
+                for tp in self._ledger.rebuilt(batch):
+                    del batch[tp]
+                    await self._consumer.seek_to_beginning(tp)
                 if batch:
                     try:
-                        await self.process(batch)
+                        await self.process(batch, fetched_in)
                         backoff_s = FIRST_RETRY_S
                     except Exception as error:
                         if is_unavailable_error(error):
@@ -123,7 +168,7 @@ class IdempotentConsumer:
                             log.warning("transient database error; batch will be redone", extra={"error": repr(error)})
                         else:
                             log.exception("consumer batch failed; it will be retried")
-                        self._rewind(batch)
+                        self._rewind(batch, fetched_in)
                         await asyncio.sleep(backoff_s)
                         backoff_s = min(backoff_s * 2, MAX_RETRY_S)
                         continue
@@ -135,8 +180,10 @@ class IdempotentConsumer:
             self._forget_lag(set())
             self.stopped.set()
 
-    def _rewind(self, batch: Mapping[TopicPartition, list[ConsumerRecord]]) -> None:
-        """Read the batch again; a partition revoked meanwhile is left to its new owner."""
+    def _rewind(self, batch: Mapping[TopicPartition, list[ConsumerRecord]], fetched_in: int) -> None:
+        """Read the batch again; after a rebalance, the new assignment's own positions stand."""
+        if fetched_in != self._assignments.count:
+            return
         assigned = self._consumer.assignment()
         for tp, records in batch.items():
             if tp in assigned:
@@ -145,8 +192,9 @@ class IdempotentConsumer:
                 except Exception as error:  # revoked between the two calls: the new owner re-reads it
                     log.warning("could not rewind a partition", extra={"partition": str(tp), "error": repr(error)})
 
-    async def process(self, batch: Mapping[TopicPartition, list[ConsumerRecord]]) -> BatchResult:
-        """Apply one batch exactly once in effect, then commit its offsets.
+    async def process(self, batch: Mapping[TopicPartition, list[ConsumerRecord]], fetched_in: int | None = None) -> BatchResult:
+        """Apply one batch exactly once in effect, then commit its offsets unless a rebalance came
+        after the batch was fetched (`fetched_in`: the rebalance count then; None: no check).
 
         The fast path runs every handler in one transaction without savepoints. Should a handler
         fail, that transaction is rolled back whole and the batch is applied again carefully:
@@ -166,7 +214,11 @@ class IdempotentConsumer:
             result = await self._apply_batch(parsed, poison, careful=True)
         for topic, outcome in result.outcomes:
             metrics.consumer_records_total.labels(self._service, topic, outcome).inc()
-        await self._commit_offsets(batch)
+        if fetched_in is None or fetched_in == self._assignments.count:
+            await self._commit_offsets(batch)
+        else:
+            log.info("a rebalance came while the batch was applied; its offsets are not committed",
+                     extra={"records": sum(len(records) for records in batch.values())})
         return result
 
     async def _apply_batch(
@@ -251,6 +303,7 @@ class IdempotentConsumer:
         offsets = {tp: records[-1].offset + 1 for tp, records in batch.items() if records}
         try:
             await self._consumer.commit(offsets)
+            self._ledger.committed(batch)
         except Exception as error:  # a rebalance took the partition: its new owner re-reads, dedup absorbs it
             log.warning("offset commit failed; records will be redelivered", extra={"error": repr(error)})
 

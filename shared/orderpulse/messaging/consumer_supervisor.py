@@ -54,10 +54,8 @@ class SupervisedConsumer:
             kafka_consumer = self._make_kafka_consumer()
             started_at = time.monotonic()
             try:
+                self.current = self._make_consumer(kafka_consumer)  # subscribes before the consumer starts
                 if not await self._join(kafka_consumer):
-                    return
-                self.current = self._make_consumer(kafka_consumer)
-                if self._stopping.is_set():
                     return
                 self.running = True
                 await self.current.run()

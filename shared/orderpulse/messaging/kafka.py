@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Awaitable, NamedTuple, Sequence
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.partitioner import murmur2
+from aiokafka.structs import ConsumerRecord
 
 from orderpulse.settings import PlatformSettings
 
@@ -70,6 +72,7 @@ class KafkaPublisher:
         # base offset of the last batch Kafka acknowledged, per partition: a broker whose end
         # offset falls to or below it has lost what we published (see broker_reset.py)
         self.acknowledged: dict[tuple[str, int], int] = {}
+        self.went_backwards = False
 
     def partition_count(self, topic: str) -> int | None:
         return self._partition_counts.get(topic)
@@ -79,6 +82,7 @@ class KafkaPublisher:
         self._partition_counts.clear()
         self._partition_cache.clear()
         self.acknowledged.clear()
+        self.went_backwards = False
 
     def _note_acknowledged(self, future: asyncio.Future) -> None:
         if future.cancelled() or future.exception() is not None:
@@ -87,6 +91,11 @@ class KafkaPublisher:
         where = (metadata.topic, metadata.partition)
         if metadata.offset >= self.acknowledged.get(where, -1):
             self.acknowledged[where] = metadata.offset
+        else:  # a partition's offsets only grow: it was made again under us, and lost what it had
+            log.warning("broker reset: a partition acknowledged an offset below an earlier one",
+                        extra={"topic": metadata.topic, "partition": metadata.partition, "offset": metadata.offset,
+                               "acknowledged": self.acknowledged[where]})
+            self.went_backwards = True
 
     async def publish(self, records: Sequence[OutgoingRecord]) -> None:
         await (await self.enqueue(records))
@@ -128,6 +137,28 @@ class KafkaPublisher:
                 self._partition_cache.clear()
             self._partition_cache[(topic, key)] = cached
         return cached
+
+
+async def read_to_end(consumer: AIOKafkaConsumer, timeout_s: float = 30.0) -> list[ConsumerRecord]:
+    """Every record of the consumer's assigned partitions from its positions to the partitions' ends
+    as they are now. Ends by positions, not by a quiet spell, so a slow broker cannot cut it short."""
+    partitions = list(consumer.assignment())
+    ends = await consumer.end_offsets(partitions)
+    records: list[ConsumerRecord] = []
+    deadline = time.monotonic() + timeout_s
+    while not await _at_ends(consumer, ends):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"could not read to the end within {timeout_s} s; read {len(records)} records")
+        for batch in (await consumer.getmany(timeout_ms=200)).values():
+            records.extend(batch)
+    return records
+
+
+async def _at_ends(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
+    for tp, end in ends.items():
+        if await consumer.position(tp) < end:
+            return False
+    return True
 
 
 async def ensure_topics(bootstrap: str, topics: Sequence[str], *, partitions: int, replication: int = 1) -> list[str]:

@@ -8,7 +8,8 @@ batch: duplicates are possible, loss is not, and consumers deduplicate by event 
 
 A broker that lost what was published (the embedded, in-memory one restarted) is noticed by a
 `BrokerWatch`; the leader then makes the topics again and publishes every retained row anew,
-in `id` order.
+in `id` order. Once that backlog is drained it reads the topics back and publishes again any
+retained row the broker does not hold, until it holds them all.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import contextlib
 import logging
 import time
 from collections import deque
+from collections.abc import Collection, Mapping
 from datetime import datetime, timezone
 from typing import Awaitable, Protocol, Sequence
 
@@ -36,6 +38,8 @@ log = logging.getLogger(__name__)
 class BrokerWatch(Protocol):
     async def lost_records(self) -> bool: ...
 
+    async def missing_events(self, retained: Mapping[str, Collection[str]]) -> set[str]: ...
+
     async def recover(self) -> None: ...
 
 
@@ -51,6 +55,8 @@ _SELECT_BATCH = (
 )
 _MARK_PUBLISHED = "UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])"
 _REPUBLISH_RETAINED = "UPDATE outbox SET published_at = NULL WHERE published_at IS NOT NULL"
+_RETAINED_IDS = "SELECT topic, event_id FROM outbox WHERE published_at IS NOT NULL"
+_REPUBLISH_EVENTS = "UPDATE outbox SET published_at = NULL WHERE event_id = ANY($1::text[])"
 _BACKLOG = text("SELECT count(*) FROM outbox WHERE published_at IS NULL")
 _PURGE = text(
     "DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < clock_timestamp() - make_interval(secs => :s)"
@@ -109,6 +115,7 @@ class OutboxRelay:
         self._idempotency_retention_s = idempotency_retention_s
         self._broker_check_interval_s = broker_check_interval_s
         self._check_broker_now = False
+        self._verify_republished = False
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
         self.active = False
@@ -206,7 +213,10 @@ class OutboxRelay:
                         last_broker_check = time.monotonic()
                         await self._republish_if_broker_lost_records(raw)
                     await self._drain_on(raw)
-                    metrics.outbox_backlog.labels(self._service).set(await self.backlog())
+                    backlog = await self.backlog()
+                    metrics.outbox_backlog.labels(self._service).set(backlog)
+                    if self._verify_republished and backlog == 0:
+                        await self._republish_what_the_broker_lacks(raw)
                     if time.monotonic() - last_housekeeping > self._housekeeping_interval_s:
                         purged = await self.purge_published()
                         if purged:
@@ -234,8 +244,25 @@ class OutboxRelay:
         if lost:
             await self._broker_watch.recover()
             status = await raw.execute(_REPUBLISH_RETAINED)
+            self._verify_republished = True
             log.warning("the broker lost published records; republishing the retained outbox rows",
                         extra={"schema": self._schema, "rows": int(status.split()[-1])})
+
+    async def _republish_what_the_broker_lacks(self, raw) -> None:
+        """After a republish: read the topics back; rows still missing are published again."""
+        assert self._broker_watch is not None
+        retained: dict[str, list[str]] = {}
+        for row in await raw.fetch(_RETAINED_IDS):
+            retained.setdefault(row["topic"], []).append(row["event_id"])
+        missing = await self._broker_watch.missing_events(retained)
+        if missing:
+            await raw.execute(_REPUBLISH_EVENTS, list(missing))
+            log.warning("the broker does not hold some republished records; publishing them again",
+                        extra={"schema": self._schema, "rows": len(missing)})
+            self._wakeup.set()
+        else:
+            self._verify_republished = False
+            log.info("the broker holds every retained outbox row again", extra={"schema": self._schema})
 
     def _on_notify(self, *_args) -> None:
         self._wakeup.set()

@@ -10,6 +10,8 @@ import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
+from orderpulse.messaging.kafka import read_to_end
+
 
 class TopicProbe:
     """Collects every record published to `topics` after `start()`."""
@@ -81,6 +83,17 @@ class TopicProbe:
         while count != len(self.records):
             count = len(self.records)
             await self.poll(quiet_s)
+        return self.records
+
+    async def read_to_end(self, timeout_s: float = 30.0) -> list[ConsumerRecord]:
+        """Keep reading until every partition reaches the end it had when called (see kafka.read_to_end)."""
+        assert self._consumer is not None
+        try:
+            records = await read_to_end(self._consumer, timeout_s)
+            self.records.extend(records if self._from_beginning else
+                                [record for record in records if record.timestamp >= self._started_ms])
+        except TimeoutError as error:
+            raise AssertionError(str(error)) from None
         return self.records
 
     def events(self, type_suffix: str | None = None) -> list[dict]:

@@ -203,3 +203,62 @@ async def test_idempotency_keys_past_their_retention_are_purged_by_the_relay_hou
 async def _idempotency_keys(engine) -> list[str]:
     async with engine.connect() as conn:
         return sorted((await conn.execute(text("SELECT key FROM idempotency_keys"))).scalars().all())
+
+
+class ForgetfulBroker:
+    """A broker watch that reports one reset, then finds one event lacking at the first read-back
+    (as Tansu can leave a republished record unreadable); the second read-back finds everything."""
+
+    def __init__(self, lacking: str) -> None:
+        self._reset_pending = True
+        self._lacking = {lacking}
+        self.recoveries = 0
+        self.read_backs: list[set[str]] = []
+
+    async def lost_records(self) -> bool:
+        reset, self._reset_pending = self._reset_pending, False
+        return reset
+
+    async def recover(self) -> None:
+        self.recoveries += 1
+
+    async def missing_events(self, retained) -> set[str]:
+        ids = {event_id for event_ids in retained.values() for event_id in event_ids}
+        self.read_backs.append(ids)
+        missing, self._lacking = self._lacking & ids, set()
+        return missing
+
+
+async def test_after_a_broker_reset_the_relay_republishes_everything_then_what_the_broker_still_lacks(
+    sessions, engine, publisher, platform_schema, kafka_bootstrap, unique_name
+):
+    events = [cancelled(f"ord_{unique_name}_{i}") for i in range(3)]
+    async with sessions() as session, session.begin():
+        await add_to_outbox(session, events, schema=platform_schema)
+    await relay_for(engine, publisher, platform_schema).drain()
+    broker = ForgetfulBroker(lacking=events[0].id)
+
+    async with TopicProbe(kafka_bootstrap, [ORDERS]) as probe:
+        relay = relay_for(engine, publisher, platform_schema, poll_interval_s=0.05, broker_watch=broker,
+                          broker_check_interval_s=0.05)
+        task = asyncio.create_task(relay.run())
+        try:
+            wanted = {events[0].id: 2, events[1].id: 1, events[2].id: 1}
+            await probe.wait_until(lambda rs: _copies(rs, wanted) == wanted, timeout_s=15)
+            async with asyncio.timeout(10):
+                while len(broker.read_backs) < 2:
+                    await asyncio.sleep(0.05)
+            await asyncio.sleep(0.3)  # a third read-back or copy would be a bug
+        finally:
+            relay.stop()
+            await asyncio.wait_for(task, 10)
+
+    assert broker.recoveries == 1
+    assert len(broker.read_backs) == 2, "read back until the broker holds everything, then stop"
+    assert all({event.id for event in events} <= ids for ids in broker.read_backs)
+    assert _copies(probe.records, wanted) == wanted, "the reset republished each row once, the lacking one twice"
+
+
+def _copies(records, wanted: dict[str, int]) -> dict[str, int]:
+    ids = [dict(record.headers).get("ce_id", b"").decode() for record in records]
+    return {event_id: ids.count(event_id) for event_id in wanted}

@@ -28,6 +28,9 @@ class FakeKafka:
     def assignment(self) -> set[TopicPartition]:
         return set(self.assigned)
 
+    def subscription(self) -> frozenset[str]:
+        return frozenset()
+
     def highwater(self, tp: TopicPartition) -> int:
         return 100
 
