@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from orderpulse.http import health
 from orderpulse.http.auth import ApiKeyRegistry
 from orderpulse.http.middleware import BodySizeLimitMiddleware, ObservabilityMiddleware
+from orderpulse.http.problem_docs import add_problem_schema
 from orderpulse.http.problems import install_problem_handlers
 from orderpulse.settings import PlatformSettings
 
@@ -28,7 +29,8 @@ def create_app(
     signing_secrets: Mapping[str, SecretStr] | None = None,
     openapi_tags: list[dict] | None = None,
 ) -> FastAPI:
-    """An app with problem+json errors, API-key auth, RED metrics, health routes and a body limit."""
+    """An app with problem+json errors (documented in its OpenAPI), API-key auth, RED metrics, health
+    routes and a body limit."""
     app = FastAPI(
         title=title,
         description=description,
@@ -41,6 +43,7 @@ def create_app(
     app.state.signing_secrets = dict(signing_secrets if signing_secrets is not None else settings.signing_secrets)
     app.state.readiness_checks = dict(readiness_checks or {})
     install_problem_handlers(app)
+    add_problem_schema(app)
     app.include_router(health.router)
     for router in routers:
         app.include_router(router)

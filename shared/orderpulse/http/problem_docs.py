@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from orderpulse.http.problems import PROBLEM_JSON
 
 DEFAULT_MEANINGS: Mapping[int, str] = {
-    400: "Malformed query (e.g. a tampered cursor)",
+    400: "Malformed query (e.g. a tampered cursor) or a body that is not JSON",
     401: "Missing or unknown API key",
     403: "The caller's role may not call this route",
     404: "Not found",
@@ -46,17 +46,34 @@ def problem_responses(*statuses: int, meanings: Mapping[int, str] = DEFAULT_MEAN
 
 
 def add_problem_schema(app: FastAPI) -> None:
-    """Put `ProblemDetails` into the app's OpenAPI components (routes refer to it by `$ref`)."""
+    """Document the problems every route can answer, in one place (`create_app` calls it):
+
+    - `ProblemDetails` goes into the components, for the routes' `$ref`s;
+    - FastAPI's default 422 (`HTTPValidationError`, application/json) becomes problem+json, which
+      is what the validation handler answers;
+    - a route that takes a body also answers 400 when the body cannot be read as JSON.
+    """
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
             return app.openapi_schema
         document = generate()
-        document.setdefault("components", {}).setdefault("schemas", {}).setdefault(
-            "ProblemDetails", ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
-        )
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        schemas.setdefault("ProblemDetails", ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}"))
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                _document_common_problems(operation)
         app.openapi_schema = document
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _document_common_problems(operation: dict[str, Any]) -> None:
+    responses = operation.setdefault("responses", {})
+    validation = responses.get("422", {}).get("content", {})
+    if "application/json" in validation and "HTTPValidationError" in str(validation["application/json"]):
+        responses["422"] = problem_responses(422)[422]
+    if "requestBody" in operation and "400" not in responses:
+        responses["400"] = problem_responses(400, meanings={400: "The body is not JSON (or not UTF-8)"})[400]

@@ -11,6 +11,7 @@ import time
 import httpx
 import orjson
 import pytest
+from api_md_roles import FEEDBACK_SVC, FULFILLMENT_SVC, NOTIFY_SVC, ORDER_SVC, SIGNED
 from feedback_svc.bootstrap import build_app as build_feedback
 from feedback_svc.manifest import MANIFEST as FEEDBACK
 from feedback_svc.settings import FeedbackSettings
@@ -27,46 +28,6 @@ from orderpulse.db.migrations import upgrade
 from orderpulse.http.signatures import signed_headers
 from orderpulse.testing.service import ROLES, TEST_API_KEYS, TEST_SIGNING_SECRETS, service_settings
 
-SIGNED = "signed"
-# (method, route template) -> roles allowed, from api.md; `close` is fulfillment-svc's own (docs/fulfillment-decisions.md)
-ORDER_SVC = {
-    ("PUT", "/v1/customers/{customer_id}"): {"storefront", "admin"},
-    ("GET", "/v1/customers/{customer_id}"): {"storefront", "support"},
-    ("GET", "/v1/customers/{customer_id}/orders"): {"storefront", "support"},
-    ("PUT", "/v1/catalog/{sku}"): {"admin"},
-    ("POST", "/v1/orders"): {"storefront"},
-    ("GET", "/v1/orders/{order_id}"): {"storefront", "support"},
-    ("GET", "/v1/orders/{order_id}/timeline"): {"storefront", "support"},
-    ("POST", "/v1/orders/{order_id}/corrections"): {"storefront", "support"},
-    ("POST", "/v1/orders/{order_id}/cancel"): {"storefront", "support"},
-    ("POST", "/v1/orders/{order_id}/returns"): {"storefront", "support"},
-    ("POST", "/v1/payments/callbacks"): {"payments", SIGNED},
-}
-FULFILLMENT_SVC = {
-    ("PUT", "/v1/warehouses/{warehouse_id}/stock/{sku}"): {"warehouse", "admin"},
-    ("GET", "/v1/warehouses/{warehouse_id}/stock"): {"warehouse"},
-    ("GET", "/v1/fulfillments"): {"warehouse"},
-    ("POST", "/v1/fulfillments/{fulfillment_id}/pack"): {"warehouse"},
-    ("POST", "/v1/fulfillments/{fulfillment_id}/dispatch"): {"warehouse"},
-    ("POST", "/v1/fulfillments/{fulfillment_id}/close"): {"warehouse"},
-    ("POST", "/v1/carriers/{carrier}/events"): {"carrier:dhl", SIGNED},  # the path names dhl below
-    ("POST", "/v1/warehouses/{warehouse_id}/labor-shifts"): {"warehouse"},
-    ("POST", "/v1/returns/{return_id}/receive"): {"warehouse"},
-}
-NOTIFY_SVC = {
-    ("PUT", "/v1/customers/{customer_id}/preferences"): {"storefront", "support"},
-    ("GET", "/v1/orders/{order_id}/notifications"): {"support"},
-    ("GET", "/v1/courtesy-calls"): {"account_manager"},
-    ("POST", "/v1/courtesy-calls/{call_id}/complete"): {"account_manager"},
-}
-FEEDBACK_SVC = {
-    ("POST", "/v1/issues"): {"support", "storefront"},
-    ("POST", "/v1/issues/{issue_id}/acknowledge"): {"support"},
-    ("POST", "/v1/issues/{issue_id}/resolve"): {"support"},
-    ("GET", "/v1/issues"): {"support"},
-    ("GET", "/v1/surveys"): {"support"},
-}
-# the customer's routes: the signed token is the credential, no key needed (api.md, "customer (token)")
 SURVEY_TOKEN_ROUTES = {
     ("GET", "/surveys/{token}"): None,
     ("POST", "/surveys/{token}"): b"csat=5",  # the page's own form

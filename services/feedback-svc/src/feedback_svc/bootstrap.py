@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from fastapi import FastAPI
 from orderpulse.events import CUSTOMERS, FULFILLMENT, ORDERS
 from orderpulse.http.app import create_app
-from orderpulse.http.problem_docs import add_problem_schema
 from orderpulse.runtime import Platform
 from orderpulse.scheduling import DueWorkLoop
 
@@ -82,5 +81,4 @@ def build_app(
     app.state.platform = platform
     app.state.due_work = loop
     install_error_handlers(app)
-    add_problem_schema(app)
     return app

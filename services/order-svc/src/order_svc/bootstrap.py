@@ -7,7 +7,6 @@ from datetime import datetime
 
 from fastapi import FastAPI
 from orderpulse.http.app import create_app
-from orderpulse.http.problem_docs import add_problem_schema
 from orderpulse.runtime import Platform
 from orderpulse.signed_tokens import TokenSigner
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -69,7 +68,6 @@ def build_app(settings: OrderSettings, *, clock: Callable[[], datetime] = utcnow
         openapi_tags=TAGS,
     )
     install_error_handlers(app)
-    add_problem_schema(app)
     app.state.context = context
     tracking_secret = settings.signing_secrets.get(TRACKING_PURPOSE)
     signer = TokenSigner(tracking_secret.get_secret_value(), purpose=TRACKING_PURPOSE) if tracking_secret else None

@@ -10,11 +10,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from orderpulse.events.limits import STAFF_MAX
+from orderpulse.http.bodies import RequestBody
 from pydantic import (
     AfterValidator,
     AwareDatetime,
-    BaseModel,
-    ConfigDict,
     Field,
     StrictBool,
     StrictInt,
@@ -76,8 +75,7 @@ OccurredAt = Annotated[
 ]
 
 
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+Body = RequestBody  # unknown fields refused, no NUL in text (orderpulse.http.bodies)
 
 
 class SkuQuantityIn(Body):

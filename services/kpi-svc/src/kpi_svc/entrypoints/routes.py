@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from orderpulse.http.auth import Principal, require_roles
+from orderpulse.http.problem_docs import problem_responses
 from orderpulse.http.problems import Problem
 
 from kpi_svc.domain import GROUP_DIMENSIONS, merge_failures, merge_reports
@@ -32,7 +33,8 @@ def _window(request: Request, window: str) -> str:
     return window
 
 
-@router.get("/v1/kpis", summary="KPI figures over a rolling window, overall or per group")
+@router.get("/v1/kpis", summary="KPI figures over a rolling window, overall or per group",
+            responses=problem_responses(401, 403, 422))
 async def kpis(
     request: Request, caller: ReaderOrCarrier, window: Annotated[str, Query()] = "24h", by: Annotated[str | None, Query()] = None
 ) -> dict:
@@ -49,14 +51,16 @@ async def kpis(
     return report
 
 
-@router.get("/v1/kpis/perfect-order/failures", summary="Failed delivered orders per component and reason, largest first")
+@router.get("/v1/kpis/perfect-order/failures", summary="Failed delivered orders per component and reason, largest first",
+            responses=problem_responses(401, 403, 422))
 async def failures(request: Request, _: Reader, window: Annotated[str, Query()] = "24h") -> dict:
     window = _window(request, window)
     stream = _stream(request)
     return merge_failures(stream.sources(), window, wall_ms(), stream.rules)
 
 
-@router.get("/v1/orders/{order_id}/scorecard", summary="Why an order was (not) perfect")
+@router.get("/v1/orders/{order_id}/scorecard", summary="Why an order was (not) perfect",
+            responses=problem_responses(401, 403, 404))
 async def scorecard(request: Request, _: Reader, order_id: str) -> dict:
     found = await _stream(request).scorecard(order_id)
     if found is None:

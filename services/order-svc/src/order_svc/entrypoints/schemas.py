@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from orderpulse.http.bodies import RequestBody
+from pydantic import AfterValidator, AwareDatetime, Field
 
 from order_svc.domain import commands
 from order_svc.domain.values import Address, LineRequest, SkuQuantity
@@ -40,10 +41,7 @@ OccurredAt = Annotated[
 AddressPart = Annotated[str | None, Field(max_length=200)]
 
 
-class Body(BaseModel):
-    """Unknown fields are refused: a misspelt optional field must not be dropped silently."""
-
-    model_config = ConfigDict(extra="forbid")
+Body = RequestBody  # unknown fields refused, no NUL in text (orderpulse.http.bodies)
 
 
 class UpsertCustomerBody(Body):

@@ -29,7 +29,8 @@ from feedback_svc.service_layer.runner import run_command, run_query
 
 router = APIRouter(tags=["survey pages"])
 
-Token = Annotated[str, Path(min_length=1, max_length=2048, description="the token of the survey link")]
+# no length limit here: any token that is not one of ours gets the readable 404 page, not a 422
+Token = Annotated[str, Path(min_length=1, description="the token of the survey link")]
 HTML = {"content": {"text/html": {}}}
 PAGE_RESPONSES = {status: {"description": what, **HTML} for status, what in (
     (404, "unknown or forged link"), (409, "answered before"), (410, "expired link"), (422, "the form again, with what to fix"),
