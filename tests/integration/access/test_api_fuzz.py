@@ -14,7 +14,6 @@ as the authorization matrix does, so no consumer joins a group and no relay publ
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from collections.abc import Iterator
 import pytest
 import schemathesis
 import uvicorn
+from api_md_roles import FEEDBACK_SVC, FULFILLMENT_SVC, NOTIFY_SVC, ORDER_SVC
 from feedback_svc.bootstrap import build_app as build_feedback
 from feedback_svc.manifest import MANIFEST as FEEDBACK
 from feedback_svc.settings import FeedbackSettings
@@ -39,6 +39,7 @@ from order_svc.bootstrap import build_app as build_orders
 from order_svc.manifest import MANIFEST as ORDERS
 from order_svc.settings import OrderSettings
 from orderpulse.db.migrations import upgrade
+from orderpulse.stack.processes import free_port
 from orderpulse.testing.infrastructure import BackendChoice, Infrastructure
 from orderpulse.testing.service import TEST_API_KEYS, TEST_SIGNING_SECRETS, service_settings
 from schemathesis.checks import not_a_server_error
@@ -48,8 +49,6 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from api_md_roles import FEEDBACK_SVC, FULFILLMENT_SVC, NOTIFY_SVC, ORDER_SVC
-
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = settings(max_examples=6, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
@@ -57,17 +56,13 @@ KPI_READER = "support"
 SURVEY_SECRETS = {**TEST_SIGNING_SECRETS, "surveys": "api-fuzz-survey-secret-0123456789abcdef"}
 
 
-def _settings(settings_class, infrastructure: Infrastructure, **overrides):
-    return service_settings(settings_class, infrastructure, **overrides)
-
-
 BUILDERS = {
-    "order-svc": (lambda infra: build_orders(_settings(OrderSettings, infra)), ORDERS, ORDER_SVC),
-    "fulfillment-svc": (lambda infra: build_fulfillment(_settings(FulfillmentSettings, infra)), FULFILLMENT, FULFILLMENT_SVC),
-    "notify-svc": (lambda infra: build_notify(_settings(NotifySettings, infra)), NOTIFY, NOTIFY_SVC),
-    "feedback-svc": (lambda infra: build_feedback(_settings(FeedbackSettings, infra, signing_secrets=SURVEY_SECRETS)),
+    "order-svc": (lambda infra: build_orders(service_settings(OrderSettings, infra)), ORDERS, ORDER_SVC),
+    "fulfillment-svc": (lambda infra: build_fulfillment(service_settings(FulfillmentSettings, infra)), FULFILLMENT, FULFILLMENT_SVC),
+    "notify-svc": (lambda infra: build_notify(service_settings(NotifySettings, infra)), NOTIFY, NOTIFY_SVC),
+    "feedback-svc": (lambda infra: build_feedback(service_settings(FeedbackSettings, infra, signing_secrets=SURVEY_SECRETS)),
                      FEEDBACK, FEEDBACK_SVC),
-    "kpi-svc": (lambda infra: build_kpi(_settings(KpiSettings, infra, consumer_group="kpi-svc-api-fuzz")), KPI, {}),
+    "kpi-svc": (lambda infra: build_kpi(service_settings(KpiSettings, infra, consumer_group="kpi-svc-api-fuzz")), KPI, {}),
 }
 
 # The documents are read from apps built without infrastructure: building one connects to nothing.
@@ -86,12 +81,6 @@ def role_for(service: str, method: str, template: str) -> str:
     return allowed[0] if allowed else "admin"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def servers(infrastructure) -> Iterator[dict[str, str]]:
     """Each service on its own uvicorn server, in a thread: real HTTP, as a client calls it."""
@@ -100,7 +89,7 @@ def servers(infrastructure) -> Iterator[dict[str, str]]:
     try:
         for service, (build, manifest, _) in BUILDERS.items():
             upgrade(manifest.migrations, infrastructure.database_url, manifest.schema)
-            port = _free_port()
+            port = free_port()
             server = uvicorn.Server(uvicorn.Config(build(infrastructure), host="127.0.0.1", port=port, log_level="warning",
                                                    lifespan="on" if service == "kpi-svc" else "off"))
             thread = threading.Thread(target=server.run, name=f"fuzz-{service}", daemon=True)
