@@ -62,12 +62,15 @@ class TopicProbe:
         assert self._consumer is not None
         batch = await self._consumer.getmany(timeout_ms=int(timeout_s * 1000))
         for records in batch.values():
-            if self._from_beginning:
-                self.records.extend(records)
-            else:
-                # Tansu answers ListOffsets(latest) with the first offset of the partition's last
-                # batch + 1, not its end: records stamped before the probe started are not "after" it.
-                self.records.extend(record for record in records if record.timestamp >= self._started_ms)
+            self._keep(records)
+
+    def _keep(self, records: list[ConsumerRecord]) -> None:
+        if self._from_beginning:
+            self.records.extend(records)
+        else:
+            # Tansu answers ListOffsets(latest) with the first offset of the partition's last
+            # batch + 1, not its end: records stamped before the probe started are not "after" it.
+            self.records.extend(record for record in records if record.timestamp >= self._started_ms)
 
     async def wait_until(self, condition: Callable[[list[ConsumerRecord]], bool], timeout_s: float = 15.0) -> list[ConsumerRecord]:
         deadline = time.monotonic() + timeout_s
@@ -89,9 +92,7 @@ class TopicProbe:
         """Keep reading until every partition reaches the end it had when called (see kafka.read_to_end)."""
         assert self._consumer is not None
         try:
-            records = await read_to_end(self._consumer, timeout_s)
-            self.records.extend(records if self._from_beginning else
-                                [record for record in records if record.timestamp >= self._started_ms])
+            self._keep(await read_to_end(self._consumer, timeout_s))
         except TimeoutError as error:
             raise AssertionError(str(error)) from None
         return self.records
