@@ -9,20 +9,14 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
+from orderpulse.rfc3339 import format_time
+
 TYPE_PREFIX = "orderpulse."
 CONTENT_TYPE = "application/cloudevents+json"
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def format_time(moment: datetime) -> str:
-    """RFC 3339 UTC with millisecond precision and a `Z` suffix."""
-    if moment.tzinfo is None:
-        raise ValueError("event times must be timezone-aware")
-    moment = moment.astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 class Envelope(BaseModel):

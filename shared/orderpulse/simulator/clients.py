@@ -23,6 +23,7 @@ import httpx
 import orjson
 
 from orderpulse.http.signatures import signed_headers
+from orderpulse.rfc3339 import format_time as format_time  # as the services answer, so times compare equal
 
 if importlib.util.find_spec("sniffio") is None:
     # httpcore tries `import sniffio` on every request; without the package that is a full import
@@ -32,12 +33,6 @@ if importlib.util.find_spec("sniffio") is None:
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_ATTEMPTS = 9  # ~23 s of retries: long enough for a supervisor to restart a killed service
 UNINTENDED_SAMPLES = 20
-
-
-def format_time(moment: datetime) -> str:
-    """RFC 3339 UTC with milliseconds, as the services answer (so times compare equal)."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def parse_time(text: str) -> datetime:

@@ -1,6 +1,7 @@
 """The domain stays framework-free, and its errors keep stable codes."""
 
 import ast
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -8,26 +9,38 @@ import order_svc.domain
 from order_svc.domain import errors
 
 DOMAIN = Path(order_svc.domain.__file__).parent
+# the shared library's modules written in the standard library alone, for every domain to use
+SHARED_STANDARD_LIBRARY_ONLY = {"orderpulse.rfc3339", "orderpulse.events.limits"}
 
 
-def imported_top_level_modules(source: Path) -> set[str]:
+def imported_modules(source: Path) -> set[str]:
     modules = set()
     for node in ast.walk(ast.parse(source.read_text())):
         if isinstance(node, ast.Import):
-            modules.update(alias.name.split(".")[0] for alias in node.names)
+            modules.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0:
-            modules.add(node.module.split(".")[0])
+            modules.add(node.module)
     return modules
+
+
+def outside_the_standard_library(modules: set[str]) -> set[str]:
+    return {module for module in modules if module.split(".")[0] not in sys.stdlib_module_names and module != "__future__"}
 
 
 def test_the_domain_imports_nothing_outside_the_standard_library():
     outside = {
         f"{source.name}: {module}"
         for source in DOMAIN.glob("*.py")
-        for module in imported_top_level_modules(source)
-        if module not in sys.stdlib_module_names and module != "__future__"
+        for module in outside_the_standard_library(imported_modules(source))
+        if module not in SHARED_STANDARD_LIBRARY_ONLY
     }
     assert outside == set()
+
+
+def test_the_shared_modules_the_domain_may_use_are_standard_library_only():
+    for name in SHARED_STANDARD_LIBRARY_ONLY:
+        source = Path(importlib.util.find_spec(name).origin)
+        assert outside_the_standard_library(imported_modules(source)) == set(), name
 
 
 def test_every_domain_error_has_its_own_code():

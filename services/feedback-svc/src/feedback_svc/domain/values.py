@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from orderpulse.rfc3339 import format_time as format_time  # the one wire form of a time
+
 from feedback_svc.domain.errors import InvalidInput, InvalidTime, OccurredInFuture
 
 MAX_EVENT_TIME_AHEAD = timedelta(minutes=5)
@@ -37,7 +39,3 @@ def parse_text(value: Any, *, field: str, max_length: int) -> str:
     return value
 
 
-def format_time(moment: datetime) -> str:
-    """RFC 3339 UTC with milliseconds and `Z` — the same text as the shared envelope writes."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

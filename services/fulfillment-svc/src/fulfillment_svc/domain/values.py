@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from orderpulse.rfc3339 import format_time as format_time  # the one wire form of a time
 
 from fulfillment_svc.domain.errors import InvalidAmount, InvalidInput, InvalidQuantity, InvalidTime, OccurredInFuture
 
@@ -104,12 +106,6 @@ def check_event_time(occurred_at: datetime, *, now: datetime, field: str = "occu
     if occurred_at > now + MAX_EVENT_TIME_AHEAD:
         raise OccurredInFuture(f"{field} is more than 5 minutes in the future", field=field)
     return occurred_at
-
-
-def format_time(moment: datetime) -> str:
-    """RFC 3339 UTC with milliseconds and `Z` — the same text as the shared envelope writes."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def quantities_by_sku(lines: Iterable[SkuQuantity | OrderLine]) -> dict[str, int]:

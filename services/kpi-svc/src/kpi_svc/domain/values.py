@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from orderpulse.events.limits import MONEY_MAX_FRACTION_DIGITS, MONEY_MAX_INTEGER_DIGITS, QUANTITY_MAX
+from orderpulse.rfc3339 import format_epoch_ms
 
 MONEY_SCALE = 10_000
 MONEY_LIMIT = 10**MONEY_MAX_INTEGER_DIGITS  # amounts are below this (the event models' limit)
@@ -49,8 +50,7 @@ def format_ms(ms: int | None) -> str | None:
     """Epoch ms -> `2026-11-20T14:03:11.512Z` (None stays None)."""
     if ms is None:
         return None
-    seconds, millis = divmod(ms, 1000)
-    return datetime.fromtimestamp(seconds, _UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis:03d}Z"
+    return format_epoch_ms(ms)
 
 
 _money_cache: dict[str, int] = {}

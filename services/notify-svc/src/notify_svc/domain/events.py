@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from orderpulse.rfc3339 import format_time
+
 from notify_svc.domain.values import CourtesyCall, Notification
 
-
-def _time(moment: datetime) -> str:
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+_time = format_time
 
 
 @dataclass(frozen=True)

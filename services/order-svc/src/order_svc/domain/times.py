@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from orderpulse.rfc3339 import format_time as format_time  # the one wire form of a time
+
 from .errors import InvalidInput
 
 MAX_FUTURE_SKEW = timedelta(minutes=5)
-
-
-def format_time(moment: datetime) -> str:
-    """RFC 3339 UTC with milliseconds and `Z`, as `orderpulse.events.envelope.format_time`."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def require_aware(moment: datetime, field: str) -> datetime:

@@ -1,0 +1,25 @@
+"""The one text form of a time on the wire: RFC 3339, UTC, milliseconds, `Z` (standard library
+only, so every service's domain can use it).
+
+The year is always four digits: `strftime("%Y")` writes the year 544 as `544`, which no RFC 3339
+parser reads back.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def format_time(moment: datetime) -> str:
+    """`2026-11-20T14:03:11.512Z`; a naive time is refused (an event time must say its zone)."""
+    if moment.tzinfo is None:
+        raise ValueError("times on the wire must be timezone-aware")
+    moment = moment.astimezone(UTC)
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+
+
+def format_epoch_ms(ms: int) -> str:
+    """The same text for a time kept as epoch milliseconds."""
+    seconds, millis = divmod(ms, 1000)
+    moment = datetime.fromtimestamp(seconds, UTC)
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}.{millis:03d}Z"

@@ -1,0 +1,29 @@
+"""The one wire form of a time: four-digit years, UTC, milliseconds, `Z`."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from orderpulse.rfc3339 import format_epoch_ms, format_time
+
+
+def test_a_year_before_1000_keeps_four_digits():
+    assert format_time(datetime(544, 6, 26, 16, 20, 24, 999_999, tzinfo=UTC)) == "0544-06-26T16:20:24.999Z"
+
+
+def test_a_time_in_another_zone_is_written_in_utc():
+    assert format_time(datetime(2026, 12, 6, 12, 0, tzinfo=timezone(timedelta(hours=2)))) == "2026-12-06T10:00:00.000Z"
+
+
+def test_a_naive_time_is_refused():
+    with pytest.raises(ValueError, match="timezone-aware"):
+        format_time(datetime(2026, 12, 6))
+
+
+@given(st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)))
+def test_every_written_time_reads_back_to_the_same_millisecond(moment):
+    text = format_time(moment)
+    assert datetime.fromisoformat(text) == moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    epoch_ms = (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
+    assert format_epoch_ms(epoch_ms) == text
