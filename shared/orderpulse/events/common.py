@@ -68,9 +68,12 @@ class SkuQuantity(EventData):
 
 
 class Address(EventData):
-    """A delivery address; `country` is an ISO 3166-1 alpha-2 code."""
+    """A delivery address; `country` is an ISO 3166-1 alpha-2 code once the order is confirmed.
 
-    country: Annotated[str, StringConstraints(min_length=2)]
+    An order held for `invalid_address` carries the address as the customer gave it, so a missing
+    or malformed country is there as given (empty when missing) until a correction fixes it."""
+
+    country: Annotated[str, StringConstraints(max_length=200)]
     region: str
     city: str
     postal_code: str

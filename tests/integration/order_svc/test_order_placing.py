@@ -73,6 +73,40 @@ async def test_discrepancies_and_a_missing_address_part_hold_the_order_instead_o
     ]
 
 
+async def test_an_order_without_a_country_is_held_for_its_address_and_published_as_given(client, db):
+    """Found by the stateful API fuzzing: the event's address refused an empty country (a 500)."""
+    await seed(client)
+
+    order = await place(client, ship_to={"region": "London", "city": "London", "postal_code": "N1 9GU"})
+
+    assert order["status"] == "held"
+    assert {(d["code"], d["field"]) for d in order["discrepancies"]} == {("invalid_address", "ship_to.country")}
+    assert "order.placed.v1" in await outbox_types(db, order["order_id"])
+
+
+async def test_an_old_requested_at_is_written_with_a_four_digit_year(client):
+    """Found by the stateful API fuzzing: the year 544 was written `544-…`, which no event reader accepts."""
+    await seed(client)
+
+    order = await place(client, requested_at="0544-06-26T16:20:24Z")
+
+    assert order["requested_at"] == "0544-06-26T16:20:24.000Z"
+
+
+async def test_lines_totalling_past_the_money_limit_are_refused_naming_lines(client, db):
+    """Found by the stateful API fuzzing: such a total could not be published (a 500)."""
+    await seed(client)
+    before = await snapshot(db)
+    huge = [{"sku": "MUG-1", "quantity": 1_000_000, "unit_price": "999999999.99"}] * 6
+
+    response = await client.post("/v1/orders", json=order_body(lines=huge),
+                                 headers={**auth("storefront"), "Idempotency-Key": new_key()})
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "lines"
+    assert await snapshot(db) == before
+
+
 async def test_an_imported_order_keeps_its_placement_time_and_is_promised_in_business_days(client):
     await seed(client)
     friday_afternoon = "2026-11-20T15:00:00.000Z"

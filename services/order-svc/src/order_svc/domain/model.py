@@ -29,7 +29,7 @@ from .errors import (
     UnknownCustomer,
 )
 from .following import FollowsFulfillment
-from .money import ZERO, in_minor_units, parse_rate
+from .money import ZERO, in_minor_units, parse_rate, within_total_limit
 from .payments import TakesPayments
 from .progress import FulfillmentProgress, sku_counts
 from .rules import OrderRules, PromiseCalendar
@@ -96,7 +96,7 @@ class Order(TakesPayments, FollowsFulfillment):
 
     @property
     def subtotal(self) -> Decimal:
-        return in_minor_units(sum((line.amount for line in self.lines), ZERO), self.currency)
+        return self._subtotal_of(self.lines)
 
     @property
     def tax(self) -> Decimal:
@@ -105,6 +105,13 @@ class Order(TakesPayments, FollowsFulfillment):
     @property
     def total(self) -> Decimal:
         return self.subtotal + self.tax
+
+    def _subtotal_of(self, lines: tuple[OrderLine, ...]) -> Decimal:
+        return in_minor_units(sum((line.amount for line in lines), ZERO), self.currency)
+
+    def _total_of(self, lines: tuple[OrderLine, ...]) -> Decimal:
+        subtotal = self._subtotal_of(lines)
+        return subtotal + in_minor_units(subtotal * self.tax_rate, self.currency)
 
     @property
     def invoice(self) -> Invoice | None:
@@ -156,6 +163,7 @@ class Order(TakesPayments, FollowsFulfillment):
             payment_reference=optional_text(command.payment_reference, "payment_reference"),
             last_line_number=len(lines),
         )
+        within_total_limit(order.total)
         order.entry_discrepancies = entry_findings(lines, order.ship_to, catalog, order.currency)
         order.discrepancies = order.entry_discrepancies
         order._record(recorded.placed(order))
@@ -190,6 +198,7 @@ class Order(TakesPayments, FollowsFulfillment):
         lines = self.lines
         if command.lines is not None:
             lines = order_lines(command.lines, line_ids, reuse=self.lines, currency=self.currency)
+            within_total_limit(self._total_of(lines))
         ship_to = self.ship_to if command.ship_to is None else normalized_address(command.ship_to)
         findings = entry_findings(lines, ship_to, catalog, self.currency)
         if self.status in AT_WAREHOUSE and findings:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from orderpulse.events.limits import MONEY_MAX_INTEGER_DIGITS
+
 from .errors import InvalidInput
 
 ZERO = Decimal("0")
 MAX_AMOUNT = Decimal("1000000000")  # a billion per amount: far above any order, far below overflow
+MAX_TOTAL = Decimal(10) ** MONEY_MAX_INTEGER_DIGITS  # the largest amount an event carries, exclusive
 DEFAULT_MINOR_UNITS = 2
 
 # ISO 4217 currencies whose minor unit is not 2 decimals (the list 4217 publishes; funds codes included).
@@ -80,3 +83,11 @@ def money_text(amount: Decimal, currency: str | None = None) -> str:
     (JPY). Without a currency the amount is written as it is held: amounts are parsed and stored
     in their currency's minor units, so a line's price keeps its decimals."""
     return f"{amount if currency is None else in_minor_units(amount, currency):f}"
+
+
+def within_total_limit(total: Decimal) -> Decimal:
+    """An order's total must fit the events' money limit; lines that add up past it are refused
+    (422 naming `lines`) rather than failing when the order is published."""
+    if total >= MAX_TOTAL:
+        raise InvalidInput(f"the lines add up to {total}, more than an order may total (below {MAX_TOTAL})", field="lines")
+    return total
