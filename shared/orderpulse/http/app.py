@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Callable, Mapping, Sequence
 
 from fastapi import APIRouter, FastAPI
 from pydantic import SecretStr
 
 from orderpulse.http import health
 from orderpulse.http.auth import ApiKeyRegistry
+from orderpulse.http.links import OperationLink, add_links
 from orderpulse.http.middleware import BodySizeLimitMiddleware, ObservabilityMiddleware
 from orderpulse.http.problem_docs import add_problem_schema
 from orderpulse.http.problems import install_problem_handlers
@@ -28,9 +29,10 @@ def create_app(
     readiness_checks: Mapping[str, health.ReadinessCheck] | None = None,
     signing_secrets: Mapping[str, SecretStr] | None = None,
     openapi_tags: list[dict] | None = None,
+    links: Sequence[OperationLink] = (),
 ) -> FastAPI:
     """An app with problem+json errors (documented in its OpenAPI), API-key auth, RED metrics, health
-    routes and a body limit."""
+    routes and a body limit; `links` say in its OpenAPI which answer feeds which next call."""
     app = FastAPI(
         title=title,
         description=description,
@@ -44,6 +46,7 @@ def create_app(
     app.state.readiness_checks = dict(readiness_checks or {})
     install_problem_handlers(app)
     add_problem_schema(app)
+    add_links(app, links)
     app.include_router(health.router)
     for router in routers:
         app.include_router(router)

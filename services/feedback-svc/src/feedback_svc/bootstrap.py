@@ -16,6 +16,7 @@ from feedback_svc.adapters.unit_of_work import SqlUnitOfWork
 from feedback_svc.domain.survey_links import SurveyLinks
 from feedback_svc.entrypoints.consumer import handler_table
 from feedback_svc.entrypoints.errors import install_error_handlers
+from feedback_svc.entrypoints.links import LINKS
 from feedback_svc.entrypoints.metrics import PrometheusObserver
 from feedback_svc.entrypoints.routes import issues, survey_pages, surveys
 from feedback_svc.service_layer.context import Policy, ServiceContext, new_id, utcnow
@@ -76,6 +77,7 @@ def build_app(
         routers=[issues.router, surveys.router, survey_pages.router],
         lifespan=platform.lifespan,
         readiness_checks=platform.readiness_checks,
+        links=LINKS,
     )
     app.state.feedback = ctx
     app.state.platform = platform

@@ -14,6 +14,7 @@ from orderpulse.runtime import Platform
 from fulfillment_svc.adapters.unit_of_work import SqlUnitOfWork
 from fulfillment_svc.entrypoints.consumer import handler_table
 from fulfillment_svc.entrypoints.errors import install_error_handlers
+from fulfillment_svc.entrypoints.links import LINKS
 from fulfillment_svc.entrypoints.openapi import add_extra_schemas
 from fulfillment_svc.entrypoints.routes import carriers, fulfillments, labor, returns, stock
 from fulfillment_svc.service_layer.context import Policy, ServiceContext, new_id, utcnow
@@ -55,6 +56,7 @@ def build_app(
         routers=[stock.router, fulfillments.router, carriers.router, labor.router, returns.router],
         lifespan=platform.lifespan,
         readiness_checks=platform.readiness_checks,
+        links=LINKS,
     )
     app.state.fulfillment = ctx
     app.state.platform = platform

@@ -21,6 +21,7 @@ from notify_svc.adapters.unit_of_work import SqlUnitOfWork
 from notify_svc.domain.retry import RetryPolicy
 from notify_svc.entrypoints.consumer import handler_table
 from notify_svc.entrypoints.errors import install_error_handlers
+from notify_svc.entrypoints.links import LINKS
 from notify_svc.entrypoints.routes import courtesy_calls, notifications, preferences
 from notify_svc.service_layer.context import NotifyPolicy, ServiceContext, utcnow
 from notify_svc.service_layer.ports import Channels
@@ -113,6 +114,7 @@ def build_app(
         routers=[preferences.router, notifications.router, courtesy_calls.router],
         lifespan=lifespan,
         readiness_checks=platform.readiness_checks,
+        links=LINKS,
     )
     app.state.notify = ctx
     app.state.platform = platform

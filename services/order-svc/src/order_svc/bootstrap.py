@@ -15,6 +15,7 @@ from order_svc.adapters.unit_of_work import SqlOrderUnitOfWork
 from order_svc.domain.model import OrderRules
 from order_svc.entrypoints import consumer
 from order_svc.entrypoints.errors import install_error_handlers
+from order_svc.entrypoints.links import LINKS
 from order_svc.entrypoints.routes import ROUTERS
 from order_svc.service_layer.clock import utcnow
 from order_svc.service_layer.handlers import Context
@@ -66,6 +67,7 @@ def build_app(settings: OrderSettings, *, clock: Callable[[], datetime] = utcnow
         lifespan=platform.lifespan,
         readiness_checks=platform.readiness_checks,
         openapi_tags=TAGS,
+        links=LINKS,
     )
     install_error_handlers(app)
     app.state.context = context

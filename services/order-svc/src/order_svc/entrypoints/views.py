@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, PlainSerializer
 
-from order_svc.domain.model import CatalogItem, Customer, Order
+from order_svc.domain import model
+from order_svc.domain.model import CatalogItem, Order
 from order_svc.domain.money import money_text
 from order_svc.domain.times import format_time
 from order_svc.domain.values import (
@@ -28,7 +29,9 @@ Time = Annotated[datetime, PlainSerializer(format_time, return_type=str)]
 Money = Annotated[Decimal, PlainSerializer(money_text, return_type=str)]
 
 
-class CustomerView(BaseModel):
+class Customer(BaseModel):
+    """A customer as order-svc knows it (named as the resource, so OpenAPI tools match `customer_id` to it)."""
+
     customer_id: str
     tier: str
     name: str
@@ -39,7 +42,7 @@ class CustomerView(BaseModel):
     account_manager: str | None
 
     @classmethod
-    def of(cls, customer: Customer) -> CustomerView:
+    def of(cls, customer: model.Customer) -> Customer:
         return cls(
             customer_id=customer.customer_id,
             tier=customer.tier.value,

@@ -15,28 +15,28 @@ from order_svc.entrypoints.dependencies import (
 )
 from order_svc.entrypoints.problems import problems
 from order_svc.entrypoints.schemas import UpsertCustomerBody
-from order_svc.entrypoints.views import CustomerView, OrderSummaryView
+from order_svc.entrypoints.views import Customer, OrderSummaryView
 from order_svc.service_layer import handlers, queries
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
 
 
 @router.put(
-    "/{customer_id}", response_model=CustomerView, responses={201: {"model": CustomerView}, **problems(401, 403, 422)}
+    "/{customer_id}", response_model=Customer, responses={201: {"model": Customer}, **problems(401, 403, 422)}
 )
 async def upsert_customer(
     customer_id: CustomerId, body: UpsertCustomerBody, _caller: StorefrontOrAdmin, ctx: ContextDep, response: Response
-) -> CustomerView:
+) -> Customer:
     """Create (201) or update (200) a customer; a changed profile is published as `customer.upserted`."""
     customer, created = await handlers.upsert_customer(ctx, body.to_command(customer_id))
     response.status_code = 201 if created else 200
-    return CustomerView.of(customer)
+    return Customer.of(customer)
 
 
-@router.get("/{customer_id}", response_model=CustomerView, responses=problems(401, 403, 404, 422))
-async def get_customer(customer_id: CustomerId, _caller: StorefrontOrSupport, ctx: ContextDep) -> CustomerView:
+@router.get("/{customer_id}", response_model=Customer, responses=problems(401, 403, 404, 422))
+async def get_customer(customer_id: CustomerId, _caller: StorefrontOrSupport, ctx: ContextDep) -> Customer:
     """One customer's profile."""
-    return CustomerView.of(await queries.customer(ctx, customer_id))
+    return Customer.of(await queries.customer(ctx, customer_id))
 
 
 @router.get("/{customer_id}/orders", response_model=Page[OrderSummaryView], responses=problems(400, 401, 403, 404, 422))
