@@ -10,7 +10,7 @@ Two kinds of run per service:
   resolved), so the later calls reach real resources instead of 404s. Some placed orders name a
   seeded customer and sku (as a storefront's would), so the chains start from real orders.
 
-Every call carries the key of a role api.md allows for the operation (api_md_roles.py), taking
+Every call carries the key of a role api.md allows for the operation (orderpulse.testing.api_roles), taking
 the allowed roles in turn, so the calls get past authorization and reach validation and the
 domain; the authorization matrix tests the refused roles. Routes whose callers sign the body (payments, carriers) get a key but no
 signature here: their signature check is the carrier and payment tests' job.
@@ -33,7 +33,6 @@ import httpx
 import pytest
 import schemathesis
 import uvicorn
-from api_md_roles import FEEDBACK_SVC, FULFILLMENT_SVC, NOTIFY_SVC, ORDER_SVC
 from feedback_svc.bootstrap import build_app as build_feedback
 from feedback_svc.manifest import MANIFEST as FEEDBACK
 from feedback_svc.settings import FeedbackSettings
@@ -53,6 +52,7 @@ from order_svc.manifest import MANIFEST as ORDERS
 from order_svc.settings import OrderSettings
 from orderpulse.db.migrations import upgrade
 from orderpulse.stack.processes import free_port
+from orderpulse.testing.api_roles import FEEDBACK_SVC, FULFILLMENT_SVC, NOTIFY_SVC, ORDER_SVC
 from orderpulse.testing.infrastructure import BackendChoice, Infrastructure
 from orderpulse.testing.service import TEST_API_KEYS, TEST_SIGNING_SECRETS, service_settings
 from schemathesis.checks import not_a_server_error

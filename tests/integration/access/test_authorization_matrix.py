@@ -11,7 +11,6 @@ import time
 import httpx
 import orjson
 import pytest
-from api_md_roles import FEEDBACK_SVC, FULFILLMENT_SVC, NOTIFY_SVC, ORDER_SVC, SIGNED
 from feedback_svc.bootstrap import build_app as build_feedback
 from feedback_svc.manifest import MANIFEST as FEEDBACK
 from feedback_svc.settings import FeedbackSettings
@@ -26,6 +25,7 @@ from order_svc.manifest import MANIFEST as ORDERS
 from order_svc.settings import OrderSettings
 from orderpulse.db.migrations import upgrade
 from orderpulse.http.signatures import signed_headers
+from orderpulse.testing.api_roles import FEEDBACK_SVC, FULFILLMENT_SVC, NOTIFY_SVC, ORDER_SVC, SIGNED
 from orderpulse.testing.service import ROLES, TEST_API_KEYS, TEST_SIGNING_SECRETS, service_settings
 
 SURVEY_TOKEN_ROUTES = {

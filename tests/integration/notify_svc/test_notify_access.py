@@ -8,14 +8,10 @@ import httpx
 import pytest
 from conftest import notify_settings
 from notify_svc.bootstrap import build_app
+from orderpulse.testing.api_roles import NOTIFY_SVC
 from orderpulse.testing.service import ROLES, auth
 
-ALLOWED = {
-    ("PUT", "/v1/customers/{customer_id}/preferences"): {"storefront", "support"},
-    ("GET", "/v1/orders/{order_id}/notifications"): {"support"},
-    ("GET", "/v1/courtesy-calls"): {"account_manager"},
-    ("POST", "/v1/courtesy-calls/{call_id}/complete"): {"account_manager"},
-}
+ALLOWED = NOTIFY_SVC
 CALLS = {
     ("PUT", "/v1/customers/{customer_id}/preferences"): ("/v1/customers/cus-acl/preferences", {"channels": {"sms": False}}),
     ("GET", "/v1/orders/{order_id}/notifications"): ("/v1/orders/ord-acl/notifications", None),

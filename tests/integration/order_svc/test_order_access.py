@@ -23,21 +23,10 @@ from order_stack import (
     snapshot,
 )
 from orderpulse.http.signatures import signed_headers
+from orderpulse.testing.api_roles import ORDER_SVC, SIGNED
 from orderpulse.testing.service import ROLES, TEST_SIGNING_SECRETS, auth, signed
 
-ALLOWED = {
-    "PUT /v1/customers/{customer_id}": {"storefront", "admin"},
-    "GET /v1/customers/{customer_id}": {"storefront", "support"},
-    "GET /v1/customers/{customer_id}/orders": {"storefront", "support"},
-    "PUT /v1/catalog/{sku}": {"admin"},
-    "POST /v1/orders": {"storefront"},
-    "GET /v1/orders/{order_id}": {"storefront", "support"},
-    "GET /v1/orders/{order_id}/timeline": {"storefront", "support"},
-    "POST /v1/orders/{order_id}/corrections": {"storefront", "support"},
-    "POST /v1/orders/{order_id}/cancel": {"storefront", "support"},
-    "POST /v1/orders/{order_id}/returns": {"storefront", "support"},
-    "POST /v1/payments/callbacks": {"payments"},
-}
+ALLOWED = {f"{method} {template}": roles - {SIGNED} for (method, template), roles in ORDER_SVC.items()}
 SOON = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
 
 

@@ -1,7 +1,8 @@
-"""Who may call each route, as api.md lists it: (method, route template) -> roles allowed.
+"""Who may call each route, as api.md lists it: (method, route template) -> roles allowed, for the
+tests of every service (authorization matrices, API fuzzing).
 
 `signed` marks a route whose callers also sign the body; `close` is fulfillment-svc's own route
-(docs/fulfillment-decisions.md). Shared by the authorization matrix and the API fuzz tests.
+(docs/fulfillment-decisions.md).
 """
 
 from __future__ import annotations
