@@ -101,3 +101,30 @@ async def test_orders_counts_and_cancels_racing_each_other_leave_stock_consisten
     assert reserved + owed == len(live)
     assert owed == 0 or stock.on_hand == stock.reserved, "units sit idle while an order waits for them"
     assert all(row.state["reserved"] == {} for row in rows if row.status == "cancelled")
+
+
+async def test_a_warehouse_whose_stock_is_locked_holds_up_its_own_counts_and_no_other_warehouses(ctx, names, database):
+    sku = names.sku("MUG")
+    busy, other = names.wh("busy"), names.wh("other")
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def hold_busy_stock(uow):
+        await uow.stock.lock(busy, [sku])
+        holding.set()
+        await release.wait()
+        return Reply(200, {})
+
+    holder = asyncio.create_task(run_command(ctx, hold_busy_stock))
+    await holding.wait()
+    same_warehouse = asyncio.create_task(set_stock(ctx, busy, sku, 3))
+
+    # returns while the busy warehouse's lock is held (with one lock for all stock it would wait
+    # for a release that only comes after it: the deadline turns that hang into a failure)
+    await asyncio.wait_for(set_stock(ctx, other, sku, 7), timeout=60)
+
+    assert not same_warehouse.done(), "a count in the locked warehouse went ahead of the lock"
+    release.set()
+    await holder
+    await same_warehouse
+    rows = await database("SELECT warehouse_id, on_hand FROM stock WHERE sku = :s ORDER BY on_hand", s=sku)
+    assert [(row.warehouse_id, row.on_hand) for row in rows] == [(busy, 3), (other, 7)]

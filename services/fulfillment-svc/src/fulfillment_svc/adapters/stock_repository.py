@@ -27,10 +27,16 @@ class SqlStockRepository:
         wanted = sorted(set(skus))
         if not wanted:
             return {}
-        # One transaction-scoped lock serialises every stock change: transactions that lock
-        # stock more than once (reserve, then hand freed units to backorders) can no longer
-        # take row locks in crossing orders and deadlock under a burst of confirmations.
-        await self._session.execute(text("SELECT pg_advisory_xact_lock(hashtext('fulfillment-svc:stock'))"))
+        # One transaction-scoped lock per warehouse serialises that warehouse's stock changes:
+        # transactions that lock its stock more than once (reserve, then hand freed units to
+        # backorders) can no longer take row locks in crossing orders and deadlock under a burst
+        # of confirmations, while other warehouses go on meanwhile. (A transaction touching two
+        # warehouses in the opposite order of another could still deadlock; PostgreSQL breaks
+        # that, and the consumer redoes the loser as a transient failure.)
+        await self._session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext('fulfillment-svc:stock:' || :warehouse))"),
+            {"warehouse": warehouse_id},
+        )
         await self._session.execute(
             insert(stock)
             .values([{"warehouse_id": warehouse_id, "sku": sku, "on_hand": 0, "reserved": 0} for sku in wanted])
