@@ -35,7 +35,7 @@ def _monitoring_beside(stack, wanted: bool | None) -> list[str] | None:
 
 def cmd_up(args: argparse.Namespace) -> int:
     from orderpulse.stack.settings import StackSettings
-    from orderpulse.stack.supervisor import print_summary, start_stack, wait_for_signal
+    from orderpulse.stack.supervisor import print_summary, start_stack, stop_stack, wait_for_signal
 
     signal.signal(signal.SIGTERM, _interrupt)  # during start-up, SIGTERM cleans up like Ctrl-C
     # live stories run ~2,880x faster than real time: feedback-svc's default hour before asking for a
@@ -49,12 +49,17 @@ def cmd_up(args: argparse.Namespace) -> int:
     except Exception as error:
         _say(f"error: {error}")
         return 1
-    monitoring_lines = _monitoring_beside(stack, args.with_prometheus)
-    if monitoring_lines is None:
-        return 1
-    print_summary(stack, _say)
-    for line in monitoring_lines:
-        _say(line)
+    try:
+        monitoring_lines = _monitoring_beside(stack, args.with_prometheus)
+        if monitoring_lines is None:
+            return 1
+        print_summary(stack, _say)
+        for line in monitoring_lines:
+            _say(line)
+    except KeyboardInterrupt:  # Ctrl-C right after "is up", before the summary is out: stop as usual
+        _say("stopping ...")
+        stop_stack(stack, _say)
+        return 0
     wait_for_signal(stack, _say)
     return 0
 
