@@ -24,8 +24,12 @@ demo: install
 up: install
 	$(VENV)/bin/orderpulse up
 
+# three workers on two cores: the end-to-end tests mostly wait for their stacks, so two of them
+# run beside the integration tests (kept together on one worker, see tests/conftest.py)
+TEST_WORKERS ?= 3
+
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 test-fast: install
 	$(PY) -m pytest tests/unit tests/contract

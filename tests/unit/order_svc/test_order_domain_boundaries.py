@@ -1,7 +1,7 @@
 """The domain stays framework-free, and its errors keep stable codes."""
 
-import ast
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -13,13 +13,18 @@ DOMAIN = Path(order_svc.domain.__file__).parent
 SHARED_STANDARD_LIBRARY_ONLY = {"orderpulse.rfc3339", "orderpulse.events.limits"}
 
 
+IMPORT = re.compile(r"^\s*(?:from\s+(\w[\w.]*)\s+import|import\s+([\w., ]+))", re.MULTILINE)
+
+
 def imported_modules(source: Path) -> set[str]:
+    """Absolute imports of a module, read line by line (`ast.parse` can fail spuriously on CPython
+    3.11.7 once Hypothesis has moved the recursion limit in the same process)."""
     modules = set()
-    for node in ast.walk(ast.parse(source.read_text())):
-        if isinstance(node, ast.Import):
-            modules.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0:
-            modules.add(node.module)
+    for from_module, names in IMPORT.findall(source.read_text()):
+        if from_module:
+            modules.add(from_module)
+        else:
+            modules.update(name.split(" as ")[0].strip() for name in names.split(","))
     return modules
 
 
