@@ -3,6 +3,7 @@ outbox and the order's timeline together, replays that change nothing, refusals 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -80,6 +81,31 @@ async def test_a_replayed_request_gets_the_first_reply_and_changes_nothing(store
 
     assert again == Reply(first.status_code, first.body, replayed=True)
     assert store.outbox == outbox_before
+
+
+class KeyPurgedInBetween(FakeUnitOfWork):
+    """The fast placing path finds the key taken, but it is gone (purged) when the first reply is read."""
+
+    async def __aenter__(self) -> KeyPurgedInBetween:
+        await super().__aenter__()
+
+        async def key_taken(*_args) -> bool:
+            return False
+
+        self.entry.place = key_taken
+        return self
+
+
+async def test_a_key_purged_between_the_claim_and_the_replay_places_the_order_the_ordinary_way(store):
+    key = IdempotentRequest(principal="storefront", key="k1", fingerprint="f1")
+    ctx = replace(context(store), new_uow=lambda: KeyPurgedInBetween(store))
+
+    reply = await handlers.place_order(ctx, placing(), idempotency=key, reply=answer)
+
+    assert not reply.replayed and reply.body == store.orders["ord_1"].status.value.encode()
+    assert store.commits == 1 and "orderpulse.order.placed.v1" in [event.type for event in store.outbox]
+    assert [entry.type for entry in store.timeline.values()] == [event.type for event in store.outbox]
+    assert store.keys[("storefront", "k1")] == ("f1", reply)
 
 
 async def test_a_key_reused_for_another_request_is_refused(store):
