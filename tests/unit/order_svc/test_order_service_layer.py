@@ -83,6 +83,34 @@ async def test_a_replayed_request_gets_the_first_reply_and_changes_nothing(store
     assert store.outbox == outbox_before
 
 
+async def test_a_retry_gets_the_first_reply_even_when_the_entry_checks_would_now_refuse_it(store):
+    key = IdempotentRequest(principal="storefront", key="k1", fingerprint="f1")
+    promise = placing(promised_by=NOW + timedelta(hours=2))
+    first = await handlers.place_order(context(store), promise, idempotency=key, reply=answer)
+    outbox_before = list(store.outbox)
+    after_the_promise = replace(context(store), clock=lambda: NOW + timedelta(hours=3))
+
+    again = await handlers.place_order(after_the_promise, promise, idempotency=key, reply=answer)
+
+    assert again == Reply(first.status_code, first.body, replayed=True)
+    assert store.outbox == outbox_before
+
+
+async def test_a_key_reused_for_another_body_that_is_refused_is_a_conflict(store):
+    await handlers.place_order(
+        context(store), placing(), idempotency=IdempotentRequest("storefront", "k1", "f1"), reply=answer
+    )
+    commits = store.commits
+
+    with pytest.raises(IdempotencyKeyReused):
+        await handlers.place_order(
+            context(store), placing(customer_id="cus_x"), idempotency=IdempotentRequest("storefront", "k1", "f2"),
+            reply=answer,
+        )
+
+    assert store.commits == commits
+
+
 class KeyPurgedInBetween(FakeUnitOfWork):
     """The fast placing path finds the key taken, but it is gone (purged) when the first reply is read."""
 

@@ -21,7 +21,7 @@ from order_svc.domain.commands import (
     UpsertCatalogItem,
     UpsertCustomer,
 )
-from order_svc.domain.errors import OrderNotFound, PaymentsNotConfigured
+from order_svc.domain.errors import DomainError, OrderNotFound, PaymentsNotConfigured
 from order_svc.domain.events import Event
 from order_svc.domain.model import CatalogItem, Customer, Order, OrderRules
 from order_svc.domain.values import PaymentStatus, ReturnRequest
@@ -81,9 +81,17 @@ async def place_order(
         raise _payments_off(ctx.payments_setting)
     async with ctx.new_uow() as uow:
         customer, catalog = await uow.entry.reference(command.customer_id, _skus(command.lines))
-        order = Order.place(
-            command, order_id=ctx.new_order_id(), customer=customer, catalog=catalog, rules=ctx.rules, now=ctx.clock()
-        )
+        try:
+            order = Order.place(
+                command, order_id=ctx.new_order_id(), customer=customer, catalog=catalog, rules=ctx.rules, now=ctx.clock()
+            )
+        except DomainError:
+            # the checks ran before the key was claimed: a retry of a placed order gets its first reply
+            # even if they would refuse it now (time moved on, the catalog changed), and a key reused
+            # for another body is a 409 as on every other route; nothing is written either way
+            if (replay := await _claim(uow, idempotency)) is not None:
+                return replay
+            raise
         answer = reply(order)
         entries = record(uow, order.events)
         if await uow.entry.place(order, entries, answer, idempotency):
