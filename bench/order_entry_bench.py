@@ -113,9 +113,16 @@ def wrk_binary() -> str:
     return found
 
 
+def py_spy() -> str:
+    found = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(found).exists():
+        raise SystemExit("--profile needs py-spy: `make install` (requirements-dev.txt) or `.venv/bin/pip install py-spy`")
+    return found
+
+
 def profiled(pid: int, url: str, seconds: float, connections: int, out: Path) -> None:
     """One more wrk run against order-svc while `py-spy record` samples it (speedscope JSON, or SVG by suffix)."""
-    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    spy = py_spy()
     form = "speedscope" if out.suffix == ".json" else "flamegraph"
     recorder = subprocess.Popen(
         [spy, "record", "--pid", str(pid), "--duration", f"{seconds:g}", "--rate", "250", "--format", form, "--output", str(out)],
@@ -136,6 +143,9 @@ def describe(name: str, runs: list[dict[str, float]]) -> str:
 
 
 def main(runs: int, seconds: float, connections: int, warmup_s: float, profile: Path | None = None) -> None:
+    if profile is not None:
+        py_spy()  # before the runs, not after them
+    wrk_binary()
     print(f"order entry benchmark · {machine()}")
     print(__doc__.split("\n\n")[1])
     with infrastructure() as infra, tempfile.TemporaryDirectory(prefix="order-entry-bench-") as logs:
