@@ -96,3 +96,30 @@ def test_merged_deltas_have_the_effect_of_writing_both_in_turn():
     newer = CheckpointDelta({"c": 2, "a": 2}, ["b"], {"f2": 2}, ["f1"], {"clock_ms": 2})
     merged = merge_deltas(older, newer)
     assert merged == CheckpointDelta({"a": 2, "c": 2}, ["b", "d"], {"f2": 2}, ["f1"], {"clock_ms": 2})
+
+
+class ConsumerWithout:
+    """An aiokafka consumer's assignment and highwater(), which asserts on a partition not assigned."""
+
+    def __init__(self, assigned: set[TopicPartition]) -> None:
+        self.assigned = assigned
+
+    def assignment(self) -> set[TopicPartition]:
+        return set(self.assigned)
+
+    def highwater(self, tp: TopicPartition) -> int:
+        assert tp in self.assigned, "Partition is not assigned"
+        return 1
+
+
+async def test_a_topic_with_fewer_partitions_does_not_fail_every_checkpoint():
+    """Seen in the kill drill: after the broker came back empty, a topic made with the broker's
+    default partition count had no partition 5; every checkpoint then failed on highwater()."""
+    store = FlakyStore()
+    stream = KpiStream(store=store, rules=KpiRules(), consumer_factory=None, topics=(ORDERS, "orderpulse.notifications"),
+                       dead_letters=None)
+    stream.consumer = ConsumerWithout({TopicPartition(ORDERS, 5)})
+    applied(stream, 5, "ord-1", 0)
+    stream._read_pos[TopicPartition(ORDERS, 5)] = 1
+    await stream.checkpoint()
+    assert set(store.orders[5]) == {"ord-1"}

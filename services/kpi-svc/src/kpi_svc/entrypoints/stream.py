@@ -172,9 +172,15 @@ class KpiStream(RecordApplier, PartitionOwnership):
         lagging (event time of its last record read); one read to its end counts as the wall
         clock. None (hold the clock) while a lagging topic-partition has not returned a record yet."""
         consumer = self.consumer
+        assigned = consumer.assignment() if consumer is not None else set()
         lowest = now_ms
         for topic in self.topics:
             tp = TopicPartition(topic, partition)
+            if consumer is not None and tp not in assigned:
+                # no such partition for this replica: the topic has fewer partitions (a broker that
+                # came back empty made it with its own default count) or a rebalance is moving it.
+                # aiokafka's highwater() asserts on it, which failed every checkpoint from then on.
+                continue
             high = consumer.highwater(tp) if consumer is not None else None
             if high is not None and self._read_pos.get(tp, 0) >= high:
                 continue
