@@ -20,14 +20,16 @@ from .buckets import BucketStore
 from .business_days import BusinessCalendar
 from .catalog import F_CSAT, F_DELIVERY, F_ENTRY, F_ISSUES, F_LABELS, F_NOTIFY, F_SHIP
 from .checkpoint import CheckpointDelta, dirty_snapshot, restore_engine
-from .facts import EMITTED_SHIP, OrderFacts, ShiftFacts, first_dispatch
+from .facts import EMITTED_SHIP, OrderFacts, ShiftFacts, add_event_id, first_dispatch
 from .ingest import HANDLERS, SHIFT_TYPE
 from .labels import WAREHOUSE, LabelRegistry, order_labels
 from .lifecycle import OrderLifecycle
+from .packed import pack, unpack
 from .outcomes import APPLIED, DUPLICATE, EVICTED, IGNORED, Applied
 from .reporting import build_failures, build_report
 from .rules import KpiRules
 from .scorecard import build_scorecard
+from .shared import shared
 from .scoring import note_breaches, score_order
 from .shifts import parse_shift
 from .values import InvalidEvent, datetime_to_ms
@@ -118,7 +120,7 @@ class KpiEngine(OrderLifecycle):
         time_ms = round(moment.timestamp() * 1000)
         fresh = order is None
         if fresh:
-            order = OrderFacts(order_id, set())
+            order = OrderFacts(order_id, ())
         try:
             mask = handler(order, event, data, time_ms, self)
         except InvalidEvent:
@@ -128,8 +130,8 @@ class KpiEngine(OrderLifecycle):
         if fresh:
             self.orders[order_id] = order
             mask |= F_LABELS  # every order is reconciled once at least, which schedules its eviction
-        order.seen.add(event_id)
-        order.last_event = (event_id, etype, time_ms)
+        add_event_id(order, event_id)
+        order.last_event = (event_id, shared(etype), time_ms)
         if time_ms > order.last_time_ms:
             order.last_time_ms = time_ms
             if time_ms > self._newest_ms:
@@ -167,7 +169,8 @@ class KpiEngine(OrderLifecycle):
 
     def _set(self, order: OrderFacts, family: int, new: dict) -> None:
         parts = order.contrib
-        old = parts.get(family, _EMPTY)
+        held = parts.get(family)
+        old = _EMPTY if held is None else unpack(held)
         if old == new:
             return
         if old:
@@ -179,7 +182,7 @@ class KpiEngine(OrderLifecycle):
         else:
             self.buckets.add(order.keys, new)
         if new:
-            parts[family] = new
+            parts[family] = pack(new)
         else:
             parts.pop(family, None)
 
@@ -193,7 +196,7 @@ class KpiEngine(OrderLifecycle):
                 keys = self.labels.order_keys(labels)
                 if order.keys:
                     for part in order.contrib.values():
-                        self.buckets.move(order.keys, keys, part)
+                        self.buckets.move(order.keys, keys, unpack(part))
                 order.labels, order.keys = labels, keys
         bucket_ms, clock = self._bucket_ms, self.clock_ms
         if mask & F_ENTRY:
