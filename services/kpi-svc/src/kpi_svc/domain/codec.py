@@ -12,7 +12,6 @@ from itertools import chain
 
 from .facts import OrderFacts, ShiftFacts, event_ids
 from .packed import pack, packed_items
-from .shared import shared
 
 FORMAT = 1
 KIND_ORDER, KIND_SHIFT, KIND_TOMBSTONE = "order", "shift", "tombstone"

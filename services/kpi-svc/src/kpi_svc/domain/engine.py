@@ -24,13 +24,13 @@ from .facts import EMITTED_SHIP, OrderFacts, ShiftFacts, add_event_id, first_dis
 from .ingest import HANDLERS, SHIFT_TYPE
 from .labels import WAREHOUSE, LabelRegistry, order_labels
 from .lifecycle import OrderLifecycle
-from .packed import pack, unpack
 from .outcomes import APPLIED, DUPLICATE, EVICTED, IGNORED, Applied
+from .packed import pack, unpack
 from .reporting import build_failures, build_report
 from .rules import KpiRules
 from .scorecard import build_scorecard
-from .shared import shared
 from .scoring import note_breaches, score_order
+from .shared import shared
 from .shifts import parse_shift
 from .values import InvalidEvent, datetime_to_ms
 from .wakes import WakeSchedule
