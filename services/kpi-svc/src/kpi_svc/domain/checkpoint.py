@@ -8,6 +8,7 @@ what it says was removed, in the same transaction as the consumer offsets.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .codec import (
@@ -123,9 +124,9 @@ def restore_engine(
             engine.shifts[key] = shift
         elif kind == KIND_TOMBSTONE:
             engine.tombstones[key] = payload["until_ms"]
-            engine.wakes.schedule_tombstone(key, payload["until_ms"])
         else:
             raise ValueError(f"unknown checkpoint entity kind {kind!r} for {key!r}")
+    engine.tombstones = dict(sorted(engine.tombstones.items(), key=itemgetter(1)))  # kept in expiry order
     return engine
 
 

@@ -64,7 +64,8 @@ class KpiEngine(OrderLifecycle):
         self.labels = LabelRegistry(rules.label_value_cap)
         self.orders: dict[str, OrderFacts] = {}
         self.shifts: dict[str, ShiftFacts] = {}
-        self.tombstones: dict[str, int] = {}  # evicted order id -> until (events for it are ignored)
+        self.tombstones: dict[str, int] = {}  # evicted order id -> until (events for it are ignored), by until
+        self._tombstone_until = (_NO_CLOCK, _NO_CLOCK)  # the until of the last tombstone, and its int
         self.cold: dict[str, tuple[int, bytes]] = {}  # quiet settled order id -> (wake_ms, frozen facts)
         self._cold_after_ms = None if rules.cold_after_s is None else rules.cold_after_s * 1000
         self.clock_ms = _NO_CLOCK

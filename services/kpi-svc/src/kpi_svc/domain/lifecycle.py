@@ -94,10 +94,8 @@ class OrderLifecycle:
             elif kind == "shift":
                 self.shifts.pop(key, None)
                 self._changed.add(key)
-            elif kind == "tombstone":
-                del self.tombstones[key]
-                self._changed.add(key)
-        live = len(self.orders) + len(self.cold) + len(self.shifts) + len(self.tombstones)
+        self._expire_tombstones(clock)
+        live = len(self.orders) + len(self.cold) + len(self.shifts)
         if len(self.wakes) > 2 * live + 1024:
             self.wakes.compact((key, self.wake_of(key)) for key in self.order_ids())
 
@@ -107,12 +105,30 @@ class OrderLifecycle:
         del self.orders[order.order_id]
         settled = order.completed[0] if order.completed else order.cancelled[0] if order.cancelled else order.last_time_ms
         self._settled.append((order, max(settled, order.last_time_ms) + self._settled_keep_ms))
-        until = self.clock_ms + self._longest_ms
-        self.tombstones[order.order_id] = until
-        self.wakes.schedule_tombstone(order.order_id, until)
+        self._tombstone(order.order_id)
         self._changed.add(order.order_id)
         self.stats["orders_evicted"] += 1
 
+    def _tombstone(self, order_id: str) -> None:
+        """Tombstones are kept in the order they expire (clock + the longest window, the clock
+        never goes back), so expiring them reads the front of the dict: no wake entries."""
+        until = self.clock_ms + self._longest_ms
+        if self._tombstone_until[0] == until:
+            until = self._tombstone_until[1]  # one int object for every order evicted at this clock
+        else:
+            self._tombstone_until = (until, until)
+        self.tombstones.pop(order_id, None)
+        self.tombstones[order_id] = until
+
+    def _expire_tombstones(self, clock: int) -> None:
+        expired = []
+        for key, until in self.tombstones.items():
+            if until > clock:
+                break
+            expired.append(key)
+        for key in expired:
+            del self.tombstones[key]
+            self._changed.add(key)
 
     def take_settled(self) -> list[tuple[OrderFacts, int]]:
         """Orders evicted since the last call, with the moment their stored facts may go."""
@@ -128,7 +144,6 @@ class OrderLifecycle:
         if event_ids <= set(decode_order(payload).seen):
             return False
         del self.tombstones[order_id]
-        self.wakes.cancel_tombstone(order_id)
         restore_order(self, order_id, payload)
         self._changed.add(order_id)
         return True
