@@ -68,6 +68,7 @@ class KpiEngine(OrderLifecycle):
         self._tombstone_until = (_NO_CLOCK, _NO_CLOCK)  # the until of the last tombstone, and its int
         self.cold: dict[str, tuple[int, bytes]] = {}  # quiet settled order id -> (wake_ms, frozen facts)
         self._cold_after_ms = None if rules.cold_after_s is None else rules.cold_after_s * 1000
+        self._in_flight_cold_ms = None if rules.in_flight_cold_after_s is None else rules.in_flight_cold_after_s * 1000
         self.clock_ms = _NO_CLOCK
         self._newest_ms = _NO_CLOCK
         self.observations: list[tuple] = []
@@ -103,7 +104,8 @@ class KpiEngine(OrderLifecycle):
         if not isinstance(order_id, str):
             raise InvalidEvent("data.order_id is required")
         order = self.orders.get(order_id)
-        if order is None and order_id in self.cold:
+        thawed = order is None and order_id in self.cold
+        if thawed:
             order = self._thaw(order_id)
         if order is None:
             if order_id in self.tombstones:
@@ -141,6 +143,8 @@ class KpiEngine(OrderLifecycle):
             if not order.dirty:
                 self._dirty.append(order)
             order.dirty |= mask
+        elif thawed:  # an event no KPI reads (in transit, ...): compressed again once quiet
+            self.wakes.schedule(order, self._wake(order))
         self._changed.add(order_id)
         return APPLIED
 

@@ -11,24 +11,21 @@ not shared: a table of them would cost more than it saves.
 
 from __future__ import annotations
 
+import sys
 from typing import TypeVar
 
 T = TypeVar("T")
-
-_TABLE_LIMIT = 100_000  # distinct strings; the table starts over when full (a copy is never wrong)
-_table: dict[str, str] = {}
+_intern = sys.intern
 
 
 def shared(text: T) -> T:
-    """The copy of `text` every caller gets (anything but a str is returned as is)."""
+    """The copy of `text` every caller gets (anything but a str is returned as is).
+
+    sys.intern rather than a table of our own: marshal keeps a string's interned mark, so an
+    order thawed from the cold store (coldstore.py) shares them again."""
     if type(text) is not str:  # noqa: E721 (exact str: a subclass is kept as given)
         return text
-    copy = _table.get(text)
-    if copy is None:
-        if len(_table) >= _TABLE_LIMIT:
-            _table.clear()
-        copy = _table[text] = text
-    return copy
+    return _intern(text)
 
 
 def same_as(candidate: T, *held: object) -> T:
