@@ -105,7 +105,7 @@ class OrderLifecycle:
                 self._changed.add(key)
         self._expire_tombstones(clock)
         live = len(self.orders) + len(self.cold) + len(self.shifts)
-        if len(self.wakes) > 2 * live + 1024:
+        if len(self.wakes) > live + live // 2 + 1024:  # stale entries at most half the live ones (~140 B each)
             self.wakes.compact((key, self.wake_of(key)) for key in self.order_ids())
 
     def _evict(self, order: OrderFacts, frozen: bytes | None = None) -> None:
