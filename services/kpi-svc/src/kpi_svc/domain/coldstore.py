@@ -1,9 +1,10 @@
-"""Quiet settled orders kept compressed in memory (~1 KB instead of ~10 KB each).
+"""Quiet orders kept compressed in memory (~0.9 KB instead of ~5.5 KB each).
 
-A delivered or cancelled order mostly waits out its seven-day claim window; its facts are
-needed again only if a claim, survey, issue or late notification arrives. Such an order is
-frozen (marshal + zlib, in memory only, never persisted: marshal is tied to the Python
-version) and thawed by the next event or wake that needs it.
+A delivered or cancelled order mostly waits out its seven-day claim window, and an order in
+flight waits hours between its events (picking, transit); its facts are needed again only
+when its next event or clock arrives. Such an order is frozen (marshal + zlib, in memory
+only, never persisted: marshal is tied to the Python version) and thawed by the next event or
+wake that needs it. Evicted orders also wait in this form for the next checkpoint delta.
 """
 
 from __future__ import annotations
