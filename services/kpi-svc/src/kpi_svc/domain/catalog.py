@@ -4,6 +4,7 @@ milestones and the label enums. Every bucket cell is a flat list of SLOT_COUNT i
 from __future__ import annotations
 
 from .rules import KPI_NAMES
+from .shared import shared
 
 # --- bucket slots: numerator and denominator of every stored KPI, then failure reasons -------
 STORED_KPIS: tuple[str, ...] = tuple(k for k in KPI_NAMES if k != "perfect_order_multiplicative")
@@ -106,5 +107,5 @@ ENTRY_HOLD_CODES = frozenset({"price_mismatch", "unknown_sku", "invalid_address"
 
 
 def enum_label(value: object, allowed: frozenset[str]) -> str:
-    """The value when it is one of `allowed`, else `other`."""
-    return value if isinstance(value, str) and value in allowed else OTHER
+    """The value when it is one of `allowed` (the one copy every order shares), else `other`."""
+    return shared(value) if isinstance(value, str) and value in allowed else OTHER

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from itertools import chain
 
-from .facts import OrderFacts, ShiftFacts
+from .facts import OrderFacts, ShiftFacts, event_ids
+from .packed import pack, packed_items
 
 FORMAT = 1
 KIND_ORDER, KIND_SHIFT, KIND_TOMBSTONE = "order", "shift", "tombstone"
@@ -65,13 +66,13 @@ def encode_order(order: OrderFacts) -> list:
         None if issues is None else {key: tuple(record) for key, record in issues.items()},
         o.labels, o.scored, o.flags, o.dirty,
         None if o.revisions is None else o.revisions.copy(),
-        None if contrib is None else [(family, tuple(part.items())) for family, part in contrib.items()],
+        None if contrib is None else [(family, packed_items(part)) for family, part in contrib.items()],
     ]
 
 
 def decode_order(encoded: list) -> OrderFacts:
     payload = dict(zip(ORDER_FIELDS, encoded, strict=True))
-    order = OrderFacts(payload["order_id"], set(payload["seen"]))
+    order = OrderFacts(payload["order_id"], event_ids(payload["seen"]))
     for name in _SCALARS:
         setattr(order, name, payload[name])
     for name in _TUPLES:
@@ -106,7 +107,7 @@ def decode_order(encoded: list) -> OrderFacts:
         order.scored = tuple(bool(v) for v in order.scored)
     contrib = payload["contrib"]
     order.contrib = None if contrib is None else {
-        int(family): {int(key): int(value) for key, value in part} for family, part in contrib
+        int(family): pack({int(key): int(value) for key, value in part}) for family, part in contrib
     }
     return order
 

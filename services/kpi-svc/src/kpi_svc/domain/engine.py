@@ -20,15 +20,17 @@ from .buckets import BucketStore
 from .business_days import BusinessCalendar
 from .catalog import F_CSAT, F_DELIVERY, F_ENTRY, F_ISSUES, F_LABELS, F_NOTIFY, F_SHIP
 from .checkpoint import CheckpointDelta, dirty_snapshot, restore_engine
-from .facts import EMITTED_SHIP, OrderFacts, ShiftFacts, first_dispatch
+from .facts import EMITTED_SHIP, OrderFacts, ShiftFacts, add_event_id, first_dispatch
 from .ingest import HANDLERS, SHIFT_TYPE
 from .labels import WAREHOUSE, LabelRegistry, order_labels
 from .lifecycle import OrderLifecycle
 from .outcomes import APPLIED, DUPLICATE, EVICTED, IGNORED, Applied
+from .packed import pack, unpack
 from .reporting import build_failures, build_report
 from .rules import KpiRules
 from .scorecard import build_scorecard
 from .scoring import note_breaches, score_order
+from .shared import shared
 from .shifts import parse_shift
 from .values import InvalidEvent, datetime_to_ms
 from .wakes import WakeSchedule
@@ -62,9 +64,11 @@ class KpiEngine(OrderLifecycle):
         self.labels = LabelRegistry(rules.label_value_cap)
         self.orders: dict[str, OrderFacts] = {}
         self.shifts: dict[str, ShiftFacts] = {}
-        self.tombstones: dict[str, int] = {}  # evicted order id -> until (events for it are ignored)
+        self.tombstones: dict[str, int] = {}  # evicted order id -> until (events for it are ignored), by until
+        self._tombstone_until = (_NO_CLOCK, _NO_CLOCK)  # the until of the last tombstone, and its int
         self.cold: dict[str, tuple[int, bytes]] = {}  # quiet settled order id -> (wake_ms, frozen facts)
         self._cold_after_ms = None if rules.cold_after_s is None else rules.cold_after_s * 1000
+        self._in_flight_cold_ms = None if rules.in_flight_cold_after_s is None else rules.in_flight_cold_after_s * 1000
         self.clock_ms = _NO_CLOCK
         self._newest_ms = _NO_CLOCK
         self.observations: list[tuple] = []
@@ -100,7 +104,8 @@ class KpiEngine(OrderLifecycle):
         if not isinstance(order_id, str):
             raise InvalidEvent("data.order_id is required")
         order = self.orders.get(order_id)
-        if order is None and order_id in self.cold:
+        thawed = order is None and order_id in self.cold
+        if thawed:
             order = self._thaw(order_id)
         if order is None:
             if order_id in self.tombstones:
@@ -118,7 +123,7 @@ class KpiEngine(OrderLifecycle):
         time_ms = round(moment.timestamp() * 1000)
         fresh = order is None
         if fresh:
-            order = OrderFacts(order_id, set())
+            order = OrderFacts(order_id, ())
         try:
             mask = handler(order, event, data, time_ms, self)
         except InvalidEvent:
@@ -128,8 +133,8 @@ class KpiEngine(OrderLifecycle):
         if fresh:
             self.orders[order_id] = order
             mask |= F_LABELS  # every order is reconciled once at least, which schedules its eviction
-        order.seen.add(event_id)
-        order.last_event = (event_id, etype, time_ms)
+        add_event_id(order, event_id)
+        order.last_event = (event_id, shared(etype), time_ms)
         if time_ms > order.last_time_ms:
             order.last_time_ms = time_ms
             if time_ms > self._newest_ms:
@@ -138,6 +143,8 @@ class KpiEngine(OrderLifecycle):
             if not order.dirty:
                 self._dirty.append(order)
             order.dirty |= mask
+        elif thawed:  # an event no KPI reads (in transit, ...): compressed again once quiet
+            self.wakes.schedule(order, self._wake(order))
         self._changed.add(order_id)
         return APPLIED
 
@@ -167,7 +174,8 @@ class KpiEngine(OrderLifecycle):
 
     def _set(self, order: OrderFacts, family: int, new: dict) -> None:
         parts = order.contrib
-        old = parts.get(family, _EMPTY)
+        held = parts.get(family)
+        old = _EMPTY if held is None else unpack(held)
         if old == new:
             return
         if old:
@@ -179,7 +187,7 @@ class KpiEngine(OrderLifecycle):
         else:
             self.buckets.add(order.keys, new)
         if new:
-            parts[family] = new
+            parts[family] = pack(new)
         else:
             parts.pop(family, None)
 
@@ -193,7 +201,7 @@ class KpiEngine(OrderLifecycle):
                 keys = self.labels.order_keys(labels)
                 if order.keys:
                     for part in order.contrib.values():
-                        self.buckets.move(order.keys, keys, part)
+                        self.buckets.move(order.keys, keys, unpack(part))
                 order.labels, order.keys = labels, keys
         bucket_ms, clock = self._bucket_ms, self.clock_ms
         if mask & F_ENTRY:

@@ -2,7 +2,10 @@
 established, plus the bookkeeping that keeps the window buckets in step with them.
 
 Times are epoch ms. Collections start as None and are created on first use, so an order
-pays only for what happened to it. Evidence keeps the event id and type that proved it,
+pays only for what happened to it. The ids of its events are a tuple while there are few
+(a set past EVENT_IDS_AS_TUPLE: lookups stay cheap for an order with many events), its
+contributions arrays of ints (packed.py), and repeated strings shared (shared.py): see
+docs/kpi-decisions.md, "Memory". Evidence keeps the event id and type that proved it,
 so a scorecard can say which event decided a verdict.
 """
 
@@ -19,7 +22,7 @@ FAILED_EMITTED_SHIFT = 8  # bit (FAILED_EMITTED_SHIFT << component index) marks 
 @dataclass(slots=True, eq=False)
 class OrderFacts:
     order_id: str
-    seen: set
+    seen: tuple | set  # ids of the events applied (see add_event_id)
     last_time_ms: int = 0
     last_event: tuple | None = None  # (event_id, type, time_ms) of the latest applied event
     # order.placed
@@ -51,12 +54,30 @@ class OrderFacts:
     # bookkeeping
     labels: tuple | None = None  # (carrier, warehouse, tier, channel, service_level)
     keys: tuple = ()  # bucket label keys the contributions were added under
-    contrib: dict | None = None  # family -> {(bucket, slot): value}
+    contrib: dict | None = None  # family -> packed {(bucket << SLOT_BITS) | slot: value} (packed.py)
     dirty: int = 0
     scored: tuple | None = None  # component verdicts last counted
     flags: int = 0
     revisions: list | None = None  # (component, from, to, at_ms, event_id, type)
     wake_ms: int | None = None
+
+
+EVENT_IDS_AS_TUPLE = 32  # a tuple of 17 ids: 176 bytes; a set of them: 728
+
+
+def add_event_id(facts: OrderFacts | ShiftFacts, event_id: str) -> None:
+    seen = facts.seen
+    if type(seen) is tuple:
+        if len(seen) < EVENT_IDS_AS_TUPLE:
+            facts.seen = (*seen, event_id)
+            return
+        seen = facts.seen = set(seen)
+    seen.add(event_id)
+
+
+def event_ids(ids: list | tuple | set) -> tuple | set:
+    """The held form of a collection of event ids (a restored checkpoint, a thawed order)."""
+    return tuple(ids) if len(ids) <= EVENT_IDS_AS_TUPLE else set(ids)
 
 
 # indexes of an issue record: a list so acknowledgements can fill it in place

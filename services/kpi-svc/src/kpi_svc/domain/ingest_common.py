@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from .business_days import BusinessCalendar
 from .catalog import F_NOTIFY, STATUS_MILESTONE_OF_TYPE
 from .facts import OrderFacts
+from .shared import same_as, shared
 from .values import InvalidEvent
 
 
@@ -52,7 +53,7 @@ def append_fact(order: OrderFacts, attribute: str, item: tuple) -> None:
 
 def offer_lines(order: OrderFacts, key: tuple, lines: dict) -> None:
     if order.lines_key is None or key > order.lines_key:
-        order.lines_key, order.lines = key, lines
+        order.lines_key, order.lines = key, same_as(lines, order.lines)
 
 
 def offer_promise(order: OrderFacts, candidate: tuple) -> None:
@@ -61,7 +62,7 @@ def offer_promise(order: OrderFacts, candidate: tuple) -> None:
 
 
 def on_status_only(o: OrderFacts, ev: dict, data: dict, t: int, ctx: IngestContext) -> int:
-    return add_milestone(o, t, ev["type"])
+    return add_milestone(o, t, shared(ev["type"]))
 
 
 def on_nothing(o: OrderFacts, ev: dict, data: dict, t: int, ctx: IngestContext) -> int:

@@ -16,6 +16,7 @@ from .catalog import (
 )
 from .facts import BREACH_ACK, BREACH_RESOLVE, IX_BREACHED, IX_OPENED, OrderFacts, new_issue
 from .ingest_common import IngestContext, append_fact, required_text
+from .shared import shared
 from .values import InvalidEvent, optional_money, optional_time_ms, parse_time_ms
 
 
@@ -83,7 +84,7 @@ def on_issue_opened(o: OrderFacts, ev: dict, data: dict, t: int, ctx: IngestCont
     claim = _CLAIM_OF_CATEGORY.get(category)
     if claim is None:
         return F_ISSUES
-    append_fact(o, claim, (t, ev["id"], ev["type"], _CLAIM_REASON[category]))
+    append_fact(o, claim, (t, ev["id"], shared(ev["type"]), _CLAIM_REASON[category]))
     return F_ISSUES | F_DELIVERY
 
 

@@ -16,11 +16,12 @@ from .catalog import (
 )
 from .facts import OrderFacts
 from .ingest_common import IngestContext, add_milestone, append_fact, offer_lines, offer_promise
+from .shared import same_as, shared
 from .values import ms_to_datetime, optional_time_ms, priced_lines
 
 
 def on_order_placed(o: OrderFacts, ev: dict, data: dict, t: int, ctx: IngestContext) -> int:
-    eid, etype = ev["id"], ev["type"]
+    eid, etype = ev["id"], shared(ev["type"])
     lines = priced_lines(data.get("lines", []))
     promised = optional_time_ms(data.get("promised_by"), "promised_by")
     requested = optional_time_ms(data.get("requested_at"), "requested_at")
@@ -51,8 +52,8 @@ def on_order_held(o: OrderFacts, ev: dict, data: dict, t: int, ctx: IngestContex
     discrepancies = data.get("discrepancies") or ()
     codes = sorted({d.get("code") for d in discrepancies if isinstance(d, dict)} & ENTRY_HOLD_CODES)
     if codes:
-        append_fact(o, "entry_faults", (t, ev["id"], ev["type"], "held_" + "+".join(codes)))
-    return F_ENTRY | add_milestone(o, t, ev["type"])
+        append_fact(o, "entry_faults", (t, ev["id"], shared(ev["type"]), "held_" + "+".join(codes)))
+    return F_ENTRY | add_milestone(o, t, shared(ev["type"]))
 
 
 def on_order_corrected(o: OrderFacts, ev: dict, data: dict, t: int, ctx: IngestContext) -> int:
@@ -60,10 +61,10 @@ def on_order_corrected(o: OrderFacts, ev: dict, data: dict, t: int, ctx: IngestC
     for correction in data.get("corrections") or ():
         if isinstance(correction, dict) and correction.get("field") == "lines":
             new_lines = priced_lines(correction.get("new"), "corrections.new")
-    append_fact(o, "entry_faults", (t, ev["id"], ev["type"], "corrected"))
+    append_fact(o, "entry_faults", (t, ev["id"], shared(ev["type"]), "corrected"))
     if new_lines is None:
         return F_ENTRY
-    offer_lines(o, (t, 1, ev["id"], ev["type"]), new_lines)
+    offer_lines(o, (t, 1, ev["id"], shared(ev["type"])), new_lines)
     return F_ENTRY | F_DELIVERY | F_SHIP
 
 
@@ -72,27 +73,27 @@ def on_order_confirmed(o: OrderFacts, ev: dict, data: dict, t: int, ctx: IngestC
     # a confirmation's promise (rank 1) never beats the order's own (rank 0): skip parsing it then
     promised = None if o.promise is not None and o.promise[0] == 0 else optional_time_ms(data.get("promised_by"), "promised_by")
     if lines is not None:
-        offer_lines(o, (t, 2, ev["id"], ev["type"]), lines)
+        offer_lines(o, (t, 2, ev["id"], shared(ev["type"])), lines)
     if promised is not None:
-        offer_promise(o, (1, t, ev["id"], ev["type"], promised))
-    return F_DELIVERY | F_SHIP | add_milestone(o, t, ev["type"])
+        offer_promise(o, (1, t, ev["id"], shared(ev["type"]), promised))
+    return F_DELIVERY | F_SHIP | add_milestone(o, t, shared(ev["type"]))
 
 
 def on_order_invoiced(o: OrderFacts, ev: dict, data: dict, t: int, ctx: IngestContext) -> int:
     lines = priced_lines(data.get("lines"))
     if o.invoice is None or (t, ev["id"]) > o.invoice[:2]:
-        o.invoice = (t, ev["id"], lines)
+        o.invoice = (t, ev["id"], same_as(lines, o.lines))
     return F_DELIVERY
 
 
 def on_order_cancelled(o: OrderFacts, ev: dict, data: dict, t: int, ctx: IngestContext) -> int:
     if o.cancelled is None or (t, ev["id"]) < o.cancelled:
         o.cancelled = (t, ev["id"])
-    return F_DELIVERY | F_SHIP | add_milestone(o, t, ev["type"])
+    return F_DELIVERY | F_SHIP | add_milestone(o, t, shared(ev["type"]))
 
 
 def on_return_requested(o: OrderFacts, ev: dict, data: dict, t: int, ctx: IngestContext) -> int:
     if data.get("reason") != "damaged":
         return 0
-    append_fact(o, "damage", (t, ev["id"], ev["type"], "damage_return"))
+    append_fact(o, "damage", (t, ev["id"], shared(ev["type"]), "damage_return"))
     return F_DELIVERY

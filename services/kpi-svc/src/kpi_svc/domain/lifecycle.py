@@ -5,6 +5,7 @@ Mixed into KpiEngine (it works on the engine's orders, cold store, wakes and buc
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 from .catalog import F_ISSUES, F_SHIP
@@ -21,16 +22,18 @@ class OrderLifecycle:
 
     def _wake(self, order: OrderFacts, cold: bool = True) -> int:
         """The next moment the order needs a look without a new event: a clock of it passing,
-        else the moment it may be kept compressed, else the moment it may be dropped."""
+        the moment it may be kept compressed, or the moment it may be dropped (facts are kept
+        at least until every clock of the order has run out), whichever comes first."""
         deadline = pending_deadline(order, self.clock_ms)
-        if deadline is not None:
-            return deadline  # facts are kept at least until every clock of the order has run out
-        evict = evict_at(order, self._claim_ms, self._idle_ms, self._grace_ms)
-        if cold and self._cold_after_ms is not None and (order.completed is not None or order.cancelled is not None):
-            return min(evict, order.last_time_ms + self._cold_after_ms)
-        return evict
+        wake = evict_at(order, self._claim_ms, self._idle_ms, self._grace_ms) if deadline is None else deadline
+        if cold:
+            quiet = self._cold_after_ms if order.completed is not None or order.cancelled is not None else self._in_flight_cold_ms
+            if quiet is not None and order.last_time_ms + quiet < wake:
+                return order.last_time_ms + quiet
+        return wake
 
     def _freeze(self, order: OrderFacts) -> None:
+        """Keep the order compressed until its next event, or its next clock (then thawed)."""
         order.wake_ms = None
         self.wakes.schedule(order, self._wake(order, cold=False))
         del self.orders[order.order_id]
@@ -78,46 +81,72 @@ class OrderLifecycle:
             self.flush()
         for kind, key, when in self.wakes.due(clock, self):
             if kind == "order":
-                order = self.orders.get(key) or self._thaw(key)
+                order = self.orders.get(key)
+                frozen = None
+                if order is None:
+                    frozen = self.cold[key][1]
+                    order = self._thaw(key)
                 order.wake_ms = None
                 passing = pending_deadline(order, when - 1)
                 if order.dirty or (passing is not None and passing <= clock):
                     order.dirty |= F_SHIP | F_ISSUES  # a ship deadline or an issue clock passed
                     self._reconcile(order)
+                    frozen = None
                 else:
                     self.wakes.schedule(order, self._wake(order))
-                if order.wake_ms is not None and order.wake_ms <= clock and pending_deadline(order, clock) is None:
-                    if evict_at(order, self._claim_ms, self._idle_ms, self._grace_ms) <= clock:
-                        self._evict(order)
+                if order.wake_ms is not None and order.wake_ms <= clock:
+                    pending = pending_deadline(order, clock)
+                    if pending is None and evict_at(order, self._claim_ms, self._idle_ms, self._grace_ms) <= clock:
+                        self._evict(order, frozen)
                     elif not order.dirty:
                         self._freeze(order)
             elif kind == "shift":
                 self.shifts.pop(key, None)
                 self._changed.add(key)
-            elif kind == "tombstone":
-                del self.tombstones[key]
-                self._changed.add(key)
-        live = len(self.orders) + len(self.cold) + len(self.shifts) + len(self.tombstones)
-        if len(self.wakes) > 2 * live + 1024:
+        self._expire_tombstones(clock)
+        live = len(self.orders) + len(self.cold) + len(self.shifts)
+        if len(self.wakes) > live + live // 2 + 1024:  # stale entries at most half the live ones (~140 B each)
             self.wakes.compact((key, self.wake_of(key)) for key in self.order_ids())
 
-    def _evict(self, order: OrderFacts) -> None:
+    def _evict(self, order: OrderFacts, frozen: bytes | None = None) -> None:
         """Drop the facts from memory; they go to the settled orders (take_settled), kept in the
-        store for `settled_retention_s` after the order settled: late events revive them."""
+        store for `settled_retention_s` after the order settled: late events revive them. Until
+        the next checkpoint delta takes them they wait compressed (`frozen`: the order's cold
+        form when it has not changed since), so a clock jump that settles many orders at once
+        does not hold them all expanded."""
         del self.orders[order.order_id]
         settled = order.completed[0] if order.completed else order.cancelled[0] if order.cancelled else order.last_time_ms
-        self._settled.append((order, max(settled, order.last_time_ms) + self._settled_keep_ms))
-        until = self.clock_ms + self._longest_ms
-        self.tombstones[order.order_id] = until
-        self.wakes.schedule_tombstone(order.order_id, until)
+        self._settled.append((frozen or freeze(order), max(settled, order.last_time_ms) + self._settled_keep_ms))
+        self._tombstone(order.order_id)
         self._changed.add(order.order_id)
         self.stats["orders_evicted"] += 1
 
+    def _tombstone(self, order_id: str) -> None:
+        """Tombstones are kept in the order they expire (clock + the longest window, the clock
+        never goes back), so expiring them reads the front of the dict: no wake entries."""
+        until = self.clock_ms + self._longest_ms
+        if self._tombstone_until[0] == until:
+            until = self._tombstone_until[1]  # one int object for every order evicted at this clock
+        else:
+            self._tombstone_until = (until, until)
+        self.tombstones.pop(order_id, None)
+        self.tombstones[order_id] = until
 
-    def take_settled(self) -> list[tuple[OrderFacts, int]]:
-        """Orders evicted since the last call, with the moment their stored facts may go."""
+    def _expire_tombstones(self, clock: int) -> None:
+        expired = []
+        for key, until in self.tombstones.items():
+            if until > clock:
+                break
+            expired.append(key)
+        for key in expired:
+            del self.tombstones[key]
+            self._changed.add(key)
+
+    def take_settled(self) -> Iterator[tuple[OrderFacts, int]]:
+        """Orders evicted since the last call, with the moment their stored facts may go (each
+        expanded only when the iterator reaches it)."""
         settled, self._settled = self._settled, []
-        return settled
+        return ((thaw(frozen), until) for frozen, until in settled)
 
     def revive(self, order_id: str, payload: list, event_ids: set[str]) -> bool:
         """Bring an evicted order's stored facts back (its tombstone goes), so its late events
@@ -128,7 +157,6 @@ class OrderLifecycle:
         if event_ids <= set(decode_order(payload).seen):
             return False
         del self.tombstones[order_id]
-        self.wakes.cancel_tombstone(order_id)
         restore_order(self, order_id, payload)
         self._changed.add(order_id)
         return True

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from orderpulse.events.limits import MONEY_MAX_FRACTION_DIGITS, MONEY_MAX_INTEGER_DIGITS, QUANTITY_MAX
 from orderpulse.rfc3339 import format_epoch_ms
 
+from .shared import shared
+
 MONEY_SCALE = 10_000
 MONEY_LIMIT = 10**MONEY_MAX_INTEGER_DIGITS  # amounts are below this (the event models' limit)
 _fromisoformat = datetime.fromisoformat
@@ -114,7 +116,7 @@ def sku_quantities(lines: object, field: str = "lines") -> dict[str, int]:
     for line in lines:
         if not isinstance(line, dict) or not isinstance(line.get("sku"), str):
             raise InvalidEvent(f"{field}: every line needs a sku")
-        sku = line["sku"]
+        sku = shared(line["sku"])
         totals[sku] = totals.get(sku, 0) + parse_quantity(line.get("quantity"), f"{field}.quantity")
     return totals
 
@@ -133,6 +135,7 @@ def priced_lines(lines: object, field: str = "lines") -> dict[str, tuple]:
         quantity = parse_quantity(line.get("quantity"), f"{field}.quantity")
         price = line.get("unit_price")
         price_value = None if price is None else parse_money(price, f"{field}.unit_price")
-        known = out.get(line["sku"])
-        out[line["sku"]] = (quantity, price_value) if known is None else (known[0] + quantity, known[1])
+        sku = shared(line["sku"])
+        known = out.get(sku)
+        out[sku] = (quantity, price_value) if known is None else (known[0] + quantity, known[1])
     return out

@@ -52,13 +52,12 @@ def evict_at(order: OrderFacts, claim_window_ms: int, idle_ms: int, grace_ms: in
 
 
 class WakeSchedule:
-    __slots__ = ("_heap", "_seq", "_shift_until", "_tombstone_until")
+    __slots__ = ("_heap", "_seq", "_shift_until")
 
     def __init__(self) -> None:
         self._heap: list[tuple[int, int, str, str]] = []
         self._seq = count()
         self._shift_until: dict[str, int] = {}
-        self._tombstone_until: dict[str, int] = {}
 
     def schedule(self, order: OrderFacts, wake_ms: int) -> None:
         """Keep one entry per order, the earliest: a later wake is taken up when it fires."""
@@ -71,13 +70,6 @@ class WakeSchedule:
             self._shift_until[key] = until_ms
             heapq.heappush(self._heap, (until_ms, next(self._seq), "shift", key))
 
-    def schedule_tombstone(self, key: str, until_ms: int) -> None:
-        self._tombstone_until[key] = until_ms
-        heapq.heappush(self._heap, (until_ms, next(self._seq), "tombstone", key))
-
-    def cancel_tombstone(self, key: str) -> None:
-        self._tombstone_until.pop(key, None)
-
     def due(self, clock_ms: int, engine: Any) -> Iterator[tuple[str, str, int]]:
         """Pop what is due at `clock_ms`, skipping entries that no longer hold."""
         heap = self._heap
@@ -86,19 +78,14 @@ class WakeSchedule:
             if kind == "order":
                 if engine.wake_of(key) == when:
                     yield kind, key, when
-            elif kind == "shift":
-                if self._shift_until.get(key) == when:
-                    del self._shift_until[key]
-                    yield kind, key, when
-            elif self._tombstone_until.get(key) == when:
-                del self._tombstone_until[key]
+            elif self._shift_until.get(key) == when:
+                del self._shift_until[key]
                 yield kind, key, when
 
     def compact(self, order_wakes: Iterator[tuple[str, int | None]]) -> None:
         """Rebuild the heap from the live wakes only (stale entries pile up as orders move)."""
         heap = [(when, next(self._seq), "order", key) for key, when in order_wakes if when is not None]
         heap += [(when, next(self._seq), "shift", key) for key, when in self._shift_until.items()]
-        heap += [(when, next(self._seq), "tombstone", key) for key, when in self._tombstone_until.items()]
         heapq.heapify(heap)
         self._heap = heap
 
