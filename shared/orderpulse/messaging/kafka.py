@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from typing import Awaitable, NamedTuple, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
-from aiokafka.errors import IncompatibleBrokerVersion, TopicAlreadyExistsError
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.partitioner import murmur2
 from aiokafka.structs import ConsumerRecord
 
@@ -162,60 +161,23 @@ async def _at_ends(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) 
     return True
 
 
-async def ensure_topics(
-    bootstrap: str, topics: Sequence[str], *, partitions: int, replication: int = 1, remake_short: bool = False
-) -> list[str]:
-    """Create the topics that are missing; returns the ones created (or made again).
-
-    A topic with fewer partitions than wanted is one the broker made on its own when a client
-    named it first (Tansu gives such a topic 4; Kafka its `num.partitions`). Keys would then land
-    on other partitions than before, and a consumer that keeps state per partition (kpi-svc)
-    would split an order's facts. It gets its missing partitions where the broker can add them;
-    where it cannot (Tansu) and `remake_short` is given (the embedded broker only, whose topics
-    were just lost anyway), it is deleted and made again: the relays see that as the broker reset
-    it is, and publish again what they keep. A client may make it again in between, so this
-    checks again, a few times.
-    """
+async def ensure_topics(bootstrap: str, topics: Sequence[str], *, partitions: int, replication: int = 1) -> list[str]:
+    """Create the topics that are missing; returns the ones created."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15_000)
     await admin.start()
-    made: list[str] = []
     try:
-        for _ in range(5):
-            existing = set(await admin.list_topics())
-            missing = [topic for topic in topics if topic not in existing]
-            short = await _short_topics(admin, [topic for topic in topics if topic in existing], partitions)
-            if not missing and not short:
-                break
-            if short:
-                try:
-                    await admin.create_partitions({topic: NewPartitions(total_count=partitions) for topic in short})
-                    short = []
-                except IncompatibleBrokerVersion:
-                    if not remake_short:
-                        log.warning("topics with too few partitions, and the broker cannot add any",
-                                    extra={"topics": short, "partitions": partitions})
-                        short = []
-                    else:
-                        await admin.delete_topics(short)
-            again = missing + short
-            if again:
-                with contextlib.suppress(TopicAlreadyExistsError):  # a client made it meanwhile: checked again
-                    await admin.create_topics(
-                        [NewTopic(topic, num_partitions=partitions, replication_factor=replication) for topic in again]
-                    )
-                made += [topic for topic in again if topic not in made]
-            if not remake_short:
-                break
-        return made
+        existing = set(await admin.list_topics())
+        missing = [topic for topic in topics if topic not in existing]
+        if missing:
+            try:
+                await admin.create_topics(
+                    [NewTopic(topic, num_partitions=partitions, replication_factor=replication) for topic in missing]
+                )
+            except TopicAlreadyExistsError:
+                pass
+        return missing
     finally:
         await admin.close()
-
-
-async def _short_topics(admin: AIOKafkaAdminClient, topics: Sequence[str], partitions: int) -> list[str]:
-    if not topics:
-        return []
-    described = await admin.describe_topics(list(topics))
-    return [d["topic"] for d in described if not d.get("error_code") and len(d["partitions"]) < partitions]
 
 
 async def broker_reachable(bootstrap: str, timeout_s: float = 3.0) -> bool:

@@ -126,7 +126,6 @@ class InfrastructureKeeper:
     def _make_topics(self) -> str:
         settings = self._stack.settings
         topics = [*ALL_TOPICS, *(dlq_topic(manifest.name) for manifest in installed_services())]
-        # remake_short: a service that asked for a topic before this made it got one of 4 partitions
         created = asyncio.run(ensure_topics(self._stack.kafka_bootstrap, topics, partitions=settings.topic_partitions,
-                                            replication=settings.topic_replication, remake_short=True))
+                                            replication=settings.topic_replication))
         return f" empty (in memory); {len(created)} topics made again, the relays republish what they kept"

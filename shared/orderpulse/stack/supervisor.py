@@ -122,7 +122,7 @@ def start_stack(settings: StackSettings, say: Say = print) -> RunningStack:
         created = asyncio.run(
             ensure_topics(
                 stack.kafka_bootstrap, topics, partitions=settings.topic_partitions,
-                replication=settings.topic_replication, remake_short=stack.broker is not None,
+                replication=settings.topic_replication,
             )
         )
         say(f"Kafka: {len(topics)} topics ready ({len(created)} created)")
