@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import platform
 import statistics
 import time
-from typing import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
+import httpx
 from orderpulse.testing.infrastructure import BackendChoice, Infrastructure, start_infrastructure
 
 
@@ -21,6 +23,22 @@ def infrastructure() -> Iterator[Infrastructure]:
     )
     with start_infrastructure(os.environ, choice) as infra:
         yield infra
+
+
+async def wait_ready(urls: dict[str, str], timeout_s: float = 120) -> None:
+    """Until every service answers 200 on `/readyz` (name -> base URL)."""
+    deadline = time.monotonic() + timeout_s
+    async with httpx.AsyncClient(timeout=2.0) as client:
+        for name, url in urls.items():
+            while True:
+                try:
+                    if (await client.get(url + "/readyz")).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{name} not ready")
+                await asyncio.sleep(0.3)
 
 
 def machine() -> str:

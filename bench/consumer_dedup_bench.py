@@ -22,8 +22,6 @@ import uuid
 
 import asyncpg
 import orjson
-from sqlalchemy import text
-
 from _harness import describe, infrastructure, machine
 from orderpulse.db.engine import create_engine, create_session_factory
 from orderpulse.db.platform_tables import PLATFORM_DDL
@@ -34,6 +32,7 @@ from orderpulse.messaging.dead_letters import DeadLetterQueue
 from orderpulse.messaging.kafka import KafkaPublisher, OutgoingRecord, create_consumer, create_producer, ensure_topics
 from orderpulse.settings import PlatformSettings
 from orderpulse.testing.database import plain_dsn
+from sqlalchemy import text
 
 PROFILE = None
 INSERT = text("INSERT INTO applied (event_id) VALUES (:e)")

@@ -30,7 +30,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import orjson
-from _harness import infrastructure, machine
+from _harness import infrastructure, machine, wait_ready
 from aiosmtpd.controller import Controller
 from orderpulse.db.migrations import upgrade
 from orderpulse.events import CUSTOMERS as CUSTOMERS_TOPIC
@@ -123,21 +123,6 @@ def service_env(infra, name: str, smtp_port: int) -> dict[str, str]:
         ORDERPULSE_CONSUMER_SESSION_TIMEOUT_MS="6000",
     )
     return env
-
-
-async def wait_ready(urls: dict[str, str], timeout_s: float = 120) -> None:
-    deadline = time.monotonic() + timeout_s
-    async with httpx.AsyncClient(timeout=2.0) as client:
-        for name, url in urls.items():
-            while True:
-                try:
-                    if (await client.get(url + "/readyz")).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"{name} not ready")
-                await asyncio.sleep(0.3)
 
 
 def order_body(n: int) -> dict:

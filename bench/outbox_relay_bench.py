@@ -16,7 +16,6 @@ import statistics
 import uuid
 
 import asyncpg
-
 from _harness import describe, infrastructure, machine, repeat
 from orderpulse.db.engine import create_engine
 from orderpulse.db.platform_tables import PLATFORM_DDL

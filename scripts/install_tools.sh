@@ -5,6 +5,7 @@
 #             --with-prometheus` and the end-to-end alert test) from Debian's `prometheus` package
 #   amtool, prometheus-alertmanager (config check; the server)   from `prometheus-alertmanager`
 #   chromium  (browser tests)                 Debian's `chromium` package, installed system-wide
+#   wrk       (order-entry benchmark)         Debian's `wrk` package, installed system-wide
 #
 # promtool and amtool are downloaded with `apt-get download` and unpacked with `dpkg -x`, so nothing
 # is installed system-wide and no service is started. Idempotent: a tool already unpacked is
@@ -57,16 +58,28 @@ if ! command -v kubectl >/dev/null 2>&1; then
   echo "install_tools: warning: kubectl not found; the kustomize tests need \`kubectl kustomize\`" >&2
 fi
 
+apt_install() {
+  # apt_install PACKAGE WHY: Debian's package, system-wide (root or sudo); apt-get update once if needed
+  local package="$1" why="$2" as_root=()
+  [[ "$(id -u)" -eq 0 ]] || as_root=(sudo)
+  echo "install_tools: installing Debian's ${package} for ${why}"
+  if ! DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -q "${package}" >/dev/null; then
+    "${as_root[@]}" apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -q "${package}" >/dev/null
+  fi
+}
+
 # Chromium for the browser tests (survey and tracking pages): Debian's package, driven by
 # Playwright for Python (which cannot download its own browsers here). Needs root or sudo.
 if [[ ! -x /usr/bin/chromium ]]; then
-  as_root=()
-  [[ "$(id -u)" -eq 0 ]] || as_root=(sudo)
-  echo "install_tools: installing Debian's chromium for the browser tests"
-  if ! DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -q chromium >/dev/null; then
-    "${as_root[@]}" apt-get update -q >/dev/null
-    DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -q chromium >/dev/null
-  fi
+  apt_install chromium "the browser tests"
 fi
 /usr/bin/chromium --version 2>/dev/null | grep -q Chromium
 echo "install_tools: $(/usr/bin/chromium --version 2>/dev/null | grep Chromium) at /usr/bin/chromium"
+
+# wrk (HTTP load generator for bench/order_entry_bench.py): Debian's package, installed
+# system-wide because it needs its LuaJIT library. Needs root or sudo.
+if ! command -v wrk >/dev/null 2>&1; then
+  apt_install wrk "the order-entry benchmark"
+fi
+echo "install_tools: wrk at $(command -v wrk)"

@@ -1,0 +1,41 @@
+"""The order-entry benchmark's baseline: a bare FastAPI endpoint doing one asyncpg INSERT per request.
+
+`uvicorn _bare_insert_app:app` with BENCH_DATABASE_URL (a plain postgresql:// DSN). The same
+wrk script drives it as order-svc, so it reads the same body and key; no auth, no checks.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import asynccontextmanager
+
+import asyncpg
+from fastapi import FastAPI, Request, Response
+
+_TABLE = "CREATE TABLE IF NOT EXISTS bench_bare_orders (key text PRIMARY KEY, body jsonb NOT NULL)"
+_INSERT = "INSERT INTO bench_bare_orders (key, body) VALUES ($1, $2::jsonb)"
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    app.state.pool = await asyncpg.create_pool(os.environ["BENCH_DATABASE_URL"], min_size=10, max_size=10)
+    async with app.state.pool.acquire() as connection:
+        await connection.execute(_TABLE)
+    yield
+    await app.state.pool.close()
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.post("/v1/orders", status_code=201)
+async def place(request: Request) -> Response:
+    body = await request.body()
+    async with request.app.state.pool.acquire() as connection:
+        await connection.execute(_INSERT, request.headers["idempotency-key"], body.decode())
+    return Response(content=b'{"status":"accepted"}', status_code=201, media_type="application/json")
+
+
+@app.get("/readyz")
+async def ready() -> dict:
+    return {"status": "ok"}

@@ -1,0 +1,211 @@
+"""Order entry: `POST /v1/orders` against a bare FastAPI + asyncpg INSERT endpoint, same run (quality.md: ≥ 50 %, p99 < 50 ms).
+
+Method: embedded PostgreSQL + Tansu; order-svc's migrations; order-svc under uvicorn (one
+worker, its outbox relay and consumers running, as `orderpulse up` runs it) with 64 customers
+and 4 catalog items seeded; beside it `bench/_bare_insert_app.py` under uvicorn (one worker):
+FastAPI, one asyncpg INSERT of the body per request into the same PostgreSQL. `wrk` drives each
+in turn with `bench/order_entry.lua` (a unique Idempotency-Key per request, customers and skus
+varied, two lines per order), `wrk -t1 -c16 -d<seconds>s`, after a short warm-up; runs alternate
+baseline / order-svc so load from other work on the machine hits both alike. Printed per run:
+rate, p50, p99, non-2xx, and each server's CPU time per request (from /proc); then the median
+of the runs and the spread. ratio = median order-svc rate / median baseline rate. `--profile
+out.json` (or .svg) runs `py-spy record` on order-svc during one more run.
+
+    .venv/bin/python bench/order_entry_bench.py [--runs 5] [--seconds 10] [--connections 16] [--profile out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import orjson
+from _harness import infrastructure, machine, wait_ready
+from orderpulse.db.migrations import upgrade
+from orderpulse.events.topics import ALL_TOPICS, DEFAULT_PARTITIONS, dlq_topic
+from orderpulse.messaging.kafka import ensure_topics
+from orderpulse.services import service_named
+from orderpulse.stack.processes import free_port, spawn, stop
+from orderpulse.testing.database import plain_dsn
+
+HERE = Path(__file__).resolve().parent
+LUA = HERE / "order_entry.lua"
+KEYS = {role: f"bench-key-{role}-{uuid.uuid4().hex[:8]}" for role in ("storefront", "admin", "support")}
+CUSTOMERS = 64
+CATALOG = {"BENCH-MUG": "12.50", "BENCH-CAP": "9.90", "BENCH-TEE": "19.00", "BENCH-PEN": "1.25"}
+_WRK_LINE = re.compile(r"^WRK (.*)$", re.MULTILINE)
+
+
+def service_env(infra) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERPULSE_")}
+    env.update(
+        ORDERPULSE_SERVICE_NAME="order-svc",
+        ORDERPULSE_DATABASE_URL=infra.database_url,
+        ORDERPULSE_KAFKA_BOOTSTRAP=infra.kafka_bootstrap,
+        ORDERPULSE_KAFKA_ENABLE_IDEMPOTENCE="false",
+        ORDERPULSE_API_KEYS=orjson.dumps(KEYS).decode(),
+        ORDERPULSE_LOG_LEVEL="WARNING",
+        ORDERPULSE_CONSUMER_SESSION_TIMEOUT_MS="6000",
+    )
+    return env
+
+
+async def seed(url: str) -> None:
+    """64 customers, the catalog, and one order that must come back 201 and confirmed."""
+    admin = {"Authorization": f"Bearer {KEYS['admin']}"}
+    async with httpx.AsyncClient(base_url=url, timeout=30.0) as client:
+        for sku, price in CATALOG.items():
+            body = {"name": sku.title(), "unit_price": price, "currency": "EUR", "max_quantity": 10}
+            (await client.put(f"/v1/catalog/{sku}", json=body, headers=admin)).raise_for_status()
+        for n in range(CUSTOMERS):
+            body = {"tier": "standard", "name": f"Customer {n}", "email": f"c{n}@example.com", "phone": "+491510000000"}
+            (await client.put(f"/v1/customers/bench-cus-{n}", json=body, headers=admin)).raise_for_status()
+        order = {
+            "customer_id": "bench-cus-1", "channel": "web", "service_level": "standard",
+            "ship_to": {"country": "DE", "region": "BE", "city": "Berlin", "postal_code": "10115", "line1": "Street 1"},
+            "lines": [{"sku": "BENCH-MUG", "quantity": 2, "unit_price": "12.50"}, {"sku": "BENCH-CAP", "quantity": 1, "unit_price": "9.90"}],
+        }
+        headers = {"Authorization": f"Bearer {KEYS['storefront']}", "Idempotency-Key": uuid.uuid4().hex}
+        answer = await client.post("/v1/orders", json=order, headers=headers)
+        if answer.status_code != 201 or answer.json()["status"] != "confirmed":
+            raise RuntimeError(f"the seed order was not confirmed: {answer.status_code} {answer.text[:300]}")
+
+
+def cpu_seconds(pid: int, *, system_only: bool = False) -> float:
+    """User + system (or only system) CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[12]) if system_only else int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url: str, seconds: float, connections: int, label: str, pid: int | None = None) -> dict[str, float]:
+    env = dict(os.environ, BENCH_API_KEY=KEYS["storefront"], BENCH_CUSTOMERS=str(CUSTOMERS), BENCH_RUN=f"{label}-{uuid.uuid4().hex[:8]}")
+    command = [wrk_binary(), "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-s", str(LUA), url]
+    cpu_before = (cpu_seconds(pid), cpu_seconds(pid, system_only=True)) if pid else (0.0, 0.0)
+    output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    cpu_used = cpu_seconds(pid) - cpu_before[0] if pid else 0.0
+    system_used = cpu_seconds(pid, system_only=True) - cpu_before[1] if pid else 0.0
+    found = _WRK_LINE.search(output)
+    if found is None:
+        raise RuntimeError(f"wrk printed no summary:\n{output}")
+    figures = {key: float(value) for key, value in (part.split("=") for part in found.group(1).split())}
+    figures["rate"] = figures["requests"] / figures["seconds"]
+    figures["cpu_ms"] = 1000 * cpu_used / max(figures["requests"], 1)  # the server process's CPU per request
+    figures["system_ms"] = 1000 * system_used / max(figures["requests"], 1)  # of which in the kernel
+    return figures
+
+
+def wrk_binary() -> str:
+    found = shutil.which("wrk")
+    if found is None:
+        raise SystemExit("wrk is not installed: run `make install` (scripts/install_tools.sh installs Debian's wrk)")
+    return found
+
+
+def py_spy() -> str:
+    found = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(found).exists():
+        raise SystemExit("--profile needs py-spy: `make install` (requirements-dev.txt) or `.venv/bin/pip install py-spy`")
+    return found
+
+
+def profiled(pid: int, url: str, seconds: float, connections: int, out: Path) -> None:
+    """One more wrk run against order-svc while `py-spy record` samples it (speedscope JSON, or SVG by suffix)."""
+    spy = py_spy()
+    form = "speedscope" if out.suffix == ".json" else "flamegraph"
+    recorder = subprocess.Popen(
+        [spy, "record", "--pid", str(pid), "--duration", f"{seconds:g}", "--rate", "250", "--format", form, "--output", str(out)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    figures = wrk(url, seconds, connections, "profiled")
+    recorder.wait(timeout=60)
+    print(f"profiled run: {figures['rate']:,.0f}/s under py-spy; profile in {out}")
+
+
+def describe(name: str, runs: list[dict[str, float]]) -> str:
+    rates = [run["rate"] for run in runs]
+    p99s = [run["p99_ms"] for run in runs]
+    return (
+        f"{name:<12} median {statistics.median(rates):>8,.0f}/s  min {min(rates):>8,.0f}  max {max(rates):>8,.0f}   "
+        f"p99 median {statistics.median(p99s):,.1f} ms (min {min(p99s):,.1f}, max {max(p99s):,.1f})  (n={len(runs)})"
+    )
+
+
+def main(runs: int, seconds: float, connections: int, warmup_s: float, profile: Path | None = None) -> None:
+    if profile is not None:
+        py_spy()  # before the runs, not after them
+    wrk_binary()
+    print(f"order entry benchmark · {machine()}")
+    print(__doc__.split("\n\n")[1])
+    with infrastructure() as infra, tempfile.TemporaryDirectory(prefix="order-entry-bench-") as logs:
+        asyncio.run(ensure_topics(infra.kafka_bootstrap, [*ALL_TOPICS, dlq_topic("order-svc")], partitions=DEFAULT_PARTITIONS))
+        manifest = service_named("order-svc")
+        upgrade(manifest.migrations, infra.database_url, manifest.schema)
+        service_port, bare_port = free_port(), free_port()
+        uvicorn = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--no-access-log", "--workers", "1"]
+        log_dir = Path(os.environ.get("ORDER_ENTRY_BENCH_LOGS", logs))
+        processes = [
+            spawn([*uvicorn, "--port", str(service_port), manifest.app], log_path=log_dir / "order-svc.log", env=service_env(infra)),
+            spawn(
+                [*uvicorn, "--port", str(bare_port), "--app-dir", str(HERE), "_bare_insert_app:app"],
+                log_path=log_dir / "bare.log",
+                env=dict(os.environ, BENCH_DATABASE_URL=plain_dsn(infra.database_url)),
+            ),
+        ]
+        service, bare = f"http://127.0.0.1:{service_port}", f"http://127.0.0.1:{bare_port}"
+        try:
+            asyncio.run(wait_ready({"order-svc": service, "baseline": bare}))
+            asyncio.run(seed(service))
+            print(f"order-svc pid {processes[0].pid} at {service} · baseline pid {processes[1].pid} at {bare}")
+            idle_before = cpu_seconds(processes[0].pid)
+            time.sleep(3.0)
+            print(f"order-svc idle: {(cpu_seconds(processes[0].pid) - idle_before) / 3.0:.0%} of a core (relay, consumer)")
+            wrk(bare, warmup_s, connections, "warmup-bare")
+            wrk(service, warmup_s, connections, "warmup-svc")
+            measured: dict[str, list[dict[str, float]]] = {"baseline": [], "order-svc": []}
+            for run in range(1, runs + 1):
+                for name, url, pid in (("baseline", bare, processes[1].pid), ("order-svc", service, processes[0].pid)):
+                    figures = wrk(url, seconds, connections, f"{name}-{run}", pid)
+                    measured[name].append(figures)
+                    print(
+                        f"run {run} {name:<10} {figures['rate']:>8,.0f}/s  p50 {figures['p50_ms']:6.1f} ms  "
+                        f"p99 {figures['p99_ms']:6.1f} ms  server CPU {figures['cpu_ms']:.2f} ms/request ({figures['system_ms']:.2f} kernel)  non-2xx {figures['non2xx']:.0f}  socket errors {figures['errors']:.0f}"
+                    )
+            if profile is not None:
+                profiled(processes[0].pid, service, seconds, connections, profile)
+        finally:
+            for process in processes:
+                stop(process, timeout_s=15)
+    for name in ("baseline", "order-svc"):
+        print(describe(name, measured[name]))
+    failures = sum(run["non2xx"] + run["errors"] for run in measured["order-svc"])
+    if failures:
+        print(f"WARNING: order-svc answered {failures:.0f} requests with non-2xx or socket errors")
+    value = statistics.median(run["rate"] for run in measured["order-svc"])
+    baseline = statistics.median(run["rate"] for run in measured["baseline"])
+    p99 = statistics.median(run["p99_ms"] for run in measured["order-svc"])
+    baseline_p99 = statistics.median(run["p99_ms"] for run in measured["baseline"])
+    print(f"p99 order-svc {p99:.1f} ms (bar < 50 ms) · baseline {baseline_p99:.1f} ms")
+    print(f"RESULT order_entry value={value:.0f}/s baseline={baseline:.0f}/s ratio={value / baseline:.3f} p99_ms={p99:.1f}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--profile", type=Path, help="after the runs, py-spy order-svc during one more run into this file")
+    args = parser.parse_args()
+    main(args.runs, args.seconds, args.connections, args.warmup, args.profile)
