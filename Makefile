@@ -24,12 +24,13 @@ demo: install
 up: install
 	$(VENV)/bin/orderpulse up
 
-# three workers on two cores: the end-to-end tests mostly wait for their stacks, so two of them
-# run beside the integration tests (kept together on one worker, see tests/conftest.py)
-TEST_WORKERS ?= 3
+# TEST_WORKERS=3 runs the suite on three pytest-xdist workers (about 10 minutes instead of 26 on
+# two cores; the integration tests stay together on one, see tests/conftest.py). Serial by default:
+# under that load the kill drill often loses a race with the embedded broker (docs/reliability.md).
+TEST_WORKERS ?= 1
 
 test: install
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(PY) -m pytest $(if $(filter 1,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
 
 test-fast: install
 	$(PY) -m pytest tests/unit tests/contract
