@@ -4,7 +4,7 @@ pytest_plugins = ["orderpulse.testing.fixtures", "orderpulse.testing.browser"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`make test` runs `-n 3 --dist loadgroup`), the integration tests stay
+    """Under pytest-xdist (`make test TEST_WORKERS=3` runs `-n 3 --dist loadgroup`), the integration tests stay
     together on one worker, in the order a serial run has: they share that worker's PostgreSQL
     and broker, and a test's leftovers on the shared topics must meet the same neighbours as
     serially. So do the end-to-end tests that use the session's `infrastructure` (an external
