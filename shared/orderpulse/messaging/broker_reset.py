@@ -9,22 +9,16 @@ of the partition's last batch + 1, which is still above our last base while noth
 
 Right after a restart, Tansu creates a topic on the first produce or metadata request that names
 it, and a later CreateTopics for that name can leave records it acknowledged unreadable (seen in
-the broker drill). In that same window it can also give two records the same offset of a
-partition (the broker drill found up to 68 such offsets after a restart, both records readable at
-the end): a consumer reading by offset that fetched past it before the second one was written
-never sees that one. So once the relay has republished, it reads the topics back
-(`missing_events`) and publishes again every retained event that is not there *alone at its
-offset*, until each is: the new copy lands at an offset of its own, past every consumer's
-position, and consumers deduplicate the others.
+the broker drill). So once the relay has republished, it reads the topics back
+(`missing_events`) and publishes again whatever is not there, until everything is.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.structs import ConsumerRecord
 
 from orderpulse.events.topics import DEFAULT_PARTITIONS
 from orderpulse.messaging.kafka import KafkaPublisher, ensure_topics, read_to_end
@@ -63,18 +57,8 @@ async def broker_lost_records(bootstrap: str, acknowledged: Mapping[tuple[str, i
         await consumer.stop()
 
 
-def held_event_ids(records: Iterable[ConsumerRecord]) -> set[str]:
-    """The `ce_id` of every record that no other record shares its offset with (see the module's docstring)."""
-    by_offset: dict[tuple[str, int, int], set[str]] = {}
-    for record in records:
-        ids = by_offset.setdefault((record.topic, record.partition, record.offset), set())
-        ids.update(value.decode() for name, value in record.headers if name == "ce_id")
-    return {next(iter(ids)) for ids in by_offset.values() if len(ids) == 1}
-
-
 async def event_ids_on(bootstrap: str, topics: Collection[str], *, timeout_s: float = 60.0) -> set[str]:
-    """The `ce_id` of every record on `topics` that is alone at its offset, read from their beginning
-    to their present end."""
+    """The `ce_id` header of every record on `topics`, read from their beginning to their present end."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                                 auto_offset_reset="earliest", metadata_max_age_ms=1_000)
     await consumer.start()
@@ -86,7 +70,8 @@ async def event_ids_on(bootstrap: str, topics: Collection[str], *, timeout_s: fl
             return set()
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
-        return held_event_ids(await read_to_end(consumer, timeout_s))
+        return {value.decode() for record in await read_to_end(consumer, timeout_s)
+                for name, value in record.headers if name == "ce_id"}
     finally:
         await consumer.stop()
 
@@ -107,7 +92,7 @@ class BrokerWatch:
         return await broker_lost_records(self._bootstrap, self._publisher.acknowledged)
 
     async def missing_events(self, retained: Mapping[str, Collection[str]]) -> set[str]:
-        """Of the retained event ids per topic, those the broker does not hold alone at an offset."""
+        """Of the retained event ids per topic, those the broker does not hold."""
         on_broker = await event_ids_on(self._bootstrap, list(retained))
         return {event_id for ids in retained.values() for event_id in ids if event_id not in on_broker}
 

@@ -9,8 +9,7 @@ batch: duplicates are possible, loss is not, and consumers deduplicate by event 
 A broker that lost what was published (the embedded, in-memory one restarted) is noticed by a
 `BrokerWatch`; the leader then makes the topics again and publishes every retained row anew,
 in `id` order. Once that backlog is drained it reads the topics back and publishes again any
-retained row the broker does not hold alone at an offset (see `broker_reset`), until it holds
-them all.
+retained row the broker does not hold, until it holds them all.
 """
 
 from __future__ import annotations
@@ -250,8 +249,7 @@ class OutboxRelay:
                         extra={"schema": self._schema, "rows": int(status.split()[-1])})
 
     async def _republish_what_the_broker_lacks(self, raw) -> None:
-        """After a republish: read the topics back; rows missing, or sharing an offset with another record,
-        are published again."""
+        """After a republish: read the topics back; rows still missing are published again."""
         assert self._broker_watch is not None
         retained: dict[str, list[str]] = {}
         for row in await raw.fetch(_RETAINED_IDS):
