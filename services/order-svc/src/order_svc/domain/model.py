@@ -104,7 +104,7 @@ class Order(TakesPayments, FollowsFulfillment):
 
     @property
     def total(self) -> Decimal:
-        return self.subtotal + self.tax
+        return self._total_of(self.lines)
 
     def _subtotal_of(self, lines: tuple[OrderLine, ...]) -> Decimal:
         return in_minor_units(sum((line.amount for line in lines), ZERO), self.currency)
