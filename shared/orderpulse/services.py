@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from orderpulse.events.topics import ALL_TOPICS, dlq_topic
+
 SERVICE_ORDER = ("order-svc", "fulfillment-svc", "notify-svc", "feedback-svc", "kpi-svc")
 
 
@@ -37,3 +39,12 @@ def service_named(name: str) -> ServiceManifest:
             return manifest
     known = ", ".join(manifest.name for manifest in installed_services()) or "none"
     raise KeyError(f"no installed service is called {name!r} (installed: {known})")
+
+
+def platform_topics(manifests: list[ServiceManifest] | None = None) -> list[str]:
+    """The topics to make before any service runs: the event topics and each service's dead letters.
+
+    Clients never make topics themselves (`orderpulse.messaging.kafka.never_auto_create_topics`).
+    """
+    services = installed_services() if manifests is None else manifests
+    return [*ALL_TOPICS, *(dlq_topic(manifest.name) for manifest in services)]

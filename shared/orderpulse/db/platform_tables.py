@@ -1,7 +1,8 @@
 """Tables every service owns in its own schema: the outbox, the dedup record, idempotency keys.
 
 Services call `create_platform_tables()` from their first Alembic migration, so the shape lives
-in one place.
+in one place; a table added since has its own function, which a later migration of each service
+calls (idempotent, since a database created after the addition has it from the first).
 """
 
 from __future__ import annotations
@@ -46,6 +47,21 @@ PLATFORM_DDL = (
     "CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at)",
 )
 
+# The base offset of the last batch the broker acknowledged, per partition, as the outbox relay
+# saw it: a relay that takes over compares the broker with these, so a broker that lost its
+# predecessor's records (the embedded one restarted) is noticed (messaging/broker_reset.py).
+OUTBOX_OFFSETS_DDL = (
+    """
+    CREATE TABLE IF NOT EXISTS outbox_offsets (
+        topic TEXT NOT NULL,
+        partition INTEGER NOT NULL,
+        base_offset BIGINT NOT NULL,
+        PRIMARY KEY (topic, partition)
+    )
+    """,
+)
+PLATFORM_DDL = PLATFORM_DDL + OUTBOX_OFFSETS_DDL
+
 
 def create_platform_tables() -> None:
     """Run inside an Alembic migration of the service's schema."""
@@ -53,6 +69,16 @@ def create_platform_tables() -> None:
         op.execute(statement)
 
 
+def create_outbox_offsets() -> None:
+    """Run inside a later Alembic migration of a service created before `outbox_offsets` existed."""
+    for statement in OUTBOX_OFFSETS_DDL:
+        op.execute(statement)
+
+
+def drop_outbox_offsets() -> None:
+    op.execute("DROP TABLE IF EXISTS outbox_offsets")
+
+
 def drop_platform_tables() -> None:
-    for table in ("idempotency_keys", "processed_events", "outbox"):
+    for table in ("outbox_offsets", "idempotency_keys", "processed_events", "outbox"):
         op.execute(f"DROP TABLE IF EXISTS {table}")

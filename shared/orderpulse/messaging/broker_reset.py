@@ -91,6 +91,15 @@ class BrokerWatch:
             return True
         return await broker_lost_records(self._bootstrap, self._publisher.acknowledged)
 
+    def acknowledged(self) -> dict[tuple[str, int], int]:
+        return dict(self._publisher.acknowledged)
+
+    def remember(self, acknowledged: Mapping[tuple[str, int], int]) -> None:
+        mine = self._publisher.acknowledged
+        for where, offset in acknowledged.items():
+            if offset > mine.get(where, -1):
+                mine[where] = offset
+
     async def missing_events(self, retained: Mapping[str, Collection[str]]) -> set[str]:
         """Of the retained event ids per topic, those the broker does not hold."""
         on_broker = await event_ids_on(self._bootstrap, list(retained))

@@ -9,7 +9,10 @@ batch: duplicates are possible, loss is not, and consumers deduplicate by event 
 A broker that lost what was published (the embedded, in-memory one restarted) is noticed by a
 `BrokerWatch`; the leader then makes the topics again and publishes every retained row anew,
 in `id` order. Once that backlog is drained it reads the topics back and publishes again any
-retained row the broker does not hold, until it holds them all.
+retained row the broker does not hold, until it holds them all. The offsets the broker
+acknowledged are saved after each drain and given to the watch by the next leader, so a broker
+that lost what a predecessor published is noticed too (a service restarted just before the
+embedded broker, or the whole stack restarted with a fresh one).
 """
 
 from __future__ import annotations
@@ -38,6 +41,14 @@ log = logging.getLogger(__name__)
 class BrokerWatch(Protocol):
     async def lost_records(self) -> bool: ...
 
+    def acknowledged(self) -> Mapping[tuple[str, int], int]:
+        """Per (topic, partition), the base offset of the last batch the broker acknowledged."""
+        ...
+
+    def remember(self, acknowledged: Mapping[tuple[str, int], int]) -> None:
+        """What a predecessor saw acknowledged, to compare the broker with."""
+        ...
+
     async def missing_events(self, retained: Mapping[str, Collection[str]]) -> set[str]: ...
 
     async def recover(self) -> None: ...
@@ -56,6 +67,13 @@ _SELECT_BATCH = (
 _MARK_PUBLISHED = "UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])"
 _REPUBLISH_RETAINED = "UPDATE outbox SET published_at = NULL WHERE published_at IS NOT NULL"
 _RETAINED_IDS = "SELECT topic, event_id FROM outbox WHERE published_at IS NOT NULL"
+_LOAD_OFFSETS = "SELECT topic, partition, base_offset FROM outbox_offsets"
+_SAVE_OFFSETS = (
+    "INSERT INTO outbox_offsets (topic, partition, base_offset) "
+    "SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[]) "
+    "ON CONFLICT (topic, partition) DO UPDATE SET base_offset = EXCLUDED.base_offset"
+)
+_FORGET_OFFSETS = "DELETE FROM outbox_offsets"
 _REPUBLISH_EVENTS = "UPDATE outbox SET published_at = NULL WHERE event_id = ANY($1::text[])"
 _BACKLOG = text("SELECT count(*) FROM outbox WHERE published_at IS NULL")
 _PURGE = text(
@@ -204,6 +222,10 @@ class OutboxRelay:
             await raw.add_listener(channel, self._on_notify)
             log.info("outbox relay active", extra={"schema": self._schema})
             self.active = True
+            if self._broker_watch is not None:
+                self._broker_watch.remember({(row["topic"], row["partition"]): row["base_offset"]
+                                             for row in await raw.fetch(_LOAD_OFFSETS)})
+                self._check_broker_now = True
             last_housekeeping = 0.0
             last_broker_check = time.monotonic()
             try:
@@ -212,7 +234,8 @@ class OutboxRelay:
                     if self._check_broker_now or time.monotonic() - last_broker_check > self._broker_check_interval_s:
                         last_broker_check = time.monotonic()
                         await self._republish_if_broker_lost_records(raw)
-                    await self._drain_on(raw)
+                    if await self._drain_on(raw):
+                        await self._save_offsets(raw)
                     backlog = await self.backlog()
                     metrics.outbox_backlog.labels(self._service).set(backlog)
                     if self._verify_republished and backlog == 0:
@@ -243,10 +266,19 @@ class OutboxRelay:
         self._check_broker_now = False
         if lost:
             await self._broker_watch.recover()
+            await raw.execute(_FORGET_OFFSETS)
             status = await raw.execute(_REPUBLISH_RETAINED)
             self._verify_republished = True
             log.warning("the broker lost published records; republishing the retained outbox rows",
                         extra={"schema": self._schema, "rows": int(status.split()[-1])})
+
+    async def _save_offsets(self, raw) -> None:
+        if self._broker_watch is None:
+            return
+        offsets = self._broker_watch.acknowledged()
+        if offsets:
+            await raw.execute(_SAVE_OFFSETS, [topic for topic, _ in offsets], [partition for _, partition in offsets],
+                              list(offsets.values()))
 
     async def _republish_what_the_broker_lacks(self, raw) -> None:
         """After a republish: read the topics back; rows still missing are published again."""

@@ -17,9 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from orderpulse.events.topics import ALL_TOPICS, dlq_topic
 from orderpulse.messaging.kafka import ensure_topics
-from orderpulse.services import installed_services
+from orderpulse.services import installed_services, platform_topics
 from orderpulse.stack.processes import spawn
 
 if TYPE_CHECKING:
@@ -125,7 +124,7 @@ class InfrastructureKeeper:
 
     def _make_topics(self) -> str:
         settings = self._stack.settings
-        topics = [*ALL_TOPICS, *(dlq_topic(manifest.name) for manifest in installed_services())]
+        topics = platform_topics()
         created = asyncio.run(ensure_topics(self._stack.kafka_bootstrap, topics, partitions=settings.topic_partitions,
                                             replication=settings.topic_replication))
         return f" empty (in memory); {len(created)} topics made again, the relays republish what they kept"

@@ -17,9 +17,8 @@ import httpx
 import orjson
 
 from orderpulse.db.migrations import upgrade
-from orderpulse.events.topics import ALL_TOPICS, dlq_topic
 from orderpulse.messaging.kafka import ensure_topics
-from orderpulse.services import ServiceManifest, installed_services
+from orderpulse.services import ServiceManifest, installed_services, platform_topics
 from orderpulse.stack import credentials
 from orderpulse.stack.broker import EmbeddedBroker
 from orderpulse.stack.mail_sink import MailSink
@@ -118,7 +117,7 @@ def start_stack(settings: StackSettings, say: Say = print) -> RunningStack:
             stack.broker = EmbeddedBroker(port=settings.kafka_port, host=settings.host, log_dir=state / "logs")
             stack.broker.start()
             stack.kafka_bootstrap = stack.broker.bootstrap
-        topics = [*ALL_TOPICS, *(dlq_topic(manifest.name) for manifest in manifests)]
+        topics = platform_topics(manifests)
         created = asyncio.run(
             ensure_topics(
                 stack.kafka_bootstrap, topics, partitions=settings.topic_partitions,

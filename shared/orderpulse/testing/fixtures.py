@@ -42,11 +42,14 @@ def unique_name() -> str:
 
 @pytest.fixture(scope="session")
 def kafka_topics(infrastructure: Infrastructure) -> tuple[str, ...]:
-    """The five OrderPulse topics exist (12 partitions) before any test produces or reads."""
+    """The OrderPulse topics and every service's dead-letter topic exist (12 partitions) before any
+    test produces or reads: as in a running stack, no client makes a topic by naming it."""
     import asyncio
 
-    from orderpulse.events.topics import ALL_TOPICS, DEFAULT_PARTITIONS
+    from orderpulse.events.topics import DEFAULT_PARTITIONS
     from orderpulse.messaging.kafka import ensure_topics
+    from orderpulse.services import platform_topics
 
-    asyncio.run(ensure_topics(infrastructure.kafka_bootstrap, list(ALL_TOPICS), partitions=DEFAULT_PARTITIONS))
-    return tuple(ALL_TOPICS)
+    topics = platform_topics()
+    asyncio.run(ensure_topics(infrastructure.kafka_bootstrap, topics, partitions=DEFAULT_PARTITIONS))
+    return tuple(topics)

@@ -15,7 +15,8 @@ from sqlalchemy import text
 
 from orderpulse.events.envelope import new_envelope
 from orderpulse.events.topics import ORDERS
-from orderpulse.messaging.kafka import KafkaPublisher, create_producer
+from orderpulse.messaging.broker_reset import BrokerWatch
+from orderpulse.messaging.kafka import KafkaPublisher, create_producer, ensure_topics
 from orderpulse.messaging.outbox import add_to_outbox
 from orderpulse.messaging.relay import OutboxRelay
 from orderpulse.settings import PlatformSettings
@@ -219,6 +220,12 @@ class ForgetfulBroker:
         reset, self._reset_pending = self._reset_pending, False
         return reset
 
+    def acknowledged(self):
+        return {}
+
+    def remember(self, acknowledged) -> None:
+        pass
+
     async def recover(self) -> None:
         self.recoveries += 1
 
@@ -262,3 +269,57 @@ async def test_after_a_broker_reset_the_relay_republishes_everything_then_what_t
 def _copies(records, wanted: dict[str, int]) -> dict[str, int]:
     ids = [dict(record.headers).get("ce_id", b"").decode() for record in records]
     return {event_id: ids.count(event_id) for event_id in wanted}
+
+
+async def test_a_new_relay_republishes_what_an_earlier_one_published_to_a_broker_that_lost_it(
+    sessions, engine, publisher, platform_schema, kafka_bootstrap, unique_name
+):
+    """A relay process that has published nothing yet has no acknowledged offsets of its own: it
+    compares the broker with those its predecessor saved. Here the predecessor published 3 rows up
+    to offset 7 of a partition, and the broker came back without them (a service restarted just
+    before the embedded broker did, or the whole stack restarted with a fresh broker)."""
+    topic = f"orderpulse.test.lost-{unique_name}"
+    await ensure_topics(kafka_bootstrap, [topic], partitions=3)
+    events = [cancelled(f"ord_{unique_name}_{i}") for i in range(3)]
+    async with sessions() as session, session.begin():
+        await add_to_outbox(session, events, schema=platform_schema)
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE outbox SET topic = :t, published_at = clock_timestamp()"), {"t": topic})
+        await conn.execute(text("INSERT INTO outbox_offsets VALUES (:t, 1, 7)"), {"t": topic})
+
+    async with TopicProbe(kafka_bootstrap, [topic], from_beginning=True) as probe:
+        relay = relay_for(engine, publisher, platform_schema, poll_interval_s=0.05,
+                          broker_watch=BrokerWatch(publisher, kafka_bootstrap), broker_check_interval_s=60)
+        task = asyncio.create_task(relay.run())
+        try:
+            wanted = {event.id: 1 for event in events}
+            await probe.wait_until(lambda rs: _copies(rs, wanted) == wanted, timeout_s=20)
+        finally:
+            relay.stop()
+            await asyncio.wait_for(task, 10)
+
+
+async def test_the_relay_saves_the_offsets_the_broker_acknowledged_for_the_next_leader(
+    sessions, engine, publisher, platform_schema, kafka_bootstrap, unique_name
+):
+    events = [cancelled(f"ord_{unique_name}_{i}") for i in range(5)]
+    async with sessions() as session, session.begin():
+        await add_to_outbox(session, events, schema=platform_schema)
+    relay = relay_for(engine, publisher, platform_schema, poll_interval_s=0.05,
+                      broker_watch=BrokerWatch(publisher, kafka_bootstrap), broker_check_interval_s=60)
+    task = asyncio.create_task(relay.run())
+    try:
+        async with asyncio.timeout(20):
+            while not (saved := await _saved_offsets(engine)):
+                await asyncio.sleep(0.05)
+    finally:
+        relay.stop()
+        await asyncio.wait_for(task, 10)
+    assert saved == {where: offset for where, offset in publisher.acknowledged.items() if where[0] == ORDERS}
+    assert {topic for topic, _ in saved} == {ORDERS}
+
+
+async def _saved_offsets(engine) -> dict[tuple[str, int], int]:
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT topic, partition, base_offset FROM outbox_offsets"))).all()
+    return {(topic, partition): offset for topic, partition, offset in rows}
