@@ -52,8 +52,14 @@ def wait_for(path: Path, process: subprocess.Popen, timeout_s: float = 150) -> N
 
 
 def interrupt(process: subprocess.Popen, timeout_s: float = 120) -> tuple[int, str, list[int]]:
-    """Ctrl-C, as a person would; returns the exit code, the output and the pids of every child it had."""
-    family = [child.pid for child in psutil.Process(process.pid).children(recursive=True)]
+    """Ctrl-C, as a person would; returns the exit code, the output and the pids of every child it had.
+
+    A process that already ended is not interrupted: its code and output say why it ended."""
+    try:
+        family = [child.pid for child in psutil.Process(process.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        output, _ = process.communicate(timeout=timeout_s)
+        return process.returncode, f"(it ended before the Ctrl-C)\n{output}", []
     process.send_signal(signal.SIGINT)
     output, _ = process.communicate(timeout=timeout_s)
     return process.returncode, output, family

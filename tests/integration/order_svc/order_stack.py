@@ -194,18 +194,20 @@ async def timeline_ids(client: httpx.AsyncClient, order_id: str) -> list[str]:
 
 
 # What the relay and the consumer change on their own, whatever the requests do: the relay marks
-# outbox rows published; the consumer records what it applied, and writes other services' events
+# outbox rows published and saves the offsets the broker acknowledged; the consumer records what it applied, and writes other services' events
 # into the timeline (earlier tests' events may still be arriving, on a loaded machine).
 _BACKGROUND = {
     "outbox": 'SELECT event_id, topic, key, event_type, payload FROM "outbox"',
     "processed_events": None,
+    "outbox_offsets": None,
     "timeline": "SELECT * FROM \"timeline\" WHERE source = '/order-svc'",
 }
 
 
 async def snapshot(db: asyncpg.Connection) -> dict[str, list[tuple]]:
     """Every row of every table of order-svc's schema, to prove a request changed nothing. The
-    outbox is compared without `published_at` (the relay sets it); the consumer's dedup record and
+    outbox is compared without `published_at` (the relay sets it); the relay's saved offsets, the
+    consumer's dedup record and
     the other services' events in the timeline are left out (see `_BACKGROUND`)."""
     tables = await db.fetch(
         "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'alembic_version'"
