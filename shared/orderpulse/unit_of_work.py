@@ -29,14 +29,14 @@ class UnitOfWork:
         self._events: list[Envelope] = []
 
     @classmethod
-    def joining(cls, session: AsyncSession, *, schema: str, source: str) -> "UnitOfWork":
+    def joining(cls, session: AsyncSession, *, schema: str, source: str) -> UnitOfWork:
         """A unit of work inside a transaction someone else owns (a consumer's batch)."""
         uow = cls(None, schema=schema, source=source)  # type: ignore[arg-type]
         uow.session = session
         uow._owned = False
         return uow
 
-    async def __aenter__(self) -> "UnitOfWork":
+    async def __aenter__(self) -> UnitOfWork:
         if self._owned:
             self.session = self._sessions()
             await self.session.begin()
@@ -61,6 +61,11 @@ class UnitOfWork:
     @property
     def recorded(self) -> list[Envelope]:
         return list(self._events)
+
+    def take_events(self) -> list[Envelope]:
+        """The recorded events, handed to a caller that writes them to the outbox itself (in this transaction)."""
+        events, self._events = self._events, []
+        return events
 
     async def flush_events(self) -> None:
         """Stage recorded events in the outbox now (still inside the transaction)."""

@@ -1,0 +1,99 @@
+"""Direct asyncpg connections for the few hot statements written by hand.
+
+Each such statement runs alone in autocommit: it is its own transaction. Helpers turn a table's
+rows into `$n::type` placeholders and values (JSONB sent as text, cast in SQL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import lru_cache
+from typing import Any
+
+import asyncpg
+import orjson
+from sqlalchemy import Column, Table, make_url
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import BigInteger, Boolean, DateTime, Integer, Numeric, Text
+
+
+async def _keep_as_is(_connection: asyncpg.Connection) -> None:
+    """No reset round trip when a connection goes back: these statements leave no session state
+    (no LISTEN, SET, advisory lock or open transaction; a failed statement rolls itself back)."""
+
+
+class DirectConnections:
+    """A small asyncpg pool for the hand-written statements of the hottest route, beside SQLAlchemy's.
+
+    SQLAlchemy's pool pings every connection it hands out (BEGIN, a ping, ROLLBACK: three round
+    trips); a statement sent alone, in autocommit, needs none of that. A connection that died with
+    the database fails its statement (a 503 through `is_unavailable_error`) and is replaced.
+    """
+
+    def __init__(self, database_url: str, *, schema: str, size: int, acquire_timeout_s: float = 5.0) -> None:
+        self._dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self._schema = schema
+        self._size = size
+        self._timeout_s = acquire_timeout_s
+        self._pool: asyncpg.Pool | None = None
+        self._lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
+        pool = self._pool or await self._start()
+        async with pool.acquire(timeout=self._timeout_s) as connection:
+            yield connection
+
+    async def _start(self) -> asyncpg.Pool:
+        async with self._lock:
+            if self._pool is None:
+                self._pool = await asyncpg.create_pool(
+                    self._dsn, min_size=0, max_size=self._size, command_timeout=30,
+                    server_settings={"search_path": f"{self._schema},public"}, reset=_keep_as_is,
+                )
+            return self._pool
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+
+def json_text(value: Any) -> str | None:
+    """A JSONB value as text for `$n::text::jsonb` (None stays SQL NULL)."""
+    return None if value is None else orjson.dumps(value).decode()
+
+
+_TYPES = ((JSONB, "jsonb"), (BigInteger, "int8"), (Integer, "int4"), (Numeric, "numeric"), (DateTime, "timestamptz"),
+          (Boolean, "bool"), (Text, "text"))
+
+
+def sql_type(column: Column) -> str:
+    for python_type, name in _TYPES:
+        if isinstance(column.type, python_type):
+            return name
+    raise TypeError(f"no SQL type known for {column}")
+
+
+@lru_cache(maxsize=32)
+def _json_columns(table: Table) -> frozenset[str]:
+    return frozenset(c.name for c in table.columns if sql_type(c) == "jsonb")
+
+
+def row_values(table: Table, row: dict[str, Any]) -> list[Any]:
+    """`row` in the table's column order, JSONB as text."""
+    json_columns = _json_columns(table)
+    return [json_text(row[c.name]) if c.name in json_columns else row[c.name] for c in table.columns if c.name in row]
+
+
+def placeholders(table: Table, first: int, row_keys) -> tuple[list[str], list[str]]:
+    """Column names and `$n::type` placeholders (JSONB sent as text) for the columns in `row_keys`."""
+    names, marks = [], []
+    for column in table.columns:
+        if column.name in row_keys:
+            kind = sql_type(column)
+            names.append(column.name)
+            marks.append(f"${first + len(marks)}::text::jsonb" if kind == "jsonb" else f"${first + len(marks)}::{kind}")
+    return names, marks

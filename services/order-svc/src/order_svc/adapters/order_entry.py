@@ -1,0 +1,146 @@
+"""Placing an order in two round trips, each statement its own transaction (see docs/benchmarks.md).
+
+1. The reference data: the customer and the catalog items of the order's skus, one query. (Read
+   committed reads them no differently inside a transaction: no locks were ever taken on them.)
+2. Everything else, atomically in one statement of data-modifying CTEs: claim the
+   Idempotency-Key with the reply already in it, and only if the claim succeeded write the order
+   row, its lines and invoices, its timeline entries, the recorded events into the outbox, and
+   the relay's NOTIFY (delivered at commit). A key already taken writes nothing: the caller then
+   reads the first reply the ordinary way. Two requests with one key serialise on its primary key.
+
+Statements go straight to asyncpg (prepared once per connection) on `DirectConnections`, not
+through SQLAlchemy: no pool pre-ping, no BEGIN/COMMIT round trips, no statement compilation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from functools import lru_cache
+
+import orjson
+from orderpulse.messaging.outbox import notify_channel, outbox_row
+
+from order_svc.adapters import rows, tables
+from order_svc.adapters.driver import DirectConnections, json_text, placeholders, row_values
+from order_svc.adapters.reference_data import customer_from_row
+from order_svc.domain.model import CatalogItem, Customer, Order
+from order_svc.service_layer.ports import IdempotentRequest, Reply, TimelineEntry
+
+_REFERENCE = """
+SELECT
+    (SELECT to_jsonb(c)::text FROM customers c WHERE c.customer_id = $1::text) AS customer,
+    (SELECT jsonb_agg(jsonb_build_array(sku, name, unit_price::text, currency, max_quantity))::text
+       FROM catalog_items WHERE sku = ANY($2::text[])) AS catalog
+"""
+
+_AFTER_ORDER = """
+lines AS (
+    INSERT INTO order_lines (order_id, position, line_id, sku, quantity, unit_price)
+    SELECT $1::text, x.* FROM go,
+        unnest(${l}::int4[], ${l1}::text[], ${l2}::text[], ${l3}::int4[], ${l4}::numeric[]) AS x
+),
+invoices AS (
+    INSERT INTO invoices (invoice_id, order_id, position, lines, subtotal, tax, total, currency, issued_at)
+    SELECT i, $1::text, p, l::jsonb, s, t, tt, c, at FROM go, unnest(
+        ${i}::text[], ${i1}::int4[], ${i2}::text[], ${i3}::numeric[], ${i4}::numeric[], ${i5}::numeric[],
+        ${i6}::text[], ${i7}::timestamptz[]) AS x(i, p, l, s, t, tt, c, at)
+),
+timeline AS (
+    INSERT INTO timeline (event_id, order_id, type, source, occurred_at, data)
+    SELECT e, o, ty, s, at, d::jsonb FROM go, unnest(
+        ${t}::text[], ${t1}::text[], ${t2}::text[], ${t3}::text[], ${t4}::timestamptz[], ${t5}::text[]
+    ) AS x(e, o, ty, s, at, d)
+    ON CONFLICT (event_id) DO NOTHING
+),
+outbox AS (
+    INSERT INTO outbox (event_id, topic, key, event_type, payload, traceparent)
+    SELECT x.* FROM go,
+        unnest(${x}::text[], ${x1}::text[], ${x2}::text[], ${x3}::text[], ${x4}::bytea[], ${x5}::text[]) AS x
+)
+SELECT EXISTS (SELECT 1 FROM go) AS placed,
+       (SELECT pg_notify(${n}::text, '') FROM go WHERE cardinality(${x}::text[]) > 0) AS notified
+"""
+
+
+@lru_cache(maxsize=4)
+def _place_statement(order_columns: tuple[str, ...]) -> str:
+    names, marks = placeholders(tables.orders, 1, order_columns)
+    if names[0] != "order_id":
+        raise ValueError("the statement binds order_id as $1")
+    slots, next_slot = {}, len(marks) + 1
+    for group, size in (("k", 5), ("l", 5), ("i", 8), ("t", 6), ("x", 6), ("n", 1)):
+        for index in range(size):
+            slots[group if index == 0 else f"{group}{index}"] = next_slot
+            next_slot += 1
+    claim = (
+        "WITH claim AS (INSERT INTO idempotency_keys (principal, key, request_hash, status_code, response_body) "
+        "SELECT ${k}::text, ${k1}::text, ${k2}::text, ${k3}::int4, ${k4}::bytea WHERE ${k1}::text IS NOT NULL "
+        "ON CONFLICT DO NOTHING RETURNING 1),\n"
+        "go AS (SELECT 1 WHERE ${k1}::text IS NULL OR EXISTS (SELECT 1 FROM claim)),\n"
+    ).format(**slots)
+    order = f"placed AS (INSERT INTO orders ({', '.join(names)}) SELECT {', '.join(marks)} FROM go),"
+    return claim + order + _AFTER_ORDER.format(**slots)
+
+
+def _columns(dicts: Sequence[dict], names: Sequence[str]) -> list[list]:
+    return [[row[name] for row in dicts] for name in names]
+
+
+class SqlOrderEntry:
+    def __init__(self, uow, connections: DirectConnections, *, schema: str) -> None:
+        self._uow = uow  # SqlOrderUnitOfWork: the events recorded in it
+        self._connections = connections
+        self._schema = schema
+        self._lease = None  # one connection for both statements, released with the unit of work
+        self._connection = None
+
+    async def _held(self):
+        if self._connection is None:
+            lease = self._connections.acquire()
+            self._connection = await lease.__aenter__()
+            self._lease = lease
+        return self._connection
+
+    async def release(self) -> None:
+        if self._lease is not None:
+            lease, self._lease, self._connection = self._lease, None, None
+            await lease.__aexit__(None, None, None)
+
+    async def reference(self, customer_id: str, skus: Iterable[str]) -> tuple[Customer | None, dict[str, CatalogItem]]:
+        found = await (await self._held()).fetchrow(_REFERENCE, customer_id, sorted(set(skus)))
+        customer = None if found["customer"] is None else customer_from_row(orjson.loads(found["customer"]))
+        catalog = {
+            sku: CatalogItem(sku=sku, name=name, unit_price=Decimal(price), currency=currency, max_quantity=limit)
+            for sku, name, price, currency, limit in orjson.loads(found["catalog"] or "[]")
+        }
+        return customer, catalog
+
+    async def place(
+        self, order: Order, timeline: Sequence[TimelineEntry], reply: Reply, idempotency: IdempotentRequest | None
+    ) -> bool:
+        if order.returns or order.fulfillment.shipments:
+            raise ValueError("a new order has no returns or shipments yet")
+        order_row = rows.order_row(order)
+        lines = rows.line_rows(order.order_id, order.lines)
+        invoices = [rows.invoice_row(order.order_id, n, invoice) for n, invoice in enumerate(order.invoices)]
+        for invoice in invoices:
+            invoice["lines"] = json_text(invoice["lines"])
+        outbox = [outbox_row(envelope) for envelope in self._uow.recorded]
+        key = (idempotency.principal, idempotency.key, idempotency.fingerprint) if idempotency else (None, None, None)
+        arguments = [
+            *row_values(tables.orders, order_row),
+            *key, reply.status_code, reply.body,
+            *_columns(lines, ("position", "line_id", "sku", "quantity", "unit_price")),
+            *_columns(invoices, ("invoice_id", "position", "lines", "subtotal", "tax", "total", "currency", "issued_at")),
+            [e.event_id for e in timeline], [e.order_id for e in timeline], [e.type for e in timeline],
+            [e.source for e in timeline], [e.occurred_at for e in timeline], [json_text(e.data) for e in timeline],
+            *_columns(outbox, ("event_id", "topic", "key", "event_type", "payload", "traceparent")),
+            notify_channel(self._schema),
+        ]
+        columns = tuple(c.name for c in tables.orders.columns if c.name in order_row)
+        placed = await (await self._held()).fetchval(_place_statement(columns), *arguments)
+        await self.release()
+        if placed:
+            self._uow.take_events()  # in the outbox now
+        return placed
