@@ -14,6 +14,7 @@ from typing import Any
 
 import asyncpg
 import orjson
+from orderpulse.db.engine import ConnectionLost, is_unavailable_error
 from sqlalchemy import Column, Table, make_url
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import BigInteger, Boolean, DateTime, Integer, Numeric, Text
@@ -28,8 +29,12 @@ class DirectConnections:
     """A small asyncpg pool for the hand-written statements of the hottest route, beside SQLAlchemy's.
 
     SQLAlchemy's pool pings every connection it hands out (BEGIN, a ping, ROLLBACK: three round
-    trips); a statement sent alone, in autocommit, needs none of that. A connection that died with
-    the database fails its statement (a 503 through `is_unavailable_error`) and is replaced.
+    trips); a statement sent alone, in autocommit, needs none of that. Without the ping, a pooled
+    connection can be dead when handed out: PostgreSQL sends its idle connections a FATAL error
+    when it shuts down, and until asyncpg has also read the end of the stream such a connection
+    looks open, its protocol stuck waiting for a ReadyForQuery that never comes. Its statement
+    then fails (`InternalClientError: cannot switch to state 12; another operation (2) is in
+    progress`), and `acquire` answers that with `ConnectionLost` and terminates the connection.
     """
 
     def __init__(self, database_url: str, *, schema: str, size: int, acquire_timeout_s: float = 5.0) -> None:
@@ -42,9 +47,24 @@ class DirectConnections:
 
     @asynccontextmanager
     async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
+        """A connection for the block; it goes back to the pool only if the block ends without an error.
+
+        After an error or a cancellation the connection's protocol state is unknown (a statement
+        may still be running, or the server may have closed it), so it is terminated, never
+        handed to the next request. One the database had closed while it sat in the pool fails
+        with `ConnectionLost` (a 503), whatever asyncpg called the failure.
+        """
         pool = self._pool or await self._start()
-        async with pool.acquire(timeout=self._timeout_s) as connection:
+        connection = await pool.acquire(timeout=self._timeout_s)
+        try:
             yield connection
+        except BaseException as error:
+            lost = connection.is_closed()
+            connection.terminate()
+            if lost and isinstance(error, Exception) and not is_unavailable_error(error):
+                raise ConnectionLost("the database closed this connection") from error
+            raise
+        await pool.release(connection)
 
     async def _start(self) -> asyncpg.Pool:
         async with self._lock:

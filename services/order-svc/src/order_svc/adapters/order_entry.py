@@ -88,27 +88,18 @@ def _columns(dicts: Sequence[dict], names: Sequence[str]) -> list[list]:
 
 
 class SqlOrderEntry:
+    """Each statement takes a pooled connection for itself alone and gives it back (or, after an
+    error, terminates it) before returning: no connection is held between the two statements,
+    so none can outlive its request or be reached from another task."""
+
     def __init__(self, uow, connections: DirectConnections, *, schema: str) -> None:
         self._uow = uow  # SqlOrderUnitOfWork: the events recorded in it
         self._connections = connections
         self._schema = schema
-        self._lease = None  # one connection for both statements, released with the unit of work
-        self._connection = None
-
-    async def _held(self):
-        if self._connection is None:
-            lease = self._connections.acquire()
-            self._connection = await lease.__aenter__()
-            self._lease = lease
-        return self._connection
-
-    async def release(self) -> None:
-        if self._lease is not None:
-            lease, self._lease, self._connection = self._lease, None, None
-            await lease.__aexit__(None, None, None)
 
     async def reference(self, customer_id: str, skus: Iterable[str]) -> tuple[Customer | None, dict[str, CatalogItem]]:
-        found = await (await self._held()).fetchrow(_REFERENCE, customer_id, sorted(set(skus)))
+        async with self._connections.acquire() as connection:
+            found = await connection.fetchrow(_REFERENCE, customer_id, sorted(set(skus)))
         customer = None if found["customer"] is None else customer_from_row(orjson.loads(found["customer"]))
         catalog = {
             sku: CatalogItem(sku=sku, name=name, unit_price=Decimal(price), currency=currency, max_quantity=limit)
@@ -139,8 +130,8 @@ class SqlOrderEntry:
             notify_channel(self._schema),
         ]
         columns = tuple(c.name for c in tables.orders.columns if c.name in order_row)
-        placed = await (await self._held()).fetchval(_place_statement(columns), *arguments)
-        await self.release()
+        async with self._connections.acquire() as connection:
+            placed = await connection.fetchval(_place_statement(columns), *arguments)
         if placed:
             self._uow.take_events()  # in the outbox now
         return placed

@@ -39,13 +39,6 @@ class SqlOrderUnitOfWork(UnitOfWork):
         self._bind(self.session)
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
-        try:
-            if self._direct is not None:
-                await self.entry.release()
-        finally:
-            await super().__aexit__(*exc)
-
     @classmethod
     def joining(cls, session: AsyncSession, *, schema: str, source: str) -> SqlOrderUnitOfWork:
         uow = super().joining(session, schema=schema, source=source)
