@@ -17,7 +17,9 @@ from orderpulse.observability.tracing import current_traceparent
 class UnitOfWork:
     """`async with uow:` opens a transaction; `record()` stages events; `commit()` writes both atomically.
 
-    Leaving the block without `commit()` rolls everything back, events included.
+    Leaving the block without `commit()` rolls everything back, events included. The session is
+    made on first use of `session` and begins its transaction at its first statement (SQLAlchemy's
+    autobegin), so a block that touches no repository costs no session at all.
     """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, schema: str, source: str) -> None:
@@ -25,7 +27,7 @@ class UnitOfWork:
         self._schema = schema
         self._source = source
         self._owned = True
-        self.session: AsyncSession
+        self._session: AsyncSession | None = None
         self._events: list[Envelope] = []
 
     @classmethod
@@ -36,20 +38,30 @@ class UnitOfWork:
         uow._owned = False
         return uow
 
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self._sessions()
+        return self._session
+
+    @session.setter
+    def session(self, session: AsyncSession) -> None:
+        self._session = session
+
     async def __aenter__(self) -> UnitOfWork:
         if self._owned:
-            self.session = self._sessions()
-            await self.session.begin()
+            self._session = None
         self._events = []
         return self
 
     async def __aexit__(self, *_exc: Any) -> None:
-        if self._owned:
+        if self._owned and self._session is not None:
+            session, self._session = self._session, None
             try:
-                if self.session.in_transaction():
-                    await self.session.rollback()
+                if session.in_transaction():
+                    await session.rollback()
             finally:
-                await self.session.close()
+                await session.close()
 
     def record(self, type: str, key: str, data: dict[str, Any], *, time: datetime | None = None) -> Envelope:
         envelope = new_envelope(
@@ -75,8 +87,8 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         await self.flush_events()
-        if self._owned:
-            await self.session.commit()
+        if self._owned and self._session is not None:
+            await self._session.commit()
 
 
 _TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
