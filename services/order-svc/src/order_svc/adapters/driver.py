@@ -45,6 +45,28 @@ class DirectConnections:
         self._pool: asyncpg.Pool | None = None
         self._lock = asyncio.Lock()
 
+    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        """`query`'s first row, on a pooled connection taken for it alone (see `acquire`)."""
+        connection = await self._take()
+        try:
+            return await connection.fetchrow(query, *args)
+        except BaseException as error:
+            self._discard(connection, error)
+            raise
+        finally:
+            await self._give_back(connection)
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        """`query`'s first value, on a pooled connection taken for it alone (see `acquire`)."""
+        connection = await self._take()
+        try:
+            return await connection.fetchval(query, *args)
+        except BaseException as error:
+            self._discard(connection, error)
+            raise
+        finally:
+            await self._give_back(connection)
+
     @asynccontextmanager
     async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
         """A connection for the block; it goes back to the pool only if the block ends without an error.
@@ -54,17 +76,31 @@ class DirectConnections:
         handed to the next request. One the database had closed while it sat in the pool fails
         with `ConnectionLost` (a 503), whatever asyncpg called the failure.
         """
-        pool = self._pool or await self._start()
-        connection = await pool.acquire(timeout=self._timeout_s)
+        connection = await self._take()
         try:
             yield connection
         except BaseException as error:
-            lost = connection.is_closed()
-            connection.terminate()
-            if lost and isinstance(error, Exception) and not is_unavailable_error(error):
-                raise ConnectionLost("the database closed this connection") from error
+            self._discard(connection, error)
             raise
-        await pool.release(connection)
+        finally:
+            await self._give_back(connection)
+
+    async def _take(self) -> asyncpg.Connection:
+        pool = self._pool or await self._start()
+        async with asyncio.timeout(self._timeout_s):  # cheaper than asyncpg's wait_for (no extra task)
+            return await pool.acquire()
+
+    @staticmethod
+    def _discard(connection: asyncpg.Connection, error: BaseException) -> None:
+        """Terminate a connection whose statement failed; raise `ConnectionLost` if it was dead."""
+        lost = connection.is_closed()
+        connection.terminate()
+        if lost and isinstance(error, Exception) and not is_unavailable_error(error):
+            raise ConnectionLost("the database closed this connection") from error
+
+    async def _give_back(self, connection: asyncpg.Connection) -> None:
+        if self._pool is not None:
+            await self._pool.release(connection)  # a terminated one is back already: nothing happens
 
     async def _start(self) -> asyncpg.Pool:
         async with self._lock:

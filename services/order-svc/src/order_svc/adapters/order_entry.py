@@ -98,8 +98,7 @@ class SqlOrderEntry:
         self._schema = schema
 
     async def reference(self, customer_id: str, skus: Iterable[str]) -> tuple[Customer | None, dict[str, CatalogItem]]:
-        async with self._connections.acquire() as connection:
-            found = await connection.fetchrow(_REFERENCE, customer_id, sorted(set(skus)))
+        found = await self._connections.fetchrow(_REFERENCE, customer_id, sorted(set(skus)))
         customer = None if found["customer"] is None else customer_from_row(orjson.loads(found["customer"]))
         catalog = {
             sku: CatalogItem(sku=sku, name=name, unit_price=Decimal(price), currency=currency, max_quantity=limit)
@@ -130,8 +129,7 @@ class SqlOrderEntry:
             notify_channel(self._schema),
         ]
         columns = tuple(c.name for c in tables.orders.columns if c.name in order_row)
-        async with self._connections.acquire() as connection:
-            placed = await connection.fetchval(_place_statement(columns), *arguments)
+        placed = await self._connections.fetchval(_place_statement(columns), *arguments)
         if placed:
             self._uow.take_events()  # in the outbox now
         return placed
