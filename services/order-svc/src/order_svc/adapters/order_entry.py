@@ -22,7 +22,7 @@ import orjson
 from orderpulse.messaging.outbox import notify_channel, outbox_row
 
 from order_svc.adapters import rows, tables
-from order_svc.adapters.driver import DirectConnections, json_text, placeholders, row_values
+from order_svc.adapters.driver import DirectConnections, placeholders, row_values
 from order_svc.adapters.reference_data import customer_from_row
 from order_svc.domain.model import CatalogItem, Customer, Order
 from order_svc.service_layer.ports import IdempotentRequest, Reply, TimelineEntry
@@ -34,32 +34,37 @@ SELECT
        FROM catalog_items WHERE sku = ANY($2::text[])) AS catalog
 """
 
+# The child rows travel as one JSON document (`$d`, parsed once in `doc`): one parameter to
+# encode instead of ~25 arrays. Timeline and outbox rows keep their order (positions and ids
+# are serials; the relay publishes in id order).
 _AFTER_ORDER = """
+doc AS (SELECT ${d}::text::jsonb AS j),
 lines AS (
     INSERT INTO order_lines (order_id, position, line_id, sku, quantity, unit_price)
-    SELECT $1::text, x.* FROM go,
-        unnest(${l}::int4[], ${l1}::text[], ${l2}::text[], ${l3}::int4[], ${l4}::numeric[]) AS x
+    SELECT $1::text, (r->>'position')::int4, r->>'line_id', r->>'sku', (r->>'quantity')::int4,
+           (r->>'unit_price')::numeric
+    FROM go, doc, jsonb_array_elements(doc.j->'lines') AS r
 ),
 invoices AS (
     INSERT INTO invoices (invoice_id, order_id, position, lines, subtotal, tax, total, currency, issued_at)
-    SELECT i, $1::text, p, l::jsonb, s, t, tt, c, at FROM go, unnest(
-        ${i}::text[], ${i1}::int4[], ${i2}::text[], ${i3}::numeric[], ${i4}::numeric[], ${i5}::numeric[],
-        ${i6}::text[], ${i7}::timestamptz[]) AS x(i, p, l, s, t, tt, c, at)
+    SELECT r->>'invoice_id', $1::text, (r->>'position')::int4, r->'lines', (r->>'subtotal')::numeric,
+           (r->>'tax')::numeric, (r->>'total')::numeric, r->>'currency', (r->>'issued_at')::timestamptz
+    FROM go, doc, jsonb_array_elements(doc.j->'invoices') AS r
 ),
 timeline AS (
     INSERT INTO timeline (event_id, order_id, type, source, occurred_at, data)
-    SELECT e, o, ty, s, at, d::jsonb FROM go, unnest(
-        ${t}::text[], ${t1}::text[], ${t2}::text[], ${t3}::text[], ${t4}::timestamptz[], ${t5}::text[]
-    ) AS x(e, o, ty, s, at, d)
+    SELECT r->>'event_id', r->>'order_id', r->>'type', r->>'source', (r->>'occurred_at')::timestamptz, r->'data'
+    FROM go, doc, jsonb_array_elements(doc.j->'timeline') WITH ORDINALITY AS e(r, n) ORDER BY n
     ON CONFLICT (event_id) DO NOTHING
 ),
 outbox AS (
     INSERT INTO outbox (event_id, topic, key, event_type, payload, traceparent)
-    SELECT x.* FROM go,
-        unnest(${x}::text[], ${x1}::text[], ${x2}::text[], ${x3}::text[], ${x4}::bytea[], ${x5}::text[]) AS x
+    SELECT r->>'event_id', r->>'topic', r->>'key', r->>'event_type', convert_to(r->>'payload', 'UTF8'),
+           r->>'traceparent'
+    FROM go, doc, jsonb_array_elements(doc.j->'outbox') WITH ORDINALITY AS e(r, n) ORDER BY n
 )
 SELECT EXISTS (SELECT 1 FROM go) AS placed,
-       (SELECT pg_notify(${n}::text, '') FROM go WHERE cardinality(${x}::text[]) > 0) AS notified
+       (SELECT pg_notify(${n}::text, '') FROM go, doc WHERE jsonb_array_length(doc.j->'outbox') > 0) AS notified
 """
 
 
@@ -69,7 +74,7 @@ def _place_statement(order_columns: tuple[str, ...]) -> str:
     if names[0] != "order_id":
         raise ValueError("the statement binds order_id as $1")
     slots, next_slot = {}, len(marks) + 1
-    for group, size in (("k", 5), ("l", 5), ("i", 8), ("t", 6), ("x", 6), ("n", 1)):
+    for group, size in (("k", 5), ("d", 1), ("n", 1)):
         for index in range(size):
             slots[group if index == 0 else f"{group}{index}"] = next_slot
             next_slot += 1
@@ -83,8 +88,26 @@ def _place_statement(order_columns: tuple[str, ...]) -> str:
     return claim + order + _AFTER_ORDER.format(**slots)
 
 
-def _columns(dicts: Sequence[dict], names: Sequence[str]) -> list[list]:
-    return [[row[name] for row in dicts] for name in names]
+def _decimal_text(value: object) -> str:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _children(order: Order, timeline: Sequence[TimelineEntry], outbox: Sequence[dict]) -> str:
+    """The order's lines and invoices, its timeline entries and its outbox rows: one JSON document
+    (numbers as text, times as RFC 3339 with their offset, outbox payloads as strings)."""
+    doc = {
+        "lines": rows.line_rows(order.order_id, order.lines),
+        "invoices": [rows.invoice_row(order.order_id, n, invoice) for n, invoice in enumerate(order.invoices)],
+        "timeline": [
+            {"event_id": e.event_id, "order_id": e.order_id, "type": e.type, "source": e.source,
+             "occurred_at": e.occurred_at, "data": e.data}
+            for e in timeline
+        ],
+        "outbox": [{**row, "payload": row["payload"].decode()} for row in outbox],
+    }
+    return orjson.dumps(doc, default=_decimal_text).decode()
 
 
 class SqlOrderEntry:
@@ -112,20 +135,12 @@ class SqlOrderEntry:
         if order.returns or order.fulfillment.shipments:
             raise ValueError("a new order has no returns or shipments yet")
         order_row = rows.order_row(order)
-        lines = rows.line_rows(order.order_id, order.lines)
-        invoices = [rows.invoice_row(order.order_id, n, invoice) for n, invoice in enumerate(order.invoices)]
-        for invoice in invoices:
-            invoice["lines"] = json_text(invoice["lines"])
         outbox = [outbox_row(envelope) for envelope in self._uow.recorded]
         key = (idempotency.principal, idempotency.key, idempotency.fingerprint) if idempotency else (None, None, None)
         arguments = [
             *row_values(tables.orders, order_row),
             *key, reply.status_code, reply.body,
-            *_columns(lines, ("position", "line_id", "sku", "quantity", "unit_price")),
-            *_columns(invoices, ("invoice_id", "position", "lines", "subtotal", "tax", "total", "currency", "issued_at")),
-            [e.event_id for e in timeline], [e.order_id for e in timeline], [e.type for e in timeline],
-            [e.source for e in timeline], [e.occurred_at for e in timeline], [json_text(e.data) for e in timeline],
-            *_columns(outbox, ("event_id", "topic", "key", "event_type", "payload", "traceparent")),
+            _children(order, timeline, outbox),
             notify_channel(self._schema),
         ]
         columns = tuple(c.name for c in tables.orders.columns if c.name in order_row)
