@@ -34,7 +34,9 @@ class DirectConnections:
     when it shuts down, and until asyncpg has also read the end of the stream such a connection
     looks open, its protocol stuck waiting for a ReadyForQuery that never comes. Its statement
     then fails (`InternalClientError: cannot switch to state 12; another operation (2) is in
-    progress`), and `acquire` answers that with `ConnectionLost` and terminates the connection.
+    progress`): `fetchrow`, `fetchval` and `acquire` answer that with `ConnectionLost` (a 503)
+    and terminate the connection, as they terminate any connection whose statement failed or
+    was cancelled.
     """
 
     def __init__(self, database_url: str, *, schema: str, size: int, acquire_timeout_s: float = 5.0) -> None:
