@@ -12,10 +12,12 @@ from datetime import UTC, datetime
 
 def format_time(moment: datetime) -> str:
     """`2026-11-20T14:03:11.512Z`; a naive time is refused (an event time must say its zone)."""
-    if moment.tzinfo is None:
-        raise ValueError("times on the wire must be timezone-aware")
-    moment = moment.astimezone(UTC)
-    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+    if moment.tzinfo is not UTC:
+        if moment.tzinfo is None:
+            raise ValueError("times on the wire must be timezone-aware")
+        moment = moment.astimezone(UTC)
+    # isoformat writes four-digit years and is several times cheaper than strftime (a hot path)
+    return moment.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def format_epoch_ms(ms: int) -> str:

@@ -17,7 +17,9 @@ from orderpulse.observability.tracing import current_traceparent
 class UnitOfWork:
     """`async with uow:` opens a transaction; `record()` stages events; `commit()` writes both atomically.
 
-    Leaving the block without `commit()` rolls everything back, events included.
+    Leaving the block without `commit()` rolls everything back, events included. The session is
+    made on first use of `session` and begins its transaction at its first statement (SQLAlchemy's
+    autobegin), so a block that touches no repository costs no session at all.
     """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, schema: str, source: str) -> None:
@@ -25,31 +27,41 @@ class UnitOfWork:
         self._schema = schema
         self._source = source
         self._owned = True
-        self.session: AsyncSession
+        self._session: AsyncSession | None = None
         self._events: list[Envelope] = []
 
     @classmethod
-    def joining(cls, session: AsyncSession, *, schema: str, source: str) -> "UnitOfWork":
+    def joining(cls, session: AsyncSession, *, schema: str, source: str) -> UnitOfWork:
         """A unit of work inside a transaction someone else owns (a consumer's batch)."""
         uow = cls(None, schema=schema, source=source)  # type: ignore[arg-type]
         uow.session = session
         uow._owned = False
         return uow
 
-    async def __aenter__(self) -> "UnitOfWork":
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self._sessions()
+        return self._session
+
+    @session.setter
+    def session(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def __aenter__(self) -> UnitOfWork:
         if self._owned:
-            self.session = self._sessions()
-            await self.session.begin()
+            self._session = None
         self._events = []
         return self
 
     async def __aexit__(self, *_exc: Any) -> None:
-        if self._owned:
+        if self._owned and self._session is not None:
+            session, self._session = self._session, None
             try:
-                if self.session.in_transaction():
-                    await self.session.rollback()
+                if session.in_transaction():
+                    await session.rollback()
             finally:
-                await self.session.close()
+                await session.close()
 
     def record(self, type: str, key: str, data: dict[str, Any], *, time: datetime | None = None) -> Envelope:
         envelope = new_envelope(
@@ -62,6 +74,11 @@ class UnitOfWork:
     def recorded(self) -> list[Envelope]:
         return list(self._events)
 
+    def take_events(self) -> list[Envelope]:
+        """The recorded events, handed to a caller that writes them to the outbox itself (in this transaction)."""
+        events, self._events = self._events, []
+        return events
+
     async def flush_events(self) -> None:
         """Stage recorded events in the outbox now (still inside the transaction)."""
         if self._events:
@@ -70,8 +87,8 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         await self.flush_events()
-        if self._owned:
-            await self.session.commit()
+        if self._owned and self._session is not None:
+            await self._session.commit()
 
 
 _TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure

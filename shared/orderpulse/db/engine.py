@@ -26,6 +26,10 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+class ConnectionLost(ConnectionError):
+    """A pooled connection turned out to be closed by the database under a statement (retry later)."""
+
+
 _UNAVAILABLE = (
     ConnectionError,
     OSError,

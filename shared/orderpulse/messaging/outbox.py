@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -21,19 +21,21 @@ _INSERT = text(
 )
 
 
+def outbox_row(envelope: Envelope) -> dict[str, object]:
+    """The outbox row of an event: event_id, topic, key, event_type, payload (bytes), traceparent."""
+    return {
+        "event_id": envelope.id,
+        "topic": topic_for(envelope.type),
+        "key": envelope.partitionkey,
+        "event_type": envelope.type,
+        "payload": envelope.to_json(),
+        "traceparent": envelope.traceparent,
+    }
+
+
 async def add_to_outbox(db: AsyncSession | AsyncConnection, envelopes: Iterable[Envelope], *, schema: str) -> int:
     """Stage events for publication; they become visible to the relay only if the transaction commits."""
-    rows = [
-        {
-            "event_id": envelope.id,
-            "topic": topic_for(envelope.type),
-            "key": envelope.partitionkey,
-            "event_type": envelope.type,
-            "payload": envelope.to_json(),
-            "traceparent": envelope.traceparent,
-        }
-        for envelope in envelopes
-    ]
+    rows = [outbox_row(envelope) for envelope in envelopes]
     if not rows:
         return 0
     await db.execute(_INSERT, rows)

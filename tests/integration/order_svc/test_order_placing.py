@@ -200,6 +200,19 @@ async def test_the_same_key_with_another_body_is_a_conflict(client, db):
     assert await snapshot(db) == after_first
 
 
+async def test_the_same_key_with_another_body_that_would_be_refused_is_still_a_conflict(client, db):
+    await seed(client)
+    headers = {**auth("storefront"), "Idempotency-Key": new_key()}
+    await client.post("/v1/orders", json=order_body(), headers=headers)
+    after_first = await snapshot(db)
+
+    other = await client.post("/v1/orders", json=order_body(customer_id="cus_nobody"), headers=headers)
+
+    assert other.status_code == 409
+    assert other.json()["field"] == "Idempotency-Key"
+    assert await snapshot(db) == after_first
+
+
 async def test_two_concurrent_requests_with_one_key_create_one_order(client, db):
     await seed(client)
     headers = {**auth("storefront"), "Idempotency-Key": new_key()}

@@ -3,6 +3,7 @@ outbox and the order's timeline together, replays that change nothing, refusals 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -80,6 +81,59 @@ async def test_a_replayed_request_gets_the_first_reply_and_changes_nothing(store
 
     assert again == Reply(first.status_code, first.body, replayed=True)
     assert store.outbox == outbox_before
+
+
+async def test_a_retry_gets_the_first_reply_even_when_the_entry_checks_would_now_refuse_it(store):
+    key = IdempotentRequest(principal="storefront", key="k1", fingerprint="f1")
+    promise = placing(promised_by=NOW + timedelta(hours=2))
+    first = await handlers.place_order(context(store), promise, idempotency=key, reply=answer)
+    outbox_before = list(store.outbox)
+    after_the_promise = replace(context(store), clock=lambda: NOW + timedelta(hours=3))
+
+    again = await handlers.place_order(after_the_promise, promise, idempotency=key, reply=answer)
+
+    assert again == Reply(first.status_code, first.body, replayed=True)
+    assert store.outbox == outbox_before
+
+
+async def test_a_key_reused_for_another_body_that_is_refused_is_a_conflict(store):
+    await handlers.place_order(
+        context(store), placing(), idempotency=IdempotentRequest("storefront", "k1", "f1"), reply=answer
+    )
+    commits = store.commits
+
+    with pytest.raises(IdempotencyKeyReused):
+        await handlers.place_order(
+            context(store), placing(customer_id="cus_x"), idempotency=IdempotentRequest("storefront", "k1", "f2"),
+            reply=answer,
+        )
+
+    assert store.commits == commits
+
+
+class KeyPurgedInBetween(FakeUnitOfWork):
+    """The fast placing path finds the key taken, but it is gone (purged) when the first reply is read."""
+
+    async def __aenter__(self) -> KeyPurgedInBetween:
+        await super().__aenter__()
+
+        async def key_taken(*_args) -> bool:
+            return False
+
+        self.entry.place = key_taken
+        return self
+
+
+async def test_a_key_purged_between_the_claim_and_the_replay_places_the_order_the_ordinary_way(store):
+    key = IdempotentRequest(principal="storefront", key="k1", fingerprint="f1")
+    ctx = replace(context(store), new_uow=lambda: KeyPurgedInBetween(store))
+
+    reply = await handlers.place_order(ctx, placing(), idempotency=key, reply=answer)
+
+    assert not reply.replayed and reply.body == store.orders["ord_1"].status.value.encode()
+    assert store.commits == 1 and "orderpulse.order.placed.v1" in [event.type for event in store.outbox]
+    assert [entry.type for entry in store.timeline.values()] == [event.type for event in store.outbox]
+    assert store.keys[("storefront", "k1")] == ("f1", reply)
 
 
 async def test_a_key_reused_for_another_request_is_refused(store):

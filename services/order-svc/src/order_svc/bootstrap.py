@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 from fastapi import FastAPI
@@ -11,6 +12,7 @@ from orderpulse.runtime import Platform
 from orderpulse.signed_tokens import TokenSigner
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from order_svc.adapters.driver import DirectConnections
 from order_svc.adapters.unit_of_work import SqlOrderUnitOfWork
 from order_svc.domain.model import OrderRules
 from order_svc.entrypoints import consumer
@@ -50,8 +52,21 @@ def build_app(settings: OrderSettings, *, clock: Callable[[], datetime] = utcnow
     platform = Platform(
         settings, consumed_topics=consumer.CONSUMED_TOPICS, handlers=consumer.handler_table(joining_uow)
     )
+    direct = DirectConnections(settings.database_url, schema=settings.db_schema, size=settings.database_pool_size)
+
+    def new_uow() -> SqlOrderUnitOfWork:
+        return SqlOrderUnitOfWork(platform.sessions, schema=settings.db_schema, source=source, direct=direct)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with platform.lifespan(app):
+            try:
+                yield
+            finally:
+                await direct.close()
+
     context = Context(
-        new_uow=lambda: SqlOrderUnitOfWork(platform.sessions, schema=settings.db_schema, source=source),
+        new_uow=new_uow,
         rules=OrderRules(
             calendar=settings.calendar, tax_rate=settings.tax_rate, default_currency=settings.default_currency
         ),
@@ -64,7 +79,7 @@ def build_app(settings: OrderSettings, *, clock: Callable[[], datetime] = utcnow
         title="order-svc",
         description=DESCRIPTION,
         routers=ROUTERS,
-        lifespan=platform.lifespan,
+        lifespan=lifespan,
         readiness_checks=platform.readiness_checks,
         openapi_tags=TAGS,
         links=LINKS,

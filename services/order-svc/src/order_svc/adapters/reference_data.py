@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -19,6 +20,19 @@ async def _upsert(session: AsyncSession, table, key: str, values: dict) -> None:
     await session.execute(statement.on_conflict_do_update(index_elements=[table.c[key]], set_=changes))
 
 
+def customer_from_row(row: Mapping[str, Any]) -> Customer:
+    return Customer(
+        customer_id=row["customer_id"],
+        tier=Tier(row["tier"]),
+        name=row["name"],
+        email=row["email"],
+        phone=row["phone"],
+        locale=row["locale"],
+        timezone=row["timezone"],
+        account_manager=row["account_manager"],
+    )
+
+
 class SqlCustomers:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -26,18 +40,7 @@ class SqlCustomers:
     async def get(self, customer_id: str) -> Customer | None:
         query = select(tables.customers).where(tables.customers.c.customer_id == customer_id)
         row = (await self._session.execute(query)).mappings().first()
-        if row is None:
-            return None
-        return Customer(
-            customer_id=row["customer_id"],
-            tier=Tier(row["tier"]),
-            name=row["name"],
-            email=row["email"],
-            phone=row["phone"],
-            locale=row["locale"],
-            timezone=row["timezone"],
-            account_manager=row["account_manager"],
-        )
+        return None if row is None else customer_from_row(row)
 
     async def save(self, customer: Customer) -> None:
         await _upsert(

@@ -2,38 +2,62 @@
 
 from __future__ import annotations
 
-from orderpulse.unit_of_work import UnitOfWork
-from sqlalchemy.ext.asyncio import AsyncSession
+from functools import cached_property
 
+from orderpulse.unit_of_work import UnitOfWork
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from order_svc.adapters.driver import DirectConnections
 from order_svc.adapters.idempotency_keys import SqlIdempotencyKeys
+from order_svc.adapters.order_entry import SqlOrderEntry
 from order_svc.adapters.reference_data import SqlCatalog, SqlCustomers
 from order_svc.adapters.repository import SqlOrders
 from order_svc.adapters.timeline import SqlTimeline
 
+_REPOSITORIES = ("customers", "catalog", "orders", "timeline", "idempotency_keys")
+
 
 class SqlOrderUnitOfWork(UnitOfWork):
-    """`async with uow:` for a request; `SqlOrderUnitOfWork.joining(session, ...)` inside a consumer's batch."""
+    """`async with uow:` for a request; `SqlOrderUnitOfWork.joining(session, ...)` inside a consumer's batch.
 
-    customers: SqlCustomers
-    catalog: SqlCatalog
-    orders: SqlOrders
-    timeline: SqlTimeline
-    idempotency_keys: SqlIdempotencyKeys
+    Repositories are opened on first use, so placing an order by the hand-written statements
+    (`entry`), which needs none of them, opens no SQLAlchemy session.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession] | None,
+        *,
+        schema: str,
+        source: str,
+        direct: DirectConnections | None = None,
+    ) -> None:
+        super().__init__(sessions, schema=schema, source=source)  # type: ignore[arg-type]
+        # for placing orders; None inside a consumer's batch (it places none)
+        self.entry = None if direct is None else SqlOrderEntry(self, direct, schema=schema)
 
     async def __aenter__(self) -> SqlOrderUnitOfWork:
         await super().__aenter__()
-        self._bind(self.session)
+        for name in _REPOSITORIES:
+            self.__dict__.pop(name, None)  # bound to the session of an earlier block
         return self
 
-    @classmethod
-    def joining(cls, session: AsyncSession, *, schema: str, source: str) -> SqlOrderUnitOfWork:
-        uow = super().joining(session, schema=schema, source=source)
-        uow._bind(session)
-        return uow
+    @cached_property
+    def customers(self) -> SqlCustomers:
+        return SqlCustomers(self.session)
 
-    def _bind(self, session: AsyncSession) -> None:
-        self.customers = SqlCustomers(session)
-        self.catalog = SqlCatalog(session)
-        self.orders = SqlOrders(session)
-        self.timeline = SqlTimeline(session)
-        self.idempotency_keys = SqlIdempotencyKeys(session)
+    @cached_property
+    def catalog(self) -> SqlCatalog:
+        return SqlCatalog(self.session)
+
+    @cached_property
+    def orders(self) -> SqlOrders:
+        return SqlOrders(self.session)
+
+    @cached_property
+    def timeline(self) -> SqlTimeline:
+        return SqlTimeline(self.session)
+
+    @cached_property
+    def idempotency_keys(self) -> SqlIdempotencyKeys:
+        return SqlIdempotencyKeys(self.session)

@@ -19,11 +19,11 @@ from order_svc.service_layer.ports import IdempotentRequest, Reply
 from order_svc.settings import OrderSettings
 
 
-def _context(request: Request) -> Context:
+async def _context(request: Request) -> Context:
     return request.app.state.context
 
 
-def _settings(request: Request) -> OrderSettings:
+async def _settings(request: Request) -> OrderSettings:
     return request.app.state.settings
 
 
@@ -40,7 +40,7 @@ _ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
 CustomerId = Annotated[str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, examples=["cus_1042"])]
 
 
-def _order_id(
+async def _order_id(
     order_id: Annotated[
         str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, examples=["ord_01JD3X7Q0R8ZK2M4N6P8S0T2V4"])
     ],

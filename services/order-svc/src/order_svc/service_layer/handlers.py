@@ -21,14 +21,14 @@ from order_svc.domain.commands import (
     UpsertCatalogItem,
     UpsertCustomer,
 )
-from order_svc.domain.errors import OrderNotFound, PaymentsNotConfigured
+from order_svc.domain.errors import DomainError, OrderNotFound, PaymentsNotConfigured
 from order_svc.domain.events import Event
 from order_svc.domain.model import CatalogItem, Customer, Order, OrderRules
 from order_svc.domain.values import PaymentStatus, ReturnRequest
 from order_svc.service_layer import ids
 from order_svc.service_layer.clock import utcnow
 from order_svc.service_layer.ports import IdempotentRequest, OrderUnitOfWork, Reply
-from order_svc.service_layer.publishing import publish
+from order_svc.service_layer.publishing import publish, record
 
 PAYMENTS_SECRET_SETTING = "ORDERPULSE_SIGNING_SECRETS"  # its "payments" entry
 PAYMENTS_SWITCH_SETTING = "ORDERPULSE_PAYMENTS_ENABLED"
@@ -80,20 +80,30 @@ async def place_order(
     if not ctx.payments_enabled and command.payment_status == PaymentStatus.PENDING:
         raise _payments_off(ctx.payments_setting)
     async with ctx.new_uow() as uow:
+        customer, catalog = await uow.entry.reference(command.customer_id, _skus(command.lines))
+        try:
+            order = Order.place(
+                command, order_id=ctx.new_order_id(), customer=customer, catalog=catalog, rules=ctx.rules, now=ctx.clock()
+            )
+        except DomainError:
+            # the checks ran before the key was claimed: a retry of a placed order gets its first reply
+            # even if they would refuse it now (time moved on, the catalog changed), and a key reused
+            # for another body is a 409 as on every other route; nothing is written either way
+            if (replay := await _claim(uow, idempotency)) is not None:
+                return replay
+            raise
+        answer = reply(order)
+        entries = record(uow, order.events)
+        if await uow.entry.place(order, entries, answer, idempotency):
+            await uow.commit()
+            return answer
+        # the key was taken: the first reply (a 409 for another body); the order built here is dropped
         if (replay := await _claim(uow, idempotency)) is not None:
             return replay
-        customer = await uow.customers.get(command.customer_id)
-        catalog = await uow.catalog.items(_skus(command.lines))
-        order = Order.place(
-            command,
-            order_id=ctx.new_order_id(),
-            customer=customer,
-            catalog=catalog,
-            rules=ctx.rules,
-            now=ctx.clock(),
-        )
+        # released in between (purged): place it the ordinary way, the key claimed in this transaction
         await uow.orders.add(order)
-        return await _finish(uow, order.events, reply(order), idempotency)
+        await uow.timeline.append(entries)
+        return await _finish(uow, [], answer, idempotency)
 
 
 async def correct_order(

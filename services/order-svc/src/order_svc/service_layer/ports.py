@@ -129,6 +129,22 @@ class IdempotencyKeys(Protocol):
     async def remember(self, request: IdempotentRequest, reply: Reply) -> None: ...
 
 
+class OrderEntry(Protocol):
+    """Placing an order with as few round trips as the database allows (the busiest route)."""
+
+    async def reference(self, customer_id: str, skus: Iterable[str]) -> tuple[Customer | None, dict[str, CatalogItem]]:
+        """The customer (None if unknown) and the catalog items of those skus that exist."""
+        ...
+
+    async def place(
+        self, order: Order, timeline: Sequence[TimelineEntry], reply: Reply, idempotency: IdempotentRequest | None
+    ) -> bool:
+        """Atomically claim the key with `reply`, and write the new order (lines, invoices), its timeline
+        entries and the events recorded so far in this unit of work (the outbox). False, with nothing
+        written, when the key was taken already: ask `IdempotencyKeys.claim` for the first reply."""
+        ...
+
+
 class OrderUnitOfWork(Protocol):
     """One transaction over order-svc's data; events recorded in it reach the outbox at commit."""
 
@@ -137,6 +153,7 @@ class OrderUnitOfWork(Protocol):
     orders: Orders
     timeline: Timeline
     idempotency_keys: IdempotencyKeys
+    entry: OrderEntry
 
     async def __aenter__(self) -> Self: ...
 

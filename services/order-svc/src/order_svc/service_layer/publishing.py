@@ -11,6 +11,12 @@ from order_svc.service_layer.ports import OrderUnitOfWork, TimelineEntry
 async def publish(uow: OrderUnitOfWork, events: list[Event]) -> None:
     """Stage `events` for the outbox (each validated against the shared catalog) and add the
     order events to their order's timeline, in the same transaction. Empties `events`."""
+    await uow.timeline.append(record(uow, events))
+
+
+def record(uow: OrderUnitOfWork, events: list[Event]) -> list[TimelineEntry]:
+    """Record `events` in the unit of work (each validated against the shared catalog) and return
+    the timeline entries of the order events, for the caller to write. Empties `events`."""
     entries = []
     for event in events:
         data = event.to_data()
@@ -19,4 +25,4 @@ async def publish(uow: OrderUnitOfWork, events: list[Event]) -> None:
         if event.topic == ORDERS_TOPIC:
             entries.append(TimelineEntry.of(envelope))
     events.clear()
-    await uow.timeline.append(entries)
+    return entries

@@ -1,0 +1,43 @@
+"""An envelope's wire form is the same bytes whichever way it is built (the fast orjson one or pydantic's)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+
+import orjson
+from orderpulse.events.envelope import Envelope, new_envelope
+from orderpulse.rfc3339 import format_time
+
+
+def _pydantic_form(envelope: Envelope) -> bytes:
+    body = envelope.model_dump(mode="json", exclude_none=True)
+    body["time"] = format_time(envelope.time)
+    return orjson.dumps(body)
+
+
+def _envelope(data: dict, traceparent: str | None = None) -> Envelope:
+    return new_envelope(type="order.placed.v1", source="order-svc", key="ord_1", data=data,
+                        time=datetime(2026, 12, 6, 10, 0, 0, 123456, tzinfo=timezone(timedelta(hours=1))),
+                        traceparent=traceparent)
+
+
+def test_json_ready_data_gives_the_same_bytes_as_pydantic():
+    data = {"order_id": "ord_1", "total": "12.50", "lines": [{"sku": "MUG-1", "quantity": 2}], "held": False,
+            "weight": 1.5, "note": None}
+    for traceparent in (None, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"):
+        envelope = _envelope(data, traceparent)
+        assert envelope.to_json() == _pydantic_form(envelope)
+
+
+def test_data_with_decimals_and_times_is_converted_as_pydantic_converts_it():
+    envelope = _envelope({"amount": Decimal("9.90"), "at": datetime(2026, 12, 6, tzinfo=UTC)})
+    assert envelope.to_json() == _pydantic_form(envelope)
+
+
+def test_an_envelope_read_back_equals_the_one_built():
+    envelope = _envelope({"order_id": "ord_1"}, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+    again = Envelope.from_json(envelope.to_json())
+    assert again.model_dump(exclude={"time"}) == envelope.model_dump(exclude={"time"})
+    assert format_time(again.time) == format_time(envelope.time)
+    assert orjson.loads(envelope.to_json())["time"] == "2026-12-06T09:00:00.123Z"
