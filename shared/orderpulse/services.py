@@ -42,9 +42,6 @@ def service_named(name: str) -> ServiceManifest:
 
 
 def platform_topics(manifests: list[ServiceManifest] | None = None) -> list[str]:
-    """The topics to make before any service runs: the event topics and each service's dead letters.
-
-    Clients never make topics themselves (`orderpulse.messaging.kafka.never_auto_create_topics`).
-    """
+    """The topics to make before any service runs: the event topics and each service's dead letters."""
     services = installed_services() if manifests is None else manifests
     return [*ALL_TOPICS, *(dlq_topic(manifest.name) for manifest in services)]
