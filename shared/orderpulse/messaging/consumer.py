@@ -86,6 +86,8 @@ class IdempotentConsumer:
         self._consumer = consumer
         self._sessions = session_factory
         self._handlers = dict(handlers)
+        # batch handlers run in the order they first appear in the table
+        self._batch_order = {h: i for i, h in reversed(list(enumerate(self._handlers.values()))) if isinstance(h, Batched)}
         self._dead_letters = dead_letters
         self._service = service
         self._max_attempts = max_attempts
@@ -210,7 +212,7 @@ class IdempotentConsumer:
                 else:
                     result.dead_lettered.append(DeadLetter(record, error, attempts=self._max_attempts))
                     failed_ids.append(envelope.id)
-            for batch_handler, items in batched.items():
+            for batch_handler, items in sorted(batched.items(), key=lambda item: self._batch_order[item[0]]):
                 await self._apply_fast_batch(session, batch_handler, [envelope for _, envelope in items])
                 for record, _ in items:
                     result.count(record.topic, "applied")

@@ -23,9 +23,10 @@ class Batched:
 
     On the consumer's fast path it is called once per batch with every new (not duplicate) event
     of the types it is registered for, in the order they were read, after the batch's per-event
-    handlers. Should anything in the batch fail, the batch is redone with a savepoint per event
-    and this handler is called with that one event (`[envelope]`), so a poison event is retried
-    and dead-lettered alone. Hence only effects that do not depend on the batch's other events
+    handlers; batch handlers run in the order they first appear in the handler table. Should
+    anything in the batch fail, the batch is redone with a savepoint per event and this handler
+    is called with that one event (`[envelope]`), so a poison event is retried and
+    dead-lettered alone. Hence only effects that do not depend on the batch's other events
     being applied first may be batched: plain inserts and upserts, or effects that already come
     out the same whatever the order of arrival. It must give the same result for a list as for
     its events one by one.
