@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -173,8 +174,8 @@ class IdempotentConsumer:
             result = await self._apply_batch(parsed, poison, careful=False)
         except _HandlerFailed:
             result = await self._apply_batch(parsed, poison, careful=True)
-        for topic, outcome in result.outcomes:
-            metrics.consumer_records_total.labels(self._service, topic, outcome).inc()
+        for (topic, outcome), records in Counter(result.outcomes).items():
+            metrics.consumer_records_total.labels(self._service, topic, outcome).inc(records)
         if fetched_in is None or fetched_in == self._assignments.count:
             await self._commit_offsets(batch)
         else:

@@ -7,7 +7,9 @@ milestones an event reached are in the next one's history, as a re-read would sh
 notification is "added" unless its id exists or was added earlier in the batch, as ON CONFLICT
 would tell. Writes that return nothing (customers, orders, parcels, milestones, parked events)
 and notifications of prefetched orders wait until commit, or until a read that could see them.
-Anything else goes to the database at once, as in `SqlUnitOfWork`.
+Anything else goes to the database at once, as in `SqlUnitOfWork`. Reading notifications ahead
+is sound because only the consumer adds them, and an order's events reach one consumer (its
+partition's); the INSERT keeps ON CONFLICT DO NOTHING all the same.
 """
 
 from __future__ import annotations
