@@ -69,10 +69,11 @@ async def _driver(connection):
 
 
 def _record(row) -> OutgoingRecord:
+    payload = row["payload"]
     return OutgoingRecord(
         topic=row["topic"],
         key=row["key"],
-        value=bytes(row["payload"]),
+        value=payload if type(payload) is bytes else bytes(payload),
         headers=_headers(row["event_type"], row["event_id"], row["traceparent"]),
     )
 
