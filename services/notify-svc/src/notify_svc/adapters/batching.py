@@ -1,15 +1,16 @@
 """The unit of work of a consumer batch: what its events need is read in one go, and the rows they
-add are written with one statement per table when it commits.
+add are written in one statement when it commits.
 
-`prefetch(order_ids)` reads the context of those orders (order, customer, milestones) and the ids
-of their notifications. Every event of such an order then gets the same context object, so the
-milestones an event reached are in the next one's history, as a re-read would show them; and a
-notification is "added" unless its id exists or was added earlier in the batch, as ON CONFLICT
-would tell. Writes that return nothing (customers, orders, parcels, milestones, parked events)
-and notifications of prefetched orders wait until commit, or until a read that could see them.
-Anything else goes to the database at once, as in `SqlUnitOfWork`. Reading notifications ahead
-is sound because only the consumer adds them, and an order's events reach one consumer (its
-partition's); the INSERT keeps ON CONFLICT DO NOTHING all the same.
+`prefetch(order_ids)` reads, in one query, the context of those orders (order, customer,
+milestones) and the ids of their notifications. Every event of such an order then gets the
+same context object, so the milestones an event reached are in the next one's history, as a
+re-read would show them; and a notification is "added" unless its id exists or was added
+earlier in the batch, as ON CONFLICT would tell. Writes that return nothing (customers, orders,
+parcels, milestones, parked events) and notifications of prefetched orders wait until commit, or
+until a read that could see them, and then go in one statement. Anything else goes to the
+database at once, as in `SqlUnitOfWork`. Reading notifications ahead is sound because only the
+consumer adds them, and an order's events reach one consumer (its partition's); the INSERTs
+keep ON CONFLICT DO NOTHING all the same.
 """
 
 from __future__ import annotations
@@ -23,7 +24,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify_svc.adapters.call_repository import SqlCallStore
 from notify_svc.adapters.notification_repository import INSERT_MANY, SqlNotificationStore, insert_params
-from notify_svc.adapters.state_repository import ADD_MILESTONE, ADD_ORDER, ADD_SHIPMENT, PARK, SqlKnownState
+from notify_svc.adapters.state_repository import (
+    ADD_MILESTONE,
+    ADD_ORDER,
+    ADD_SHIPMENT,
+    ORDER_CONTEXT_COLUMNS,
+    ORDER_CONTEXTS_FROM,
+    PARK,
+    SqlKnownState,
+    context_of,
+)
 from notify_svc.adapters.unit_of_work import SqlUnitOfWork
 from notify_svc.domain.values import Customer, Notification, OrderFacts
 from notify_svc.service_layer.ports import OrderContext
@@ -32,39 +42,45 @@ from notify_svc.service_layer.ports import OrderContext
 class BulkInsert(NamedTuple):
     """The one-statement form of a single-row INSERT ... ON CONFLICT DO NOTHING: its parameters as arrays."""
 
-    statement: TextClause
-    params: tuple[str, ...]
+    table: str
+    columns: dict[str, tuple[str, str]]  # the single-row statement's parameter -> (column, SQL type)
 
-    @classmethod
-    def of(cls, table: str, columns: dict[str, tuple[str, str]]) -> BulkInsert:
-        """`columns`: the single-row statement's parameter -> (column, SQL type); jsonb travels as text."""
-        names = ", ".join(column for column, _ in columns.values())
-        arrays = ", ".join(f"CAST(:{param} AS {'text' if kind == 'jsonb' else kind}[])" for param, (_, kind) in columns.items())
-        values = ", ".join(f"CAST(u.{param} AS jsonb)" if kind == "jsonb" else f"u.{param}" for param, (_, kind) in columns.items())
-        statement = text(
-            f"INSERT INTO {table} ({names}) SELECT {values} FROM unnest({arrays}) AS u ({', '.join(columns)}) "
+    @property
+    def params(self) -> tuple[str, ...]:
+        return tuple(self.columns)
+
+    def sql(self, prefix: str) -> str:
+        """The statement, its parameters named `prefix` + the single-row names (jsonb travels as text)."""
+        names = ", ".join(column for column, _ in self.columns.values())
+        arrays = ", ".join(
+            f"CAST(:{prefix}{param} AS {'text' if kind == 'jsonb' else kind}[])" for param, (_, kind) in self.columns.items()
+        )
+        values = ", ".join(
+            f"CAST(u.{param} AS jsonb)" if kind == "jsonb" else f"u.{param}" for param, (_, kind) in self.columns.items()
+        )
+        return (
+            f"INSERT INTO {self.table} ({names}) SELECT {values} FROM unnest({arrays}) AS u ({', '.join(self.columns)}) "
             "ON CONFLICT DO NOTHING"
         )
-        return cls(statement, tuple(columns))
 
 
 BULK = {
-    ADD_ORDER: BulkInsert.of(
+    ADD_ORDER: BulkInsert(
         "orders", {"o": ("order_id", "text"), "c": ("customer_id", "text"), "t": ("tier", "text"), "p": ("promised_by", "timestamptz")}
     ),
-    ADD_MILESTONE: BulkInsert.of("milestones", {
+    ADD_MILESTONE: BulkInsert("milestones", {
         "e": ("event_id", "text"), "o": ("order_id", "text"), "s": ("scope", "text"), "m": ("milestone", "text"),
         "t": ("event_time", "timestamptz"),
     }),
-    ADD_SHIPMENT: BulkInsert.of("shipments", {
+    ADD_SHIPMENT: BulkInsert("shipments", {
         "s": ("shipment_id", "text"), "o": ("order_id", "text"), "c": ("carrier", "text"), "t": ("tracking_number", "text"),
         "p": ("promised_by", "timestamptz"), "e": ("eta", "timestamptz"),
     }),
-    PARK: BulkInsert.of("parked_events", {
+    PARK: BulkInsert("parked_events", {
         "e": ("event_id", "text"), "o": ("order_id", "text"), "t": ("event_type", "text"), "at": ("event_time", "timestamptz"),
         "d": ("data", "jsonb"),
     }),
-    INSERT_MANY: BulkInsert.of("notifications", {
+    INSERT_MANY: BulkInsert("notifications", {
         "notification_id": ("notification_id", "text"), "order_id": ("order_id", "text"),
         "customer_id": ("customer_id", "text"), "milestone": ("milestone", "text"), "channel": ("channel", "text"),
         "subject": ("subject", "text"), "status": ("status", "text"), "reason": ("reason", "text"),
@@ -75,9 +91,16 @@ BULK = {
 }
 
 
+_CONTEXTS_AND_NOTIFIED = text(
+    ORDER_CONTEXT_COLUMNS
+    + ", ARRAY(SELECT n.notification_id FROM notifications n WHERE n.order_id = o.order_id) AS notified "
+    + ORDER_CONTEXTS_FROM
+)
+
+
 class PendingWrites:
-    """Statements waiting to run, in the order each was first used: an INSERT that has a `BULK` form
-    as one statement with array parameters, any other as one executemany."""
+    """Statements waiting to run: every INSERT that has a `BULK` form in ONE statement (one data-
+    modifying WITH part per table, array parameters), any other as one executemany."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -88,12 +111,20 @@ class PendingWrites:
 
     async def flush(self) -> None:
         pending, self._pending = self._pending, {}
+        parts: list[str] = []
+        params: dict[str, Any] = {}
         for statement, rows in pending.items():
             bulk = BULK.get(statement)
-            if bulk is None or len(rows) == 1:
+            if bulk is None:
                 await self._session.execute(statement, rows)
-            else:
-                await self._session.execute(bulk.statement, {name: [row[name] for row in rows] for name in bulk.params})
+                continue
+            prefix = f"w{len(parts)}_"
+            parts.append(bulk.sql(prefix))
+            params.update({prefix + name: [row[name] for row in rows] for name in bulk.params})
+        if parts:  # the tables are independent of each other: one round trip for all
+            *first, last = parts
+            with_parts = ", ".join(f"w{n} AS ({sql})" for n, sql in enumerate(first))
+            await self._session.execute(text(f"WITH {with_parts} {last}" if first else last), params)
 
 
 class BatchKnownState(SqlKnownState):
@@ -105,12 +136,13 @@ class BatchKnownState(SqlKnownState):
     async def _write(self, statement: TextClause, params: dict[str, Any]) -> None:
         self._writes.add(statement, params)
 
-    async def prefetch(self, order_ids: Iterable[str]) -> None:
-        wanted = set(order_ids) - self._contexts.keys()
-        if wanted:
-            await self._writes.flush()
-            found = await self.order_contexts(wanted)
-            self._contexts.update({order_id: found.get(order_id) for order_id in wanted})
+    @property
+    def prefetched(self) -> set[str]:
+        return set(self._contexts)
+
+    def known(self, order_ids: Iterable[str], contexts: dict[str, OrderContext]) -> None:
+        """What `BatchUnitOfWork.prefetch` read: the contexts of the known ones among `order_ids`."""
+        self._contexts.update({order_id: contexts.get(order_id) for order_id in order_ids})
 
     async def order_context(self, order_id: str) -> OrderContext | None:
         if order_id in self._contexts:
@@ -165,12 +197,10 @@ class BatchNotificationStore(SqlNotificationStore):
         self._orders: set[str] = set()
         self._taken: set[str] = set()
 
-    async def prefetch(self, order_ids: Iterable[str]) -> None:
-        wanted = set(order_ids) - self._orders
-        if wanted:
-            await self._writes.flush()
-            self._taken |= await self.existing(wanted)
-            self._orders |= wanted
+    def known(self, order_ids: Iterable[str], notification_ids: Iterable[str]) -> None:
+        """What `BatchUnitOfWork.prefetch` read: every notification of `order_ids`."""
+        self._taken.update(notification_ids)
+        self._orders.update(order_ids)
 
     async def add(self, notification: Notification, *, merged_into: str | None = None) -> bool:
         if notification.order_id not in self._orders:
@@ -195,15 +225,24 @@ class BatchUnitOfWork(SqlUnitOfWork):
     """`SqlUnitOfWork` for a consumer batch (see the module's docstring)."""
 
     def _attach(self, session: AsyncSession) -> None:
+        self._session_of_state = session
         self._writes = PendingWrites(session)
         self.state = BatchKnownState(session, self._writes)
         self.notifications = BatchNotificationStore(session, self._writes)
         self.calls = SqlCallStore(session)
 
     async def prefetch(self, order_ids: Iterable[str]) -> None:
-        ids = set(order_ids)
-        await self.state.prefetch(ids)
-        await self.notifications.prefetch(ids)
+        wanted = set(order_ids) - self.state.prefetched
+        if not wanted:
+            return
+        await self._writes.flush()
+        contexts: dict[str, OrderContext] = {}
+        notified: set[str] = set()
+        for row in await self._session_of_state.execute(_CONTEXTS_AND_NOTIFIED, {"o": list(wanted)}):
+            contexts[row.order_id] = context_of(row)
+            notified.update(row.notified)
+        self.state.known(wanted, contexts)
+        self.notifications.known(wanted, notified)
 
     async def commit(self) -> None:
         await self._writes.flush()

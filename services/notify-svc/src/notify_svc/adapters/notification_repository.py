@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,11 +27,6 @@ _INSERT_QUIETLY = (
 )
 _INSERT = text(_INSERT_QUIETLY + " RETURNING notification_id")
 INSERT_MANY = text(_INSERT_QUIETLY)
-# a join, not `order_id = ANY(...)`: the generic plan of the latter can scan the whole table
-_EXISTING = text(
-    "SELECT n.notification_id FROM unnest(CAST(:o AS text[])) AS wanted (order_id) "
-    "JOIN notifications n ON n.order_id = wanted.order_id"
-)
 
 # A later parcel joins only a message nobody has tried to send yet; one the sender holds right now
 # (locked) is being sent, so the parcel gets its own message rather than waiting for it.
@@ -99,10 +94,6 @@ class SqlNotificationStore:
     async def add(self, notification: Notification, *, merged_into: str | None = None) -> bool:
         row = (await self._session.execute(_INSERT, insert_params(notification, merged_into))).first()
         return row is not None
-
-    async def existing(self, order_ids: Iterable[str]) -> set[str]:
-        """The ids of every notification of these orders (one read)."""
-        return set((await self._session.execute(_EXISTING, {"o": list(set(order_ids))})).scalars())
 
     async def open_digest(self, order_id: str, milestone: str, channel: str, near: datetime, window_s: float) -> str | None:
         return (

@@ -54,10 +54,12 @@ _ORDER_CONTEXT = text(
     _ORDER_CONTEXT_COLUMNS + "FROM orders o LEFT JOIN customers c ON c.customer_id = o.customer_id WHERE o.order_id = :o"
 )
 # a join, not `order_id = ANY(...)`: the generic plan of the latter can scan the whole table
-_ORDER_CONTEXTS = text(
-    _ORDER_CONTEXT_COLUMNS + "FROM unnest(CAST(:o AS text[])) AS wanted (order_id) "
+ORDER_CONTEXTS_FROM = (
+    "FROM unnest(CAST(:o AS text[])) AS wanted (order_id) "
     "JOIN orders o ON o.order_id = wanted.order_id LEFT JOIN customers c ON c.customer_id = o.customer_id"
 )
+ORDER_CONTEXT_COLUMNS = _ORDER_CONTEXT_COLUMNS
+_ORDER_CONTEXTS = text(_ORDER_CONTEXT_COLUMNS + ORDER_CONTEXTS_FROM)
 
 
 def preferences_to_json(preferences: Preferences) -> str:
@@ -97,7 +99,7 @@ def _customer(row: Any) -> Customer:
     )
 
 
-def _context(row: Any) -> OrderContext:
+def context_of(row: Any) -> OrderContext:
     order = OrderFacts(row.order_id, row.customer_id, row.tier, row.promised_by)
     customer = None if row.known_customer is None else _customer(row)
     history = row.history if isinstance(row.history, list) else orjson.loads(row.history)
@@ -169,12 +171,12 @@ class SqlKnownState:
 
     async def order_context(self, order_id: str) -> OrderContext | None:
         row = (await self._session.execute(_ORDER_CONTEXT, {"o": order_id})).first()
-        return None if row is None else _context(row)
+        return None if row is None else context_of(row)
 
     async def order_contexts(self, order_ids: Iterable[str]) -> dict[str, OrderContext]:
         """The known ones among these orders, by id, in one read."""
         rows = await self._session.execute(_ORDER_CONTEXTS, {"o": list(set(order_ids))})
-        return {row.order_id: _context(row) for row in rows}
+        return {row.order_id: context_of(row) for row in rows}
 
     async def add_shipment(self, shipment: ShipmentFacts) -> None:
         await self._write(
