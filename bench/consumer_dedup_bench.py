@@ -6,7 +6,8 @@ platform's IdempotentConsumer: per batch of up to 500, one transaction claims th
 (INSERT ... ON CONFLICT DO NOTHING RETURNING), applies the handlers, commits, then commits the
 offsets. Handlers (order.cancelled events, 1,000 keys): `insert` makes one SQLAlchemy INSERT per
 event; `batch-insert` one INSERT per batch (a `Batched` handler); `noop` measures the platform's
-own cost. `notify` runs notify-svc's REAL handler table against its migrated schema, on
+own cost. `notify` runs notify-svc's REAL handler table against its migrated schema
+(`notify-per-event`: the same handlers one event at a time, a statement per read and write), on
 customer.upserted (1,000 customers) then order.placed + order.confirmed per order, as a
 storefront's orders arrive (each confirmed order becomes a pending email row). Each figure is
 the median of RUNS runs (each run uses a new consumer group and a fresh schema; group join time
@@ -57,7 +58,8 @@ async def ignore_event(session, envelope) -> None:
     return None
 
 
-HANDLERS = {"insert": record_event, "batch-insert": Batched(record_events), "noop": ignore_event, "notify": None}
+HANDLERS = {"insert": record_event, "batch-insert": Batched(record_events), "noop": ignore_event, "notify": None,
+            "notify-per-event": None}
 
 
 def main(events: int, runs: int, handler: str = "insert") -> None:
@@ -78,7 +80,8 @@ async def measure(infra, events: int, runs: int, handler: str) -> None:
     producer = create_producer(settings)
     await producer.start()
     publisher = KafkaPublisher(producer)
-    envelopes = notify_events(events) if handler == "notify" else cancelled_events(events)
+    notify = handler.startswith("notify")
+    envelopes = notify_events(events) if notify else cancelled_events(events)
     records = [OutgoingRecord(topic=topic, key=envelope.partitionkey, value=envelope.to_json()) for envelope in envelopes]
     for start in range(0, events, 2000):
         await publisher.publish(records[start:start + 2000])
@@ -91,8 +94,9 @@ async def measure(infra, events: int, runs: int, handler: str) -> None:
     for run in range(runs):
         baseline.append(await bare_loop(settings, topic, events))
         schema = f"bench_{uuid.uuid4().hex[:8]}"
-        if handler == "notify":
-            handlers, applied_table = await notify_handlers(infra.database_url, schema), "notifications"
+        if notify:
+            handlers = await notify_handlers(infra.database_url, schema, per_event=handler == "notify-per-event")
+            applied_table = "notifications"
         else:
             await conn.execute(f'CREATE SCHEMA "{schema}"; SET search_path TO "{schema}"')
             for statement in PLATFORM_DDL:
@@ -121,7 +125,8 @@ async def measure(infra, events: int, runs: int, handler: str) -> None:
         rates.append(events / (time.perf_counter() - started))
         await kafka_consumer.stop()
         await engine.dispose()
-        expected_rows = {"noop": 0, "notify": sum(e.type.endswith("order.confirmed.v1") for e in envelopes)}.get(handler, events)
+        confirmed = sum(e.type.endswith("order.confirmed.v1") for e in envelopes)
+        expected_rows = {"noop": 0, "notify": confirmed, "notify-per-event": confirmed}.get(handler, events)
         assert await conn.fetchval(f'SELECT count(*) FROM "{schema}".{applied_table}') == expected_rows
         assert await conn.fetchval(f'SELECT count(*) FROM "{schema}".processed_events') == events
         await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
@@ -173,9 +178,14 @@ def notify_events(count: int) -> list:
     return customers + orders
 
 
-async def notify_handlers(database_url: str, schema: str) -> dict:
-    """notify-svc's handler table, as its bootstrap wires it, over a freshly migrated schema."""
+async def notify_handlers(database_url: str, schema: str, *, per_event: bool = False) -> dict:
+    """notify-svc's handler table, as its bootstrap wires it, over a freshly migrated schema.
+
+    `per_event`: the same handlers given one event at a time with the plain unit of work (a
+    statement per read and write), as notify-svc ran before its batch handlers.
+    """
     from notify_svc.adapters.batching import BatchUnitOfWork
+    from notify_svc.adapters.unit_of_work import SqlUnitOfWork
     from notify_svc.entrypoints.consumer import handler_table
     from notify_svc.manifest import MANIFEST
     from notify_svc.service_layer.context import ServiceContext
@@ -183,7 +193,16 @@ async def notify_handlers(database_url: str, schema: str) -> dict:
 
     await upgrade_async(MANIFEST.migrations, database_url, schema)
     ctx = ServiceContext(unit_of_work=None, channels=None, tracking_url=lambda order_id, now: f"https://t/{order_id}")
-    return handler_table(ctx, lambda session: BatchUnitOfWork.joining(session, schema=schema))
+    unit = SqlUnitOfWork if per_event else BatchUnitOfWork
+    table = handler_table(ctx, lambda session: unit.joining(session, schema=schema))
+    return {name: _one_at_a_time(handler) for name, handler in table.items()} if per_event else table
+
+
+def _one_at_a_time(handler):
+    async def apply(session, envelope) -> None:
+        await handler(session, envelope)  # a `Batched` called with one event
+
+    return apply
 
 
 async def bare_loop(settings: PlatformSettings, topic: str, events: int) -> float:
@@ -210,6 +229,7 @@ if __name__ == "__main__":
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--handler", choices=sorted(HANDLERS), default="insert",
                         help="insert: one SQLAlchemy INSERT per event; batch-insert: one per batch; noop: the platform's "
-                             "own cost (dedup, commit, offsets); notify: notify-svc's real handler table")
+                             "own cost (dedup, commit, offsets); notify: notify-svc's real handler table; "
+                             "notify-per-event: the same, one event at a time")
     options = parser.parse_args()
     main(options.events, options.runs, options.handler)
