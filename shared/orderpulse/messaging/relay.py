@@ -16,6 +16,7 @@ retained row the broker does not hold, until it holds them all.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Collection, Mapping
@@ -132,10 +133,10 @@ class OutboxRelay:
     async def drain(self) -> int:
         """Publish until the outbox is empty; returns how many rows were published.
 
-        Batches are fetched and handed to the producer in `id` order on one connection, and
-        marked published on a second one once Kafka acknowledged them (`relay_marks`), so
-        fetching and publishing the next batches overlap the marking of earlier ones; at most
-        IN_FLIGHT_BATCHES batches wait for their mark. Enqueueing stays sequential, so the order
+        Batches are fetched and handed to the producer in `id` order on one connection (the next
+        batch is read while one is handed over), and marked published on a second one once Kafka
+        acknowledged them (`relay_marks`), so fetching and publishing the next batches overlap
+        the marking of earlier ones; at most IN_FLIGHT_BATCHES batches wait for their mark. Enqueueing stays sequential, so the order
         per key holds. A failure leaves unacknowledged rows unmarked: they are published again
         on the next drain.
         """
@@ -144,18 +145,23 @@ class OutboxRelay:
 
     async def _drain_on(self, raw, marks) -> int:
         pipeline = MarkPipeline(marks, self._observe)
-        last_id = 0
+        following: asyncio.Future | None = None
         try:
-            while not self._stopping.is_set():
-                rows = await raw.fetch(_SELECT_BATCH, last_id, self._batch_size)
-                if rows:
-                    last_id = rows[-1]["id"]
-                    pipeline.add(rows, await self._publisher.enqueue([_record(row) for row in rows]))
-                if len(rows) < self._batch_size:
-                    break
+            rows = [] if self._stopping.is_set() else await raw.fetch(_SELECT_BATCH, 0, self._batch_size)
+            while rows:
+                if len(rows) == self._batch_size and not self._stopping.is_set():
+                    # the next batch is read while this one is turned into records and handed over
+                    following = asyncio.ensure_future(raw.fetch(_SELECT_BATCH, rows[-1]["id"], self._batch_size))
+                    await asyncio.sleep(0)  # let it send its query before the CPU work below
+                pipeline.add(rows, await self._publisher.enqueue([_record(row) for row in rows]))
                 await pipeline.wait_below(IN_FLIGHT_BATCHES)
+                rows, following = (await following if following is not None else []), None
             return await pipeline.finish()
         finally:
+            if following is not None:  # a failure while the next batch was being read
+                following.cancel()
+                with contextlib.suppress(BaseException):
+                    await following
             await pipeline.close()
 
     def _observe(self, rows: list) -> None:
