@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -84,8 +85,15 @@ def validate_data(type_str: str, data: Mapping[str, Any], *, tolerate_new_fields
     """
     model = event_type(type_str).model
     if tolerate_new_fields:
-        data = {name: value for name, value in data.items() if name in model.model_fields}
+        known = _field_names(model)
+        if not known.issuperset(data):
+            data = {name: value for name, value in data.items() if name in known}
     return model.model_validate(data)
+
+
+@functools.cache
+def _field_names(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(model.model_fields)  # each access goes through a pydantic descriptor: costly per event
 
 
 def topic_for(type_str: str) -> str:

@@ -3,10 +3,12 @@
 For each batch from `getmany`:
 1. parse every record; poison ones are set aside for the DLQ;
 2. in ONE database transaction: insert every event id into `processed_events` (ON CONFLICT DO
-   NOTHING RETURNING tells which are new) and apply each new event's handler. Should one fail,
-   the transaction is rolled back and the batch redone with a savepoint per handler and bounded
-   retries; a handler that keeps failing sends its record to the DLQ. Handlers therefore touch
-   only the database session they are given (anything outside goes through the outbox);
+   NOTHING RETURNING tells which are new) and apply each new event's handler; a batch handler
+   (`handlers.Batched`) gets every new event of its types at once, after the per-event ones.
+   Should one fail, the transaction is rolled back and the batch redone with a savepoint per
+   event and bounded retries; a handler that keeps failing sends its record to the DLQ.
+   Handlers therefore touch only the database session they are given (anything outside goes
+   through the outbox);
 3. publish the dead letters, commit the transaction, and only then commit the offsets.
 
 A database outage or a transient error (deadlock, serialization failure, lock timeout) rolls the
@@ -28,25 +30,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 
-from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orderpulse.db.engine import is_transient_error, is_unavailable_error
 from orderpulse.events.envelope import Envelope
+from orderpulse.messaging.assignments import AssignmentChanges
+from orderpulse.messaging.batch_result import BatchResult
 from orderpulse.messaging.dead_letters import DeadLetter, DeadLetterQueue, PoisonRecord, parse_record
+from orderpulse.messaging.handlers import Batched, BatchHandler, Handler, event_context
 from orderpulse.messaging.rebuilt_partitions import CommitLedger
 from orderpulse.observability import metrics
-from orderpulse.observability.logs import log_context
-from orderpulse.observability.tracing import continue_trace, set_current_traceparent, trace_id_of
+from orderpulse.observability.tracing import set_current_traceparent
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+__all__ = ["Batched", "BatchHandler", "Handler", "IdempotentConsumer"]
 
 _CLAIM_IDS = text(
     "INSERT INTO processed_events (event_id, topic) SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:topics AS text[])) "
@@ -64,50 +68,6 @@ class _HandlerFailed(Exception):
     """A handler raised on the fast path: the batch is redone with a savepoint per event."""
 
 
-@dataclass
-class BatchResult:
-    applied: int = 0
-    duplicates: int = 0
-    ignored: int = 0
-    dead_lettered: list[DeadLetter] = field(default_factory=list)
-    outcomes: list[tuple[str, str]] = field(default_factory=list)
-
-    def count(self, topic: str, outcome: str) -> None:
-        self.outcomes.append((topic, outcome))
-        if outcome == "applied":
-            self.applied += 1
-        elif outcome == "duplicate":
-            self.duplicates += 1
-        elif outcome == "ignored":
-            self.ignored += 1
-
-
-class AssignmentChanges(ConsumerRebalanceListener):
-    """Counts the consumer's rebalances, so a batch can tell whether its assignment still holds, and
-    has each newly assigned partition whose group offset is still ours read from the record before
-    it (see `rebuilt_partitions`)."""
-
-    def __init__(self, consumer: AIOKafkaConsumer, ledger: CommitLedger) -> None:
-        self._consumer = consumer
-        self._ledger = ledger
-        self.count = 0
-
-    async def on_partitions_revoked(self, revoked) -> None:
-        self.count += 1
-        self._ledger.forget_checks(revoked)
-
-    async def on_partitions_assigned(self, assigned) -> None:
-        self.count += 1
-        for tp in assigned:
-            try:
-                check_from = self._ledger.ours(tp, await self._consumer.committed(tp))
-            except Exception as error:  # the broker cannot say now: the group's offset stands
-                log.warning("could not read the committed offset", extra={"partition": str(tp), "error": repr(error)})
-                continue
-            if check_from is not None:
-                self._consumer.seek(tp, check_from)
-
-
 class IdempotentConsumer:
     """Runs the handlers over a not-yet-started consumer, which it subscribes with its own rebalance listener."""
 
@@ -116,7 +76,7 @@ class IdempotentConsumer:
         *,
         consumer: AIOKafkaConsumer,
         session_factory: async_sessionmaker[AsyncSession],
-        handlers: Mapping[str, Handler],
+        handlers: Mapping[str, Handler | Batched],
         dead_letters: DeadLetterQueue,
         service: str,
         max_attempts: int = 3,
@@ -127,6 +87,8 @@ class IdempotentConsumer:
         self._consumer = consumer
         self._sessions = session_factory
         self._handlers = dict(handlers)
+        # batch handlers run in the order they first appear in the table
+        self._batch_order = {h: i for i, h in reversed(list(enumerate(self._handlers.values()))) if isinstance(h, Batched)}
         self._dead_letters = dead_letters
         self._service = service
         self._max_attempts = max_attempts
@@ -212,8 +174,8 @@ class IdempotentConsumer:
             result = await self._apply_batch(parsed, poison, careful=False)
         except _HandlerFailed:
             result = await self._apply_batch(parsed, poison, careful=True)
-        for topic, outcome in result.outcomes:
-            metrics.consumer_records_total.labels(self._service, topic, outcome).inc()
+        for (topic, outcome), records in Counter(result.outcomes).items():
+            metrics.consumer_records_total.labels(self._service, topic, outcome).inc(records)
         if fetched_in is None or fetched_in == self._assignments.count:
             await self._commit_offsets(batch)
         else:
@@ -226,46 +188,59 @@ class IdempotentConsumer:
     ) -> BatchResult:
         result = BatchResult(dead_lettered=list(poison))
         failed_ids: list[str] = []
-        async with self._sessions() as session:
-            async with session.begin():
-                fresh = await self._claim(session, parsed)
-                for record, envelope in parsed:
-                    if envelope.id not in fresh:
-                        result.count(record.topic, "duplicate")
-                        continue
-                    fresh.discard(envelope.id)
-                    handler = self._handlers.get(envelope.type)
-                    if handler is None:
-                        result.count(record.topic, "ignored")
-                        continue
-                    if careful:
-                        error = await self._apply(session, handler, envelope)
-                    else:
-                        error = None
-                        await self._apply_fast(session, handler, envelope)
-                    if error is None:
-                        result.count(record.topic, "applied")
-                    else:
-                        result.dead_lettered.append(DeadLetter(record, error, attempts=self._max_attempts))
-                        failed_ids.append(envelope.id)
-                if failed_ids:  # not applied, so not recorded: a redrive must apply them
-                    await session.execute(_RELEASE_IDS, {"ids": failed_ids})
-                await self._dead_letters.send(result.dead_lettered)
+        batched: dict[Batched, list[tuple[ConsumerRecord, Envelope]]] = {}
+        async with self._sessions() as session, session.begin():
+            fresh = await self._claim(session, parsed)
+            for record, envelope in parsed:
+                if envelope.id not in fresh:
+                    result.count(record.topic, "duplicate")
+                    continue
+                fresh.discard(envelope.id)
+                handler = self._handlers.get(envelope.type)
+                if handler is None:
+                    result.count(record.topic, "ignored")
+                    continue
+                if careful:
+                    error = await self._apply(session, handler, envelope)
+                elif isinstance(handler, Batched):
+                    batched.setdefault(handler, []).append((record, envelope))
+                    continue
+                else:
+                    error = None
+                    await self._apply_fast(session, handler, envelope)
+                if error is None:
+                    result.count(record.topic, "applied")
+                else:
+                    result.dead_lettered.append(DeadLetter(record, error, attempts=self._max_attempts))
+                    failed_ids.append(envelope.id)
+            for batch_handler, items in sorted(batched.items(), key=lambda item: self._batch_order[item[0]]):
+                await self._apply_fast_batch(session, batch_handler, [envelope for _, envelope in items])
+                for record, _ in items:
+                    result.count(record.topic, "applied")
+            if failed_ids:  # not applied, so not recorded: a redrive must apply them
+                await session.execute(_RELEASE_IDS, {"ids": failed_ids})
+            await self._dead_letters.send(result.dead_lettered)
         for letter in result.dead_lettered:
             result.count(letter.record.topic, "dead_lettered")
         return result
 
     async def _apply_fast(self, session: AsyncSession, handler: Handler, envelope: Envelope) -> None:
-        set_current_traceparent(continue_trace(envelope.traceparent))
-        with log_context(
-            event_id=envelope.id, order_id=envelope.partitionkey, trace_id=trace_id_of(envelope.traceparent)
-        ):
+        with event_context(envelope):
             try:
                 await handler(session, envelope)
             except Exception as error:
                 if is_transient_error(error):
                     raise  # redo the whole batch in a new transaction later, never dead-letter it
                 raise _HandlerFailed from error
+
+    async def _apply_fast_batch(self, session: AsyncSession, handler: Batched, envelopes: Sequence[Envelope]) -> None:
+        set_current_traceparent(None)  # the handler opens `event_context` per event where it records events
+        try:
+            await handler.apply(session, envelopes)
+        except Exception as error:
+            if is_transient_error(error):
+                raise
+            raise _HandlerFailed from error
 
     async def _claim(self, session: AsyncSession, parsed: list[tuple[ConsumerRecord, Envelope]]) -> set[str]:
         if not parsed:
@@ -280,10 +255,7 @@ class IdempotentConsumer:
         """Run the handler in a savepoint; returns the last error after bounded retries, else None."""
         last_error = ""
         for attempt in range(1, self._max_attempts + 1):
-            with log_context(
-                event_id=envelope.id, order_id=envelope.partitionkey, trace_id=trace_id_of(envelope.traceparent)
-            ):
-                set_current_traceparent(continue_trace(envelope.traceparent))
+            with event_context(envelope):
                 try:
                     async with session.begin_nested():
                         await handler(session, envelope)

@@ -107,9 +107,12 @@ class KafkaPublisher:
         first is still being acknowledged, which lets the relay keep several batches in flight.
         """
         by_partition: dict[tuple[str, int], list[tuple[bytes, OutgoingRecord]]] = {}
+        cache = self._partition_cache
         for record in records:
             key = record.key.encode()
-            partition = await self._partition_of(record.topic, key)
+            partition = cache.get((record.topic, key))
+            if partition is None:  # the first record of a key since the cache was cleared
+                partition = await self._partition_of(record.topic, key)
             by_partition.setdefault((record.topic, partition), []).append((key, record))
         futures = []
         for (topic, partition), group in by_partition.items():

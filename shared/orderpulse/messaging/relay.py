@@ -2,9 +2,10 @@
 
 One relay per service schema is active at a time (a PostgreSQL advisory lock elects it), so
 rows are published in `id` order and, for one key, in the order they were written. The leader
-reads and marks rows on the very connection that holds the lock: a relay that lost it can no
-longer publish a batch it would mark. A crash between publishing and marking republishes the
-batch: duplicates are possible, loss is not, and consumers deduplicate by event id.
+reads rows on the very connection that holds the lock: a relay that lost it can no longer fetch
+a batch to publish. It marks them published on a second connection once Kafka acknowledged
+them (`relay_marks`), overlapping with the next batches. A crash between publishing and marking
+republishes the batch: duplicates are possible, loss is not, and consumers deduplicate by event id.
 
 A broker that lost what was published (the embedded, in-memory one restarted) is noticed by a
 `BrokerWatch`; the leader then makes the topics again and publishes every retained row anew,
@@ -21,7 +22,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import deque
 from collections.abc import Collection, Mapping
 from datetime import datetime, timezone
 from typing import Awaitable, Protocol, Sequence
@@ -33,6 +33,7 @@ from orderpulse.db.idempotency import purge_idempotency_keys
 from orderpulse.events.envelope import CONTENT_TYPE
 from orderpulse.messaging.kafka import OutgoingRecord
 from orderpulse.messaging.outbox import notify_channel
+from orderpulse.messaging.relay_marks import MarkPipeline
 from orderpulse.observability import metrics
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,6 @@ _SELECT_BATCH = (
     "SELECT id, event_id, topic, key, event_type, payload, traceparent, created_at FROM outbox "
     "WHERE published_at IS NULL AND id > $1 ORDER BY id LIMIT $2"
 )
-_MARK_PUBLISHED = "UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])"
 _REPUBLISH_RETAINED = "UPDATE outbox SET published_at = NULL WHERE published_at IS NOT NULL"
 _RETAINED_IDS = "SELECT topic, event_id FROM outbox WHERE published_at IS NOT NULL"
 _LOAD_OFFSETS = "SELECT topic, partition, base_offset FROM outbox_offsets"
@@ -82,11 +82,17 @@ _PURGE = text(
 IN_FLIGHT_BATCHES = 4
 
 
+async def _driver(connection):
+    """The asyncpg connection under a SQLAlchemy one (the relay's statements are asyncpg's own)."""
+    return (await connection.get_raw_connection()).driver_connection
+
+
 def _record(row) -> OutgoingRecord:
+    payload = row["payload"]
     return OutgoingRecord(
         topic=row["topic"],
         key=row["key"],
-        value=bytes(row["payload"]),
+        value=payload if type(payload) is bytes else bytes(payload),
         headers=_headers(row["event_type"], row["event_id"], row["traceparent"]),
     )
 
@@ -145,40 +151,36 @@ class OutboxRelay:
     async def drain(self) -> int:
         """Publish until the outbox is empty; returns how many rows were published.
 
-        Up to IN_FLIGHT_BATCHES batches are handed to the producer before the oldest one's
-        acknowledgement is awaited and its rows marked; enqueueing stays sequential, so the
-        order per key holds. A failure leaves unacknowledged rows unmarked: they are published
-        again on the next drain.
+        Batches are fetched and handed to the producer in `id` order on one connection (the next
+        batch is read while one is handed over), and marked published on a second one once Kafka
+        acknowledged them (`relay_marks`), so fetching and publishing the next batches overlap
+        the marking of earlier ones; at most IN_FLIGHT_BATCHES batches wait for their mark. Enqueueing stays sequential, so the order
+        per key holds. A failure leaves unacknowledged rows unmarked: they are published again
+        on the next drain.
         """
-        async with self._engine.connect() as conn:
-            return await self._drain_on((await conn.get_raw_connection()).driver_connection)
+        async with self._engine.connect() as conn, self._engine.connect() as marks:
+            return await self._drain_on(await _driver(conn), await _driver(marks))
 
-    async def _drain_on(self, raw) -> int:
-        total = 0
-        in_flight: deque[tuple[list, Awaitable[None]]] = deque()
-        last_id = 0
-        exhausted = False
+    async def _drain_on(self, raw, marks) -> int:
+        pipeline = MarkPipeline(marks, self._observe)
+        following: asyncio.Future | None = None
         try:
-            while not (exhausted and not in_flight):
-                if not exhausted and not self._stopping.is_set():
-                    rows = await raw.fetch(_SELECT_BATCH, last_id, self._batch_size)
-                    if rows:
-                        last_id = rows[-1]["id"]
-                        in_flight.append((rows, await self._publisher.enqueue([_record(row) for row in rows])))
-                    exhausted = len(rows) < self._batch_size or self._stopping.is_set()
-                if in_flight and (exhausted or len(in_flight) >= IN_FLIGHT_BATCHES):
-                    rows, acknowledged = in_flight.popleft()
-                    await acknowledged
-                    await raw.execute(_MARK_PUBLISHED, [row["id"] for row in rows])
-                    self._observe(rows)
-                    total += len(rows)
+            rows = [] if self._stopping.is_set() else await raw.fetch(_SELECT_BATCH, 0, self._batch_size)
+            while rows:
+                if len(rows) == self._batch_size and not self._stopping.is_set():
+                    # the next batch is read while this one is turned into records and handed over
+                    following = asyncio.ensure_future(raw.fetch(_SELECT_BATCH, rows[-1]["id"], self._batch_size))
+                    await asyncio.sleep(0)  # let it send its query before the CPU work below
+                pipeline.add(rows, await self._publisher.enqueue([_record(row) for row in rows]))
+                await pipeline.wait_below(IN_FLIGHT_BATCHES)
+                rows, following = (await following if following is not None else []), None
+            return await pipeline.finish()
         finally:
-            for _rows, pending in in_flight:
-                if isinstance(pending, asyncio.Future):
-                    pending.cancel()
-                    with contextlib.suppress(BaseException):
-                        await pending
-        return total
+            if following is not None:  # a failure while the next batch was being read
+                following.cancel()
+                with contextlib.suppress(BaseException):
+                    await following
+            await pipeline.close()
 
     def _observe(self, rows: list) -> None:
         # one observation per batch, of its oldest row: the worst lag in it, at a fraction of the cost
@@ -213,8 +215,8 @@ class OutboxRelay:
                 await self._sleep(min(5.0, self._poll_interval_s * 2))
 
     async def _run_as_leader(self) -> None:
-        async with self._engine.connect() as leader:
-            raw = (await leader.get_raw_connection()).driver_connection
+        async with self._engine.connect() as leader, self._engine.connect() as marking:
+            raw, marks = await _driver(leader), await _driver(marking)
             while not await raw.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", f"outbox:{self._schema}"):
                 if await self._sleep(self._poll_interval_s):
                     return
@@ -234,7 +236,7 @@ class OutboxRelay:
                     if self._check_broker_now or time.monotonic() - last_broker_check > self._broker_check_interval_s:
                         last_broker_check = time.monotonic()
                         await self._republish_if_broker_lost_records(raw)
-                    if await self._drain_on(raw):
+                    if await self._drain_on(raw, marks):
                         await self._save_offsets(raw)
                     backlog = await self.backlog()
                     metrics.outbox_backlog.labels(self._service).set(backlog)

@@ -1,17 +1,17 @@
 from __future__ import annotations
 
+import contextlib
+
 import asyncpg
 import pytest
-
 from orderpulse.db.engine import create_engine, create_session_factory
 from orderpulse.db.platform_tables import PLATFORM_DDL
 from orderpulse.testing.database import plain_dsn
 
 
-@pytest.fixture
-async def platform_schema(database_url: str, unique_name: str):
+@contextlib.asynccontextmanager
+async def schema_with_platform_tables(database_url: str, schema: str):
     """A fresh schema holding the platform tables plus an `applied` table test handlers write to."""
-    schema = f"pt_{unique_name}"
     conn = await asyncpg.connect(plain_dsn(database_url))
     try:
         await conn.execute(f'CREATE SCHEMA "{schema}"')
@@ -21,12 +21,20 @@ async def platform_schema(database_url: str, unique_name: str):
         await conn.execute("CREATE TABLE applied (event_id TEXT NOT NULL, order_id TEXT NOT NULL)")
     finally:
         await conn.close()
-    yield schema
-    conn = await asyncpg.connect(plain_dsn(database_url))
     try:
-        await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        yield schema
     finally:
-        await conn.close()
+        conn = await asyncpg.connect(plain_dsn(database_url))
+        try:
+            await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        finally:
+            await conn.close()
+
+
+@pytest.fixture
+async def platform_schema(database_url: str, unique_name: str):
+    async with schema_with_platform_tables(database_url, f"pt_{unique_name}") as schema:
+        yield schema
 
 
 @pytest.fixture
@@ -39,3 +47,14 @@ async def engine(database_url: str, platform_schema: str):
 @pytest.fixture
 def sessions(engine):
     return create_session_factory(engine)
+
+
+@pytest.fixture
+async def other_sessions(database_url: str, unique_name: str):
+    """Sessions on a second schema with the same tables, to compare two consumers' effects."""
+    async with schema_with_platform_tables(database_url, f"pt2_{unique_name}") as schema:
+        engine = create_engine(database_url, schema=schema, pool_size=5)
+        try:
+            yield create_session_factory(engine)
+        finally:
+            await engine.dispose()

@@ -45,6 +45,10 @@ class FakeOrderBook:
         if row["customer_id"] is None:
             row["customer_id"] = customer_id
 
+    async def remember_all_placed(self, placed):
+        for order_id, customer_id, placed_at in placed:
+            await self.remember_placed(order_id, customer_id, placed_at)
+
     async def mark_cancelled(self, order_id, cancelled_at):
         self._store.orders.setdefault(order_id, {"customer_id": None, "cancelled": False})["cancelled"] = True
 
@@ -59,6 +63,10 @@ class FakeOrderBook:
 
     async def remember_locale(self, customer_id, locale, updated_at):
         self._store.locales[customer_id] = locale
+
+    async def remember_locales(self, profiles):
+        for customer_id, locale, updated_at in profiles:
+            await self.remember_locale(customer_id, locale, updated_at)
 
     async def locale_of(self, customer_id):
         return self._store.locales.get(customer_id)
@@ -80,6 +88,10 @@ class FakeSurveys:
     async def get_by_order(self, order_id, *, lock=False):
         found = [s for s in self._store.surveys.values() if s.order_id == order_id]
         return copy.deepcopy(found[0]) if found else None
+
+    async def of_orders(self, order_ids):
+        wanted = set(order_ids)
+        return [copy.deepcopy(s) for s in self._store.surveys.values() if s.order_id in wanted]
 
     async def save(self, survey):
         self._store.surveys[survey.survey_id] = copy.deepcopy(survey)

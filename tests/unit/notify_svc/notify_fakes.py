@@ -91,6 +91,10 @@ class FakeState:
             del self.parked[event.event_id]
         return sorted(taken, key=lambda e: (e.time, e.event_id))
 
+    async def unpark_all(self, order_ids):
+        taken = {order_id: await self.unpark(order_id) for order_id in set(order_ids)}
+        return {order_id: events for order_id, events in taken.items() if events}
+
 
 class FakeNotifications:
     def __init__(self) -> None:
@@ -194,6 +198,9 @@ class FakeUnitOfWork:
 
     def wake_after_commit(self, waker) -> None:
         self.nudges += 1
+
+    async def prefetch(self, order_ids) -> None:
+        self.prefetched = set(order_ids)
 
     async def commit(self) -> None:
         self.events.extend(self._staged)

@@ -16,6 +16,7 @@ from orderpulse.runtime import Platform
 from orderpulse.scheduling import DueWorkLoop
 from orderpulse.signed_tokens import TokenSigner
 
+from notify_svc.adapters.batching import BatchUnitOfWork
 from notify_svc.adapters.channels import build_sender
 from notify_svc.adapters.unit_of_work import SqlUnitOfWork
 from notify_svc.domain.retry import RetryPolicy
@@ -94,7 +95,7 @@ def build_app(
         max_sleep_s=settings.sender_max_sleep_s,
     )
     ctx.sender = loop
-    handlers = handler_table(ctx, lambda session: SqlUnitOfWork.joining(session, schema=schema))
+    handlers = handler_table(ctx, lambda session: BatchUnitOfWork.joining(session, schema=schema))
     platform = Platform(
         settings, consumed_topics=(CUSTOMERS, ORDERS, FULFILLMENT, FEEDBACK), handlers=handlers, loops=[loop]
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -17,7 +18,17 @@ class SqlOrderBook:
         self._session = session
 
     async def remember_placed(self, order_id: str, customer_id: str, placed_at: datetime) -> None:
-        statement = insert(known_orders).values(order_id=order_id, customer_id=customer_id, placed_at=placed_at)
+        await self.remember_all_placed([(order_id, customer_id, placed_at)])
+
+    async def remember_all_placed(self, placed: Sequence[tuple[str, str, datetime]]) -> None:
+        first: dict[str, tuple[str, str, datetime]] = {}
+        for fact in placed:  # the first names the customer, as one statement per event would leave it
+            first.setdefault(fact[0], fact)
+        if not first:
+            return
+        statement = insert(known_orders).values(
+            [{"order_id": o, "customer_id": c, "placed_at": at} for o, c, at in first.values()]
+        )
         await self._session.execute(
             statement.on_conflict_do_update(
                 index_elements=["order_id"],
@@ -50,7 +61,19 @@ class SqlOrderBook:
 
     async def remember_locale(self, customer_id: str, locale: str, updated_at: datetime) -> None:
         """The newest profile (by event time) wins, whatever order the events arrive in."""
-        statement = insert(customer_locales).values(customer_id=customer_id, locale=locale, updated_at=updated_at)
+        await self.remember_locales([(customer_id, locale, updated_at)])
+
+    async def remember_locales(self, profiles: Sequence[tuple[str, str, datetime]]) -> None:
+        newest: dict[str, tuple[str, str, datetime]] = {}
+        for profile in profiles:  # one row per customer: of equal times the later one, as in one by one
+            known = newest.get(profile[0])
+            if known is None or known[2] <= profile[2]:
+                newest[profile[0]] = profile
+        if not newest:
+            return
+        statement = insert(customer_locales).values(
+            [{"customer_id": c, "locale": locale, "updated_at": at} for c, locale, at in newest.values()]
+        )
         await self._session.execute(
             statement.on_conflict_do_update(
                 index_elements=["customer_id"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -64,6 +65,10 @@ class SqlSurveyRepository:
 
     async def get_by_order(self, order_id: str, *, lock: bool = False) -> Survey | None:
         return await self._one(select(surveys).where(surveys.c.order_id == order_id), lock)
+
+    async def of_orders(self, order_ids: Iterable[str]) -> list[Survey]:
+        rows = await self._session.execute(select(surveys).where(surveys.c.order_id.in_(list(set(order_ids)))))
+        return [_survey(row) for row in rows]
 
     async def _one(self, statement, lock: bool) -> Survey | None:
         if lock:

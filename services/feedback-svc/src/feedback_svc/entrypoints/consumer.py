@@ -8,11 +8,11 @@ service layer; a payload that fails goes to the dead-letter topic after bounded 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from orderpulse.events import Envelope, full_type, validate_data
-from orderpulse.messaging.consumer import Handler
+from orderpulse.messaging.consumer import Batched, Handler
 from orderpulse.scheduling import DueWorkLoop, nudge_after_commit
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,20 +34,22 @@ def handler_table(
     loop: DueWorkLoop,
     *,
     nudge_horizon: timedelta,
-) -> dict[str, Handler]:
+) -> dict[str, Handler | Batched]:
     def due_soon(session: AsyncSession, due_at) -> None:
         # a timer due before the loop would look again anyway: wake it once this batch commits
         if due_at is not None and due_at <= ctx.clock() + nudge_horizon:
             nudge_after_commit(session, loop)
 
-    async def on_order_placed(session: AsyncSession, envelope: Envelope) -> None:
-        data = validate_data(envelope.type, envelope.data, tolerate_new_fields=True)
+    async def on_orders_placed(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        placed = []
+        for envelope in envelopes:
+            data = validate_data(envelope.type, envelope.data, tolerate_new_fields=True)
+            placed.append(OrderPlaced(data.order_id, data.customer_id, envelope.time))
         async with joining(session) as uow:
-            await orders.order_placed(ctx, uow, OrderPlaced(data.order_id, data.customer_id, envelope.time))
-            waiting = await uow.surveys.get_by_order(data.order_id)
+            waiting = await orders.orders_placed(ctx, uow, placed)
             await uow.commit()
-        if waiting is not None:  # its survey may have fallen due while the customer was unknown
-            due_soon(session, waiting.due_at)
+        for survey in waiting:  # it may have fallen due while the customer was unknown
+            due_soon(session, survey.due_at)
 
     async def on_order_cancelled(session: AsyncSession, envelope: Envelope) -> None:
         data = validate_data(envelope.type, envelope.data, tolerate_new_fields=True)
@@ -55,10 +57,13 @@ def handler_table(
             await orders.order_cancelled(ctx, uow, OrderCancelled(data.order_id, envelope.time))
             await uow.commit()
 
-    async def on_customer_upserted(session: AsyncSession, envelope: Envelope) -> None:
-        data = validate_data(envelope.type, envelope.data, tolerate_new_fields=True)
+    async def on_customers_upserted(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        profiles = []
+        for envelope in envelopes:
+            data = validate_data(envelope.type, envelope.data, tolerate_new_fields=True)
+            profiles.append(CustomerProfile(data.customer_id, data.locale, envelope.time))
         async with joining(session) as uow:
-            await orders.customer_upserted(ctx, uow, CustomerProfile(data.customer_id, data.locale, envelope.time))
+            await orders.customers_upserted(ctx, uow, profiles)
             await uow.commit()
 
     async def on_fulfillment_completed(session: AsyncSession, envelope: Envelope) -> None:
@@ -76,8 +81,8 @@ def handler_table(
             due_soon(session, completion.delivered_at + ctx.policy.survey_delay)
 
     return {
-        ORDER_PLACED: on_order_placed,
+        ORDER_PLACED: Batched(on_orders_placed),  # plain upserts: one statement per batch
         ORDER_CANCELLED: on_order_cancelled,
-        CUSTOMER_UPSERTED: on_customer_upserted,
+        CUSTOMER_UPSERTED: Batched(on_customers_upserted),
         FULFILLMENT_COMPLETED: on_fulfillment_completed,
     }

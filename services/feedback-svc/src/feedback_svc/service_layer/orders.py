@@ -6,6 +6,8 @@ any arrival order of one order's events leave the same state.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from feedback_svc.domain.orders import Completion, survey_due
 from feedback_svc.domain.surveys import Survey
 from feedback_svc.service_layer.commands import CustomerProfile, OrderCancelled, OrderPlaced
@@ -18,6 +20,13 @@ async def order_placed(ctx: ServiceContext, uow: FeedbackUnitOfWork, fact: Order
     await uow.orders.remember_placed(fact.order_id, fact.customer_id, fact.placed_at)
 
 
+async def orders_placed(ctx: ServiceContext, uow: FeedbackUnitOfWork, facts: Sequence[OrderPlaced]) -> list[Survey]:
+    """`order_placed` for many at once (one statement); returns the surveys already waiting for
+    these orders (one read), which may have fallen due while their customer was unknown."""
+    await uow.orders.remember_all_placed([(fact.order_id, fact.customer_id, fact.placed_at) for fact in facts])
+    return await uow.surveys.of_orders(fact.order_id for fact in facts)
+
+
 async def order_cancelled(ctx: ServiceContext, uow: FeedbackUnitOfWork, fact: OrderCancelled) -> None:
     await uow.orders.mark_cancelled(fact.order_id, fact.cancelled_at)
     survey = await uow.surveys.get_by_order(fact.order_id, lock=True)
@@ -27,6 +36,11 @@ async def order_cancelled(ctx: ServiceContext, uow: FeedbackUnitOfWork, fact: Or
 
 async def customer_upserted(ctx: ServiceContext, uow: FeedbackUnitOfWork, fact: CustomerProfile) -> None:
     await uow.orders.remember_locale(fact.customer_id, fact.locale, fact.updated_at)
+
+
+async def customers_upserted(ctx: ServiceContext, uow: FeedbackUnitOfWork, facts: Sequence[CustomerProfile]) -> None:
+    """`customer_upserted` for many at once (one statement)."""
+    await uow.orders.remember_locales([(fact.customer_id, fact.locale, fact.updated_at) for fact in facts])
 
 
 async def fulfillment_completed(ctx: ServiceContext, uow: FeedbackUnitOfWork, completion: Completion) -> bool:

@@ -10,7 +10,7 @@ replicas never claim the same row.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -47,6 +47,9 @@ class OrderBook(Protocol):
     async def remember_placed(self, order_id: str, customer_id: str, placed_at: datetime) -> None:
         """Idempotent: the first `order.placed` names the customer."""
 
+    async def remember_all_placed(self, placed: Sequence[tuple[str, str, datetime]]) -> None:
+        """`remember_placed` of each (order_id, customer_id, placed_at), in order, in one go."""
+
     async def mark_cancelled(self, order_id: str, cancelled_at: datetime) -> None:
         """Remembered even before `order.placed` arrives (topics are not ordered)."""
 
@@ -56,6 +59,9 @@ class OrderBook(Protocol):
 
     async def remember_locale(self, customer_id: str, locale: str, updated_at: datetime) -> None:
         """The newest profile by event time wins."""
+
+    async def remember_locales(self, profiles: Sequence[tuple[str, str, datetime]]) -> None:
+        """`remember_locale` of each (customer_id, locale, updated_at), in order, in one go."""
 
     async def locale_of(self, customer_id: str) -> str | None: ...
 
@@ -67,6 +73,9 @@ class SurveyRepository(Protocol):
     async def get(self, survey_id: str, *, lock: bool = False) -> Survey | None: ...
 
     async def get_by_order(self, order_id: str, *, lock: bool = False) -> Survey | None: ...
+
+    async def of_orders(self, order_ids: Iterable[str]) -> list[Survey]:
+        """The surveys of these orders (one read)."""
 
     async def save(self, survey: Survey) -> None: ...
 

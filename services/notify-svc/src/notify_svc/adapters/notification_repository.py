@@ -18,13 +18,15 @@ _COLUMNS = (
     "due_at, attempts, deferred, reason, shipment_ids, details, sent_at, last_error"
 )
 
-_INSERT = text(
+_INSERT_QUIETLY = (
     "INSERT INTO notifications (notification_id, order_id, customer_id, milestone, channel, subject, status, reason, "
     "merged_into, shipment_ids, details, trigger_event_id, trigger_time, due_at) "
     "VALUES (:notification_id, :order_id, :customer_id, :milestone, :channel, :subject, :status, :reason, "
     ":merged_into, CAST(:shipment_ids AS jsonb), CAST(:details AS jsonb), :trigger_event_id, :trigger_time, :due_at) "
-    "ON CONFLICT DO NOTHING RETURNING notification_id"
+    "ON CONFLICT DO NOTHING"
 )
+_INSERT = text(_INSERT_QUIETLY + " RETURNING notification_id")
+INSERT_MANY = text(_INSERT_QUIETLY)
 
 # A later parcel joins only a message nobody has tried to send yet; one the sender holds right now
 # (locked) is being sent, so the parcel gets its own message rather than waiting for it.
@@ -66,33 +68,31 @@ def _notification(row: Any) -> Notification:
     return Notification(**values)
 
 
+def insert_params(n: Notification, merged_into: str | None) -> dict[str, Any]:
+    return {
+        "notification_id": n.notification_id,
+        "order_id": n.order_id,
+        "customer_id": n.customer_id,
+        "milestone": n.milestone,
+        "channel": n.channel,
+        "subject": n.subject,
+        "status": n.status,
+        "reason": n.reason,
+        "merged_into": merged_into,
+        "shipment_ids": orjson.dumps(list(n.shipment_ids)).decode(),
+        "details": orjson.dumps(n.details).decode(),
+        "trigger_event_id": n.trigger_event_id,
+        "trigger_time": n.trigger_time,
+        "due_at": n.due_at,
+    }
+
+
 class SqlNotificationStore:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def add(self, notification: Notification, *, merged_into: str | None = None) -> bool:
-        n = notification
-        row = (
-            await self._session.execute(
-                _INSERT,
-                {
-                    "notification_id": n.notification_id,
-                    "order_id": n.order_id,
-                    "customer_id": n.customer_id,
-                    "milestone": n.milestone,
-                    "channel": n.channel,
-                    "subject": n.subject,
-                    "status": n.status,
-                    "reason": n.reason,
-                    "merged_into": merged_into,
-                    "shipment_ids": orjson.dumps(list(n.shipment_ids)).decode(),
-                    "details": orjson.dumps(n.details).decode(),
-                    "trigger_event_id": n.trigger_event_id,
-                    "trigger_time": n.trigger_time,
-                    "due_at": n.due_at,
-                },
-            )
-        ).first()
+        row = (await self._session.execute(_INSERT, insert_params(notification, merged_into))).first()
         return row is not None
 
     async def open_digest(self, order_id: str, milestone: str, channel: str, near: datetime, window_s: float) -> str | None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify_svc.domain.preferences import Preferences, QuietHours, parse_hh_mm
@@ -18,13 +18,48 @@ from notify_svc.service_layer.ports import OrderContext, ParkedEvent
 _CUSTOMER_COLUMNS = "customer_id, tier, name, email, phone, locale, timezone, account_manager, preferences"
 
 
-_ORDER_CONTEXT = text(
+_UPSERT_CUSTOMER = text(
+    "INSERT INTO customers (customer_id, tier, name, email, phone, locale, timezone, account_manager) "
+    "VALUES (:customer_id, :tier, :name, :email, :phone, :locale, :timezone, :account_manager) "
+    "ON CONFLICT (customer_id) DO UPDATE SET tier = excluded.tier, name = excluded.name, "
+    "email = excluded.email, phone = excluded.phone, locale = excluded.locale, "
+    "timezone = excluded.timezone, account_manager = excluded.account_manager, updated_at = clock_timestamp()"
+)
+ADD_ORDER = text(
+    "INSERT INTO orders (order_id, customer_id, tier, promised_by) VALUES (:o, :c, :t, :p) ON CONFLICT (order_id) DO NOTHING"
+)
+ADD_SHIPMENT = text(
+    "INSERT INTO shipments (shipment_id, order_id, carrier, tracking_number, promised_by, eta) "
+    "VALUES (:s, :o, :c, :t, :p, :e) ON CONFLICT (shipment_id) DO NOTHING"
+)
+ADD_MILESTONE = text(
+    "INSERT INTO milestones (event_id, order_id, scope, milestone, event_time) VALUES (:e, :o, :s, :m, :t) "
+    "ON CONFLICT DO NOTHING"
+)
+PARK = text(
+    "INSERT INTO parked_events (event_id, order_id, event_type, event_time, data) "
+    "VALUES (:e, :o, :t, :at, CAST(:d AS jsonb)) ON CONFLICT DO NOTHING"
+)
+_UNPARK = text(
+    "DELETE FROM parked_events WHERE order_id = ANY(CAST(:o AS text[])) "
+    "RETURNING order_id, event_id, event_type, event_time, data"
+)
+_ORDER_CONTEXT_COLUMNS = (
     "SELECT o.order_id, o.customer_id, o.tier, o.promised_by, c.customer_id AS known_customer, c.tier AS customer_tier, "
     "c.name, c.email, c.phone, c.locale, c.timezone, c.account_manager, c.preferences, "
     "COALESCE((SELECT json_agg(json_build_array(m.scope, m.milestone, m.event_time) ORDER BY m.event_time) "
     "FROM milestones m WHERE m.order_id = o.order_id), '[]'::json) AS history "
-    "FROM orders o LEFT JOIN customers c ON c.customer_id = o.customer_id WHERE o.order_id = :o"
 )
+_ORDER_CONTEXT = text(
+    _ORDER_CONTEXT_COLUMNS + "FROM orders o LEFT JOIN customers c ON c.customer_id = o.customer_id WHERE o.order_id = :o"
+)
+# a join, not `order_id = ANY(...)`: the generic plan of the latter can scan the whole table
+ORDER_CONTEXTS_FROM = (
+    "FROM unnest(CAST(:o AS text[])) AS wanted (order_id) "
+    "JOIN orders o ON o.order_id = wanted.order_id LEFT JOIN customers c ON c.customer_id = o.customer_id"
+)
+ORDER_CONTEXT_COLUMNS = _ORDER_CONTEXT_COLUMNS
+_ORDER_CONTEXTS = text(_ORDER_CONTEXT_COLUMNS + ORDER_CONTEXTS_FROM)
 
 
 def preferences_to_json(preferences: Preferences) -> str:
@@ -64,19 +99,25 @@ def _customer(row: Any) -> Customer:
     )
 
 
+def context_of(row: Any) -> OrderContext:
+    order = OrderFacts(row.order_id, row.customer_id, row.tier, row.promised_by)
+    customer = None if row.known_customer is None else _customer(row)
+    history = row.history if isinstance(row.history, list) else orjson.loads(row.history)
+    reached = [MilestoneReached(scope, milestone, datetime.fromisoformat(at)) for scope, milestone, at in history]
+    return OrderContext(order, customer, reached)
+
+
 class SqlKnownState:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
+    async def _write(self, statement: TextClause, params: dict[str, Any]) -> None:
+        """Statements that return nothing go through here (a batch's unit of work defers them)."""
+        await self._session.execute(statement, params)
+
     async def upsert_customer(self, customer: Customer) -> None:
-        await self._session.execute(
-            text(
-                "INSERT INTO customers (customer_id, tier, name, email, phone, locale, timezone, account_manager) "
-                "VALUES (:customer_id, :tier, :name, :email, :phone, :locale, :timezone, :account_manager) "
-                "ON CONFLICT (customer_id) DO UPDATE SET tier = excluded.tier, name = excluded.name, "
-                "email = excluded.email, phone = excluded.phone, locale = excluded.locale, "
-                "timezone = excluded.timezone, account_manager = excluded.account_manager, updated_at = clock_timestamp()"
-            ),
+        await self._write(
+            _UPSERT_CUSTOMER,
             {
                 "customer_id": customer.customer_id,
                 "tier": customer.tier,
@@ -118,13 +159,7 @@ class SqlKnownState:
         return _customer(row)
 
     async def add_order(self, order: OrderFacts) -> None:
-        await self._session.execute(
-            text(
-                "INSERT INTO orders (order_id, customer_id, tier, promised_by) VALUES (:o, :c, :t, :p) "
-                "ON CONFLICT (order_id) DO NOTHING"
-            ),
-            {"o": order.order_id, "c": order.customer_id, "t": order.tier, "p": order.promised_by},
-        )
+        await self._write(ADD_ORDER, {"o": order.order_id, "c": order.customer_id, "t": order.tier, "p": order.promised_by})
 
     async def order(self, order_id: str) -> OrderFacts | None:
         row = (
@@ -136,20 +171,16 @@ class SqlKnownState:
 
     async def order_context(self, order_id: str) -> OrderContext | None:
         row = (await self._session.execute(_ORDER_CONTEXT, {"o": order_id})).first()
-        if row is None:
-            return None
-        order = OrderFacts(row.order_id, row.customer_id, row.tier, row.promised_by)
-        customer = None if row.known_customer is None else _customer(row)
-        history = row.history if isinstance(row.history, list) else orjson.loads(row.history)
-        reached = [MilestoneReached(scope, milestone, datetime.fromisoformat(at)) for scope, milestone, at in history]
-        return OrderContext(order, customer, reached)
+        return None if row is None else context_of(row)
+
+    async def order_contexts(self, order_ids: Iterable[str]) -> dict[str, OrderContext]:
+        """The known ones among these orders, by id, in one read."""
+        rows = await self._session.execute(_ORDER_CONTEXTS, {"o": list(set(order_ids))})
+        return {row.order_id: context_of(row) for row in rows}
 
     async def add_shipment(self, shipment: ShipmentFacts) -> None:
-        await self._session.execute(
-            text(
-                "INSERT INTO shipments (shipment_id, order_id, carrier, tracking_number, promised_by, eta) "
-                "VALUES (:s, :o, :c, :t, :p, :e) ON CONFLICT (shipment_id) DO NOTHING"
-            ),
+        await self._write(
+            ADD_SHIPMENT,
             {
                 "s": shipment.shipment_id,
                 "o": shipment.order_id,
@@ -183,12 +214,8 @@ class SqlKnownState:
         return row
 
     async def add_milestone(self, event_id: str, order_id: str, reached: MilestoneReached) -> None:
-        await self._session.execute(
-            text(
-                "INSERT INTO milestones (event_id, order_id, scope, milestone, event_time) VALUES (:e, :o, :s, :m, :t) "
-                "ON CONFLICT DO NOTHING"
-            ),
-            {"e": event_id, "o": order_id, "s": reached.scope, "m": reached.milestone, "t": reached.time},
+        await self._write(
+            ADD_MILESTONE, {"e": event_id, "o": order_id, "s": reached.scope, "m": reached.milestone, "t": reached.time}
         )
 
     async def histories(self, order_ids: Iterable[str]) -> dict[str, list[MilestoneReached]]:
@@ -205,21 +232,17 @@ class SqlKnownState:
         return found
 
     async def park(self, order_id: str, event: ParkedEvent) -> None:
-        await self._session.execute(
-            text(
-                "INSERT INTO parked_events (event_id, order_id, event_type, event_time, data) "
-                "VALUES (:e, :o, :t, :at, CAST(:d AS jsonb)) ON CONFLICT DO NOTHING"
-            ),
+        await self._write(
+            PARK,
             {"e": event.event_id, "o": order_id, "t": event.short_type, "at": event.time, "d": orjson.dumps(event.data).decode()},
         )
 
     async def unpark(self, order_id: str) -> list[ParkedEvent]:
-        rows = await self._session.execute(
-            text(
-                "DELETE FROM parked_events WHERE order_id = :o "
-                "RETURNING event_id, event_type, event_time, data"
-            ),
-            {"o": order_id},
-        )
-        parked = [ParkedEvent(row.event_id, row.event_type, row.event_time, row.data) for row in rows]
-        return sorted(parked, key=lambda event: (event.time, event.event_id))
+        return (await self.unpark_all([order_id])).get(order_id, [])
+
+    async def unpark_all(self, order_ids: Iterable[str]) -> dict[str, list[ParkedEvent]]:
+        rows = await self._session.execute(_UNPARK, {"o": list(set(order_ids))})
+        parked: dict[str, list[ParkedEvent]] = {}
+        for row in rows:
+            parked.setdefault(row.order_id, []).append(ParkedEvent(row.event_id, row.event_type, row.event_time, row.data))
+        return {order_id: sorted(events, key=lambda event: (event.time, event.event_id)) for order_id, events in parked.items()}

@@ -27,5 +27,8 @@ class SqlUnitOfWork(ServiceUnitOfWork):
         for outgoing in events:
             self._stage(outgoing.type, outgoing.key, outgoing.data, outgoing.occurred_at)
 
+    async def prefetch(self, order_ids: Iterable[str]) -> None:
+        return None  # reads as it goes; `batching.BatchUnitOfWork` reads ahead
+
     def wake_after_commit(self, waker: Waker) -> None:
         nudge_after_commit(self._inner.session, waker)

@@ -7,7 +7,8 @@ a duplicate or a second event reaching the same milestone never makes a second m
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +34,13 @@ from notify_svc.domain.values import (
 from notify_svc.service_layer.context import ServiceContext
 from notify_svc.service_layer.ports import NotifyUnitOfWork, ParkedEvent
 
+EachEvent = Callable[[int], AbstractContextManager[None]]
+"""Entered around the work of a batch's i-th event (the consumer's trace and log context)."""
+
+
+def _untraced(_index: int) -> AbstractContextManager[None]:
+    return nullcontext()
+
 
 async def customer_upserted(ctx: ServiceContext, uow: NotifyUnitOfWork, data: Mapping[str, Any]) -> None:
     """Learn the profile. Calls scheduled before it arrived (topics are not ordered among each
@@ -54,13 +62,37 @@ async def customer_upserted(ctx: ServiceContext, uow: NotifyUnitOfWork, data: Ma
 
 
 async def order_placed(ctx: ServiceContext, uow: NotifyUnitOfWork, data: Mapping[str, Any]) -> None:
-    order_id = str(data["order_id"])
-    order = OrderFacts(
-        order_id, str(data["customer_id"]), str(data["customer_tier"]), parse_time(data.get("promised_by"))
-    )
-    await uow.state.add_order(order)
-    for parked in await uow.state.unpark(order_id):
-        await order_event(ctx, uow, parked)
+    await orders_placed(ctx, uow, [data])
+
+
+async def orders_placed(
+    ctx: ServiceContext, uow: NotifyUnitOfWork, placed: Sequence[Mapping[str, Any]], each: EachEvent = _untraced
+) -> None:
+    """Learn these orders, then act on the events parked until they were known (one read for all)."""
+    order_ids = []
+    for data in placed:
+        order_id = str(data["order_id"])
+        order = OrderFacts(order_id, str(data["customer_id"]), str(data["customer_tier"]), parse_time(data.get("promised_by")))
+        await uow.state.add_order(order)
+        order_ids.append(order_id)
+    parked = await uow.state.unpark_all(order_ids)
+    if not parked:
+        return
+    await uow.prefetch(parked)
+    for index, order_id in enumerate(order_ids):
+        with each(index):
+            for event in parked.pop(order_id, ()):
+                await order_event(ctx, uow, event)
+
+
+async def order_events(
+    ctx: ServiceContext, uow: NotifyUnitOfWork, events: Sequence[ParkedEvent], each: EachEvent = _untraced
+) -> None:
+    """`order_event` for each of these, in order, after one read of what they all need."""
+    await uow.prefetch({str(event.data.get("order_id", "")) for event in events} - {""})
+    for index, event in enumerate(events):
+        with each(index):
+            await order_event(ctx, uow, event)
 
 
 async def order_event(ctx: ServiceContext, uow: NotifyUnitOfWork, event: ParkedEvent) -> None:

@@ -73,6 +73,9 @@ class KnownState(Protocol):
     async def unpark(self, order_id: str) -> list[ParkedEvent]:
         """Take (and delete) the events parked for this order, oldest event time first."""
 
+    async def unpark_all(self, order_ids: Iterable[str]) -> dict[str, list[ParkedEvent]]:
+        """`unpark` for many orders in one go; orders with nothing parked are left out."""
+
 
 @dataclass(frozen=True)
 class NotificationView:
@@ -140,6 +143,10 @@ class NotifyUnitOfWork(Protocol):
 
     def record(self, events: Iterable[OutgoingEvent]) -> None:
         """Stage events for the outbox (validated against the catalog)."""
+
+    async def prefetch(self, order_ids: Iterable[str]) -> None:
+        """Read ahead, in one go, what handling events of these orders needs (a consumer batch's
+        unit of work does; doing nothing is a correct implementation)."""
 
     def wake_after_commit(self, waker: Waker) -> None:
         """Nudge `waker` (the sender loop) once the transaction has committed, not before."""

@@ -2,17 +2,19 @@
 
 - every order-keyed type of `orderpulse.fulfillment` moves the order's status (forward only)
   and goes into its timeline;
-- every type of `orderpulse.notifications` and `orderpulse.feedback` goes into its timeline.
+- every type of `orderpulse.notifications` and `orderpulse.feedback` goes into its timeline, a
+  consumer batch at a time (a plain insert: one statement per batch); fulfillment events stay one
+  at a time, as each moves its order's status under a row lock.
 Other types (e.g. `labor.shift_recorded`, keyed by warehouse) are ignored by the consumer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from orderpulse.events import EVENT_TYPES, FEEDBACK, FULFILLMENT, NOTIFICATIONS
 from orderpulse.events.envelope import Envelope
-from orderpulse.messaging.consumer import Handler
+from orderpulse.messaging.consumer import Batched, Handler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_svc.service_layer import following
@@ -48,16 +50,17 @@ def timeline_entry(envelope: Envelope) -> TimelineEntry:
     return TimelineEntry.of(envelope, order_id=envelope.data["order_id"])
 
 
-def handler_table(joining_uow: JoiningUnitOfWork) -> Mapping[str, Handler]:
+def handler_table(joining_uow: JoiningUnitOfWork) -> Mapping[str, Handler | Batched]:
     """Event type -> handler; `joining_uow` builds a unit of work inside the consumer's transaction."""
 
     async def follow_fulfillment(session: AsyncSession, envelope: Envelope) -> None:
         await following.follow_fulfillment(joining_uow(session), fulfillment_report(envelope), timeline_entry(envelope))
 
-    async def add_to_timeline(session: AsyncSession, envelope: Envelope) -> None:
-        await following.add_to_timeline(joining_uow(session), timeline_entry(envelope))
+    async def add_to_timeline(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        await following.add_to_timeline(joining_uow(session), [timeline_entry(envelope) for envelope in envelopes])
 
-    table: dict[str, Handler] = {name: follow_fulfillment for name in _order_keyed_types(FULFILLMENT)}
+    table: dict[str, Handler | Batched] = {name: follow_fulfillment for name in _order_keyed_types(FULFILLMENT)}
+    timeline_only = Batched(add_to_timeline)  # a plain insert: one statement per batch
     for topic in (NOTIFICATIONS, FEEDBACK):
-        table.update({name: add_to_timeline for name in _order_keyed_types(topic)})
+        table.update({name: timeline_only for name in _order_keyed_types(topic)})
     return table

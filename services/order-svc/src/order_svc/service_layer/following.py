@@ -59,6 +59,7 @@ async def follow_fulfillment(uow: OrderUnitOfWork, report: FulfillmentReport, en
         await uow.commit()  # joined: stages the events in the consumer's transaction
 
 
-async def add_to_timeline(uow: OrderUnitOfWork, entry: TimelineEntry) -> None:
-    """An event that changes nothing order-svc decides (notifications, feedback): the timeline shows it."""
-    await uow.timeline.append([entry])
+async def add_to_timeline(uow: OrderUnitOfWork, entries: Sequence[TimelineEntry]) -> None:
+    """Events that change nothing order-svc decides (notifications, feedback): the timeline shows
+    them. Any number at once (a consumer batch's): one statement."""
+    await uow.timeline.append(entries)

@@ -1,0 +1,47 @@
+"""What a consumer runs for an event type: a handler per event, or a batch handler that takes every
+new event of its types in a consumed batch at once (one statement per batch, not one per event)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orderpulse.events.envelope import Envelope
+from orderpulse.observability.logs import log_context
+from orderpulse.observability.tracing import continue_trace, set_current_traceparent, trace_id_of
+
+Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+BatchHandler = Callable[[AsyncSession, Sequence[Envelope]], Awaitable[None]]
+
+
+@dataclass(frozen=True, eq=False)
+class Batched:
+    """A batch handler in a consumer's handler table.
+
+    On the consumer's fast path it is called once per batch with every new (not duplicate) event
+    of the types it is registered for, in the order they were read, after the batch's per-event
+    handlers; batch handlers run in the order they first appear in the handler table. Should
+    anything in the batch fail, the batch is redone with a savepoint per event and this handler
+    is called with that one event (`[envelope]`), so a poison event is retried and
+    dead-lettered alone. Hence only effects that do not depend on the batch's other events
+    being applied first may be batched: plain inserts and upserts, or effects that already come
+    out the same whatever the order of arrival. It must give the same result for a list as for
+    its events one by one.
+    """
+
+    apply: BatchHandler
+
+    async def __call__(self, session: AsyncSession, envelope: Envelope) -> None:
+        await self.apply(session, [envelope])
+
+
+@contextlib.contextmanager
+def event_context(envelope: Envelope) -> Iterator[None]:
+    """Logs and recorded events carry this event's ids and trace (a batch handler opens it per event
+    where it records outgoing events)."""
+    set_current_traceparent(continue_trace(envelope.traceparent))
+    with log_context(event_id=envelope.id, order_id=envelope.partitionkey, trace_id=trace_id_of(envelope.traceparent)):
+        yield
