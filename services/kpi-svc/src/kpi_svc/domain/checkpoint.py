@@ -89,10 +89,11 @@ def dirty_snapshot(
     orders: dict[str, Any] = {}
     removed: list[str] = []
     keep = _identity if serialize is None else exact_size(serialize)
+    copy = serialize is None  # serialized at once: the encoded form may share the order's containers
     for key in engine.take_changed_keys():
         order = engine.peek_order(key)
         if order is not None:
-            orders[key] = keep(encode_order(order))
+            orders[key] = keep(encode_order(order, copy))
         elif key in engine.tombstones:
             orders[key] = keep(encode_tombstone(engine.tombstones[key]))
         elif key in engine.shifts:
@@ -101,7 +102,7 @@ def dirty_snapshot(
             removed.append(key)
     buckets, removed_buckets = engine.buckets.drain_changes(None if serialize is None else keep)
     meta = {"format": FORMAT, "clock_ms": engine.clock_ms, "newest_event_ms": engine.newest_event_ms}
-    settled = {order.order_id: (keep(encode_order(order)), until) for order, until in engine.take_settled()} or None
+    settled = {order.order_id: (keep(encode_order(order, copy)), until) for order, until in engine.take_settled()} or None
     return CheckpointDelta(orders, removed, buckets, removed_buckets, meta, settled)
 
 

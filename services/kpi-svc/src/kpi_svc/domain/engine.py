@@ -25,7 +25,7 @@ from .ingest import HANDLERS, SHIFT_TYPE
 from .labels import WAREHOUSE, LabelRegistry, order_labels
 from .lifecycle import OrderLifecycle
 from .outcomes import APPLIED, DUPLICATE, EVICTED, IGNORED, Applied
-from .packed import pack, unpack
+from .packed import pack, packed_pairs, unpack
 from .reporting import build_failures, build_report
 from .rules import KpiRules
 from .scorecard import build_scorecard
@@ -175,21 +175,29 @@ class KpiEngine(OrderLifecycle):
     def _set(self, order: OrderFacts, family: int, new: dict) -> None:
         parts = order.contrib
         held = parts.get(family)
-        old = _EMPTY if held is None else unpack(held)
-        if old == new:
+        if held is None:
+            if new:
+                self.buckets.add(order.keys, new)
+                parts[family] = pack(new)
             return
-        if old:
-            delta = {key: value - old.get(key, 0) for key, value in new.items()}
-            for key, value in old.items():
-                if key not in new:
-                    delta[key] = -value
+        packed = pack(new) if new else None
+        if packed == held:
+            return
+        # the change alone, without the entries that stay (most of a notify or issue family)
+        delta = dict(new)
+        get = delta.get
+        for key, value in packed_pairs(held):
+            change = get(key, 0) - value
+            if change:
+                delta[key] = change
+            else:
+                delta.pop(key, None)
+        if delta:
             self.buckets.add(order.keys, delta)
+        if packed is None:
+            del parts[family]
         else:
-            self.buckets.add(order.keys, new)
-        if new:
-            parts[family] = pack(new)
-        else:
-            parts.pop(family, None)
+            parts[family] = packed
 
     def _reconcile(self, order: OrderFacts) -> None:
         mask, order.dirty = order.dirty, 0

@@ -111,12 +111,13 @@ class OrderLifecycle:
     def _evict(self, order: OrderFacts, frozen: bytes | None = None) -> None:
         """Drop the facts from memory; they go to the settled orders (take_settled), kept in the
         store for `settled_retention_s` after the order settled: late events revive them. Until
-        the next checkpoint delta takes them they wait compressed (`frozen`: the order's cold
-        form when it has not changed since), so a clock jump that settles many orders at once
-        does not hold them all expanded."""
+        the next checkpoint delta takes them they wait in the form they had: compressed
+        (`frozen`: the order's cold form when it has not changed since) or expanded (an order
+        already expanded costs nothing more; compressing it only to expand it again at the
+        checkpoint was the largest cost of the clock jump at the end of a replay)."""
         del self.orders[order.order_id]
         settled = order.completed[0] if order.completed else order.cancelled[0] if order.cancelled else order.last_time_ms
-        self._settled.append((frozen or freeze(order), max(settled, order.last_time_ms) + self._settled_keep_ms))
+        self._settled.append((order if frozen is None else frozen, max(settled, order.last_time_ms) + self._settled_keep_ms))
         self._tombstone(order.order_id)
         self._changed.add(order.order_id)
         self.stats["orders_evicted"] += 1
@@ -146,7 +147,7 @@ class OrderLifecycle:
         """Orders evicted since the last call, with the moment their stored facts may go (each
         expanded only when the iterator reaches it)."""
         settled, self._settled = self._settled, []
-        return ((thaw(frozen), until) for frozen, until in settled)
+        return ((thaw(held) if type(held) is bytes else held, until) for held, until in settled)
 
     def revive(self, order_id: str, payload: list, event_ids: set[str]) -> bool:
         """Bring an evicted order's stored facts back (its tombstone goes), so its late events
