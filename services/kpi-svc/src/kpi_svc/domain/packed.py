@@ -32,7 +32,7 @@ def packed_pairs(packed: Packed):
     """(key, value) pairs of a packed contribution, without building a dict."""
     if type(packed) is dict:
         return packed.items()
-    return zip(packed[0::2], packed[1::2])
+    return zip(packed[0::2], packed[1::2], strict=True)
 
 
 def packed_flat(packed: Packed) -> list[int]:
