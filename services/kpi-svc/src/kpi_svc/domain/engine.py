@@ -20,7 +20,7 @@ from .buckets import BucketStore
 from .business_days import BusinessCalendar
 from .catalog import F_CSAT, F_DELIVERY, F_ENTRY, F_ISSUES, F_LABELS, F_NOTIFY, F_SHIP
 from .checkpoint import CheckpointDelta, dirty_snapshot, restore_engine
-from .facts import EMITTED_SHIP, OrderFacts, ShiftFacts, add_event_id, first_dispatch
+from .facts import EMITTED_SHIP, EVENT_IDS_AS_TUPLE, OrderFacts, ShiftFacts, add_event_id, first_dispatch
 from .ingest import HANDLERS, SHIFT_TYPE
 from .labels import WAREHOUSE, LabelRegistry, order_labels
 from .lifecycle import OrderLifecycle
@@ -38,7 +38,8 @@ from .wakes import WakeSchedule
 _NO_CLOCK = -(2**62)
 _MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError)  # a field of the wrong shape
 _fromisoformat = datetime.fromisoformat
-_EMPTY: dict = {}
+# event type -> (its handler, the one shared copy of the type string)
+_KNOWN = {etype: (handler, shared(etype)) for etype, handler in HANDLERS.items()}
 
 
 class KpiEngine(OrderLifecycle):
@@ -80,13 +81,12 @@ class KpiEngine(OrderLifecycle):
     # --- input -----------------------------------------------------------------------------
     def apply(self, event: dict) -> Applied:
         """Record one parsed CloudEvent. Raises InvalidEvent (state untouched) when malformed."""
-        stats = self.stats
         try:
             etype = event["type"]
-            handler = HANDLERS.get(etype)
+            known = _KNOWN.get(etype)
         except (KeyError, TypeError):
             raise InvalidEvent("not a CloudEvent: type missing") from None
-        if handler is None:
+        if known is None:
             if etype == SHIFT_TYPE:
                 try:
                     return self._apply_shift(event)
@@ -94,25 +94,29 @@ class KpiEngine(OrderLifecycle):
                     raise
                 except _MALFORMED as error:
                     raise InvalidEvent(f"{etype}: {error!r}") from error
-            stats["ignored"] += 1
+            self.stats["ignored"] += 1
             return IGNORED
+        handler, etype = known  # the shared copy of the type
         data = event.get("data")
         event_id = event.get("id")
-        if not isinstance(data, dict) or not isinstance(event_id, str):
+        if (type(event_id) is not str or type(data) is not dict) and (  # noqa: E721 (exact types first: the common case)
+            not isinstance(data, dict) or not isinstance(event_id, str)
+        ):
             raise InvalidEvent("id and data are required")
         order_id = data.get("order_id") or event.get("partitionkey")
-        if not isinstance(order_id, str):
+        if type(order_id) is not str and not isinstance(order_id, str):  # noqa: E721
             raise InvalidEvent("data.order_id is required")
         order = self.orders.get(order_id)
-        thawed = order is None and order_id in self.cold
-        if thawed:
-            order = self._thaw(order_id)
+        thawed = False
         if order is None:
-            if order_id in self.tombstones:
-                stats["evicted"] += 1
+            if order_id in self.cold:
+                order = self._thaw(order_id)
+                thawed = True
+            elif order_id in self.tombstones:
+                self.stats["evicted"] += 1
                 return EVICTED
-        elif event_id in order.seen:
-            stats["duplicate"] += 1
+        if order is not None and event_id in order.seen:
+            self.stats["duplicate"] += 1
             return DUPLICATE
         try:
             moment = _fromisoformat(event["time"])
@@ -133,8 +137,12 @@ class KpiEngine(OrderLifecycle):
         if fresh:
             self.orders[order_id] = order
             mask |= F_LABELS  # every order is reconciled once at least, which schedules its eviction
-        add_event_id(order, event_id)
-        order.last_event = (event_id, shared(etype), time_ms)
+        seen = order.seen
+        if type(seen) is tuple and len(seen) < EVENT_IDS_AS_TUPLE:
+            order.seen = (*seen, event_id)
+        else:
+            add_event_id(order, event_id)
+        order.last_event = (event_id, etype, time_ms)
         if time_ms > order.last_time_ms:
             order.last_time_ms = time_ms
             if time_ms > self._newest_ms:
