@@ -7,16 +7,20 @@ later (or, with copy=False, shares them: for a caller that serializes at once). 
 accepts what json/orjson give back (lists everywhere).
 
 Versions: the checkpoint layout (meta, shifts, tombstones) is FORMAT 1. An order array carries
-its own version at position 1: ORDER_FORMAT 2 holds each family's contribution as one flat
-list `[key, value, key, value, ...]` (an array's tolist(): no pair tuples to build or dump);
-version 1 held pairs `[[key, value], ...]` and still decodes (checkpoints written before).
+its own version at position 1. ORDER_FORMAT 2 holds each family's contribution as one flat
+list `[key, value, key, value, ...]` (an array's tolist(): no pair tuples to build or dump),
+and its event ids as the hex of their packed 16-byte form when they are canonical UUIDs
+(event_ids.py; one string instead of one per id), else as a list of strings. Version 1 held
+pairs `[[key, value], ...]` and a list of id strings; it still decodes (checkpoints written
+before).
 """
 
 from __future__ import annotations
 
 from itertools import chain
 
-from .facts import OrderFacts, ShiftFacts, event_ids
+from .event_ids import decoded, encoded
+from .facts import OrderFacts, ShiftFacts
 from .packed import pack, packed_flat
 
 FORMAT = 1
@@ -61,14 +65,14 @@ def encode_order(order: OrderFacts, copy: bool = True) -> list:
     contrib = None if contrib is None else [(family, packed_flat(part)) for family, part in contrib.items()]
     if not copy:
         return [
-            KIND_ORDER, ORDER_FORMAT, o.order_id, o.seen if type(o.seen) is tuple else list(o.seen), o.last_time_ms,
+            KIND_ORDER, ORDER_FORMAT, o.order_id, encoded(o.seen), o.last_time_ms,
             o.last_event, o.placed, o.requested_ms, o.promise, o.ship_deadline_ms, o.tier, o.channel,
             o.service_level, o.lines, o.lines_key, o.entry_faults, o.cancelled, o.invoice, o.fulfillment_wh,
             o.packs, o.dispatches, o.delivered_lines, o.damage, o.doc_claims, o.completed, o.milestones,
             o.notifications, o.responses, issues, o.labels, o.scored, o.flags, o.dirty, o.revisions, contrib,
         ]
     return [
-        KIND_ORDER, ORDER_FORMAT, o.order_id, list(o.seen), o.last_time_ms, o.last_event, o.placed, o.requested_ms,
+        KIND_ORDER, ORDER_FORMAT, o.order_id, encoded(o.seen), o.last_time_ms, o.last_event, o.placed, o.requested_ms,
         o.promise, o.ship_deadline_ms, o.tier, o.channel, o.service_level, o.lines, o.lines_key,
         None if o.entry_faults is None else o.entry_faults.copy(), o.cancelled, o.invoice, o.fulfillment_wh,
         None if o.packs is None else o.packs.copy(),
@@ -89,7 +93,7 @@ def encode_order(order: OrderFacts, copy: bool = True) -> list:
 
 def decode_order(encoded: list) -> OrderFacts:
     payload = dict(zip(ORDER_FIELDS, encoded, strict=True))
-    order = OrderFacts(payload["order_id"], event_ids(payload["seen"]))
+    order = OrderFacts(payload["order_id"], decoded(payload["seen"]))
     for name in _SCALARS:
         setattr(order, name, payload[name])
     for name in _TUPLES:

@@ -20,7 +20,8 @@ from .buckets import BucketStore
 from .business_days import BusinessCalendar
 from .catalog import F_CSAT, F_DELIVERY, F_ENTRY, F_ISSUES, F_LABELS, F_NOTIFY, F_SHIP
 from .checkpoint import CheckpointDelta, dirty_snapshot, restore_engine
-from .facts import EMITTED_SHIP, EVENT_IDS_AS_TUPLE, OrderFacts, ShiftFacts, add_event_id, first_dispatch
+from .event_ids import holds, uuid_key, with_id
+from .facts import EMITTED_SHIP, OrderFacts, ShiftFacts, first_dispatch
 from .ingest import HANDLERS, SHIFT_TYPE
 from .labels import WAREHOUSE, LabelRegistry, order_labels
 from .lifecycle import OrderLifecycle
@@ -115,7 +116,8 @@ class KpiEngine(OrderLifecycle):
             elif order_id in self.tombstones:
                 self.stats["evicted"] += 1
                 return EVICTED
-        if order is not None and event_id in order.seen:
+        key = uuid_key(event_id)
+        if order is not None and holds(order.seen, event_id, key):
             self.stats["duplicate"] += 1
             return DUPLICATE
         try:
@@ -137,11 +139,7 @@ class KpiEngine(OrderLifecycle):
         if fresh:
             self.orders[order_id] = order
             mask |= F_LABELS  # every order is reconciled once at least, which schedules its eviction
-        seen = order.seen
-        if type(seen) is tuple and len(seen) < EVENT_IDS_AS_TUPLE:
-            order.seen = (*seen, event_id)
-        else:
-            add_event_id(order, event_id)
+        order.seen = with_id(order.seen, event_id, key)
         order.last_event = (event_id, etype, time_ms)
         if time_ms > order.last_time_ms:
             order.last_time_ms = time_ms

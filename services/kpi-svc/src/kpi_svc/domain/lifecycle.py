@@ -12,6 +12,7 @@ from .catalog import F_ISSUES, F_SHIP
 from .checkpoint import restore_order
 from .codec import decode_order
 from .coldstore import freeze, thaw
+from .event_ids import holds, uuid_key
 from .facts import OrderFacts
 from .values import datetime_to_ms
 from .wakes import evict_at, pending_deadline
@@ -155,7 +156,8 @@ class OrderLifecycle:
         evicted here or every event given is already among its facts (replayed duplicates)."""
         if order_id not in self.tombstones or order_id in self.orders:
             return False
-        if event_ids <= set(decode_order(payload).seen):
+        seen = decode_order(payload).seen
+        if all(holds(seen, event_id, uuid_key(event_id)) for event_id in event_ids):
             return False
         del self.tombstones[order_id]
         restore_order(self, order_id, payload)
