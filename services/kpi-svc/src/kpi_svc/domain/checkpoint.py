@@ -8,7 +8,6 @@ what it says was removed, in the same transaction as the consumer offsets.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .codec import (
@@ -124,6 +123,7 @@ def restore_engine(
     engine.buckets.advance(engine.clock_ms)
     engine.buckets.drain_changes()
     engine.labels.note_cell_keys(engine.buckets.cell_keys())
+    tombstones = []
     for key, payload in orders.items():
         kind = payload[0] if isinstance(payload, (list, tuple)) else payload["kind"]
         if kind == KIND_ORDER:
@@ -136,10 +136,11 @@ def restore_engine(
                 engine.wakes.schedule_shift(key, engine.shift_expiry_ms(shift))
             engine.shifts[key] = shift
         elif kind == KIND_TOMBSTONE:
-            engine.tombstones[key] = payload["until_ms"]
+            tombstones.append((payload["until_ms"], key))
         else:
             raise ValueError(f"unknown checkpoint entity kind {kind!r} for {key!r}")
-    engine.tombstones = dict(sorted(engine.tombstones.items(), key=itemgetter(1)))  # kept in expiry order
+    for until, key in sorted(tombstones):  # kept in expiry order
+        engine.tombstones.add(key, until)
     return engine
 
 

@@ -33,6 +33,7 @@ from .scorecard import build_scorecard
 from .scoring import note_breaches, score_order
 from .shared import shared
 from .shifts import parse_shift
+from .tombstones import Tombstones
 from .values import InvalidEvent, datetime_to_ms
 from .wakes import WakeSchedule
 
@@ -66,8 +67,7 @@ class KpiEngine(OrderLifecycle):
         self.labels = LabelRegistry(rules.label_value_cap)
         self.orders: dict[str, OrderFacts] = {}
         self.shifts: dict[str, ShiftFacts] = {}
-        self.tombstones: dict[str, int] = {}  # evicted order id -> until (events for it are ignored), by until
-        self._tombstone_until = (_NO_CLOCK, _NO_CLOCK)  # the until of the last tombstone, and its int
+        self.tombstones = Tombstones()  # evicted order id -> until (its events revive it), by until
         self.cold: dict[str, tuple[int, bytes]] = {}  # quiet settled order id -> (wake_ms, frozen facts)
         self._cold_after_ms = None if rules.cold_after_s is None else rules.cold_after_s * 1000
         self._in_flight_cold_ms = None if rules.in_flight_cold_after_s is None else rules.in_flight_cold_after_s * 1000

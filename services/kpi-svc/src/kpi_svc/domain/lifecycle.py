@@ -124,25 +124,12 @@ class OrderLifecycle:
         self.stats["orders_evicted"] += 1
 
     def _tombstone(self, order_id: str) -> None:
-        """Tombstones are kept in the order they expire (clock + the longest window, the clock
-        never goes back), so expiring them reads the front of the dict: no wake entries."""
-        until = self.clock_ms + self._longest_ms
-        if self._tombstone_until[0] == until:
-            until = self._tombstone_until[1]  # one int object for every order evicted at this clock
-        else:
-            self._tombstone_until = (until, until)
-        self.tombstones.pop(order_id, None)
-        self.tombstones[order_id] = until
+        """Tombstones expire in the order they were made (clock + the longest window, the clock
+        never goes back): no wake entries (tombstones.py)."""
+        self.tombstones.add(order_id, self.clock_ms + self._longest_ms)
 
     def _expire_tombstones(self, clock: int) -> None:
-        expired = []
-        for key, until in self.tombstones.items():
-            if until > clock:
-                break
-            expired.append(key)
-        for key in expired:
-            del self.tombstones[key]
-            self._changed.add(key)
+        self._changed.update(self.tombstones.expire(clock))
 
     def take_settled(self) -> Iterator[tuple[OrderFacts, int]]:
         """Orders evicted since the last call, with the moment their stored facts may go (each
