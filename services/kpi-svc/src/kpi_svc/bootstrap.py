@@ -40,6 +40,7 @@ def build_stream(settings: KpiSettings, platform: Platform) -> KpiStream:
         topics=topics,
         dead_letters=lambda: DeadLetterQueue(platform.publisher, settings.service_name),
         checkpoint_interval_s=settings.checkpoint_interval_s,
+        catch_up_checkpoint_interval_s=settings.catch_up_checkpoint_interval_s,
         remote_refresh_s=settings.remote_refresh_s,
         topic_label=lambda topic: topic[len(prefix):],
         service=settings.service_name,

@@ -26,6 +26,10 @@ class KpiSettings(PlatformSettings):
         default=90 * 86400, ge=0, description="how long after it settled (delivery, cancellation) an order's facts stay answerable"
     )
     checkpoint_interval_s: float = Field(default=1.0, gt=0, description="how often engine state and offsets are saved")
+    catch_up_checkpoint_interval_s: float | None = Field(
+        default=None, gt=0,
+        description="how often while a partition catches up a backlog of old events (default 5 x checkpoint_interval_s)",
+    )
     remote_refresh_s: float = Field(default=1.0, ge=0, description="max age of other replicas' checkpointed buckets")
     topic_prefix: str = Field(default="", description="prefix of the consumed topic names (tests use private topics)")
     consumer_group: str | None = Field(default=None, description="Kafka consumer group; default the service name")

@@ -8,7 +8,6 @@ what it says was removed, in the same transaction as the consumer offsets.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .codec import (
@@ -89,10 +88,11 @@ def dirty_snapshot(
     orders: dict[str, Any] = {}
     removed: list[str] = []
     keep = _identity if serialize is None else exact_size(serialize)
+    copy = serialize is None  # serialized at once: the encoded form may share the order's containers
     for key in engine.take_changed_keys():
         order = engine.peek_order(key)
         if order is not None:
-            orders[key] = keep(encode_order(order))
+            orders[key] = keep(encode_order(order, copy))
         elif key in engine.tombstones:
             orders[key] = keep(encode_tombstone(engine.tombstones[key]))
         elif key in engine.shifts:
@@ -101,7 +101,7 @@ def dirty_snapshot(
             removed.append(key)
     buckets, removed_buckets = engine.buckets.drain_changes(None if serialize is None else keep)
     meta = {"format": FORMAT, "clock_ms": engine.clock_ms, "newest_event_ms": engine.newest_event_ms}
-    settled = {order.order_id: (keep(encode_order(order)), until) for order, until in engine.take_settled()} or None
+    settled = {order.order_id: (keep(encode_order(order, copy)), until) for order, until in engine.take_settled()} or None
     return CheckpointDelta(orders, removed, buckets, removed_buckets, meta, settled)
 
 
@@ -123,6 +123,7 @@ def restore_engine(
     engine.buckets.advance(engine.clock_ms)
     engine.buckets.drain_changes()
     engine.labels.note_cell_keys(engine.buckets.cell_keys())
+    tombstones = []
     for key, payload in orders.items():
         kind = payload[0] if isinstance(payload, (list, tuple)) else payload["kind"]
         if kind == KIND_ORDER:
@@ -135,10 +136,11 @@ def restore_engine(
                 engine.wakes.schedule_shift(key, engine.shift_expiry_ms(shift))
             engine.shifts[key] = shift
         elif kind == KIND_TOMBSTONE:
-            engine.tombstones[key] = payload["until_ms"]
+            tombstones.append((payload["until_ms"], key))
         else:
             raise ValueError(f"unknown checkpoint entity kind {kind!r} for {key!r}")
-    engine.tombstones = dict(sorted(engine.tombstones.items(), key=itemgetter(1)))  # kept in expiry order
+    for until, key in sorted(tombstones):  # kept in expiry order
+        engine.tombstones.add(key, until)
     return engine
 
 

@@ -3,17 +3,28 @@ str keys, str, int, bool, None). An order is an array (positions in ORDER_FIELDS
 tombstones are small objects with a "kind".
 
 The encoded form shares nothing the engine may still change, so the caller may serialize it
-later. Decoding accepts what json/orjson give back (lists everywhere). Version 1.
+later (or, with copy=False, shares them: for a caller that serializes at once). Decoding
+accepts what json/orjson give back (lists everywhere).
+
+Versions: the checkpoint layout (meta, shifts, tombstones) is FORMAT 1. An order array carries
+its own version at position 1. ORDER_FORMAT 2 holds each family's contribution as one flat
+list `[key, value, key, value, ...]` (an array's tolist(): no pair tuples to build or dump),
+and its event ids as the hex of their packed 16-byte form when they are canonical UUIDs
+(event_ids.py; one string instead of one per id), else as a list of strings. Version 1 held
+pairs `[[key, value], ...]` and a list of id strings; it still decodes (checkpoints written
+before).
 """
 
 from __future__ import annotations
 
 from itertools import chain
 
-from .facts import OrderFacts, ShiftFacts, event_ids
-from .packed import pack, packed_items
+from .event_ids import decoded, encoded
+from .facts import OrderFacts, ShiftFacts
+from .packed import pack, packed_flat
 
 FORMAT = 1
+ORDER_FORMAT = 2  # contributions flat (see the module docstring); 1: as pairs
 KIND_ORDER, KIND_SHIFT, KIND_TOMBSTONE = "order", "shift", "tombstone"
 
 _SCALARS = ("last_time_ms", "requested_ms", "ship_deadline_ms", "tier", "channel", "service_level", "flags", "dirty")
@@ -45,13 +56,23 @@ ORDER_FIELDS = (
 )
 
 
-def encode_order(order: OrderFacts) -> list:
-    """A JSON-able copy of the order, positions as in ORDER_FIELDS. Tuples (immutable; they
-    serialize as arrays) are shared; every container the engine may still change is copied."""
+def encode_order(order: OrderFacts, copy: bool = True) -> list:
+    """A JSON-able form of the order, positions as in ORDER_FIELDS. Tuples (immutable; they
+    serialize as arrays) are shared; with `copy` every container the engine may still change is
+    copied (pass copy=False only when the result is serialized before the engine runs again)."""
     o = order
     issues, contrib = o.issues, o.contrib
+    contrib = None if contrib is None else [(family, packed_flat(part)) for family, part in contrib.items()]
+    if not copy:
+        return [
+            KIND_ORDER, ORDER_FORMAT, o.order_id, encoded(o.seen), o.last_time_ms,
+            o.last_event, o.placed, o.requested_ms, o.promise, o.ship_deadline_ms, o.tier, o.channel,
+            o.service_level, o.lines, o.lines_key, o.entry_faults, o.cancelled, o.invoice, o.fulfillment_wh,
+            o.packs, o.dispatches, o.delivered_lines, o.damage, o.doc_claims, o.completed, o.milestones,
+            o.notifications, o.responses, issues, o.labels, o.scored, o.flags, o.dirty, o.revisions, contrib,
+        ]
     return [
-        KIND_ORDER, FORMAT, o.order_id, list(o.seen), o.last_time_ms, o.last_event, o.placed, o.requested_ms,
+        KIND_ORDER, ORDER_FORMAT, o.order_id, encoded(o.seen), o.last_time_ms, o.last_event, o.placed, o.requested_ms,
         o.promise, o.ship_deadline_ms, o.tier, o.channel, o.service_level, o.lines, o.lines_key,
         None if o.entry_faults is None else o.entry_faults.copy(), o.cancelled, o.invoice, o.fulfillment_wh,
         None if o.packs is None else o.packs.copy(),
@@ -66,13 +87,13 @@ def encode_order(order: OrderFacts) -> list:
         None if issues is None else {key: tuple(record) for key, record in issues.items()},
         o.labels, o.scored, o.flags, o.dirty,
         None if o.revisions is None else o.revisions.copy(),
-        None if contrib is None else [(family, packed_items(part)) for family, part in contrib.items()],
+        contrib,
     ]
 
 
 def decode_order(encoded: list) -> OrderFacts:
     payload = dict(zip(ORDER_FIELDS, encoded, strict=True))
-    order = OrderFacts(payload["order_id"], event_ids(payload["seen"]))
+    order = OrderFacts(payload["order_id"], decoded(payload["seen"]))
     for name in _SCALARS:
         setattr(order, name, payload[name])
     for name in _TUPLES:
@@ -106,9 +127,15 @@ def decode_order(encoded: list) -> OrderFacts:
     if order.scored is not None:
         order.scored = tuple(bool(v) for v in order.scored)
     contrib = payload["contrib"]
-    order.contrib = None if contrib is None else {
-        int(family): pack({int(key): int(value) for key, value in part}) for family, part in contrib
-    }
+    if contrib is None:
+        order.contrib = None
+    elif payload["format"] == 1:  # pairs
+        order.contrib = {int(family): pack({int(key): int(value) for key, value in part}) for family, part in contrib}
+    else:
+        order.contrib = {
+            int(family): pack({int(key): int(value) for key, value in zip(flat[0::2], flat[1::2], strict=True)})
+            for family, flat in contrib
+        }
     return order
 
 

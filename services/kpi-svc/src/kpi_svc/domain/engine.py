@@ -20,25 +20,28 @@ from .buckets import BucketStore
 from .business_days import BusinessCalendar
 from .catalog import F_CSAT, F_DELIVERY, F_ENTRY, F_ISSUES, F_LABELS, F_NOTIFY, F_SHIP
 from .checkpoint import CheckpointDelta, dirty_snapshot, restore_engine
-from .facts import EMITTED_SHIP, OrderFacts, ShiftFacts, add_event_id, first_dispatch
+from .event_ids import holds, uuid_key, with_id
+from .facts import EMITTED_SHIP, OrderFacts, ShiftFacts, first_dispatch
 from .ingest import HANDLERS, SHIFT_TYPE
 from .labels import WAREHOUSE, LabelRegistry, order_labels
 from .lifecycle import OrderLifecycle
 from .outcomes import APPLIED, DUPLICATE, EVICTED, IGNORED, Applied
-from .packed import pack, unpack
+from .packed import pack, packed_pairs, unpack
 from .reporting import build_failures, build_report
 from .rules import KpiRules
 from .scorecard import build_scorecard
 from .scoring import note_breaches, score_order
 from .shared import shared
 from .shifts import parse_shift
+from .tombstones import Tombstones
 from .values import InvalidEvent, datetime_to_ms
 from .wakes import WakeSchedule
 
 _NO_CLOCK = -(2**62)
 _MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError)  # a field of the wrong shape
 _fromisoformat = datetime.fromisoformat
-_EMPTY: dict = {}
+# event type -> (its handler, the one shared copy of the type string)
+_KNOWN = {etype: (handler, shared(etype)) for etype, handler in HANDLERS.items()}
 
 
 class KpiEngine(OrderLifecycle):
@@ -64,8 +67,7 @@ class KpiEngine(OrderLifecycle):
         self.labels = LabelRegistry(rules.label_value_cap)
         self.orders: dict[str, OrderFacts] = {}
         self.shifts: dict[str, ShiftFacts] = {}
-        self.tombstones: dict[str, int] = {}  # evicted order id -> until (events for it are ignored), by until
-        self._tombstone_until = (_NO_CLOCK, _NO_CLOCK)  # the until of the last tombstone, and its int
+        self.tombstones = Tombstones()  # evicted order id -> until (its events revive it), by until
         self.cold: dict[str, tuple[int, bytes]] = {}  # quiet settled order id -> (wake_ms, frozen facts)
         self._cold_after_ms = None if rules.cold_after_s is None else rules.cold_after_s * 1000
         self._in_flight_cold_ms = None if rules.in_flight_cold_after_s is None else rules.in_flight_cold_after_s * 1000
@@ -80,13 +82,12 @@ class KpiEngine(OrderLifecycle):
     # --- input -----------------------------------------------------------------------------
     def apply(self, event: dict) -> Applied:
         """Record one parsed CloudEvent. Raises InvalidEvent (state untouched) when malformed."""
-        stats = self.stats
         try:
             etype = event["type"]
-            handler = HANDLERS.get(etype)
+            known = _KNOWN.get(etype)
         except (KeyError, TypeError):
             raise InvalidEvent("not a CloudEvent: type missing") from None
-        if handler is None:
+        if known is None:
             if etype == SHIFT_TYPE:
                 try:
                     return self._apply_shift(event)
@@ -94,25 +95,30 @@ class KpiEngine(OrderLifecycle):
                     raise
                 except _MALFORMED as error:
                     raise InvalidEvent(f"{etype}: {error!r}") from error
-            stats["ignored"] += 1
+            self.stats["ignored"] += 1
             return IGNORED
+        handler, etype = known  # the shared copy of the type
         data = event.get("data")
         event_id = event.get("id")
-        if not isinstance(data, dict) or not isinstance(event_id, str):
+        if (type(event_id) is not str or type(data) is not dict) and (  # noqa: E721 (exact types first: the common case)
+            not isinstance(data, dict) or not isinstance(event_id, str)
+        ):
             raise InvalidEvent("id and data are required")
         order_id = data.get("order_id") or event.get("partitionkey")
-        if not isinstance(order_id, str):
+        if type(order_id) is not str and not isinstance(order_id, str):  # noqa: E721
             raise InvalidEvent("data.order_id is required")
         order = self.orders.get(order_id)
-        thawed = order is None and order_id in self.cold
-        if thawed:
-            order = self._thaw(order_id)
+        thawed = False
         if order is None:
-            if order_id in self.tombstones:
-                stats["evicted"] += 1
+            if order_id in self.cold:
+                order = self._thaw(order_id)
+                thawed = True
+            elif order_id in self.tombstones:
+                self.stats["evicted"] += 1
                 return EVICTED
-        elif event_id in order.seen:
-            stats["duplicate"] += 1
+        key = uuid_key(event_id)
+        if order is not None and holds(order.seen, event_id, key):
+            self.stats["duplicate"] += 1
             return DUPLICATE
         try:
             moment = _fromisoformat(event["time"])
@@ -133,8 +139,8 @@ class KpiEngine(OrderLifecycle):
         if fresh:
             self.orders[order_id] = order
             mask |= F_LABELS  # every order is reconciled once at least, which schedules its eviction
-        add_event_id(order, event_id)
-        order.last_event = (event_id, shared(etype), time_ms)
+        order.seen = with_id(order.seen, event_id, key)
+        order.last_event = (event_id, etype, time_ms)
         if time_ms > order.last_time_ms:
             order.last_time_ms = time_ms
             if time_ms > self._newest_ms:
@@ -175,21 +181,29 @@ class KpiEngine(OrderLifecycle):
     def _set(self, order: OrderFacts, family: int, new: dict) -> None:
         parts = order.contrib
         held = parts.get(family)
-        old = _EMPTY if held is None else unpack(held)
-        if old == new:
+        if held is None:
+            if new:
+                self.buckets.add(order.keys, new)
+                parts[family] = pack(new)
             return
-        if old:
-            delta = {key: value - old.get(key, 0) for key, value in new.items()}
-            for key, value in old.items():
-                if key not in new:
-                    delta[key] = -value
+        packed = pack(new) if new else None
+        if packed == held:
+            return
+        # the change alone, without the entries that stay (most of a notify or issue family)
+        delta = dict(new)
+        get = delta.get
+        for key, value in packed_pairs(held):
+            change = get(key, 0) - value
+            if change:
+                delta[key] = change
+            else:
+                delta.pop(key, None)
+        if delta:
             self.buckets.add(order.keys, delta)
+        if packed is None:
+            del parts[family]
         else:
-            self.buckets.add(order.keys, new)
-        if new:
-            parts[family] = pack(new)
-        else:
-            parts.pop(family, None)
+            parts[family] = packed
 
     def _reconcile(self, order: OrderFacts) -> None:
         mask, order.dirty = order.dirty, 0

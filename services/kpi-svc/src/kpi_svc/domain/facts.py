@@ -2,9 +2,8 @@
 established, plus the bookkeeping that keeps the window buckets in step with them.
 
 Times are epoch ms. Collections start as None and are created on first use, so an order
-pays only for what happened to it. The ids of its events are a tuple while there are few
-(a set past EVENT_IDS_AS_TUPLE: lookups stay cheap for an order with many events), its
-contributions arrays of ints (packed.py), and repeated strings shared (shared.py): see
+pays only for what happened to it. The ids of its events are packed 16 bytes each
+(event_ids.py), its contributions arrays of ints (packed.py), and repeated strings shared (shared.py): see
 docs/kpi-decisions.md, "Memory". Evidence keeps the event id and type that proved it,
 so a scorecard can say which event decided a verdict.
 """
@@ -22,7 +21,7 @@ FAILED_EMITTED_SHIFT = 8  # bit (FAILED_EMITTED_SHIFT << component index) marks 
 @dataclass(slots=True, eq=False)
 class OrderFacts:
     order_id: str
-    seen: tuple | set  # ids of the events applied (see add_event_id)
+    seen: bytes | tuple | set  # ids of the events applied (event_ids.py)
     last_time_ms: int = 0
     last_event: tuple | None = None  # (event_id, type, time_ms) of the latest applied event
     # order.placed
@@ -60,24 +59,6 @@ class OrderFacts:
     flags: int = 0
     revisions: list | None = None  # (component, from, to, at_ms, event_id, type)
     wake_ms: int | None = None
-
-
-EVENT_IDS_AS_TUPLE = 32  # a tuple of 17 ids: 176 bytes; a set of them: 728
-
-
-def add_event_id(facts: OrderFacts | ShiftFacts, event_id: str) -> None:
-    seen = facts.seen
-    if type(seen) is tuple:
-        if len(seen) < EVENT_IDS_AS_TUPLE:
-            facts.seen = (*seen, event_id)
-            return
-        seen = facts.seen = set(seen)
-    seen.add(event_id)
-
-
-def event_ids(ids: list | tuple | set) -> tuple | set:
-    """The held form of a collection of event ids (a restored checkpoint, a thawed order)."""
-    return tuple(ids) if len(ids) <= EVENT_IDS_AS_TUPLE else set(ids)
 
 
 # indexes of an issue record: a list so acknowledgements can fill it in place

@@ -12,6 +12,7 @@ from .catalog import F_ISSUES, F_SHIP
 from .checkpoint import restore_order
 from .codec import decode_order
 from .coldstore import freeze, thaw
+from .event_ids import holds, uuid_key
 from .facts import OrderFacts
 from .values import datetime_to_ms
 from .wakes import evict_at, pending_deadline
@@ -111,42 +112,30 @@ class OrderLifecycle:
     def _evict(self, order: OrderFacts, frozen: bytes | None = None) -> None:
         """Drop the facts from memory; they go to the settled orders (take_settled), kept in the
         store for `settled_retention_s` after the order settled: late events revive them. Until
-        the next checkpoint delta takes them they wait compressed (`frozen`: the order's cold
-        form when it has not changed since), so a clock jump that settles many orders at once
-        does not hold them all expanded."""
+        the next checkpoint delta takes them they wait in the form they had: compressed
+        (`frozen`: the order's cold form when it has not changed since) or expanded (an order
+        already expanded costs nothing more; compressing it only to expand it again at the
+        checkpoint was the largest cost of the clock jump at the end of a replay)."""
         del self.orders[order.order_id]
         settled = order.completed[0] if order.completed else order.cancelled[0] if order.cancelled else order.last_time_ms
-        self._settled.append((frozen or freeze(order), max(settled, order.last_time_ms) + self._settled_keep_ms))
+        self._settled.append((order if frozen is None else frozen, max(settled, order.last_time_ms) + self._settled_keep_ms))
         self._tombstone(order.order_id)
         self._changed.add(order.order_id)
         self.stats["orders_evicted"] += 1
 
     def _tombstone(self, order_id: str) -> None:
-        """Tombstones are kept in the order they expire (clock + the longest window, the clock
-        never goes back), so expiring them reads the front of the dict: no wake entries."""
-        until = self.clock_ms + self._longest_ms
-        if self._tombstone_until[0] == until:
-            until = self._tombstone_until[1]  # one int object for every order evicted at this clock
-        else:
-            self._tombstone_until = (until, until)
-        self.tombstones.pop(order_id, None)
-        self.tombstones[order_id] = until
+        """Tombstones expire in the order they were made (clock + the longest window, the clock
+        never goes back): no wake entries (tombstones.py)."""
+        self.tombstones.add(order_id, self.clock_ms + self._longest_ms)
 
     def _expire_tombstones(self, clock: int) -> None:
-        expired = []
-        for key, until in self.tombstones.items():
-            if until > clock:
-                break
-            expired.append(key)
-        for key in expired:
-            del self.tombstones[key]
-            self._changed.add(key)
+        self._changed.update(self.tombstones.expire(clock))
 
     def take_settled(self) -> Iterator[tuple[OrderFacts, int]]:
         """Orders evicted since the last call, with the moment their stored facts may go (each
         expanded only when the iterator reaches it)."""
         settled, self._settled = self._settled, []
-        return ((thaw(frozen), until) for frozen, until in settled)
+        return ((thaw(held) if type(held) is bytes else held, until) for held, until in settled)
 
     def revive(self, order_id: str, payload: list, event_ids: set[str]) -> bool:
         """Bring an evicted order's stored facts back (its tombstone goes), so its late events
@@ -154,7 +143,8 @@ class OrderLifecycle:
         evicted here or every event given is already among its facts (replayed duplicates)."""
         if order_id not in self.tombstones or order_id in self.orders:
             return False
-        if event_ids <= set(decode_order(payload).seen):
+        seen = decode_order(payload).seen
+        if all(holds(seen, event_id, uuid_key(event_id)) for event_id in event_ids):
             return False
         del self.tombstones[order_id]
         restore_order(self, order_id, payload)

@@ -28,8 +28,15 @@ def unpack(packed: Packed) -> dict[int, int]:
     return dict(zip(packed[0::2], packed[1::2], strict=True))
 
 
-def packed_items(packed: Packed) -> tuple[tuple[int, int], ...]:
-    """((key, value), ...) in the order they were added (the checkpoint form)."""
+def packed_pairs(packed: Packed):
+    """(key, value) pairs of a packed contribution, without building a dict."""
     if type(packed) is dict:
-        return tuple(packed.items())
-    return tuple(zip(packed[0::2], packed[1::2], strict=True))
+        return packed.items()
+    return zip(packed[0::2], packed[1::2], strict=True)
+
+
+def packed_flat(packed: Packed) -> list[int]:
+    """[key, value, key, value, ...] (the checkpoint form, ORDER_FORMAT 2)."""
+    if type(packed) is dict:
+        return list(chain.from_iterable(packed.items()))
+    return packed.tolist()

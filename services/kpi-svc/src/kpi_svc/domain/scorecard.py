@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from .catalog import COMPONENTS
 from .contributions import acknowledged_at, issue_clock, ship_verdict, status_accurate
+from .event_ids import count
 from .facts import (
     BREACH_ACK,
     BREACH_RESOLVE,
@@ -76,7 +77,7 @@ def _facts(order: OrderFacts) -> dict:
         "tier": labels[2],
         "channel": labels[3],
         "service_level": labels[4],
-        "events_applied": len(order.seen),
+        "events_applied": count(order.seen),
     }
 
 

@@ -3,17 +3,17 @@ ten-thousandths of the currency unit. Integers keep sums, retractions and merges
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 
 from orderpulse.events.limits import MONEY_MAX_FRACTION_DIGITS, MONEY_MAX_INTEGER_DIGITS, QUANTITY_MAX
 from orderpulse.rfc3339 import format_epoch_ms
 
-from .shared import shared
-
 MONEY_SCALE = 10_000
 MONEY_LIMIT = 10**MONEY_MAX_INTEGER_DIGITS  # amounts are below this (the event models' limit)
 _fromisoformat = datetime.fromisoformat
 _UTC = UTC
+_intern = sys.intern
 
 
 class InvalidEvent(ValueError):
@@ -103,6 +103,8 @@ def optional_money(value: object, field: str) -> int:
 
 def parse_quantity(value: object, field: str = "quantity") -> int:
     """A whole count from 0 to QUANTITY_MAX (the event models' limit); a float must be whole."""
+    if type(value) is int and 0 <= value <= QUANTITY_MAX:  # noqa: E721 (exact int: not a bool)
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= QUANTITY_MAX or value != int(value):
         raise InvalidEvent(f"{field}: not a quantity from 0 to {QUANTITY_MAX}: {value!r}")
     return int(value)
@@ -114,10 +116,17 @@ def sku_quantities(lines: object, field: str = "lines") -> dict[str, int]:
         raise InvalidEvent(f"{field}: expected a list")
     totals: dict[str, int] = {}
     for line in lines:
-        if not isinstance(line, dict) or not isinstance(line.get("sku"), str):
+        if not isinstance(line, dict):
             raise InvalidEvent(f"{field}: every line needs a sku")
-        sku = shared(line["sku"])
-        totals[sku] = totals.get(sku, 0) + parse_quantity(line.get("quantity"), f"{field}.quantity")
+        sku = line.get("sku")
+        if type(sku) is str:  # noqa: E721 (exact str: a subclass is kept as given, see shared)
+            sku = _intern(sku)
+        elif not isinstance(sku, str):
+            raise InvalidEvent(f"{field}: every line needs a sku")
+        quantity = line.get("quantity")
+        if type(quantity) is not int or not 0 <= quantity <= QUANTITY_MAX:  # noqa: E721
+            quantity = parse_quantity(quantity, f"{field}.quantity")
+        totals[sku] = totals.get(sku, 0) + quantity
     return totals
 
 
@@ -130,12 +139,23 @@ def priced_lines(lines: object, field: str = "lines") -> dict[str, tuple]:
         raise InvalidEvent(f"{field}: expected a list")
     out: dict[str, tuple] = {}
     for line in lines:
-        if not isinstance(line, dict) or not isinstance(line.get("sku"), str):
+        if not isinstance(line, dict):
             raise InvalidEvent(f"{field}: every line needs a sku")
-        quantity = parse_quantity(line.get("quantity"), f"{field}.quantity")
+        sku = line.get("sku")
+        if type(sku) is str:  # noqa: E721 (exact str: a subclass is kept as given, see shared)
+            sku = _intern(sku)
+        elif not isinstance(sku, str):
+            raise InvalidEvent(f"{field}: every line needs a sku")
+        quantity = line.get("quantity")
+        if type(quantity) is not int or not 0 <= quantity <= QUANTITY_MAX:  # noqa: E721
+            quantity = parse_quantity(quantity, f"{field}.quantity")
         price = line.get("unit_price")
-        price_value = None if price is None else parse_money(price, f"{field}.unit_price")
-        sku = shared(line["sku"])
+        if price is None:
+            price_value = None
+        else:
+            price_value = _money_cache.get(price) if type(price) is str else None  # noqa: E721
+            if price_value is None:
+                price_value = parse_money(price, f"{field}.unit_price")
         known = out.get(sku)
         out[sku] = (quantity, price_value) if known is None else (known[0] + quantity, known[1])
     return out

@@ -55,6 +55,7 @@ class KpiStream(RecordApplier, PartitionOwnership):
         topics: tuple[str, ...],
         dead_letters: Callable[[], DeadLetterQueue] | None,
         checkpoint_interval_s: float = 1.0,
+        catch_up_checkpoint_interval_s: float | None = None,
         remote_refresh_s: float = 1.0,
         topic_label: Callable[[str], str] = lambda topic: topic,
         clock_ms: Callable[[], int] = wall_ms,
@@ -66,6 +67,10 @@ class KpiStream(RecordApplier, PartitionOwnership):
         self._dead_letters_factory = dead_letters
         self._dead_letters: DeadLetterQueue | None = None
         self._interval_s = checkpoint_interval_s
+        # while a partition catches up a backlog every order changes between two checkpoints, so
+        # a checkpoint costs about the same whenever it comes: rarer checkpoints, fewer encodings
+        self._catch_up_interval_s = catch_up_checkpoint_interval_s or 5 * checkpoint_interval_s
+        self.catching_up = False  # some partition was catching up at the last checkpoint
         self._remote_refresh_s = remote_refresh_s
         self._retry_max_s = retry_max_s
         self._label = {topic: topic_label(topic) for topic in topics}
@@ -134,7 +139,8 @@ class KpiStream(RecordApplier, PartitionOwnership):
                     retry_due = time.monotonic() >= self._retry_at
                     if self._unrestored and retry_due:
                         await self.restore_pending()
-                    if (time.monotonic() - last >= self._interval_s and retry_due) or (self._holding and retry_due):
+                    interval_s = self._catch_up_interval_s if self.catching_up else self._interval_s
+                    if (time.monotonic() - last >= interval_s and retry_due) or (self._holding and retry_due):
                         saved = await self._checkpoint_or_hold()
                         last = time.monotonic()
                         await self._watch_log_ends()
@@ -214,11 +220,13 @@ class KpiStream(RecordApplier, PartitionOwnership):
         drained deltas and positions for the next attempt. Returns the offsets saved."""
         now_ms = self._clock_ms()
         deltas = {}
+        catching_up = False
         for partition, engine in self.engines.items():
             watermark = self.watermark_ms(partition, now_ms)
             # catching up (the clock follows event time): leave reconciling to the next read or
             # to the checkpoint after catching up (docs/kpi-decisions.md, "Catching up")
             flush = watermark is not None and watermark >= now_ms - CATCH_UP_LAG_MS
+            catching_up = catching_up or not flush
             if watermark is not None:
                 engine.advance(watermark, flush=flush)
             delta = engine.dirty_snapshot(serialize=orjson.dumps, flush=flush)
@@ -238,6 +246,7 @@ class KpiStream(RecordApplier, PartitionOwnership):
                 raise
         self._positions = {}
         self.checkpoints += 1
+        self.catching_up = catching_up
         metrics.record_observations(self._observations)
         self._observations = []
         if time.monotonic() >= self._housekeeping_at:
