@@ -1,0 +1,82 @@
+"""A 30-day backfill through the whole system (quality.md: 300,000 orders in under 15 minutes).
+
+Method: `orderpulse up` in a private state folder on free ports (all five services, the mail
+sink, embedded PostgreSQL and Tansu, fast PostgreSQL setting), then per run
+`orderpulse simulate --backfill 30d --backfill-orders N --duration 0 --kpi-wait 600s` with its
+own seed and run tag: the simulator plans N orders over 30 days and replays every story's steps
+in event-time order against the APIs (32 requests in flight), then waits until kpi-svc's
+figures agree with its tally. Time = that command's wall time, so an order counts once every
+service has taken it in and kpi-svc has counted it. Printed per run: orders/s and whether the
+KPIs agreed; the RESULT line gives the median.
+
+The baseline in the RESULT line is the bar's own rate (300,000 orders in 15 min = 333/s), not a
+same-run measurement: nothing simpler does the same work end to end. Each run adds to the same
+stack, so later runs replay onto a fuller database (as a second month would).
+
+    .venv/bin/python bench/backfill_bench.py [--orders 300] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
+
+from _harness import machine  # noqa: E402
+from stack_process import interrupt, orderpulse, stack_env, wait_for  # noqa: E402
+
+BAR_ORDERS, BAR_SECONDS = 300_000, 15 * 60
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--orders", type=int, default=300, help="orders per backfill run")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    print(__doc__.split("\n\n")[1])
+    print(f"machine: {machine()} · load average {os.getloadavg()[0]:.1f} at start")
+    with tempfile.TemporaryDirectory(prefix="orderpulse-backfill-") as folder:
+        env = stack_env(Path(folder) / "state")
+        print("starting the stack (orderpulse up) ...", flush=True)
+        up = orderpulse(["up"], env)
+        try:
+            wait_for(Path(folder) / "state" / "stack.json", up)
+            rates = [_run(env, Path(folder), args.orders, run) for run in range(1, args.runs + 1)]
+        finally:
+            interrupt(up, timeout_s=90)
+    median = statistics.median(rates)
+    baseline = BAR_ORDERS / BAR_SECONDS
+    print(f"backfill: median {median:.1f} orders/s, min {min(rates):.1f}, max {max(rates):.1f} (n={len(rates)}); "
+          f"300,000 orders would take {BAR_ORDERS / median / 60:.0f} min (bar: 15 min)")
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
+    print(f"RESULT backfill value={median:.1f}/s baseline={baseline:.0f}/s ratio={median / baseline:.3f}")
+
+
+def _run(env: dict[str, str], folder: Path, orders: int, run: int) -> float:
+    command = [sys.executable, "-m", "orderpulse.cli", "simulate", "--stack", str(folder / "state" / "stack.json"),
+               "--backfill", "30d", "--backfill-orders", str(orders), "--duration", "0", "--kpi-wait", "600s",
+               "--seed", str(run), "--run-tag", f"bf{run}{int(time.time()) % 100000}", "--progress-every", "30s"]
+    started = time.perf_counter()
+    finished = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if finished.returncode != 0:
+        print(finished.stdout[-3000:], finished.stderr[-3000:], sep="\n")
+        raise SystemExit(f"run {run}: `orderpulse simulate` exited with {finished.returncode}")
+    agreed = "DIFFER" not in finished.stdout
+    rate = orders / elapsed
+    print(f"run {run}: {orders} orders in {elapsed:.1f} s = {rate:.1f} orders/s; KPIs "
+          f"{'agreed' if agreed else 'DIFFERED (see the summary below)'}", flush=True)
+    if not agreed:
+        print(finished.stdout[-4000:])
+    return rate
+
+
+if __name__ == "__main__":
+    main()
