@@ -110,19 +110,24 @@ def parse_quantity(value: object, field: str = "quantity") -> int:
     return int(value)
 
 
+def _line_sku(line: object, field: str) -> str:
+    if not isinstance(line, dict):
+        raise InvalidEvent(f"{field}: every line needs a sku")
+    sku = line.get("sku")
+    if type(sku) is str:  # noqa: E721 (exact str: a subclass is kept as given, see shared)
+        return _intern(sku)
+    if not isinstance(sku, str):
+        raise InvalidEvent(f"{field}: every line needs a sku")
+    return sku
+
+
 def sku_quantities(lines: object, field: str = "lines") -> dict[str, int]:
     """`[{"sku", "quantity", ...}]` -> {sku: total quantity}."""
     if not isinstance(lines, list):
         raise InvalidEvent(f"{field}: expected a list")
     totals: dict[str, int] = {}
     for line in lines:
-        if not isinstance(line, dict):
-            raise InvalidEvent(f"{field}: every line needs a sku")
-        sku = line.get("sku")
-        if type(sku) is str:  # noqa: E721 (exact str: a subclass is kept as given, see shared)
-            sku = _intern(sku)
-        elif not isinstance(sku, str):
-            raise InvalidEvent(f"{field}: every line needs a sku")
+        sku = _line_sku(line, field)
         quantity = line.get("quantity")
         if type(quantity) is not int or not 0 <= quantity <= QUANTITY_MAX:  # noqa: E721
             quantity = parse_quantity(quantity, f"{field}.quantity")
@@ -139,13 +144,7 @@ def priced_lines(lines: object, field: str = "lines") -> dict[str, tuple]:
         raise InvalidEvent(f"{field}: expected a list")
     out: dict[str, tuple] = {}
     for line in lines:
-        if not isinstance(line, dict):
-            raise InvalidEvent(f"{field}: every line needs a sku")
-        sku = line.get("sku")
-        if type(sku) is str:  # noqa: E721 (exact str: a subclass is kept as given, see shared)
-            sku = _intern(sku)
-        elif not isinstance(sku, str):
-            raise InvalidEvent(f"{field}: every line needs a sku")
+        sku = _line_sku(line, field)
         quantity = line.get("quantity")
         if type(quantity) is not int or not 0 <= quantity <= QUANTITY_MAX:  # noqa: E721
             quantity = parse_quantity(quantity, f"{field}.quantity")

@@ -49,20 +49,16 @@ class DirectConnections:
 
     async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
         """`query`'s first row, on a pooled connection taken for it alone (see `acquire`)."""
-        connection = await self._take()
-        try:
-            return await connection.fetchrow(query, *args)
-        except BaseException as error:
-            self._discard(connection, error)
-            raise
-        finally:
-            await self._give_back(connection)
+        return await self._run(asyncpg.Connection.fetchrow, query, args)
 
     async def fetchval(self, query: str, *args: Any) -> Any:
         """`query`'s first value, on a pooled connection taken for it alone (see `acquire`)."""
+        return await self._run(asyncpg.Connection.fetchval, query, args)
+
+    async def _run(self, method, query: str, args: tuple) -> Any:
         connection = await self._take()
         try:
-            return await connection.fetchval(query, *args)
+            return await method(connection, query, *args)
         except BaseException as error:
             self._discard(connection, error)
             raise
