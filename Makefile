@@ -24,10 +24,10 @@ demo: install
 up: install
 	$(VENV)/bin/orderpulse up
 
-# The suite runs on three pytest-xdist workers (about 8 minutes on two cores, 27 serially): the
-# integration tests stay together on one, in serial order (tests/conftest.py); each end-to-end test
-# starts its own stack on whichever worker is free. TEST_WORKERS=1 runs it serially.
-TEST_WORKERS ?= 3
+# TEST_WORKERS=3 runs the suite on three pytest-xdist workers (about 8 minutes instead of 27 on
+# two cores; the integration tests stay together on one, see tests/conftest.py). Serial by default:
+# the broker-outage drill still fails now and then under that load (docs/benchmarks.md).
+TEST_WORKERS ?= 1
 
 test: install
 	$(PY) -m pytest $(if $(filter 1,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
