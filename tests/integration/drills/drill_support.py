@@ -8,9 +8,9 @@ import contextlib
 import time
 import uuid
 from collections import Counter
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from collections.abc import AsyncIterator
 
 import asyncpg
 import httpx
@@ -122,7 +122,9 @@ class Storefront:
         await eventually(lambda: len(self.accepted) >= count, timeout_s, f"{count} orders accepted")
 
 
-async def eventually(condition, timeout_s: float, what: str) -> None:
+async def eventually(condition, timeout_s: float, what: str, explain=None) -> None:
+    """Wait until `condition()` holds; on timeout the failure says what was awaited and, given
+    `explain` (an async callable returning text), the state that kept it from holding."""
     deadline = time.monotonic() + timeout_s
     while True:
         result = condition()
@@ -130,7 +132,9 @@ async def eventually(condition, timeout_s: float, what: str) -> None:
             result = await result
         if result:
             return
-        assert time.monotonic() < deadline, f"not within {timeout_s} s: {what}"
+        if time.monotonic() >= deadline:
+            detail = f"; {await explain()}" if explain is not None else ""
+            raise AssertionError(f"not within {timeout_s} s: {what}{detail}")
         await asyncio.sleep(0.2)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 
 import asyncpg
+import orjson
 from drill_support import Storefront, eventually, order_and_fulfillment, stored_orders, unapplied_order_events
 from orderpulse.events.topics import ORDERS
 from orderpulse.observability import metrics
@@ -45,7 +46,8 @@ async def test_broker_stopped_and_restarted_empty_loses_nothing_and_applies_each
         assert accepted_while_down >= 20, "orders must be accepted while the broker is down"
         assert storefront.refusals == [], storefront.statuses
         assert await stored_orders(stack, storefront.accepted) == set(storefront.accepted)
-        await eventually(lambda: _all_applied(stack), 90, "every order event republished and applied by fulfillment-svc")
+        await eventually(lambda: _all_applied(stack), 90, "every order event republished and applied by fulfillment-svc",
+                         explain=lambda: _why_unapplied(stack, fulfillment))
         await eventually(lambda: _ready(orders, fulfillment), 30, "both services ready again")
 
         # the relay reads the topic back after republishing and publishes again what it lacks
@@ -58,6 +60,42 @@ async def test_broker_stopped_and_restarted_empty_loses_nothing_and_applies_each
 async def _all_applied(stack) -> bool:
     unpublished, missing, total = await unapplied_order_events(stack)
     return unpublished == 0 and missing == 0 and total > 0
+
+
+async def _why_unapplied(stack, fulfillment) -> str:
+    """What a failure needs to tell a lost record from a stalled consumer: the counts, where the
+    events fulfillment-svc lacks are on the topic (if at all), and the consumer's own view."""
+    unpublished, missing, total = await unapplied_order_events(stack)
+    conn = await asyncpg.connect(plain_dsn(stack.postgres.url()))
+    try:
+        lacking = {row[0] for row in await conn.fetch(
+            "SELECT o.event_id FROM order_svc.outbox o WHERE o.topic = $1 AND NOT EXISTS "
+            "(SELECT 1 FROM fulfillment_svc.processed_events p WHERE p.event_id = o.event_id)", ORDERS)}
+    finally:
+        await conn.close()
+    async with TopicProbe(stack.broker.bootstrap, [ORDERS], from_beginning=True) as probe:
+        await probe.read_to_end()
+        where = sorted((record.partition, record.offset) for record in probe.records
+                       if orjson.loads(record.value)["id"] in lacking)
+        partitions = len({record.partition for record in probe.records})
+    platform = fulfillment._transport.app.state.platform  # noqa: SLF001 - diagnostics only
+    consumer = platform.consumer
+    view = "no consumer running"
+    if consumer is not None:
+        kafka = consumer._consumer  # noqa: SLF001
+        assigned = sorted(kafka.assignment())
+        positions = []
+        for tp in assigned:
+            if tp.topic == ORDERS:
+                try:
+                    positions.append((tp.partition, await asyncio.wait_for(kafka.position(tp), 2)))
+                except Exception as error:  # noqa: BLE001 - diagnostics: say what the consumer could not tell
+                    positions.append((tp.partition, type(error).__name__))
+        view = (f"running={platform.consumers.running} restarts={platform.consumers.restarts} "
+                f"assigned={len(assigned)} order positions={positions}")
+    return (f"unpublished={unpublished} missing={missing} of {total}; missing ones on the topic at "
+            f"(partition, offset) {where[:40]} ({len(where)} of {len(lacking)}); topic has records on "
+            f"{partitions} partitions; fulfillment consumer: {view}")
 
 
 async def _topic_holds_every_event(stack) -> bool:
