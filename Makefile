@@ -24,13 +24,12 @@ demo: install
 up: install
 	$(VENV)/bin/orderpulse up
 
-# TEST_WORKERS=3 runs the suite on three pytest-xdist workers (about 8 minutes instead of 27 on
-# two cores; the integration tests stay together on one, see tests/conftest.py). Serial by default:
-# the broker-outage drill still fails now and then under that load (docs/benchmarks.md).
-TEST_WORKERS ?= 1
+# make test: every test but the timed fault drills on TEST_WORKERS pytest-xdist workers, then the
+# drills (marked solo) one at a time: scripts/run_tests.sh. TEST_WORKERS=1 runs it all serially.
+TEST_WORKERS ?= 3
 
 test: install
-	$(PY) -m pytest $(if $(filter 1,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
+	bash scripts/run_tests.sh $(TEST_WORKERS)
 
 test-fast: install
 	$(PY) -m pytest tests/unit tests/contract

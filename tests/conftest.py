@@ -1,15 +1,20 @@
+import os
+
 import pytest
+from orderpulse.testing.node_ids import give_each_test_its_own_node_id
 
 pytest_plugins = ["orderpulse.testing.fixtures", "orderpulse.testing.browser"]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Parallel runs (`make test`: pytest-xdist) give each worker its own embedded PostgreSQL and
+    broker, or its own containers. External servers would be shared by the workers, whose tests
+    would then make, empty and read the same schemas, topics and groups at once: refused."""
+    external = [name for name in ("ORDERPULSE_TEST_DATABASE_URL", "ORDERPULSE_TEST_KAFKA_BOOTSTRAP") if os.environ.get(name)]
+    if external and hasattr(config, "workerinput"):
+        raise pytest.UsageError(f"{' and '.join(external)} point the tests at shared servers: run them serially "
+                                "(make test TEST_WORKERS=1)")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`make test TEST_WORKERS=3` runs `-n 3 --dist loadgroup`), the integration tests stay
-    together on one worker, in the order a serial run has: they share that worker's PostgreSQL
-    and broker, and a test's leftovers on the shared topics must meet the same neighbours as
-    serially. So do the end-to-end tests that use the session's `infrastructure` (an external
-    server would otherwise be shared by two workers). Every other end-to-end test starts its own
-    stack and goes wherever a worker is free, beside the unit, contract and deployment tests."""
-    for item in items:
-        if item.nodeid.startswith("tests/integration/") or "infrastructure" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("integration"))
+    give_each_test_its_own_node_id(items)

@@ -22,7 +22,7 @@ import psutil
 import pytest
 from e2e_drills import SimulatedRun, assert_nothing_lost, stack_up
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.solo]
 
 KILLS = 12
 INFRASTRUCTURE = {5: ("tansu", "Kafka: restarted"), 9: ("postgres", "PostgreSQL: restarted")}

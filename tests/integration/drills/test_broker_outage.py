@@ -14,11 +14,14 @@ import asyncio
 
 import asyncpg
 import orjson
+import pytest
 from drill_support import Storefront, eventually, order_and_fulfillment, stored_orders, unapplied_order_events
 from orderpulse.events.topics import ORDERS
 from orderpulse.observability import metrics
 from orderpulse.testing.database import plain_dsn
 from orderpulse.testing.kafka_probe import TopicProbe
+
+pytestmark = pytest.mark.solo  # timed fault drill: `make test` runs it alone after the parallel part
 
 OUTAGE_S = 6
 

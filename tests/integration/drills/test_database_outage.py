@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from drill_support import Storefront, eventually, order_and_fulfillment, stored_orders, unapplied_order_events
 from orderpulse.observability import metrics
+
+pytestmark = pytest.mark.solo  # timed fault drill: `make test` runs it alone after the parallel part
 
 OUTAGE_S = 8
 
