@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
-import os
 import secrets
 from pathlib import Path
 
 import orjson
+
+from orderpulse.stack.files import replace_file
 
 BASE_ROLES = ("storefront", "warehouse", "payments", "support", "account_manager", "admin")
 DEFAULT_CARRIERS = ("dhl", "ups", "fedex")
@@ -35,6 +36,5 @@ def load_or_create(path: Path, carriers: tuple[str, ...] = DEFAULT_CARRIERS) -> 
     credentials = {"api_keys": api_keys, "signing_secrets": signing}
     if credentials != existing:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(orjson.dumps(credentials, option=orjson.OPT_INDENT_2))
-        os.chmod(path, 0o600)
+        replace_file(path, orjson.dumps(credentials, option=orjson.OPT_INDENT_2))
     return credentials

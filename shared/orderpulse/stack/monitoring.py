@@ -23,6 +23,7 @@ import orjson
 import yaml
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from orderpulse.stack.files import replace_file
 from orderpulse.stack.processes import ensure_port_free, spawn
 from orderpulse.stack.supervisor import RunningStack, Say
 
@@ -187,8 +188,7 @@ def _add_to_stack_json(path: Path, monitoring: Monitoring) -> None:
     described = orjson.loads(path.read_bytes())
     described.update(prometheus_url=monitoring.prometheus_url, alertmanager_url=monitoring.alertmanager_url,
                      alerts_page=monitoring.alerts_page)
-    path.write_bytes(orjson.dumps(described, option=orjson.OPT_INDENT_2))
-    os.chmod(path, 0o600)
+    replace_file(path, orjson.dumps(described, option=orjson.OPT_INDENT_2))
 
 
 def summary(monitoring: Monitoring) -> list[str]:

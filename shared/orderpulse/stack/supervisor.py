@@ -21,6 +21,7 @@ from orderpulse.messaging.kafka import ensure_topics
 from orderpulse.services import ServiceManifest, installed_services, platform_topics
 from orderpulse.stack import credentials
 from orderpulse.stack.broker import EmbeddedBroker
+from orderpulse.stack.files import replace_file
 from orderpulse.stack.mail_sink import MailSink
 from orderpulse.stack.postgres import EmbeddedPostgres, ensure_database
 from orderpulse.stack.processes import ensure_port_free, spawn, stop
@@ -140,8 +141,8 @@ def start_stack(settings: StackSettings, say: Say = print) -> RunningStack:
             )
             stack.services[manifest.name] = stack.public_urls[manifest.name]
         _wait_ready(stack, settings.ready_timeout_s, say)
-        (state / "stack.json").write_bytes(orjson.dumps(stack.describe(), option=orjson.OPT_INDENT_2))
-        os.chmod(state / "stack.json", 0o600)
+        # secrets inside: private from the start (0600), and renamed into place, so a reader never sees it half written
+        replace_file(state / "stack.json", orjson.dumps(stack.describe(), option=orjson.OPT_INDENT_2))
         say(f"OrderPulse is up in {time.monotonic() - started_at:.1f} s")
         return stack
     except BaseException:

@@ -62,11 +62,13 @@ async def test_duplicate_and_out_of_order_batches_leave_the_same_state_and_event
             answer = await warehouse.report(batch)
             assert answer.status_code == 200, answer.text
 
-        def completed(records, order_id):
-            return any(b"fulfillment.completed" in r.value and r.key == order_id.encode() for r in records)
+        def every_outcome_type(records, order_id):
+            return all(any(kind.encode() in r.value and r.key == order_id.encode() for r in records) for kind in OUTCOMES)
 
-        records = await probe.wait_until(lambda rs: completed(rs, clean["order_id"]) and completed(rs, messy["order_id"]))
-        records = await probe.settle(0.5)
+        # the messy order completes with its first batch; its problems come with later batches, each
+        # relayed on its own: wait for every kind of outcome of both, then for any extra to arrive
+        await probe.wait_until(lambda rs: every_outcome_type(rs, clean["order_id"]) and every_outcome_type(rs, messy["order_id"]))
+        records = await probe.settle(1.0)
 
     def outcome_events(order_id: str, scans: list[dict]) -> Counter:
         """Problems, deliveries and completion (what must not depend on arrival order), with their

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from pathlib import Path
+
+from orderpulse.stack.files import replace_file
 
 
 class NumberedFolder:
@@ -39,8 +40,6 @@ class NumberedFolder:
             self.path.mkdir(parents=True, exist_ok=True)
             self._last = max(self.numbers(), default=0)
         number = self._last + 1
-        temporary = self.path / f".{number}{self.suffix}.tmp"
-        temporary.write_bytes(content)
-        os.replace(temporary, self.file(number))
+        replace_file(self.file(number), content)
         self._last = number
         return number
