@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from notify_svc.adapters.batching import BatchUnitOfWork
 from notify_svc.adapters.unit_of_work import SqlUnitOfWork
 from notify_svc.entrypoints.consumer import handler_table
@@ -27,9 +26,10 @@ from orderpulse.events import new_envelope
 from orderpulse.events.topics import dlq_topic
 from orderpulse.messaging.consumer import IdempotentConsumer
 from orderpulse.messaging.dead_letters import DeadLetterQueue
-from orderpulse.messaging.kafka import KafkaPublisher, create_consumer, create_producer, ensure_topics, read_to_end
+from orderpulse.messaging.kafka import KafkaPublisher, create_consumer, create_producer, ensure_topics
 from orderpulse.settings import PlatformSettings
 from orderpulse.testing.database import plain_dsn
+from orderpulse.testing.kafka_probe import one_partition_batch
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 SNAPSHOT = {
@@ -166,18 +166,6 @@ def _per_event(handler):
     return one
 
 
-async def the_batch(bootstrap: str, topic: str) -> dict[TopicPartition, list]:
-    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
-    await reader.start()
-    try:
-        partition = TopicPartition(topic, 0)
-        reader.assign([partition])
-        await reader.seek_to_beginning(partition)
-        return {partition: await read_to_end(reader)}
-    finally:
-        await reader.stop()
-
-
 def outcome(result) -> tuple:
     return result.applied, result.duplicates, result.ignored, sorted(
         (letter.record.offset, letter.error) for letter in result.dead_lettered)
@@ -194,7 +182,7 @@ async def test_batch_handlers_leave_the_same_rows_events_and_dead_letters_as_one
             await producer.send_and_wait(topic, value=value, partition=0)
     finally:
         await producer.stop()
-    batch = await the_batch(infrastructure.kafka_bootstrap, topic)
+    batch = await one_partition_batch(infrastructure.kafka_bootstrap, topic)
 
     async with Stand(infrastructure, topic, batched=False) as one_by_one, Stand(infrastructure, topic, batched=True) as batched:
         expected = outcome(await one_by_one.consumer.process(batch))
