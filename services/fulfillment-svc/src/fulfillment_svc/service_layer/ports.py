@@ -91,6 +91,9 @@ class FulfillmentRepository(Protocol):
 
     async def save(self, fulfillment: Fulfillment) -> None: ...
 
+    async def save_many(self, changed: Sequence[Fulfillment]) -> None:
+        """`save` for each of `changed` (distinct), with as few statements as may be."""
+
     async def backorders_of(self, warehouse_id: str, sku: str) -> list[Backorder]:
         """Open backorders of a sku in a warehouse, oldest first (as last saved)."""
 
