@@ -110,11 +110,32 @@ class SqlFulfillmentRepository:
         )
         return found is not None
 
+    async def cancelled_among(self, order_ids: Iterable[str]) -> set[str]:
+        wanted = sorted(set(order_ids))
+        if not wanted:
+            return set()
+        rows = await self._session.execute(select(cancelled_orders.c.order_id).where(cancelled_orders.c.order_id.in_(wanted)))
+        return set(rows.scalars())
+
+    async def orders_with_fulfillment(self, order_ids: Iterable[str]) -> set[str]:
+        wanted = sorted(set(order_ids))
+        if not wanted:
+            return set()
+        rows = await self._session.execute(select(fulfillments.c.order_id).where(fulfillments.c.order_id.in_(wanted)))
+        return set(rows.scalars())
+
     # --- writing ---------------------------------------------------------------------------
 
     async def add(self, fulfillment: Fulfillment) -> None:
-        await self._session.execute(insert(fulfillments).values(**self._row(fulfillment)))
-        await self._write_children(fulfillment, _Snapshot.empty())
+        await self.add_many([fulfillment])
+
+    async def add_many(self, added: Sequence[Fulfillment]) -> None:
+        """New fulfillments, in one statement run for many (and their shipments and backorders)."""
+        if not added:
+            return
+        await self._session.execute(insert(fulfillments), [self._row(fulfillment) for fulfillment in added])
+        for fulfillment in added:
+            await self._write_children(fulfillment, _Snapshot.empty())
 
     async def save(self, fulfillment: Fulfillment) -> None:
         await self.save_many([fulfillment])

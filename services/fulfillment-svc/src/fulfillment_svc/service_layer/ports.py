@@ -89,6 +89,14 @@ class FulfillmentRepository(Protocol):
 
     async def add(self, fulfillment: Fulfillment) -> None: ...
 
+    async def add_many(self, added: Sequence[Fulfillment]) -> None: ...
+
+    async def cancelled_among(self, order_ids: Iterable[str]) -> set[str]:
+        """Those of `order_ids` cancelled before any fulfillment was opened for them."""
+
+    async def orders_with_fulfillment(self, order_ids: Iterable[str]) -> set[str]:
+        """Those of `order_ids` that have a fulfillment."""
+
     async def save(self, fulfillment: Fulfillment) -> None: ...
 
     async def save_many(self, changed: Sequence[Fulfillment]) -> None:
