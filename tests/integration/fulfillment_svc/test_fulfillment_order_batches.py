@@ -18,23 +18,14 @@ import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 import orjson
 from aiokafka import TopicPartition
 from fulfillment_svc.adapters.unit_of_work import SqlUnitOfWork
 from fulfillment_svc.entrypoints.consumer import handler_table
 from fulfillment_svc.manifest import MANIFEST
 from fulfillment_svc.service_layer.context import Policy, ServiceContext
-from orderpulse.db.engine import create_engine, create_session_factory
-from orderpulse.db.migrations import upgrade_async
 from orderpulse.events import new_envelope
-from orderpulse.events.topics import dlq_topic
-from orderpulse.messaging.consumer import Batched, IdempotentConsumer
-from orderpulse.messaging.dead_letters import DeadLetterQueue
-from orderpulse.messaging.kafka import KafkaPublisher, create_consumer, create_producer, ensure_topics
-from orderpulse.settings import PlatformSettings
-from orderpulse.testing.database import plain_dsn
-from orderpulse.testing.kafka_probe import one_partition_batch
+from orderpulse.testing.consumer_stand import ConsumerStand, outcome, produced_batch, same_in_both
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 STOCK = [("wh-1", "MUG", 10), ("wh-1", "TEE", 1), ("wh-2", "LAMP", 5), ("wh-2", "MUG", 3)]
@@ -89,70 +80,27 @@ def records_to_produce(tag: str) -> tuple[list[bytes], int]:
     return first + second, len(first)
 
 
-class Stand:
+class Stand(ConsumerStand):
     """A fulfillment-svc consumer over its own freshly migrated schema with the same stock."""
 
     def __init__(self, infrastructure, topic: str, batched: bool) -> None:
-        self.schema = f"fulfillment_batch_{uuid.uuid4().hex[:8]}"
-        self._infrastructure, self._topic, self._batched = infrastructure, topic, batched
-        self.sizes: list[int] = []  # of the lists the batch handler was given
+        super().__init__(infrastructure, topic, migrations=MANIFEST.migrations, prefix="fulfillment_batch",
+                         service="ful-batch-test", batched=batched)
 
     async def __aenter__(self) -> Stand:
-        await upgrade_async(MANIFEST.migrations, self._infrastructure.database_url, self.schema)
-        self.engine = create_engine(self._infrastructure.database_url, schema=self.schema, pool_size=2)
+        await super().__aenter__()
+        await self.query(lambda connection: connection.executemany(
+            f'INSERT INTO "{self.schema}".stock (warehouse_id, sku, on_hand, reserved, updated_at) '
+            "VALUES ($1, $2, $3, 0, now())", STOCK))
         numbers = itertools.count(1)
         ctx = ServiceContext(unit_of_work=None, policy=Policy(default_warehouse_id="wh-1"), clock=lambda: NOW,
                              new_id=lambda prefix: f"{prefix}_{next(numbers):04d}")
-        table = handler_table(ctx, lambda session: SqlUnitOfWork.joining(session, schema=self.schema))
-        counted = {id(handler): self._counted(handler) for handler in table.values()}
-        table = {name: counted[id(handler)] for name, handler in table.items()}
-        if not self._batched:  # the same handler, given one event at a time
-            table = {name: _per_event(handler) for name, handler in table.items()}
-        connection = await asyncpg.connect(plain_dsn(self._infrastructure.database_url))
-        try:
-            await connection.executemany(
-                f'INSERT INTO "{self.schema}".stock (warehouse_id, sku, on_hand, reserved, updated_at) '
-                "VALUES ($1, $2, $3, 0, now())", STOCK)
-        finally:
-            await connection.close()
-        settings = PlatformSettings(kafka_bootstrap=self._infrastructure.kafka_bootstrap, service_name="ful-batch-test")
-        self.producer = create_producer(settings)
-        await self.producer.start()
-        self.kafka_consumer = create_consumer(settings, self._topic, group_id=f"group-{self.schema}")
-        self.consumer = IdempotentConsumer(
-            consumer=self.kafka_consumer, session_factory=create_session_factory(self.engine), handlers=table,
-            dead_letters=DeadLetterQueue(KafkaPublisher(self.producer), "ful-batch-test"), service="ful-batch-test",
-            max_attempts=1, retry_backoff_s=0.0,
-        )
+        await self.start(handler_table(ctx, lambda session: SqlUnitOfWork.joining(session, schema=self.schema)))
         return self
 
-    def _counted(self, handler: Batched) -> Batched:
-        async def apply(session, envelopes) -> None:
-            self.sizes.append(len(envelopes))
-            await handler.apply(session, envelopes)
-
-        return Batched(apply)
-
-    async def __aexit__(self, *_exc) -> None:
-        await self.kafka_consumer.stop()
-        await self.producer.stop()
-        await self.engine.dispose()
-        connection = await asyncpg.connect(plain_dsn(self._infrastructure.database_url))
-        try:
-            await connection.execute(f'DROP SCHEMA "{self.schema}" CASCADE')
-        finally:
-            await connection.close()
-
     async def snapshot(self) -> str:
-        connection = await asyncpg.connect(plain_dsn(self._infrastructure.database_url))
-        try:
-            tables = {
-                table: sorted((tuple(row) for row in await connection.fetch(f'SELECT {columns} FROM "{self.schema}".{table}')),
-                              key=repr)
-                for table, columns in SNAPSHOT.items()
-            }
-            tables["processed_events"] = sorted(
-                await connection.fetchval(f'SELECT array_agg(event_id) FROM "{self.schema}".processed_events') or [])
+        async def read(connection) -> str:
+            tables = await self.rows(connection, SNAPSHOT)
             outbox = await connection.fetch(f'SELECT topic, key, event_type, payload FROM "{self.schema}".outbox ORDER BY id')
             tables["outbox"] = [(r["topic"], r["key"], r["event_type"], orjson.loads(r["payload"])["data"]) for r in outbox]
             # a fast pass that failed and was rolled back drew ids too: name each fulfillment by its order
@@ -161,20 +109,8 @@ class Stand:
                     f'SELECT fulfillment_id, order_id FROM "{self.schema}".fulfillments'):
                 text = text.replace(f"'{fulfillment_id}'", f"'ful-of-{order_id}'")
             return text
-        finally:
-            await connection.close()
 
-
-def _per_event(handler):
-    async def one(session, envelope) -> None:
-        await handler(session, envelope)
-
-    return one
-
-
-def outcome(result) -> tuple:
-    return result.applied, result.duplicates, result.ignored, sorted(
-        (letter.record.offset, letter.error) for letter in result.dead_lettered)
+        return await self.query(read)
 
 
 async def test_a_batch_of_order_events_leaves_the_same_fulfillments_stock_events_and_dead_letters_as_one_at_a_time(
@@ -182,25 +118,15 @@ async def test_a_batch_of_order_events_leaves_the_same_fulfillments_stock_events
 ):
     tag = uuid.uuid4().hex[:8]
     topic = f"test.fulfillment.batch.{tag}"
-    await ensure_topics(infrastructure.kafka_bootstrap, [topic, dlq_topic("ful-batch-test")], partitions=1)
     values, first = records_to_produce(tag)
-    producer = create_producer(PlatformSettings(kafka_bootstrap=infrastructure.kafka_bootstrap))
-    await producer.start()
-    try:
-        for value in values:
-            await producer.send_and_wait(topic, value=value, partition=0)
-    finally:
-        await producer.stop()
+    records = await produced_batch(infrastructure, topic, "ful-batch-test", values)
     partition = TopicPartition(topic, 0)
-    records = (await one_partition_batch(infrastructure.kafka_bootstrap, topic))[partition]
     batches = [{partition: records[:first]}, {partition: records[first:]}]
 
     async with (Stand(infrastructure, topic, batched=False) as one_by_one,
                 Stand(infrastructure, topic, batched=True) as batched):
         for number, batch in enumerate(batches, start=1):
-            expected = outcome(await one_by_one.consumer.process(batch))
-            assert outcome(await batched.consumer.process(batch)) == expected, f"batch {number}"
-            assert await batched.snapshot() == await one_by_one.snapshot(), f"batch {number}"
+            expected = await same_in_both(one_by_one, batched, batch, f"batch {number}")
             if number == 1:
                 assert expected[:2] == (11, 1), expected  # eleven applied, one duplicate, the record that is not JSON
                 assert [offset for offset, _ in expected[3]] == [4]

@@ -17,22 +17,13 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-import asyncpg
 from aiokafka import TopicPartition
 from order_stack import created, delivered, dispatched, in_transit, notification_sent, rfc3339
 from order_svc.adapters.unit_of_work import SqlOrderUnitOfWork
 from order_svc.domain.model import Order
 from order_svc.entrypoints.consumer import handler_table
 from order_svc.manifest import MANIFEST
-from orderpulse.db.engine import create_engine, create_session_factory
-from orderpulse.db.migrations import upgrade_async
-from orderpulse.events.topics import dlq_topic
-from orderpulse.messaging.consumer import Batched, IdempotentConsumer
-from orderpulse.messaging.dead_letters import DeadLetterQueue
-from orderpulse.messaging.kafka import KafkaPublisher, create_consumer, create_producer, ensure_topics
-from orderpulse.settings import PlatformSettings
-from orderpulse.testing.database import plain_dsn
-from orderpulse.testing.kafka_probe import one_partition_batch
+from orderpulse.testing.consumer_stand import ConsumerStand, outcome, produced_batch, same_in_both
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "order_svc"))
 from order_builders import CATALOG, CUSTOMER, NOW, RULES, placing  # noqa: E402
@@ -83,82 +74,31 @@ def records_to_produce(orders: list[dict], tag: str) -> list[bytes]:
 FIRST_BATCH = 9  # records; the rest make the second
 
 
-class Stand:
+class Stand(ConsumerStand):
     """An order-svc consumer over its own freshly migrated schema holding `orders`."""
 
     def __init__(self, infrastructure, topic: str, orders: list, batched: bool) -> None:
-        self.schema = f"order_follow_{uuid.uuid4().hex[:8]}"
-        self._infrastructure, self._topic, self._orders, self._batched = infrastructure, topic, orders, batched
+        super().__init__(infrastructure, topic, migrations=MANIFEST.migrations, prefix="order_follow",
+                         service="order-follow-test", batched=batched)
+        self._orders = orders
 
     async def __aenter__(self) -> Stand:
-        await upgrade_async(MANIFEST.migrations, self._infrastructure.database_url, self.schema)
-        self.engine = create_engine(self._infrastructure.database_url, schema=self.schema, pool_size=2)
-        sessions = create_session_factory(self.engine)
-        async with SqlOrderUnitOfWork(sessions, schema=self.schema, source=SOURCE) as uow:
+        await super().__aenter__()
+        async with SqlOrderUnitOfWork(self.sessions, schema=self.schema, source=SOURCE) as uow:
             for order in self._orders:
                 await uow.orders.add(order)
             await uow.commit()
-        table = handler_table(lambda session: SqlOrderUnitOfWork.joining(session, schema=self.schema, source=SOURCE))
-        self.sizes: list[int] = []  # of the lists the batch handlers were given
-        wrapped = {id(handler): self._counted(handler) for handler in table.values()}
-        table = {name: wrapped[id(handler)] for name, handler in table.items()}
-        if not self._batched:  # the same handlers, given one event at a time
-            table = {name: _per_event(handler) for name, handler in table.items()}
-        settings = PlatformSettings(kafka_bootstrap=self._infrastructure.kafka_bootstrap, service_name="order-follow-test")
-        self.producer = create_producer(settings)
-        await self.producer.start()
-        self.kafka_consumer = create_consumer(settings, self._topic, group_id=f"group-{self.schema}")
-        self.consumer = IdempotentConsumer(
-            consumer=self.kafka_consumer, session_factory=sessions, handlers=table,
-            dead_letters=DeadLetterQueue(KafkaPublisher(self.producer), "order-follow-test"), service="order-follow-test",
-            max_attempts=1, retry_backoff_s=0.0,
-        )
+        await self.start(handler_table(lambda session: SqlOrderUnitOfWork.joining(session, schema=self.schema, source=SOURCE)))
         return self
 
-    def _counted(self, handler: Batched) -> Batched:
-        async def apply(session, envelopes) -> None:
-            self.sizes.append(len(envelopes))
-            await handler.apply(session, envelopes)
-
-        return Batched(apply)
-
-    async def __aexit__(self, *_exc) -> None:
-        await self.kafka_consumer.stop()
-        await self.producer.stop()
-        await self.engine.dispose()
-        connection = await asyncpg.connect(plain_dsn(self._infrastructure.database_url))
-        try:
-            await connection.execute(f'DROP SCHEMA "{self.schema}" CASCADE')
-        finally:
-            await connection.close()
-
     async def snapshot(self) -> dict[str, list]:
-        connection = await asyncpg.connect(plain_dsn(self._infrastructure.database_url))
-        try:
-            tables = {
-                table: sorted((tuple(row) for row in await connection.fetch(f'SELECT {columns} FROM "{self.schema}".{table}')),
-                              key=repr)
-                for table, columns in SNAPSHOT.items()
-            }
-            tables["processed_events"] = sorted(
-                await connection.fetchval(f'SELECT array_agg(event_id) FROM "{self.schema}".processed_events'))
+        async def read(connection) -> dict[str, list]:
+            tables = await self.rows(connection, SNAPSHOT)
             outbox = await connection.fetch(f'SELECT topic, key, event_type FROM "{self.schema}".outbox')
             tables["outbox"] = sorted(tuple(row) for row in outbox)
             return tables
-        finally:
-            await connection.close()
 
-
-def _per_event(handler):
-    async def one(session, envelope) -> None:
-        await handler(session, envelope)
-
-    return one
-
-
-def outcome(result) -> tuple:
-    return result.applied, result.duplicates, result.ignored, sorted(
-        (letter.record.offset, letter.error) for letter in result.dead_lettered)
+        return await self.query(read)
 
 
 async def test_a_batch_of_fulfillment_events_leaves_the_same_orders_timeline_and_dead_letters_as_one_at_a_time(
@@ -166,25 +106,15 @@ async def test_a_batch_of_fulfillment_events_leaves_the_same_orders_timeline_and
 ):
     tag = uuid.uuid4().hex[:8]
     topic = f"test.order.follow.{tag}"
-    await ensure_topics(infrastructure.kafka_bootstrap, [topic, dlq_topic("order-follow-test")], partitions=1)
-    orders = placed_orders(tag)
-    producer = create_producer(PlatformSettings(kafka_bootstrap=infrastructure.kafka_bootstrap))
-    await producer.start()
-    try:
-        for value in records_to_produce([as_placed(order) for order in orders], tag):
-            await producer.send_and_wait(topic, value=value, partition=0)
-    finally:
-        await producer.stop()
-    records = (await one_partition_batch(infrastructure.kafka_bootstrap, topic))[TopicPartition(topic, 0)]
+    orders = [as_placed(order) for order in placed_orders(tag)]
+    records = await produced_batch(infrastructure, topic, "order-follow-test", records_to_produce(orders, tag))
     partition = TopicPartition(topic, 0)
     batches = [{partition: records[:FIRST_BATCH]}, {partition: records[FIRST_BATCH:]}]
 
     async with (Stand(infrastructure, topic, placed_orders(tag), batched=False) as one_by_one,
                 Stand(infrastructure, topic, placed_orders(tag), batched=True) as batched):
         for number, batch in enumerate(batches, start=1):
-            expected = outcome(await one_by_one.consumer.process(batch))
-            assert outcome(await batched.consumer.process(batch)) == expected, f"batch {number}"
-            assert await batched.snapshot() == await one_by_one.snapshot(), f"batch {number}"
+            expected = await same_in_both(one_by_one, batched, batch, f"batch {number}")
             if number == 1:
                 assert expected[:2] == (7, 1)  # seven applied, one duplicate, the record that is not JSON
                 assert [offset for offset, _ in expected[3]] == [3]

@@ -111,18 +111,16 @@ class SqlFulfillmentRepository:
         return found is not None
 
     async def cancelled_among(self, order_ids: Iterable[str]) -> set[str]:
-        wanted = sorted(set(order_ids))
-        if not wanted:
-            return set()
-        rows = await self._session.execute(select(cancelled_orders.c.order_id).where(cancelled_orders.c.order_id.in_(wanted)))
-        return set(rows.scalars())
+        return await self._order_ids_in(cancelled_orders.c.order_id, order_ids)
 
     async def orders_with_fulfillment(self, order_ids: Iterable[str]) -> set[str]:
+        return await self._order_ids_in(fulfillments.c.order_id, order_ids)
+
+    async def _order_ids_in(self, column: Any, order_ids: Iterable[str]) -> set[str]:
         wanted = sorted(set(order_ids))
         if not wanted:
             return set()
-        rows = await self._session.execute(select(fulfillments.c.order_id).where(fulfillments.c.order_id.in_(wanted)))
-        return set(rows.scalars())
+        return set((await self._session.execute(select(column).where(column.in_(wanted)))).scalars())
 
     # --- writing ---------------------------------------------------------------------------
 

@@ -18,7 +18,8 @@ class SqlStockRepository:
         self._loaded: dict[tuple[str, str], tuple[int, int]] = {}
 
     async def lock(self, warehouse_id: str, skus: Iterable[str]) -> dict[str, Stock]:
-        """Rows of `skus` in `warehouse_id`, locked in sku order; a missing row is created at zero first.
+        """Rows of `skus` in `warehouse_id`, locked in sku order; a missing row is created at zero
+        (and locked) after the existing ones are (one statement fewer when all exist, as for a dispatch).
 
         Creating the row before locking matters: a reservation that finds no stock and
         backorders must hold the row, so a concurrent `PUT stock` waits for it and then sees
@@ -37,19 +38,17 @@ class SqlStockRepository:
             text("SELECT pg_advisory_xact_lock(hashtext('fulfillment-svc:stock:' || :warehouse))"),
             {"warehouse": warehouse_id},
         )
-        await self._session.execute(
-            insert(stock)
-            .values([{"warehouse_id": warehouse_id, "sku": sku, "on_hand": 0, "reserved": 0} for sku in wanted])
-            .on_conflict_do_nothing(index_elements=["warehouse_id", "sku"])
-        )
-        rows = await self._session.execute(
-            select(stock.c.warehouse_id, stock.c.sku, stock.c.on_hand, stock.c.reserved)
-            .where(stock.c.warehouse_id == warehouse_id, stock.c.sku.in_(wanted))
-            .order_by(stock.c.sku)
-            .with_for_update()
-        )
+        rows = list(await self._select_for_update(warehouse_id, wanted))
+        missing = sorted(set(wanted) - {row.sku for row in rows})
+        if missing:  # (under the warehouse's lock: nobody else creates them meanwhile)
+            await self._session.execute(
+                insert(stock)
+                .values([{"warehouse_id": warehouse_id, "sku": sku, "on_hand": 0, "reserved": 0} for sku in missing])
+                .on_conflict_do_nothing(index_elements=["warehouse_id", "sku"])
+            )
+            rows += await self._select_for_update(warehouse_id, missing)
         locked: dict[str, Stock] = {}
-        for row in rows:
+        for row in sorted(rows, key=lambda row: row.sku):
             locked[row.sku] = Stock(row.warehouse_id, row.sku, on_hand=row.on_hand, reserved=row.reserved)
             self._loaded[(row.warehouse_id, row.sku)] = (row.on_hand, row.reserved)
         return locked
@@ -70,6 +69,14 @@ class SqlStockRepository:
         )
         for item in changed:
             self._loaded[(item["w"], item["s"])] = (item["on_hand"], item["reserved"])
+
+    async def _select_for_update(self, warehouse_id: str, skus: list[str]):
+        return await self._session.execute(
+            select(stock.c.warehouse_id, stock.c.sku, stock.c.on_hand, stock.c.reserved)
+            .where(stock.c.warehouse_id == warehouse_id, stock.c.sku.in_(skus))
+            .order_by(stock.c.sku)
+            .with_for_update()
+        )
 
     async def available_by_warehouse(self, skus: Iterable[str]) -> dict[str, dict[str, int]]:
         wanted = sorted(set(skus))
