@@ -11,13 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fulfillment_svc.adapters.tables import stock
 from fulfillment_svc.domain.stock import Stock
 
+_EXCLUSIVE_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('fulfillment-svc:stock:' || :warehouse))")
+_SHARED_LOCK = text("SELECT pg_advisory_xact_lock_shared(hashtext('fulfillment-svc:stock:' || :warehouse))")
+
 
 class SqlStockRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
         self._loaded: dict[tuple[str, str], tuple[int, int]] = {}
 
-    async def lock(self, warehouse_id: str, skus: Iterable[str]) -> dict[str, Stock]:
+    async def lock(self, warehouse_id: str, skus: Iterable[str], *, single_round: bool = False) -> dict[str, Stock]:
         """Rows of `skus` in `warehouse_id`, locked in sku order; a missing row is created at zero
         (and locked) after the existing ones are (one statement fewer when all exist, as for a dispatch).
 
@@ -33,11 +36,12 @@ class SqlStockRepository:
         # backorders) can no longer take row locks in crossing orders and deadlock under a burst
         # of confirmations, while other warehouses go on meanwhile. (A transaction touching two
         # warehouses in the opposite order of another could still deadlock; PostgreSQL breaks
-        # that, and the consumer redoes the loser as a transient failure.)
-        await self._session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtext('fulfillment-svc:stock:' || :warehouse))"),
-            {"warehouse": warehouse_id},
-        )
+        # that, and the consumer redoes the loser as a transient failure.) A transaction that locks
+        # stock in one round only (a dispatch: these rows, then its own fulfillment) cannot be one
+        # side of such a crossing with another like it, so it takes the lock shared: dispatches of
+        # one warehouse run side by side (waiting on each other only for a row they both need),
+        # and none runs while a transaction holding the lock exclusively does.
+        await self._session.execute(_SHARED_LOCK if single_round else _EXCLUSIVE_LOCK, {"warehouse": warehouse_id})
         rows = list(await self._select_for_update(warehouse_id, wanted))
         missing = sorted(set(wanted) - {row.sku for row in rows})
         if missing:  # (under the warehouse's lock: nobody else creates them meanwhile)

@@ -48,9 +48,12 @@ async def lock_fulfillment(
     fulfillment_id: str,
     *,
     skus_needed: Callable[[Fulfillment], Iterable[str]] | None = None,
+    single_round: bool = False,
 ) -> tuple[Fulfillment, Locked]:
     """The fulfillment, locked, with the stock rows `skus_needed(fulfillment)` names locked before it
-    (without `skus_needed`, no stock row: the fulfillment is locked at once, with no read ahead)."""
+    (without `skus_needed`, no stock row: the fulfillment is locked at once, with no read ahead).
+    `single_round`: the caller locks no more stock rows afterwards (no backorders to fill), so
+    the warehouse's stock lock is taken shared (see `SqlStockRepository.lock`)."""
     if skus_needed is None:
         fulfillment = await uow.fulfillments.get(fulfillment_id, lock=True)
         if fulfillment is None:
@@ -61,7 +64,7 @@ async def lock_fulfillment(
         if peek is None:
             raise FulfillmentNotFound(f"there is no fulfillment {fulfillment_id}", field="fulfillment_id")
         skus = set(skus_needed(peek))
-        stock = await uow.stock.lock(peek.warehouse_id, skus) if skus else {}
+        stock = await uow.stock.lock(peek.warehouse_id, skus, single_round=single_round) if skus else {}
         fulfillment = await uow.fulfillments.get(fulfillment_id, lock=True)
         assert fulfillment is not None  # fulfillments are never deleted
         if set(skus_needed(fulfillment)) <= skus:

@@ -68,8 +68,9 @@ class ScanClaim:
 
 
 class StockRepository(Protocol):
-    async def lock(self, warehouse_id: str, skus: Iterable[str]) -> dict[str, Stock]:
-        """The rows of these skus, created at zero when missing, locked in sku order."""
+    async def lock(self, warehouse_id: str, skus: Iterable[str], *, single_round: bool = False) -> dict[str, Stock]:
+        """The rows of these skus, created at zero when missing, locked in sku order.
+        `single_round`: the transaction locks no other stock row after these (see locking.py)."""
 
     async def save(self, rows: Iterable[Stock]) -> None: ...
 
