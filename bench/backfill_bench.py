@@ -19,7 +19,9 @@ stack, so later runs replay onto a fuller database (as a second month would).
 from __future__ import annotations
 
 import argparse
+import collections
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -29,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
 
+import psutil  # noqa: E402
 from _harness import machine  # noqa: E402
 from stack_process import interrupt, orderpulse, stack_env, wait_for  # noqa: E402
 
@@ -39,6 +42,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=300, help="orders per backfill run")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--concurrency", type=int, default=None, help="the simulator's steps in flight (its default: 32)")
     args = parser.parse_args()
     print(__doc__.split("\n\n")[1])
     print(f"machine: {machine()} · load average {os.getloadavg()[0]:.1f} at start")
@@ -48,7 +52,7 @@ def main() -> None:
         up = orderpulse(["up"], env)
         try:
             wait_for(Path(folder) / "state" / "stack.json", up)
-            rates = [_run(env, Path(folder), args.orders, run) for run in range(1, args.runs + 1)]
+            rates = [_run(env, Path(folder), args.orders, run, up, args.concurrency) for run in range(1, args.runs + 1)]
         finally:
             interrupt(up, timeout_s=90)
     median = statistics.median(rates)
@@ -59,13 +63,19 @@ def main() -> None:
     print(f"RESULT backfill value={median:.1f}/s baseline={baseline:.0f}/s ratio={median / baseline:.3f}")
 
 
-def _run(env: dict[str, str], folder: Path, orders: int, run: int) -> float:
+def _run(env: dict[str, str], folder: Path, orders: int, run: int, up: subprocess.Popen,
+         concurrency: int | None) -> float:
     command = [sys.executable, "-m", "orderpulse.cli", "simulate", "--stack", str(folder / "state" / "stack.json"),
                "--backfill", "30d", "--backfill-orders", str(orders), "--duration", "0", "--kpi-wait", "600s",
                "--seed", str(run), "--run-tag", f"bf{run}{int(time.time()) % 100000}", "--progress-every", "30s"]
+    if concurrency is not None:
+        command += ["--concurrency", str(concurrency)]
+    cpu_before, simulator_before = _stack_cpu_s(up), _children_cpu_s()
     started = time.perf_counter()
     finished = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
+    cpu = {name: seconds - cpu_before.get(name, 0.0) for name, seconds in _stack_cpu_s(up).items()}
+    cpu["simulator"] = _children_cpu_s() - simulator_before
     if finished.returncode != 0:
         print(finished.stdout[-3000:], finished.stderr[-3000:], sep="\n")
         raise SystemExit(f"run {run}: `orderpulse simulate` exited with {finished.returncode}")
@@ -73,9 +83,46 @@ def _run(env: dict[str, str], folder: Path, orders: int, run: int) -> float:
     rate = orders / elapsed
     print(f"run {run}: {orders} orders in {elapsed:.1f} s = {rate:.1f} orders/s; KPIs "
           f"{'agreed' if agreed else 'DIFFERED (see the summary below)'}", flush=True)
+    print("  CPU per order by process (ms): " + ", ".join(
+        f"{name} {seconds * 1000 / orders:.1f}" for name, seconds in sorted(cpu.items(), key=lambda item: -item[1])) +
+          f"; all {sum(cpu.values()) * 1000 / orders:.1f} ms = {sum(cpu.values()) / elapsed:.2f} cores over the run",
+          flush=True)
     if not agreed:
         print(finished.stdout[-4000:])
     return rate
+
+
+def _stack_cpu_s(up: subprocess.Popen) -> dict[str, float]:
+    """CPU seconds so far of each process of the stack (`orderpulse up` and everything it started),
+    by name: each service, postgres (every backend), the broker, the mail sink."""
+    found: dict[str, float] = collections.defaultdict(float)
+    try:
+        family = [psutil.Process(up.pid), *psutil.Process(up.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return found
+    for process in family:
+        try:
+            with process.oneshot():
+                times = process.cpu_times()
+                found[_name_of(process.cmdline())] += times.user + times.system
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return found
+
+
+def _name_of(cmdline: list[str]) -> str:
+    text = " ".join(cmdline)
+    for name in ("order_svc", "fulfillment_svc", "notify_svc", "feedback_svc", "kpi_svc", "mailbox", "tansu"):
+        if name in text:
+            return name.replace("_svc", "-svc")
+    if "postgres" in text:
+        return "postgres"
+    return "orderpulse up"
+
+
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 if __name__ == "__main__":

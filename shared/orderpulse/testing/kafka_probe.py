@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -24,7 +24,7 @@ class TopicProbe:
         self._started_ms = 0
         self.records: list[ConsumerRecord] = []
 
-    async def start(self) -> "TopicProbe":
+    async def start(self) -> TopicProbe:
         self._started_ms = int(time.time() * 1000)
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=self._bootstrap, group_id=None, enable_auto_commit=False, auto_offset_reset="earliest"
@@ -52,7 +52,7 @@ class TopicProbe:
         if self._consumer is not None:
             await self._consumer.stop()
 
-    async def __aenter__(self) -> "TopicProbe":
+    async def __aenter__(self) -> TopicProbe:
         return await self.start()
 
     async def __aexit__(self, *_exc) -> None:
@@ -102,3 +102,16 @@ class TopicProbe:
         if type_suffix is None:
             return bodies
         return [body for body in bodies if body.get("type", "").endswith(type_suffix)]
+
+
+async def one_partition_batch(bootstrap: str, topic: str) -> dict[TopicPartition, list[ConsumerRecord]]:
+    """Everything on partition 0 of `topic` so far, as a consumer would get it from `getmany`."""
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    await reader.start()
+    try:
+        partition = TopicPartition(topic, 0)
+        reader.assign([partition])
+        await reader.seek_to_beginning(partition)
+        return {partition: await read_to_end(reader)}
+    finally:
+        await reader.stop()

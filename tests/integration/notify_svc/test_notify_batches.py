@@ -13,23 +13,18 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from notify_svc.adapters.batching import BatchUnitOfWork
 from notify_svc.adapters.unit_of_work import SqlUnitOfWork
 from notify_svc.entrypoints.consumer import handler_table
 from notify_svc.manifest import MANIFEST
 from notify_svc.service_layer.context import ServiceContext
-from orderpulse.db.engine import create_engine, create_session_factory
-from orderpulse.db.migrations import upgrade_async
 from orderpulse.events import new_envelope
 from orderpulse.events.topics import dlq_topic
-from orderpulse.messaging.consumer import IdempotentConsumer
-from orderpulse.messaging.dead_letters import DeadLetterQueue
-from orderpulse.messaging.kafka import KafkaPublisher, create_consumer, create_producer, ensure_topics, read_to_end
+from orderpulse.messaging.kafka import create_producer, ensure_topics
 from orderpulse.settings import PlatformSettings
-from orderpulse.testing.database import plain_dsn
+from orderpulse.testing.consumer_stand import ConsumerStand, outcome
+from orderpulse.testing.kafka_probe import one_partition_batch
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 SNAPSHOT = {
@@ -102,48 +97,23 @@ def records_to_produce(tag: str) -> list[bytes]:
     ]
 
 
-class Stand:
+class Stand(ConsumerStand):
     """A notify-svc consumer over its own freshly migrated schema."""
 
     def __init__(self, infrastructure, topic: str, batched: bool) -> None:
-        self.schema = f"notify_batch_{uuid.uuid4().hex[:8]}"
-        self._infrastructure = infrastructure
-        self._topic = topic
-        self._batched = batched
+        super().__init__(infrastructure, topic, migrations=MANIFEST.migrations, prefix="notify_batch",
+                         service="notify-batch-test", batched=batched)
 
     async def __aenter__(self) -> Stand:
-        await upgrade_async(MANIFEST.migrations, self._infrastructure.database_url, self.schema)
-        self.engine = create_engine(self._infrastructure.database_url, schema=self.schema, pool_size=2)
-        unit = BatchUnitOfWork if self._batched else SqlUnitOfWork
+        await super().__aenter__()
+        unit = BatchUnitOfWork if self.batched else SqlUnitOfWork
         ctx = ServiceContext(unit_of_work=None, channels=None, tracking_url=lambda order_id, now: f"https://t/{order_id}",
                              clock=lambda: NOW)
-        table = handler_table(ctx, lambda session: unit.joining(session, schema=self.schema))
-        if not self._batched:  # the same handlers, given one event at a time
-            table = {name: _per_event(handler) for name, handler in table.items()}
-        settings = PlatformSettings(kafka_bootstrap=self._infrastructure.kafka_bootstrap, service_name="notify-batch-test")
-        self.producer = create_producer(settings)
-        await self.producer.start()
-        self.kafka_consumer = create_consumer(settings, self._topic, group_id=f"group-{self.schema}")
-        self.consumer = IdempotentConsumer(
-            consumer=self.kafka_consumer, session_factory=create_session_factory(self.engine), handlers=table,
-            dead_letters=DeadLetterQueue(KafkaPublisher(self.producer), "notify-batch-test"), service="notify-batch-test",
-            max_attempts=1, retry_backoff_s=0.0,
-        )
+        await self.start(handler_table(ctx, lambda session: unit.joining(session, schema=self.schema)))
         return self
 
-    async def __aexit__(self, *_exc) -> None:
-        await self.kafka_consumer.stop()
-        await self.producer.stop()
-        await self.engine.dispose()
-        connection = await asyncpg.connect(plain_dsn(self._infrastructure.database_url))
-        try:
-            await connection.execute(f'DROP SCHEMA "{self.schema}" CASCADE')
-        finally:
-            await connection.close()
-
     async def snapshot(self) -> dict[str, list]:
-        connection = await asyncpg.connect(plain_dsn(self._infrastructure.database_url))
-        try:
+        async def read(connection) -> dict[str, list]:
             tables = {
                 table: [tuple(row) for row in await connection.fetch(f'SELECT {columns} FROM "{self.schema}".{table} ORDER BY 1, 2')]
                 for table, columns in SNAPSHOT.items()
@@ -155,32 +125,8 @@ class Stand:
             tables["outbox"] = sorted((r["topic"], r["key"], r["event_type"], orjson.dumps(orjson.loads(r["payload"])["data"],
                                        option=orjson.OPT_SORT_KEYS)) for r in outbox)
             return tables
-        finally:
-            await connection.close()
 
-
-def _per_event(handler):
-    async def one(session, envelope) -> None:
-        await handler(session, envelope)
-
-    return one
-
-
-async def the_batch(bootstrap: str, topic: str) -> dict[TopicPartition, list]:
-    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
-    await reader.start()
-    try:
-        partition = TopicPartition(topic, 0)
-        reader.assign([partition])
-        await reader.seek_to_beginning(partition)
-        return {partition: await read_to_end(reader)}
-    finally:
-        await reader.stop()
-
-
-def outcome(result) -> tuple:
-    return result.applied, result.duplicates, result.ignored, sorted(
-        (letter.record.offset, letter.error) for letter in result.dead_lettered)
+        return await self.query(read)
 
 
 async def test_batch_handlers_leave_the_same_rows_events_and_dead_letters_as_one_event_at_a_time(infrastructure, kafka_topics):
@@ -194,7 +140,7 @@ async def test_batch_handlers_leave_the_same_rows_events_and_dead_letters_as_one
             await producer.send_and_wait(topic, value=value, partition=0)
     finally:
         await producer.stop()
-    batch = await the_batch(infrastructure.kafka_bootstrap, topic)
+    batch = await one_partition_batch(infrastructure.kafka_bootstrap, topic)
 
     async with Stand(infrastructure, topic, batched=False) as one_by_one, Stand(infrastructure, topic, batched=True) as batched:
         expected = outcome(await one_by_one.consumer.process(batch))

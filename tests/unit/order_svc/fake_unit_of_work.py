@@ -55,6 +55,9 @@ class FakeOrders(_Table):
     async def get(self, order_id, *, for_update=False):
         return self.read(order_id)
 
+    async def get_many(self, order_ids, *, for_update=False):
+        return {order_id: order for order_id in set(order_ids) if (order := self.read(order_id)) is not None}
+
     async def exists(self, order_id):
         return self.read(order_id) is not None
 
@@ -62,6 +65,10 @@ class FakeOrders(_Table):
         self._staged[order.order_id] = copy.deepcopy(order)
 
     save = add
+
+    async def save_many(self, orders):
+        for order in orders:
+            await self.save(order)
 
     async def list_for_customer(self, customer_id, *, limit, after):
         orders = sorted(

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import bindparam, delete, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -110,27 +110,52 @@ class SqlFulfillmentRepository:
         )
         return found is not None
 
+    async def cancelled_among(self, order_ids: Iterable[str]) -> set[str]:
+        return await self._order_ids_in(cancelled_orders.c.order_id, order_ids)
+
+    async def orders_with_fulfillment(self, order_ids: Iterable[str]) -> set[str]:
+        return await self._order_ids_in(fulfillments.c.order_id, order_ids)
+
+    async def _order_ids_in(self, column: Any, order_ids: Iterable[str]) -> set[str]:
+        wanted = sorted(set(order_ids))
+        if not wanted:
+            return set()
+        return set((await self._session.execute(select(column).where(column.in_(wanted)))).scalars())
+
     # --- writing ---------------------------------------------------------------------------
 
     async def add(self, fulfillment: Fulfillment) -> None:
-        await self._session.execute(insert(fulfillments).values(**self._row(fulfillment)))
-        await self._write_children(fulfillment, _Snapshot.empty())
+        await self.add_many([fulfillment])
+
+    async def add_many(self, added: Sequence[Fulfillment]) -> None:
+        """New fulfillments, in one statement run for many (and their shipments and backorders)."""
+        if not added:
+            return
+        await self._session.execute(insert(fulfillments), [self._row(fulfillment) for fulfillment in added])
+        for fulfillment in added:
+            await self._write_children(fulfillment, _Snapshot.empty())
 
     async def save(self, fulfillment: Fulfillment) -> None:
-        before = self._snapshots.get(fulfillment.fulfillment_id, _Snapshot.empty())
-        row = self._row(fulfillment)
-        if (row["status"], row["state"], row["promised_by"]) != (before.status, before.state, before.promised_by):
-            await self._session.execute(
-                update(fulfillments)
-                .where(fulfillments.c.fulfillment_id == fulfillment.fulfillment_id)
-                .values(
-                    status=row["status"],
-                    state=row["state"],
-                    promised_by=row["promised_by"],
-                    updated_at=func.clock_timestamp(),
-                )
-            )
-        await self._write_children(fulfillment, before)
+        await self.save_many([fulfillment])
+
+    async def save_many(self, changed: Sequence[Fulfillment]) -> None:
+        """`save` for each of `changed` (distinct): their rows updated by one statement run for
+        many, their changed shipments upserted by one, backorders written per fulfillment."""
+        rows, shipment_rows, written = [], [], []
+        for fulfillment in changed:
+            before = self._snapshots.get(fulfillment.fulfillment_id, _Snapshot.empty())
+            after = _Snapshot.of(fulfillment)
+            if (after.status, after.state, after.promised_by) != (before.status, before.state, before.promised_by):
+                rows.append({"key_fulfillment_id": fulfillment.fulfillment_id, "status": after.status,
+                             "state": after.state, "promised_by": after.promised_by})
+            shipment_rows += _changed_shipments(fulfillment, before, after)
+            written.append((fulfillment, before, after))
+        if rows:
+            await self._session.execute(_UPDATE_BY_KEY, rows)
+        await self._upsert_shipments(shipment_rows)
+        for fulfillment, before, after in written:
+            await self._write_backorders(fulfillment, before, after)
+            self._snapshots[fulfillment.fulfillment_id] = after
 
     async def mark_order_cancelled(self, order_id: str, reason: str, cancelled_at: datetime) -> None:
         await self._session.execute(
@@ -156,55 +181,51 @@ class SqlFulfillmentRepository:
 
     async def _write_children(self, fulfillment: Fulfillment, before: _Snapshot) -> None:
         after = _Snapshot.of(fulfillment)
-        changed = [
-            {
-                "shipment_id": shipment_id,
-                "fulfillment_id": fulfillment.fulfillment_id,
-                "order_id": fulfillment.order_id,
-                **columns,
-            }
-            for shipment_id, columns in after.shipments.items()
-            if before.shipments.get(shipment_id) != columns
-        ]
-        if changed:
-            statement = insert(shipments).values(changed)
-            statement = statement.on_conflict_do_update(
-                index_elements=["shipment_id"],
-                set_={name: statement.excluded[name] for name in ("status", "carrier", "tracking_number", "state")},
-                # never take over another fulfillment's shipment id
-                where=shipments.c.fulfillment_id == statement.excluded.fulfillment_id,
-            ).returning(shipments.c.shipment_id)
-            try:
-                written = set((await self._session.execute(statement)).scalars())
-            except IntegrityError as error:
-                if _TRACKING_CONSTRAINT in str(error):
-                    raise TrackingNumberInUse(
-                        "this carrier's tracking number already tracks another shipment", field="tracking_number"
-                    ) from None
-                raise
-            taken = {row["shipment_id"] for row in changed} - written
-            if taken:
-                raise ShipmentIdInUse(f"shipment id {min(taken)} belongs to another fulfillment", field="shipment_id")
-        if after.backordered != before.backordered:
-            await self._session.execute(
-                delete(backorders).where(backorders.c.fulfillment_id == fulfillment.fulfillment_id)
-            )
-            if after.backordered:
-                await self._session.execute(
-                    insert(backorders).values(
-                        [
-                            {
-                                "fulfillment_id": fulfillment.fulfillment_id,
-                                "sku": sku,
-                                "warehouse_id": fulfillment.warehouse_id,
-                                "quantity": quantity,
-                                "since": fulfillment.created_at,
-                            }
-                            for sku, quantity in sorted(after.backordered.items())
-                        ]
-                    )
-                )
+        await self._upsert_shipments(_changed_shipments(fulfillment, before, after))
+        await self._write_backorders(fulfillment, before, after)
         self._snapshots[fulfillment.fulfillment_id] = after
+
+    async def _upsert_shipments(self, changed: list[dict[str, Any]]) -> None:
+        if not changed:
+            return
+        statement = insert(shipments).values(changed)
+        statement = statement.on_conflict_do_update(
+            index_elements=["shipment_id"],
+            set_={name: statement.excluded[name] for name in ("status", "carrier", "tracking_number", "state")},
+            # never take over another fulfillment's shipment id
+            where=shipments.c.fulfillment_id == statement.excluded.fulfillment_id,
+        ).returning(shipments.c.shipment_id)
+        try:
+            written = set((await self._session.execute(statement)).scalars())
+        except IntegrityError as error:
+            if _TRACKING_CONSTRAINT in str(error):
+                raise TrackingNumberInUse(
+                    "this carrier's tracking number already tracks another shipment", field="tracking_number"
+                ) from None
+            raise
+        taken = {row["shipment_id"] for row in changed} - written
+        if taken:
+            raise ShipmentIdInUse(f"shipment id {min(taken)} belongs to another fulfillment", field="shipment_id")
+
+    async def _write_backorders(self, fulfillment: Fulfillment, before: _Snapshot, after: _Snapshot) -> None:
+        if after.backordered == before.backordered:
+            return
+        await self._session.execute(delete(backorders).where(backorders.c.fulfillment_id == fulfillment.fulfillment_id))
+        if after.backordered:
+            await self._session.execute(
+                insert(backorders).values(
+                    [
+                        {
+                            "fulfillment_id": fulfillment.fulfillment_id,
+                            "sku": sku,
+                            "warehouse_id": fulfillment.warehouse_id,
+                            "quantity": quantity,
+                            "since": fulfillment.created_at,
+                        }
+                        for sku, quantity in sorted(after.backordered.items())
+                    ]
+                )
+            )
 
     async def _load(self, *conditions: Any, lock: bool = False, limit: int | None = None) -> list[Fulfillment]:
         if lock:  # rows are locked in the order they are sorted: id order, the same in every transaction
@@ -231,6 +252,24 @@ class SqlFulfillmentRepository:
             self._snapshots[fulfillment.fulfillment_id] = _Snapshot.of(fulfillment)
             loaded.append(fulfillment)
         return loaded
+
+
+def _changed_shipments(fulfillment: Fulfillment, before: _Snapshot, after: _Snapshot) -> list[dict[str, Any]]:
+    return [
+        {"shipment_id": shipment_id, "fulfillment_id": fulfillment.fulfillment_id, "order_id": fulfillment.order_id,
+         **columns}
+        for shipment_id, columns in after.shipments.items()
+        if before.shipments.get(shipment_id) != columns
+    ]
+
+
+# one UPDATE run for many rows (executemany): compiled once, whatever the number of fulfillments
+_UPDATE_BY_KEY = (
+    update(fulfillments)
+    .where(fulfillments.c.fulfillment_id == bindparam("key_fulfillment_id"))
+    .values(status=bindparam("status"), state=bindparam("state"), promised_by=bindparam("promised_by"),
+            updated_at=func.clock_timestamp())
+)
 
 
 class _Snapshot:

@@ -11,14 +11,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fulfillment_svc.adapters.tables import stock
 from fulfillment_svc.domain.stock import Stock
 
+_EXCLUSIVE_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('fulfillment-svc:stock:' || :warehouse))")
+_SHARED_LOCK = text("SELECT pg_advisory_xact_lock_shared(hashtext('fulfillment-svc:stock:' || :warehouse))")
+
 
 class SqlStockRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
         self._loaded: dict[tuple[str, str], tuple[int, int]] = {}
 
-    async def lock(self, warehouse_id: str, skus: Iterable[str]) -> dict[str, Stock]:
-        """Rows of `skus` in `warehouse_id`, locked in sku order; a missing row is created at zero first.
+    async def lock(self, warehouse_id: str, skus: Iterable[str], *, single_round: bool = False) -> dict[str, Stock]:
+        """Rows of `skus` in `warehouse_id`, locked in sku order; a missing row is created at zero
+        (and locked) after the existing ones are (one statement fewer when all exist, as for a dispatch).
 
         Creating the row before locking matters: a reservation that finds no stock and
         backorders must hold the row, so a concurrent `PUT stock` waits for it and then sees
@@ -32,24 +36,23 @@ class SqlStockRepository:
         # backorders) can no longer take row locks in crossing orders and deadlock under a burst
         # of confirmations, while other warehouses go on meanwhile. (A transaction touching two
         # warehouses in the opposite order of another could still deadlock; PostgreSQL breaks
-        # that, and the consumer redoes the loser as a transient failure.)
-        await self._session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtext('fulfillment-svc:stock:' || :warehouse))"),
-            {"warehouse": warehouse_id},
-        )
-        await self._session.execute(
-            insert(stock)
-            .values([{"warehouse_id": warehouse_id, "sku": sku, "on_hand": 0, "reserved": 0} for sku in wanted])
-            .on_conflict_do_nothing(index_elements=["warehouse_id", "sku"])
-        )
-        rows = await self._session.execute(
-            select(stock.c.warehouse_id, stock.c.sku, stock.c.on_hand, stock.c.reserved)
-            .where(stock.c.warehouse_id == warehouse_id, stock.c.sku.in_(wanted))
-            .order_by(stock.c.sku)
-            .with_for_update()
-        )
+        # that, and the consumer redoes the loser as a transient failure.) A transaction that locks
+        # stock in one round only (a dispatch: these rows, then its own fulfillment) cannot be one
+        # side of such a crossing with another like it, so it takes the lock shared: dispatches of
+        # one warehouse run side by side (waiting on each other only for a row they both need),
+        # and none runs while a transaction holding the lock exclusively does.
+        await self._session.execute(_SHARED_LOCK if single_round else _EXCLUSIVE_LOCK, {"warehouse": warehouse_id})
+        rows = list(await self._select_for_update(warehouse_id, wanted))
+        missing = sorted(set(wanted) - {row.sku for row in rows})
+        if missing:  # (under the warehouse's lock: nobody else creates them meanwhile)
+            await self._session.execute(
+                insert(stock)
+                .values([{"warehouse_id": warehouse_id, "sku": sku, "on_hand": 0, "reserved": 0} for sku in missing])
+                .on_conflict_do_nothing(index_elements=["warehouse_id", "sku"])
+            )
+            rows += await self._select_for_update(warehouse_id, missing)
         locked: dict[str, Stock] = {}
-        for row in rows:
+        for row in sorted(rows, key=lambda row: row.sku):
             locked[row.sku] = Stock(row.warehouse_id, row.sku, on_hand=row.on_hand, reserved=row.reserved)
             self._loaded[(row.warehouse_id, row.sku)] = (row.on_hand, row.reserved)
         return locked
@@ -70,6 +73,14 @@ class SqlStockRepository:
         )
         for item in changed:
             self._loaded[(item["w"], item["s"])] = (item["on_hand"], item["reserved"])
+
+    async def _select_for_update(self, warehouse_id: str, skus: list[str]):
+        return await self._session.execute(
+            select(stock.c.warehouse_id, stock.c.sku, stock.c.on_hand, stock.c.reserved)
+            .where(stock.c.warehouse_id == warehouse_id, stock.c.sku.in_(skus))
+            .order_by(stock.c.sku)
+            .with_for_update()
+        )
 
     async def available_by_warehouse(self, skus: Iterable[str]) -> dict[str, dict[str, int]]:
         wanted = sorted(set(skus))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from fulfillment_svc.domain.scans import ACCEPTED, DUPLICATE, CarrierScan, ScanOutcome, UnreadableScan, apply_scan
 from fulfillment_svc.service_layer.commands import RecordCarrierScans
 from fulfillment_svc.service_layer.context import ServiceContext
+from fulfillment_svc.service_layer.locking import save_and_record
 from fulfillment_svc.service_layer.ports import FulfillmentUnitOfWork, ScanClaim, TransientConflict
 from fulfillment_svc.service_layer.runner import Reply
 
@@ -60,9 +61,5 @@ async def record_scans(ctx: ServiceContext, uow: FulfillmentUnitOfWork, command:
     if len(recorded) != len(claims):
         # another batch recorded one of these ids for a different shipment meanwhile: judge it again
         raise TransientConflict("a concurrent batch recorded some of these scans")
-    for fulfillment_id in sorted(changed):
-        fulfillment = held[fulfillment_id]
-        await uow.fulfillments.save(fulfillment)
-        uow.record(fulfillment.events)
-        fulfillment.events.clear()
+    await save_and_record(uow, [held[fulfillment_id] for fulfillment_id in sorted(changed)])
     return Reply(200, {"results": results})

@@ -32,26 +32,39 @@ class Locked:
     async def save(self, uow: FulfillmentUnitOfWork) -> None:
         """Write the stock rows and every changed fulfillment, and stage their events."""
         await uow.stock.save(self.stock.values())
-        for fulfillment_id in sorted(self.changed):
-            fulfillment = self.fulfillments[fulfillment_id]
-            await uow.fulfillments.save(fulfillment)
-            uow.record(fulfillment.events)
-            fulfillment.events.clear()
+        await save_and_record(uow, [self.fulfillments[fulfillment_id] for fulfillment_id in sorted(self.changed)])
+
+
+async def save_and_record(uow: FulfillmentUnitOfWork, changed: list[Fulfillment]) -> None:
+    """Write `changed` back (as few statements as may be) and stage their events, in that order."""
+    await uow.fulfillments.save_many(changed)
+    for fulfillment in changed:
+        uow.record(fulfillment.events)
+        fulfillment.events.clear()
 
 
 async def lock_fulfillment(
     uow: FulfillmentUnitOfWork,
     fulfillment_id: str,
     *,
-    skus_needed: Callable[[Fulfillment], Iterable[str]] = lambda _: (),
+    skus_needed: Callable[[Fulfillment], Iterable[str]] | None = None,
+    single_round: bool = False,
 ) -> tuple[Fulfillment, Locked]:
-    """The fulfillment, locked, with the stock rows `skus_needed(fulfillment)` names locked before it."""
+    """The fulfillment, locked, with the stock rows `skus_needed(fulfillment)` names locked before it
+    (without `skus_needed`, no stock row: the fulfillment is locked at once, with no read ahead).
+    `single_round`: the caller locks no more stock rows afterwards (no backorders to fill), so
+    the warehouse's stock lock is taken shared (see `SqlStockRepository.lock`)."""
+    if skus_needed is None:
+        fulfillment = await uow.fulfillments.get(fulfillment_id, lock=True)
+        if fulfillment is None:
+            raise FulfillmentNotFound(f"there is no fulfillment {fulfillment_id}", field="fulfillment_id")
+        return fulfillment, Locked(fulfillment.warehouse_id, {}, {fulfillment_id: fulfillment}, {fulfillment_id})
     for _ in range(_MAX_LOCK_ROUNDS):
         peek = await uow.fulfillments.get(fulfillment_id)
         if peek is None:
             raise FulfillmentNotFound(f"there is no fulfillment {fulfillment_id}", field="fulfillment_id")
         skus = set(skus_needed(peek))
-        stock = await uow.stock.lock(peek.warehouse_id, skus) if skus else {}
+        stock = await uow.stock.lock(peek.warehouse_id, skus, single_round=single_round) if skus else {}
         fulfillment = await uow.fulfillments.get(fulfillment_id, lock=True)
         assert fulfillment is not None  # fulfillments are never deleted
         if set(skus_needed(fulfillment)) <= skus:

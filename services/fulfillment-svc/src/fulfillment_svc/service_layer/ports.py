@@ -68,8 +68,9 @@ class ScanClaim:
 
 
 class StockRepository(Protocol):
-    async def lock(self, warehouse_id: str, skus: Iterable[str]) -> dict[str, Stock]:
-        """The rows of these skus, created at zero when missing, locked in sku order."""
+    async def lock(self, warehouse_id: str, skus: Iterable[str], *, single_round: bool = False) -> dict[str, Stock]:
+        """The rows of these skus, created at zero when missing, locked in sku order.
+        `single_round`: the transaction locks no other stock row after these (see locking.py)."""
 
     async def save(self, rows: Iterable[Stock]) -> None: ...
 
@@ -89,7 +90,18 @@ class FulfillmentRepository(Protocol):
 
     async def add(self, fulfillment: Fulfillment) -> None: ...
 
+    async def add_many(self, added: Sequence[Fulfillment]) -> None: ...
+
+    async def cancelled_among(self, order_ids: Iterable[str]) -> set[str]:
+        """Those of `order_ids` cancelled before any fulfillment was opened for them."""
+
+    async def orders_with_fulfillment(self, order_ids: Iterable[str]) -> set[str]:
+        """Those of `order_ids` that have a fulfillment."""
+
     async def save(self, fulfillment: Fulfillment) -> None: ...
+
+    async def save_many(self, changed: Sequence[Fulfillment]) -> None:
+        """`save` for each of `changed` (distinct), with as few statements as may be."""
 
     async def backorders_of(self, warehouse_id: str, sku: str) -> list[Backorder]:
         """Open backorders of a sku in a warehouse, oldest first (as last saved)."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +35,14 @@ class _Stored:
         )
 
 
+# one UPDATE run for many rows (executemany): the statement is compiled once, not per order
+_UPDATE_BY_KEY = (
+    update(tables.orders)
+    .where(tables.orders.c.order_id == bindparam("key_order_id"))
+    .values({column.name: bindparam(column.name) for column in tables.orders.c if column.name != "order_id"})
+)
+
+
 class SqlOrders:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -56,6 +65,35 @@ class SqlOrders:
         self._stored[order_id] = _Stored.of(order)
         return order
 
+    async def get_many(self, order_ids: Iterable[str], *, for_update: bool = False) -> dict[str, Order]:
+        """The known ones among `order_ids`, read with five statements however many they are;
+        `for_update` locks their rows in order-id order (so two such reads never deadlock)."""
+        wanted = sorted(set(order_ids))
+        o = tables.orders.c
+        query = select(tables.orders).where(o.order_id.in_(wanted)).order_by(o.order_id)
+        if for_update:
+            query = query.with_for_update()
+        found = (await self._session.execute(query)).mappings().all()
+        if not found:
+            return {}
+        known = [row["order_id"] for row in found]
+        children = {
+            name: await self._children_of(table, known, *order_by)
+            for name, table, order_by in (
+                ("lines", tables.order_lines, (tables.order_lines.c.position,)),
+                ("invoices", tables.invoices, (tables.invoices.c.position,)),
+                ("returns", tables.returns, (tables.returns.c.position,)),
+                ("shipments", tables.shipments, (tables.shipments.c.shipment_id,)),
+            )
+        }
+        orders = {}
+        for row in found:
+            order_id = row["order_id"]
+            order = rows.order_from_rows(row, **{name: rows_of.get(order_id, ()) for name, rows_of in children.items()})
+            self._stored[order_id] = _Stored.of(order)
+            orders[order_id] = order
+        return orders
+
     async def exists(self, order_id: str) -> bool:
         query = select(tables.orders.c.order_id).where(tables.orders.c.order_id == order_id)
         return (await self._session.execute(query)).first() is not None
@@ -77,6 +115,26 @@ class SqlOrders:
         await self._write_children(order, stored)
         self._stored[order.order_id] = _Stored.of(order)
 
+    async def save_many(self, orders: Sequence[Order]) -> None:
+        """`save` for each of `orders` (all loaded in this unit of work): their `orders` rows in one
+        statement run for many, and only what changed beneath them."""
+        if not orders:
+            return
+        for order in orders:
+            if order.order_id not in self._stored:
+                raise LookupError(f"order {order.order_id} was not loaded in this unit of work")
+        values = [rows.order_row(order) for order in orders]
+        for row in values:
+            row["key_order_id"] = row.pop("order_id")
+        await self._session.execute(_UPDATE_BY_KEY, values)
+        shipments = []
+        for order in orders:
+            stored = self._stored[order.order_id]
+            await self._write_children(order, stored, shipments=False)
+            shipments += _changed_shipments(order, stored)
+            self._stored[order.order_id] = _Stored.of(order)
+        await self._upsert_shipments(shipments)
+
     async def list_for_customer(
         self, customer_id: str, *, limit: int, after: tuple[datetime, str] | None
     ) -> list[OrderSummary]:
@@ -97,7 +155,14 @@ class SqlOrders:
         query = select(table).where(table.c.order_id == order_id).order_by(*order_by)
         return (await self._session.execute(query)).mappings().all()
 
-    async def _write_children(self, order: Order, stored: _Stored) -> None:
+    async def _children_of(self, table, order_ids: Sequence[str], *order_by) -> dict[str, list]:
+        query = select(table).where(table.c.order_id.in_(order_ids)).order_by(table.c.order_id, *order_by)
+        grouped: dict[str, list] = {}
+        for row in (await self._session.execute(query)).mappings():
+            grouped.setdefault(row["order_id"], []).append(row)
+        return grouped
+
+    async def _write_children(self, order: Order, stored: _Stored, *, shipments: bool = True) -> None:
         order_id = order.order_id
         if order.lines != stored.lines:
             if stored.lines:
@@ -117,11 +182,10 @@ class SqlOrders:
         ]
         if new_returns:
             await self._session.execute(insert(tables.returns), new_returns)
-        changed = [
-            rows.shipment_row(order_id, shipment)
-            for shipment_id, shipment in order.fulfillment.shipments.items()
-            if stored.shipments.get(shipment_id) != shipment
-        ]
+        if shipments:
+            await self._upsert_shipments(_changed_shipments(order, stored))
+
+    async def _upsert_shipments(self, changed: list[dict]) -> None:
         if changed:
             upsert = pg_insert(tables.shipments)
             await self._session.execute(
@@ -135,3 +199,11 @@ class SqlOrders:
                 ),
                 changed,
             )
+
+
+def _changed_shipments(order: Order, stored: _Stored) -> list[dict]:
+    return [
+        rows.shipment_row(order.order_id, shipment)
+        for shipment_id, shipment in order.fulfillment.shipments.items()
+        if stored.shipments.get(shipment_id) != shipment
+    ]

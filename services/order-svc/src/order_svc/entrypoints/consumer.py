@@ -1,10 +1,10 @@
 """The handler table of order-svc's consumer: which consumed event types it acts on, and how.
 
 - every order-keyed type of `orderpulse.fulfillment` moves the order's status (forward only)
-  and goes into its timeline;
+  and goes into its timeline, a consumer batch at a time (its orders read and locked together,
+  each written back once);
 - every type of `orderpulse.notifications` and `orderpulse.feedback` goes into its timeline, a
-  consumer batch at a time (a plain insert: one statement per batch); fulfillment events stay one
-  at a time, as each moves its order's status under a row lock.
+  consumer batch at a time (a plain insert: one statement per batch).
 Other types (e.g. `labor.shift_recorded`, keyed by warehouse) are ignored by the consumer.
 """
 
@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from orderpulse.events import EVENT_TYPES, FEEDBACK, FULFILLMENT, NOTIFICATIONS
 from orderpulse.events.envelope import Envelope
 from orderpulse.messaging.consumer import Batched, Handler
+from orderpulse.messaging.handlers import event_context
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_svc.service_layer import following
@@ -53,13 +54,15 @@ def timeline_entry(envelope: Envelope) -> TimelineEntry:
 def handler_table(joining_uow: JoiningUnitOfWork) -> Mapping[str, Handler | Batched]:
     """Event type -> handler; `joining_uow` builds a unit of work inside the consumer's transaction."""
 
-    async def follow_fulfillment(session: AsyncSession, envelope: Envelope) -> None:
-        await following.follow_fulfillment(joining_uow(session), fulfillment_report(envelope), timeline_entry(envelope))
+    async def follow_fulfillment(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        facts = [(fulfillment_report(envelope), timeline_entry(envelope)) for envelope in envelopes]
+        await following.follow_fulfillments(joining_uow(session), facts, lambda index: event_context(envelopes[index]))
 
     async def add_to_timeline(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
         await following.add_to_timeline(joining_uow(session), [timeline_entry(envelope) for envelope in envelopes])
 
-    table: dict[str, Handler | Batched] = {name: follow_fulfillment for name in _order_keyed_types(FULFILLMENT)}
+    follow = Batched(follow_fulfillment)  # a batch's orders read and locked at once, each written back once
+    table: dict[str, Handler | Batched] = {name: follow for name in _order_keyed_types(FULFILLMENT)}
     timeline_only = Batched(add_to_timeline)  # a plain insert: one statement per batch
     for topic in (NOTIFICATIONS, FEEDBACK):
         table.update({name: timeline_only for name in _order_keyed_types(topic)})

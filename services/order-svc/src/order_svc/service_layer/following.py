@@ -7,13 +7,15 @@ dropped duplicates and commits the effects with its dedup record.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
 from order_svc.domain.errors import OrderNotFound
+from order_svc.domain.model import Order
 from order_svc.service_layer.ports import OrderUnitOfWork, TimelineEntry
-from order_svc.service_layer.publishing import publish
+from order_svc.service_layer.publishing import record
 
 
 @dataclass(frozen=True)
@@ -39,23 +41,47 @@ async def follow_fulfillment(uow: OrderUnitOfWork, report: FulfillmentReport, en
     An order order-svc does not know cannot be followed: the error sends the event to the
     dead-letter topic, where someone will look, rather than dropping it quietly.
     """
-    order = await uow.orders.get(report.order_id, for_update=True)
-    if order is None:
-        raise OrderNotFound(f"{report.kind} for order {report.order_id!r}, which order-svc does not know")
-    order.apply_fulfillment_fact(
-        report.kind,
-        report.occurred_at,
-        shipment_id=report.shipment_id,
-        lines=report.lines,
-        carrier=report.carrier,
-        tracking_number=report.tracking_number,
-        condition=report.condition,
-        closed_short=report.closed_short,
-    )
-    await uow.orders.save(order)
-    await uow.timeline.append([entry])
-    if order.events:  # a correction that came too late is restored (see confirmations.py)
-        await publish(uow, order.events)
+    await follow_fulfillments(uow, [(report, entry)])
+
+
+async def follow_fulfillments(
+    uow: OrderUnitOfWork,
+    facts: Sequence[tuple[FulfillmentReport, TimelineEntry]],
+    each: Callable[[int], AbstractContextManager[None]] = lambda _index: nullcontext(),
+) -> None:
+    """`follow_fulfillment` for many facts at once (a consumer batch's), in the order given: their
+    orders are read and locked together, each fact is applied in turn, and every order is written
+    back once, its timeline entries with one statement. The same outcome as one at a time; should
+    one order be unknown, nothing is written and the error names it (the consumer then redoes its
+    batch one event at a time, so only that event is dead-lettered). `each(i)` is the context in
+    which the events answering fact i are recorded (its trace)."""
+    orders = await uow.orders.get_many((report.order_id for report, _ in facts), for_update=True)
+    changed: dict[str, Order] = {}
+    entries: list[TimelineEntry] = []
+    recorded = False
+    for index, (report, entry) in enumerate(facts):
+        order = orders.get(report.order_id)
+        if order is None:
+            raise OrderNotFound(f"{report.kind} for order {report.order_id!r}, which order-svc does not know")
+        order.apply_fulfillment_fact(
+            report.kind,
+            report.occurred_at,
+            shipment_id=report.shipment_id,
+            lines=report.lines,
+            carrier=report.carrier,
+            tracking_number=report.tracking_number,
+            condition=report.condition,
+            closed_short=report.closed_short,
+        )
+        changed[order.order_id] = order
+        entries.append(entry)
+        if order.events:  # a correction that came too late is restored (see confirmations.py)
+            with each(index):
+                entries += record(uow, order.events)
+            recorded = True
+    await uow.orders.save_many(list(changed.values()))
+    await uow.timeline.append(entries)
+    if recorded:
         await uow.commit()  # joined: stages the events in the consumer's transaction
 
 

@@ -95,12 +95,20 @@ class Orders(Protocol):
         """The order; `for_update` locks its row until the transaction ends."""
         ...
 
+    async def get_many(self, order_ids: Iterable[str], *, for_update: bool = False) -> dict[str, Order]:
+        """The known ones among `order_ids`, by id; `for_update` locks their rows until the transaction ends."""
+        ...
+
     async def exists(self, order_id: str) -> bool: ...
 
     async def add(self, order: Order) -> None: ...
 
     async def save(self, order: Order) -> None:
         """Write back an order this unit of work loaded (or added)."""
+        ...
+
+    async def save_many(self, orders: Sequence[Order]) -> None:
+        """`save` for each of `orders` (distinct, each loaded by this unit of work)."""
         ...
 
     async def list_for_customer(
