@@ -53,8 +53,8 @@ def create_app(
     app.include_router(health.router)
     for router in routers:
         app.include_router(router)
-    if fast_routes:
-        app.add_middleware(FastRoutes, routes=fast_routes)  # innermost: inside the metrics and the body limit
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    if fast_routes:  # inside the metrics; it limits the bodies it reads itself
+        app.add_middleware(FastRoutes, routes=fast_routes, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(ObservabilityMiddleware, service=settings.service_name)
     return app

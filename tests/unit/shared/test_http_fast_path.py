@@ -141,3 +141,12 @@ async def test_metrics_count_it_by_its_route_template(fast):
     before = counter._value.get()
     await fast.post("/things", json={"name": "mug", "quantity": 2}, headers=bearer("storefront"))
     assert counter._value.get() == before + 1
+
+
+async def test_an_oversized_body_without_a_length_is_refused_while_read(fast):
+    async def chunks():
+        for _ in range(5):
+            yield b"x" * 1000
+
+    response = await fast.post("/things", content=chunks(), headers={**bearer("storefront"), "Content-Type": "application/json"})
+    assert response.status_code == 413 and response.json()["field"] == "body"
