@@ -25,6 +25,7 @@ class ObservabilityMiddleware:
     def __init__(self, app: ASGIApp, service: str) -> None:
         self.app = app
         self.service = service
+        self._children: dict[tuple[str, str, int], tuple] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -46,13 +47,20 @@ class ObservabilityMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
-            method = scope["method"]
-            metrics.http_requests_total.labels(self.service, template, method, str(status)).inc()
-            metrics.http_request_duration_seconds.labels(self.service, template, method).observe(
-                time.perf_counter() - started
-            )
+            template = getattr(scope.get("route"), "path", None) or "unmatched"
+            key = (template, scope["method"], status)
+            children = self._children.get(key) or self._children_of(key)
+            children[0].inc()
+            children[1].observe(time.perf_counter() - started)
+
+    def _children_of(self, key: tuple[str, str, int]) -> tuple:
+        # labels() takes a lock and builds its key on every call: look each series up once (few: templates x statuses)
+        template, method, status = key
+        self._children[key] = (
+            metrics.http_requests_total.labels(self.service, template, method, str(status)),
+            metrics.http_request_duration_seconds.labels(self.service, template, method),
+        )
+        return self._children[key]
 
 
 class BodySizeLimitMiddleware:
