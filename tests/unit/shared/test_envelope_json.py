@@ -64,3 +64,12 @@ def test_event_ids_are_distinct_version_4_uuids():
     ids = {new_envelope(type="order.placed.v1", source="s", key="k", data={}).id for _ in range(10_000)}
     assert len(ids) == 10_000
     assert all(uuid.UUID(event_id).version == 4 for event_id in list(ids)[:100])
+
+
+def test_event_ids_stay_distinct_when_the_random_module_is_seeded_again():
+    import random
+
+    random.seed(7)
+    first = new_envelope(type="order.placed.v1", source="s", key="k", data={}).id
+    random.seed(7)
+    assert new_envelope(type="order.placed.v1", source="s", key="k", data={}).id != first
