@@ -8,9 +8,10 @@ stopped there, and SIGTERM drains the consumers before the process exits.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import AsyncIterator, Mapping, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import text
@@ -28,6 +29,16 @@ from orderpulse.scheduling import DueWorkLoop
 from orderpulse.settings import PlatformSettings
 
 log = logging.getLogger(__name__)
+
+
+def freeze_startup_heap() -> None:
+    """Keep what start-up built (modules, the app, its models and schemas: ~10^5 objects) out of
+    the garbage collector's full passes, which otherwise walk all of it every second or so under
+    load and stop the event loop for 0.2 s each time (docs/benchmarks.md, order entry). Call once,
+    from `main.py`, after the app is built: the garbage is collected first, and what survives is
+    never freed, which is what start-up objects are for anyway."""
+    gc.collect()
+    gc.freeze()
 
 
 class Platform:

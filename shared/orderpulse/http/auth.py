@@ -60,12 +60,16 @@ async def authenticate(
     return principal
 
 
+def role_allowed(principal: Principal, roles: tuple[str, ...]) -> bool:
+    """Whether the principal's role is one of `roles` (`carrier:*` matches any carrier)."""
+    return principal.role in roles or ("carrier:*" in roles and principal.carrier is not None)
+
+
 def require_roles(*roles: str) -> Callable[..., Principal]:
     """Dependency: the caller's principal, if its role is one of `roles` (`carrier:*` matches any carrier)."""
 
     async def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
-        allowed = principal.role in roles or ("carrier:*" in roles and principal.carrier is not None)
-        if not allowed:
+        if not role_allowed(principal, roles):
             raise Problem(
                 403, "forbidden", "Role not allowed", f"Role {principal.role!r} may not call this route; allowed: {', '.join(roles)}."
             )

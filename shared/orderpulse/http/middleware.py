@@ -25,6 +25,7 @@ class ObservabilityMiddleware:
     def __init__(self, app: ASGIApp, service: str) -> None:
         self.app = app
         self.service = service
+        self._children: dict[tuple[str, str, int], tuple] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -46,13 +47,20 @@ class ObservabilityMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
-            method = scope["method"]
-            metrics.http_requests_total.labels(self.service, template, method, str(status)).inc()
-            metrics.http_request_duration_seconds.labels(self.service, template, method).observe(
-                time.perf_counter() - started
-            )
+            template = getattr(scope.get("route"), "path", None) or "unmatched"
+            key = (template, scope["method"], status)
+            children = self._children.get(key) or self._children_of(key)
+            children[0].inc()
+            children[1].observe(time.perf_counter() - started)
+
+    def _children_of(self, key: tuple[str, str, int]) -> tuple:
+        # labels() takes a lock and builds its key on every call: look each series up once (few: templates x statuses)
+        template, method, status = key
+        self._children[key] = (
+            metrics.http_requests_total.labels(self.service, template, method, str(status)),
+            metrics.http_request_duration_seconds.labels(self.service, template, method),
+        )
+        return self._children[key]
 
 
 class BodySizeLimitMiddleware:
@@ -66,9 +74,8 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = _header(scope, b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await self._refuse(send)
+        if declared_too_large(scope, self.max_body_bytes):
+            await refuse_too_large(send, self.max_body_bytes)
             return
         received = 0
         too_large = refused = False
@@ -90,32 +97,40 @@ class BodySizeLimitMiddleware:
                 await send(message)
             elif not refused and message["type"] == "http.response.start":
                 refused = True
-                await self._refuse(send)
+                await refuse_too_large(send, self.max_body_bytes)
 
         try:
             await self.app(scope, limited_receive, guarded_send)
         except _TooLarge:
             if not refused:
-                await self._refuse(send)
+                await refuse_too_large(send, self.max_body_bytes)
 
-    async def _refuse(self, send: Send) -> None:
-        body = orjson.dumps(
-            {
-                "type": "https://orderpulse.dev/problems/payload-too-large",
-                "title": "Request body too large",
-                "status": 413,
-                "detail": f"Bodies are limited to {self.max_body_bytes} bytes; split the request.",
-                "field": "body",
-            }
-        )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+
+def declared_too_large(scope: Scope, max_body_bytes: int) -> bool:
+    """Whether the request's Content-Length is over the limit (read nothing then)."""
+    declared = _header(scope, b"content-length")
+    return declared is not None and declared.isdigit() and int(declared) > max_body_bytes
+
+
+async def refuse_too_large(send: Send, max_body_bytes: int) -> None:
+    """The 413 problem+json answer to a body over the limit."""
+    body = orjson.dumps(
+        {
+            "type": "https://orderpulse.dev/problems/payload-too-large",
+            "title": "Request body too large",
+            "status": 413,
+            "detail": f"Bodies are limited to {max_body_bytes} bytes; split the request.",
+            "field": "body",
+        }
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 class _TooLarge(Exception):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import orjson
 import pytest
 from order_stack import body_of, new_key, order_body, outbox_types, place, seed, snapshot
 from order_svc.entrypoints.views import OrderView
@@ -185,6 +186,28 @@ async def test_the_same_key_and_body_replays_the_first_answer_and_changes_nothin
     assert again.content == first.content
     assert again.headers["Idempotent-Replayed"] == "true"
     assert await snapshot(db) == after_first
+
+
+async def test_the_fast_path_and_the_fastapi_route_answer_one_key_alike(client, db):
+    # application/json goes the fast path (orderpulse.http.fast_path); a +json type it declines goes to
+    # the FastAPI route: the same fingerprint, so each replays the other's first answer
+    await seed(client)
+    for first_type, then_type in (("application/json", "application/vnd.order+json"),
+                                  ("application/vnd.order+json", "application/json")):
+        key = {**auth("storefront"), "Idempotency-Key": new_key()}
+        body = orjson.dumps(order_body())
+        first = await client.post("/v1/orders", content=body, headers={**key, "Content-Type": first_type})
+        after_first = await snapshot(db)
+
+        again = await client.post("/v1/orders", content=body, headers={**key, "Content-Type": then_type})
+
+        assert first.status_code == again.status_code == 201
+        assert again.content == first.content and again.headers["Idempotent-Replayed"] == "true"
+        assert first.headers["content-type"] == again.headers["content-type"] == "application/json"
+        assert await snapshot(db) == after_first
+        other = await client.post("/v1/orders", content=orjson.dumps(order_body(channel="mobile")),
+                                  headers={**key, "Content-Type": then_type})
+        assert other.status_code == 409 and other.json()["type"].endswith("/idempotency-key-reused")
 
 
 async def test_the_same_key_with_another_body_is_a_conflict(client, db):

@@ -41,3 +41,35 @@ def test_an_envelope_read_back_equals_the_one_built():
     assert again.model_dump(exclude={"time"}) == envelope.model_dump(exclude={"time"})
     assert format_time(again.time) == format_time(envelope.time)
     assert orjson.loads(envelope.to_json())["time"] == "2026-12-06T09:00:00.123Z"
+
+
+def test_new_envelope_builds_what_model_construct_builds():
+    moment = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
+    for traceparent in (None, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"):
+        built = new_envelope(type="order.placed.v1", source="/order-svc", key="ord_1", data={"a": 1}, time=moment,
+                             traceparent=traceparent, event_id="evt-1")
+        constructed = Envelope.model_construct(id="evt-1", source="/order-svc", type="orderpulse.order.placed.v1",
+                                               subject="ord_1", time=moment, partitionkey="ord_1",
+                                               traceparent=traceparent, data={"a": 1})
+        assert built == constructed
+        assert list(built.__dict__.items()) == list(constructed.__dict__.items())
+        assert built.model_fields_set == constructed.model_fields_set
+        assert (built.__pydantic_extra__, built.__pydantic_private__) == (None, None)
+        assert built.to_json() == constructed.to_json() and built.model_dump_json() == constructed.model_dump_json()
+
+
+def test_event_ids_are_distinct_version_4_uuids():
+    import uuid
+
+    ids = {new_envelope(type="order.placed.v1", source="s", key="k", data={}).id for _ in range(10_000)}
+    assert len(ids) == 10_000
+    assert all(uuid.UUID(event_id).version == 4 for event_id in list(ids)[:100])
+
+
+def test_event_ids_stay_distinct_when_the_random_module_is_seeded_again():
+    import random
+
+    random.seed(7)
+    first = new_envelope(type="order.placed.v1", source="s", key="k", data={}).id
+    random.seed(7)
+    assert new_envelope(type="order.placed.v1", source="s", key="k", data={}).id != first

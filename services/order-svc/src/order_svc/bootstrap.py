@@ -18,7 +18,7 @@ from order_svc.domain.model import OrderRules
 from order_svc.entrypoints import consumer
 from order_svc.entrypoints.errors import install_error_handlers
 from order_svc.entrypoints.links import LINKS
-from order_svc.entrypoints.routes import ROUTERS
+from order_svc.entrypoints.routes import FAST_ROUTES, ROUTERS
 from order_svc.service_layer.clock import utcnow
 from order_svc.service_layer.handlers import Context
 from order_svc.service_layer.tracking import TRACKING_PURPOSE, TrackingPages
@@ -83,6 +83,7 @@ def build_app(settings: OrderSettings, *, clock: Callable[[], datetime] = utcnow
         readiness_checks=platform.readiness_checks,
         openapi_tags=TAGS,
         links=LINKS,
+        fast_routes=FAST_ROUTES,
     )
     install_error_handlers(app)
     app.state.context = context

@@ -4,6 +4,7 @@ as decimal strings on the wire."""
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
 
 from orderpulse.events.limits import MONEY_MAX_INTEGER_DIGITS
 
@@ -31,6 +32,7 @@ def minor_units(currency: str | None) -> int:
     return MINOR_UNITS.get((currency or "").upper(), DEFAULT_MINOR_UNITS)
 
 
+@cache  # a handful of currencies; called ~20 times per order placed
 def quantum(currency: str | None) -> Decimal:
     return Decimal(1).scaleb(-minor_units(currency))
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Path, Request, Response
 from orderpulse.db.idempotency import request_fingerprint
 from orderpulse.http.auth import Principal, require_roles
+from orderpulse.http.fast_path import FastReply
 from orderpulse.http.pagination import decode_cursor
 from orderpulse.http.problems import Problem
 from orderpulse.observability.logs import bind_log_context
@@ -65,9 +66,14 @@ def idempotent_request(
     request: Request, principal: Principal, key: str | None, body: BaseModel
 ) -> IdempotentRequest | None:
     """The key, scoped to the caller's role, with a fingerprint of the method, path and parsed body."""
+    return idempotent(request.method, request.url.path, principal, key, body)
+
+
+def idempotent(method: str, path: str, principal: Principal, key: str | None, body: BaseModel) -> IdempotentRequest | None:
+    """`idempotent_request` from its parts (a fast endpoint has no `Request`)."""
     if key is None:
         return None
-    fingerprint = request_fingerprint(request.method, request.url.path, body.model_dump(mode="json"))
+    fingerprint = request_fingerprint(method, path, body.model_dump(mode="json"))
     return IdempotentRequest(principal=principal.role, key=key, fingerprint=fingerprint)
 
 
@@ -102,3 +108,11 @@ def respond(reply: Reply) -> Response:
     """The HTTP response of a reply; a replayed one says so in `Idempotent-Replayed`."""
     headers = {"Idempotent-Replayed": "true"} if reply.replayed else None
     return Response(content=reply.body, status_code=reply.status_code, media_type="application/json", headers=headers)
+
+
+_REPLAYED = ((b"idempotent-replayed", b"true"),)
+
+
+def fast_respond(reply: Reply) -> FastReply:
+    """`respond` for a fast endpoint (orderpulse.http.fast_path): the same status, body and headers."""
+    return FastReply(reply.status_code, reply.body, _REPLAYED if reply.replayed else ())
