@@ -1,6 +1,7 @@
 """`uvicorn feedback_svc.main:app`: settings are read once, here, from the environment."""
 
 from orderpulse.observability.logs import configure_logging
+from orderpulse.runtime import freeze_startup_heap
 
 from feedback_svc.bootstrap import build_app
 from feedback_svc.settings import FeedbackSettings
@@ -8,3 +9,4 @@ from feedback_svc.settings import FeedbackSettings
 settings = FeedbackSettings()
 configure_logging(settings.service_name, settings.log_level)
 app = build_app(settings)
+freeze_startup_heap()

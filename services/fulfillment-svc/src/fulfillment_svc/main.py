@@ -1,6 +1,7 @@
 """`uvicorn fulfillment_svc.main:app`: settings are read once, here, from the environment."""
 
 from orderpulse.observability.logs import configure_logging
+from orderpulse.runtime import freeze_startup_heap
 
 from fulfillment_svc.bootstrap import build_app
 from fulfillment_svc.settings import FulfillmentSettings
@@ -8,3 +9,4 @@ from fulfillment_svc.settings import FulfillmentSettings
 settings = FulfillmentSettings()
 configure_logging(settings.service_name, settings.log_level)
 app = build_app(settings)
+freeze_startup_heap()

@@ -1,6 +1,7 @@
 """`uvicorn kpi_svc.main:app`: settings are read once, here, from the environment."""
 
 from orderpulse.observability.logs import configure_logging
+from orderpulse.runtime import freeze_startup_heap
 
 from kpi_svc.bootstrap import build_app
 from kpi_svc.settings import KpiSettings
@@ -8,3 +9,4 @@ from kpi_svc.settings import KpiSettings
 settings = KpiSettings()
 configure_logging(settings.service_name, settings.log_level)
 app = build_app(settings)
+freeze_startup_heap()
