@@ -228,7 +228,7 @@ def test_a_delivered_order_quiet_for_six_hours_is_kept_compressed_and_still_expl
     assert "ord_1" in engine.cold and "ord_1" not in engine.orders
     assert engine.order_ids() == ["ord_1"]
     assert engine.scorecard("ord_1")["perfect"] is True
-    assert len(engine.cold["ord_1"][1]) < 1500
+    assert engine.cold.size_of("ord_1") < 1500
 
 
 def test_a_claim_for_a_compressed_order_thaws_it_and_revises_its_verdict():
