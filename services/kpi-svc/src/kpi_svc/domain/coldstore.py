@@ -33,7 +33,7 @@ _FIELDS = tuple(f.name for f in fields(OrderFacts) if f.name not in ("keys", "co
 _PLAIN, _PRESET = 0, 1
 _WAKE_BYTES = 8
 _SAMPLES = 4  # raw forms joined into the dictionary (~4-6 KB: larger ones cost more per freeze than they save)
-_LEVEL = 1  # level 6 saves ~50 bytes more a blob but costs ~18 µs more per freeze (CPU time): ~8% of a replay
+_LEVEL = 1  # level 6 saves ~50 bytes more a blob but costs ~18 µs more per freeze (CPU time): ~9% of a replay
 
 
 def _raw(order: OrderFacts) -> bytes:
