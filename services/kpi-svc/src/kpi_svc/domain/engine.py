@@ -20,6 +20,7 @@ from .buckets import BucketStore
 from .business_days import BusinessCalendar
 from .catalog import F_CSAT, F_DELIVERY, F_ENTRY, F_ISSUES, F_LABELS, F_NOTIFY, F_SHIP
 from .checkpoint import CheckpointDelta, dirty_snapshot, restore_engine
+from .coldstore import ColdStore
 from .event_ids import holds, uuid_key, with_id
 from .facts import EMITTED_SHIP, OrderFacts, ShiftFacts, first_dispatch
 from .ingest import HANDLERS, SHIFT_TYPE
@@ -68,7 +69,7 @@ class KpiEngine(OrderLifecycle):
         self.orders: dict[str, OrderFacts] = {}
         self.shifts: dict[str, ShiftFacts] = {}
         self.tombstones = Tombstones()  # evicted order id -> until (its events revive it), by until
-        self.cold: dict[str, tuple[int, bytes]] = {}  # quiet settled order id -> (wake_ms, frozen facts)
+        self.cold = ColdStore()  # quiet order id -> (wake_ms, frozen facts)
         self._cold_after_ms = None if rules.cold_after_s is None else rules.cold_after_s * 1000
         self._in_flight_cold_ms = None if rules.in_flight_cold_after_s is None else rules.in_flight_cold_after_s * 1000
         self.clock_ms = _NO_CLOCK

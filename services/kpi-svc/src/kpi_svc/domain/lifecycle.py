@@ -11,7 +11,6 @@ from datetime import datetime
 from .catalog import F_ISSUES, F_SHIP
 from .checkpoint import restore_order
 from .codec import decode_order
-from .coldstore import freeze, thaw
 from .event_ids import holds, uuid_key
 from .facts import OrderFacts
 from .values import datetime_to_ms
@@ -38,21 +37,23 @@ class OrderLifecycle:
         order.wake_ms = None
         self.wakes.schedule(order, self._wake(order, cold=False))
         del self.orders[order.order_id]
-        self.cold[order.order_id] = (order.wake_ms, freeze(order))
+        self.cold.put(order, order.wake_ms)
 
     def _thaw(self, order_id: str) -> OrderFacts:
-        order = self.peek_order(order_id)
-        del self.cold[order_id]
+        order = self._with_keys(self.cold.take(order_id))
         self.orders[order_id] = order
+        return order
+
+    def _with_keys(self, order: OrderFacts) -> OrderFacts:
+        if order.labels is not None:
+            order.keys = self.labels.order_keys(order.labels)
         return order
 
     def peek_order(self, order_id: str) -> OrderFacts | None:
         """The facts of an open order, hot or kept compressed (a copy of the latter)."""
         order = self.orders.get(order_id)
         if order is None and order_id in self.cold:
-            order = thaw(self.cold[order_id][1])
-            if order.labels is not None:
-                order.keys = self.labels.order_keys(order.labels)
+            order = self._with_keys(self.cold.peek(order_id))
         return order
 
     def order_ids(self) -> list[str]:
@@ -63,8 +64,7 @@ class OrderLifecycle:
         order = self.orders.get(order_id)
         if order is not None:
             return order.wake_ms
-        cold = self.cold.get(order_id)
-        return None if cold is None else cold[0]
+        return self.cold.wake_of(order_id)
 
     def advance(self, now: datetime | int, flush: bool = True) -> None:
         """Move the engine clock to `now` (wall clock, epoch ms or aware datetime; never back):
@@ -85,7 +85,7 @@ class OrderLifecycle:
                 order = self.orders.get(key)
                 frozen = None
                 if order is None:
-                    frozen = self.cold[key][1]
+                    frozen = self.cold.frozen(key)
                     order = self._thaw(key)
                 order.wake_ms = None
                 passing = pending_deadline(order, when - 1)
@@ -135,7 +135,7 @@ class OrderLifecycle:
         """Orders evicted since the last call, with the moment their stored facts may go (each
         expanded only when the iterator reaches it)."""
         settled, self._settled = self._settled, []
-        return ((thaw(held) if type(held) is bytes else held, until) for held, until in settled)
+        return ((self.cold.thaw(held) if type(held) is bytes else held, until) for held, until in settled)
 
     def revive(self, order_id: str, payload: list, event_ids: set[str]) -> bool:
         """Bring an evicted order's stored facts back (its tombstone goes), so its late events

@@ -81,8 +81,8 @@ class KpiRules:
     issue_ack_s: int = 24 * 3600
     issue_resolve_s: int = 48 * 3600
     eviction_grace_s: int = 3600
-    cold_after_s: int | None = 6 * 3600  # a settled order quiet this long is kept compressed
-    in_flight_cold_after_s: int | None = 2 * 3600  # an order not settled yet, quiet this long, too
+    cold_after_s: int | None = 3600  # a settled order quiet this long is kept compressed
+    in_flight_cold_after_s: int | None = 3600  # an order not settled yet, quiet this long, too
     idle_order_s: int = 30 * 86400
     settled_retention_s: int = 90 * 86400  # a settled order's facts stay in the store (scorecards, late events)
     label_value_cap: int = 50

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
-from itertools import count
 from typing import Any
 
 from .contributions import acknowledged_at
@@ -52,42 +51,54 @@ def evict_at(order: OrderFacts, claim_window_ms: int, idle_ms: int, grace_ms: in
 
 
 class WakeSchedule:
-    __slots__ = ("_heap", "_seq", "_shift_until")
+    """Two heaps: orders as (wake_ms, order id) 2-tuples - one entry per scheduled wake, so the
+    entry is kept small (64 bytes; a 4-tuple with a sequence number took ~112) - and labor
+    shifts apart (few). Entries that no longer hold are skipped when they come up."""
+
+    __slots__ = ("_heap", "_shifts", "_shift_until")
 
     def __init__(self) -> None:
-        self._heap: list[tuple[int, int, str, str]] = []
-        self._seq = count()
+        self._heap: list[tuple[int, str]] = []
+        self._shifts: list[tuple[int, str]] = []
         self._shift_until: dict[str, int] = {}
 
     def schedule(self, order: OrderFacts, wake_ms: int) -> None:
         """Keep one entry per order, the earliest: a later wake is taken up when it fires."""
         if order.wake_ms is None or wake_ms < order.wake_ms:
             order.wake_ms = wake_ms
-            heapq.heappush(self._heap, (wake_ms, next(self._seq), "order", order.order_id))
+            heapq.heappush(self._heap, (wake_ms, order.order_id))
 
     def schedule_shift(self, key: str, until_ms: int) -> None:
         if self._shift_until.get(key) != until_ms:
             self._shift_until[key] = until_ms
-            heapq.heappush(self._heap, (until_ms, next(self._seq), "shift", key))
+            heapq.heappush(self._shifts, (until_ms, key))
 
     def due(self, clock_ms: int, engine: Any) -> Iterator[tuple[str, str, int]]:
-        """Pop what is due at `clock_ms`, skipping entries that no longer hold."""
-        heap = self._heap
-        while heap and heap[0][0] <= clock_ms:
-            when, _seq, kind, key = heapq.heappop(heap)
-            if kind == "order":
+        """Pop what is due at `clock_ms` in time order, skipping entries that no longer hold."""
+        heap, shifts = self._heap, self._shifts
+        while True:
+            order_due = heap and heap[0][0] <= clock_ms
+            shift_due = shifts and shifts[0][0] <= clock_ms
+            if shift_due and (not order_due or shifts[0][0] < heap[0][0]):
+                when, key = heapq.heappop(shifts)
+                if self._shift_until.get(key) == when:
+                    del self._shift_until[key]
+                    yield "shift", key, when
+            elif order_due:
+                when, key = heapq.heappop(heap)
                 if engine.wake_of(key) == when:
-                    yield kind, key, when
-            elif self._shift_until.get(key) == when:
-                del self._shift_until[key]
-                yield kind, key, when
+                    yield "order", key, when
+            else:
+                return
 
     def compact(self, order_wakes: Iterator[tuple[str, int | None]]) -> None:
-        """Rebuild the heap from the live wakes only (stale entries pile up as orders move)."""
-        heap = [(when, next(self._seq), "order", key) for key, when in order_wakes if when is not None]
-        heap += [(when, next(self._seq), "shift", key) for key, when in self._shift_until.items()]
+        """Rebuild the heaps from the live wakes only (stale entries pile up as orders move)."""
+        heap = [(when, key) for key, when in order_wakes if when is not None]
         heapq.heapify(heap)
         self._heap = heap
+        shifts = [(when, key) for key, when in self._shift_until.items()]
+        heapq.heapify(shifts)
+        self._shifts = shifts
 
     def __len__(self) -> int:
-        return len(self._heap)
+        return len(self._heap) + len(self._shifts)
