@@ -94,7 +94,7 @@ def main() -> None:
         engine.advance(watermark)
         engine.dirty_snapshot(orjson.dumps)
         engine.drain_observations()
-        used, open_orders = rss_bytes() - baseline, len(engine.orders) + len(engine.cold)
+        used, open_orders = rss_bytes() - baseline, engine.open_orders
         most_open = max(most_open, open_orders)  # the resident set never shrinks: judge it by the most open orders
         worst = max(worst, (used / (100e6 + 1000 * most_open), used, most_open))
         peak = max(peak, (used, most_open))

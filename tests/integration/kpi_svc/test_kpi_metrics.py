@@ -49,6 +49,9 @@ async def test_metrics_hold_every_kpi_metric_and_pass_promtool(settings, publish
     missing = [name for name in KPIS_MD_METRICS if f"# TYPE {name} " not in body]
     assert missing == []
     assert 'orderpulse_kpi_ratio{kpi="perfect_order",window="30d"}' in body
+    # what memory grows with (quality.md's bar is per open order): every order told, less those settled and evicted
+    told = {event["data"]["order_id"] for event in events if "order_id" in event["data"]}
+    assert 1 <= metric_value(body, "orderpulse_kpi_open_orders") <= len(told)
     check = subprocess.run([str(PROMTOOL), "check", "metrics"], input=body.encode(), capture_output=True, timeout=30)
     assert check.returncode == 0, check.stderr.decode() + check.stdout.decode()
 

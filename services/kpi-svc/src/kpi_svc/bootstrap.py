@@ -54,7 +54,7 @@ def gauge_source(stream: KpiStream):
         sources = stream.sources()
         reports = {window: merge_reports(sources, window, now_ms, None, stream.rules) for window in stream.rules.windows}
         targets = {kpi: stream.rules.target(kpi) for kpi in KPI_NAMES}
-        return metrics.gauge_families(reports, targets, stream.freshness_s(now_ms))
+        return metrics.gauge_families(reports, targets, stream.freshness_s(now_ms), stream.open_orders())
 
     return families
 

@@ -257,6 +257,11 @@ class KpiEngine(OrderLifecycle):
         return shift.record[4] + self._longest_ms + self.rules.eviction_grace_s * 1000
 
     @property
+    def open_orders(self) -> int:
+        """Orders held in memory, expanded or compressed: what quality.md's memory bar counts."""
+        return len(self.orders) + len(self.cold)
+
+    @property
     def newest_event_ms(self) -> int | None:
         """Event time of the newest event applied (for the freshness gauge); None before any."""
         return None if self._newest_ms == _NO_CLOCK else self._newest_ms

@@ -102,7 +102,8 @@ class KpiGaugeCollector:
         return families
 
 
-def gauge_families(reports: dict[str, dict], targets: dict[str, float | None], freshness_s: float | None) -> list:
+def gauge_families(reports: dict[str, dict], targets: dict[str, float | None], freshness_s: float | None,
+                   open_orders: int) -> list:
     ratio = GaugeMetricFamily("orderpulse_kpi_ratio", "KPI value over the window (event time).", labels=["kpi", "window"])
     numerator = GaugeMetricFamily("orderpulse_kpi_numerator", "KPI numerator over the window.", labels=["kpi", "window"])
     denominator = GaugeMetricFamily("orderpulse_kpi_denominator", "KPI denominator over the window.", labels=["kpi", "window"])
@@ -119,7 +120,10 @@ def gauge_families(reports: dict[str, dict], targets: dict[str, float | None], f
     freshness = GaugeMetricFamily("orderpulse_kpi_freshness_seconds", "Now minus the time of the newest event applied.")
     if freshness_s is not None:
         freshness.add_metric([], freshness_s)
-    return [ratio, numerator, denominator, target, freshness]
+    held = GaugeMetricFamily("orderpulse_kpi_open_orders",
+                             "Orders this replica holds in memory (not yet settled and evicted): memory grows with them.")
+    held.add_metric([], open_orders)
+    return [ratio, numerator, denominator, target, freshness, held]
 
 
 gauges = KpiGaugeCollector()

@@ -293,6 +293,10 @@ class KpiStream(RecordApplier, PartitionOwnership):
             return None
         return KpiEngine.restore(self.rules, {order_id: payload}, {}, None).scorecard(order_id)
 
+    def open_orders(self) -> int:
+        """Orders this replica's engines hold in memory."""
+        return sum(engine.open_orders for engine in self.engines.values())
+
     def freshness_s(self, now_ms: int) -> float | None:
         newest = [e.newest_event_ms for e in self.engines.values() if e.newest_event_ms is not None]
         return None if not newest else max(0.0, (now_ms - max(newest)) / 1000)
