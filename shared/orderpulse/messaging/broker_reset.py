@@ -103,7 +103,10 @@ class BrokerWatch:
     async def missing_events(self, retained: Mapping[str, Collection[str]]) -> set[str]:
         """Of the retained event ids per topic, those the broker does not hold."""
         on_broker = await event_ids_on(self._bootstrap, list(retained))
-        return {event_id for ids in retained.values() for event_id in ids if event_id not in on_broker}
+        missing = {event_id for ids in retained.values() for event_id in ids if event_id not in on_broker}
+        if missing:  # perhaps sent to partitions the topic no longer has: place them anew
+            await self._publisher.refresh_partitions()
+        return missing
 
     async def recover(self) -> None:
         """Make the topics we published to again (same partition counts), then forget old offsets."""
@@ -115,4 +118,4 @@ class BrokerWatch:
             created = await ensure_topics(self._bootstrap, names, partitions=partitions)
             if created:
                 log.warning("broker reset: topics created again", extra={"topics": created})
-        self._publisher.forget()
+        await self._publisher.forget()
