@@ -8,9 +8,11 @@ below that base, means the broker lost our records. (Tansu answers "latest" with
 of the partition's last batch + 1, which is still above our last base while nothing was lost.)
 
 Right after a restart, Tansu creates a topic on the first produce or metadata request that names
-it, and a later CreateTopics for that name can leave records it acknowledged unreadable (seen in
-the broker drill). So once the relay has republished, it reads the topics back
-(`missing_events`) and publishes again whatever is not there, until everything is.
+it, with its own default partition count, and it acknowledges records sent to a partition that
+topic lacks, which no reader then sees (a producer whose metadata is from before the restart sends
+there). So recovering asks the broker for partition counts again, and once the relay has
+republished it reads the topics back (`missing_events`) and publishes again whatever is not there,
+placed by counts asked again, until everything is.
 """
 
 from __future__ import annotations
