@@ -2,7 +2,7 @@
 (quality.md: p99 < 50 ms at 1,000 events/s).
 
 Method: embedded PostgreSQL + Tansu (or the external servers the tests use). The relay runs in a
-process of its own as in a service (`OutboxRelay.run()`: elected by advisory lock, woken by the
+process of its own (started for each run, measured once it holds the outbox lock) as in a service (`OutboxRelay.run()`: elected by advisory lock, woken by the
 NOTIFY each committing transaction sends, polling every second otherwise, marks on a second
 connection). Writers insert one event per transaction with the statements of `add_to_outbox`
 (the row, then `pg_notify`; as order-svc does per order) on --writers asyncpg connections, paced
@@ -10,7 +10,9 @@ open-loop to --rate events/s in total; each event's clock starts when its commit
 record arrives; its own fetch latency is part of the figure. The baseline, in the same run, is the
 floor of the path without the outbox: the writers publish each event straight to Kafka
 (`send_and_wait`) instead, clock started before the send. Runs alternate baseline / relay, --runs
-each, --seconds long after 1 s of warm-up; printed per run: events, p50, p99, max; then the median
+each, --seconds long after 1 s of warm-up (`--before-bookkeeping` adds, in the same rotation, the
+relay as it was before 2026-12-06 night: acknowledged offsets saved and backlog counted after
+every drain instead of at most once a second); printed per run: events, p50, p99, max; then the median
 of the runs' p99 and the spread. `RESULT relay_lag p99_ms=<median p99> rate=<achieved events/s>`.
 
     .venv/bin/python bench/relay_lag_bench.py [--rate 1000] [--seconds 10] [--runs 5] [--writers 16]
@@ -35,6 +37,7 @@ from orderpulse.events.envelope import new_envelope
 from orderpulse.events.topics import ORDERS
 from orderpulse.messaging.kafka import KafkaPublisher, OutgoingRecord, create_producer, ensure_topics
 from orderpulse.messaging.outbox import notify_channel, outbox_row
+from orderpulse.messaging import relay as relay_module
 from orderpulse.messaging.relay import OutboxRelay
 from orderpulse.settings import PlatformSettings
 from orderpulse.testing.database import plain_dsn
@@ -131,7 +134,7 @@ async def one_run(mode: str, args, infra, pool, publisher, schema: str) -> tuple
         await publisher.publish([OutgoingRecord(topic=ORDERS, key=envelope.partitionkey, value=envelope.to_json(),
                                                 headers=(("ce_id", envelope.id.encode()),))])
 
-    write = through_outbox if mode == "relay" else straight_to_kafka
+    write = straight_to_kafka if mode == "baseline" else through_outbox
     await paced(args.rate, 1.0, args.writers, write)  # warm-up
     await asyncio.sleep(0.5)
     clocks.lags_ms.clear()
@@ -142,16 +145,32 @@ async def one_run(mode: str, args, infra, pool, publisher, schema: str) -> tuple
     deadline = time.perf_counter() + 10
     while clocks.started and time.perf_counter() < deadline:
         await asyncio.sleep(0.05)
-    lost = len(clocks.started)
+    unread = list(clocks.started)
     stopping.set()
     await reading
-    if lost:
-        print(f"  {mode}: {lost} events not read within 10 s (left out)")
+    if unread:
+        async with pool.acquire() as conn:
+            waiting = await conn.fetchval("SELECT count(*) FROM outbox WHERE event_id = ANY($1::text[]) "
+                                          "AND published_at IS NULL", unread)
+        print(f"  {mode}: {len(unread)} events not read within 10 s (left out); {waiting} of them not yet "
+              f"marked published by the relay")
     return clocks.lags_ms, achieved
 
 
-def run_relay(database_url: str, schema: str, bootstrap: str) -> None:
+async def until_elected(conn) -> None:
+    """Until a relay holds the outbox's advisory lock (it listens right after taking it)."""
+    for _ in range(300):
+        if await conn.fetchval("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"):
+            await asyncio.sleep(0.5)
+            return
+        await asyncio.sleep(0.1)
+    raise TimeoutError("no relay took the outbox's lock within 30 s")
+
+
+def run_relay(database_url: str, schema: str, bootstrap: str, bookkeeping_interval_s: float | None) -> None:
     """The relay's own process, as in a service."""
+    if bookkeeping_interval_s is not None:
+        relay_module.BOOKKEEPING_INTERVAL_S = bookkeeping_interval_s
 
     async def relay_until_killed() -> None:
         engine = create_engine(database_url, schema=schema)
@@ -179,28 +198,38 @@ async def measure(infra, args) -> None:
     producer = create_producer(PlatformSettings(kafka_bootstrap=infra.kafka_bootstrap))
     await producer.start()
     publisher = KafkaPublisher(producer)
-    relay = multiprocessing.get_context("spawn").Process(
-        target=run_relay, args=(infra.database_url, schema, infra.kafka_bootstrap), daemon=True)
-    relay.start()
-    results: dict[str, list[tuple[float, float, float, float]]] = {"baseline": [], "relay": []}
+    variants = {"relay": None}
+    if args.before_bookkeeping:
+        variants["relay-before"] = 0.0  # offsets saved and backlog counted after every drain, as before
+    results: dict[str, list[tuple[float, float, float, float]]] = {"baseline": [], **{name: [] for name in variants}}
     try:
         for n in range(args.runs):
-            for mode in ("baseline", "relay"):
-                lags, achieved = await one_run(mode, args, infra, pool, publisher, schema)
+            for mode in results:
+                relay = None
+                if mode != "baseline":
+                    relay = multiprocessing.get_context("spawn").Process(
+                        target=run_relay, args=(infra.database_url, schema, infra.kafka_bootstrap, variants[mode]),
+                        daemon=True)
+                    relay.start()
+                    await until_elected(conn)
+                try:
+                    lags, achieved = await one_run(mode, args, infra, pool, publisher, schema)
+                finally:
+                    if relay is not None:
+                        relay.kill()
+                        relay.join(10)
                 row = (percentile(lags, 0.5), percentile(lags, 0.99), max(lags), achieved)
                 results[mode].append(row)
-                print(f"run {n + 1} {mode:<8} events {len(lags):>6}  rate {achieved:>7.0f}/s  p50 {row[0]:6.1f} ms  "
+                print(f"run {n + 1} {mode:<12} events {len(lags):>6}  rate {achieved:>7.0f}/s  p50 {row[0]:6.1f} ms  "
                       f"p99 {row[1]:7.1f} ms  max {row[2]:7.1f} ms  load {os.getloadavg()[0]:.1f}", flush=True)
     finally:
-        relay.kill()
-        relay.join(10)
         await producer.stop()
         await pool.close()
         await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
         await conn.close()
     for mode, rows in results.items():
         p99s = [row[1] for row in rows]
-        print(f"{mode:<8} p99 median {statistics.median(p99s):7.1f} ms (min {min(p99s):.1f}, max {max(p99s):.1f}); "
+        print(f"{mode:<12} p99 median {statistics.median(p99s):7.1f} ms (min {min(p99s):.1f}, max {max(p99s):.1f}); "
               f"p50 median {statistics.median(row[0] for row in rows):.1f} ms")
     p99 = statistics.median(row[1] for row in results["relay"])
     rate = statistics.median(row[3] for row in results["relay"])
@@ -216,6 +245,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--writers", type=int, default=16, help="writer connections (each has one event in flight)")
+    parser.add_argument("--before-bookkeeping", action="store_true",
+                        help="also run the relay as before 2026-12-06 night: offsets saved and backlog counted per drain")
     args = parser.parse_args()
     print(f"outbox publish lag · {machine()} · load average {os.getloadavg()[0]:.1f} at start")
     print(__doc__.split("\n\n")[1])

@@ -80,6 +80,11 @@ _PURGE = text(
     "DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < clock_timestamp() - make_interval(secs => :s)"
 )
 IN_FLIGHT_BATCHES = 4
+# the acknowledged offsets saved for the next leader and the backlog gauge, at most this often: two
+# statements kept off the path of each drain, which a steady stream runs many times a second (the
+# next leader then compares the broker with offsets up to a second old: a broker that lost what
+# was published ends at or below those too)
+BOOKKEEPING_INTERVAL_S = 1.0
 
 
 async def _driver(connection):
@@ -228,8 +233,9 @@ class OutboxRelay:
                 self._broker_watch.remember({(row["topic"], row["partition"]): row["base_offset"]
                                              for row in await raw.fetch(_LOAD_OFFSETS)})
                 self._check_broker_now = True
-            last_housekeeping = 0.0
+            last_housekeeping = last_bookkeeping = 0.0
             last_broker_check = time.monotonic()
+            offsets_unsaved = False
             try:
                 while not self._stopping.is_set():
                     self._wakeup.clear()
@@ -237,11 +243,16 @@ class OutboxRelay:
                         last_broker_check = time.monotonic()
                         await self._republish_if_broker_lost_records(raw)
                     if await self._drain_on(raw, marks):
-                        await self._save_offsets(raw)
-                    backlog = await self.backlog()
-                    metrics.outbox_backlog.labels(self._service).set(backlog)
-                    if self._verify_republished and backlog == 0:
-                        await self._republish_what_the_broker_lacks(raw)
+                        offsets_unsaved = True
+                    if self._verify_republished or time.monotonic() - last_bookkeeping >= BOOKKEEPING_INTERVAL_S:
+                        last_bookkeeping = time.monotonic()
+                        if offsets_unsaved:
+                            await self._save_offsets(raw)
+                            offsets_unsaved = False
+                        backlog = await self.backlog()
+                        metrics.outbox_backlog.labels(self._service).set(backlog)
+                        if self._verify_republished and backlog == 0:
+                            await self._republish_what_the_broker_lacks(raw)
                     if time.monotonic() - last_housekeeping > self._housekeeping_interval_s:
                         purged = await self.purge_published()
                         if purged:
