@@ -82,6 +82,9 @@ SELECT EXISTS (SELECT 1 FROM go) AS placed, NOT EXISTS (SELECT 1 FROM fresh) AS 
 """
 
 
+_ORDER_COLUMNS = tuple(c.name for c in tables.orders.columns)
+
+
 @lru_cache(maxsize=4)
 def _place_statement(order_columns: tuple[str, ...]) -> str:
     names, marks = placeholders(tables.orders, 1, order_columns)
@@ -168,7 +171,7 @@ class SqlOrderEntry:
             notify_channel(self._schema),
             order.customer_id, seen.skus, seen.customer, seen.catalog,
         ]
-        columns = tuple(c.name for c in tables.orders.columns if c.name in order_row)
+        columns = tuple(name for name in _ORDER_COLUMNS if name in order_row)
         found = await self._connections.fetchrow(_place_statement(columns), *arguments)
         if found["outdated"]:
             self._uow.take_events()  # recorded for an order decided on outdated data: dropped with it
