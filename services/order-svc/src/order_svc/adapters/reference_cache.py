@@ -49,7 +49,7 @@ class ReferenceCache:
     """The copies, shared by every request of the process; at most `max_entries` of each kind
     (the oldest copy goes first)."""
 
-    def __init__(self, max_entries: int = 50_000) -> None:
+    def __init__(self, max_entries: int = 10_000) -> None:
         self._max_entries = max_entries
         self._customers: dict[str, tuple[list, Customer]] = {}
         self._items: dict[str, tuple[list, CatalogItem] | None] = {}  # None: known to be absent
