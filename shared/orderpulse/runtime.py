@@ -24,6 +24,7 @@ from orderpulse.messaging.consumer import Handler, IdempotentConsumer
 from orderpulse.messaging.consumer_supervisor import SupervisedConsumer
 from orderpulse.messaging.dead_letters import DeadLetterQueue
 from orderpulse.messaging.kafka import KafkaPublisher, create_consumer, create_producer
+from orderpulse.messaging.partition_anchors import KafkaRecordReader, PartitionAnchors
 from orderpulse.messaging.relay import OutboxRelay
 from orderpulse.scheduling import DueWorkLoop
 from orderpulse.settings import PlatformSettings
@@ -171,6 +172,8 @@ class Platform:
             retry_backoff_s=self.settings.consumer_retry_backoff_s,
             dedup_retention_s=self.settings.dedup_retention_s,
             housekeeping_interval_s=self.settings.housekeeping_interval_s,
+            anchors=PartitionAnchors(KafkaRecordReader(self.settings.kafka_bootstrap),
+                                     interval_s=self.settings.broker_check_interval_s),
         )
 
     async def stop(self) -> None:

@@ -43,7 +43,8 @@ class PlatformSettings(BaseSettings):
     outbox_poll_interval_s: float = 1.0
     outbox_retention_s: int = 7 * 24 * 3600
     broker_check_interval_s: float = Field(
-        default=10.0, description="how often the relay checks that the broker still has what it published"
+        default=10.0, description="how often the relay checks that the broker still has what it published, "
+        "and each consumer that the partitions it reads were not rebuilt under it"
     )
     consumer_batch_size: int = 500
     consumer_session_timeout_ms: int = 10_000

@@ -8,9 +8,11 @@ below that base, means the broker lost our records. (Tansu answers "latest" with
 of the partition's last batch + 1, which is still above our last base while nothing was lost.)
 
 Right after a restart, Tansu creates a topic on the first produce or metadata request that names
-it, and a later CreateTopics for that name can leave records it acknowledged unreadable (seen in
-the broker drill). So once the relay has republished, it reads the topics back
-(`missing_events`) and publishes again whatever is not there, until everything is.
+it, with its own default partition count, and it acknowledges records sent to a partition that
+topic lacks, which no reader then sees (a producer whose metadata is from before the restart sends
+there). So recovering asks the broker for partition counts again, and once the relay has
+republished it reads the topics back (`missing_events`) and publishes again whatever is not there,
+placed by counts asked again, until everything is.
 """
 
 from __future__ import annotations
@@ -103,7 +105,10 @@ class BrokerWatch:
     async def missing_events(self, retained: Mapping[str, Collection[str]]) -> set[str]:
         """Of the retained event ids per topic, those the broker does not hold."""
         on_broker = await event_ids_on(self._bootstrap, list(retained))
-        return {event_id for ids in retained.values() for event_id in ids if event_id not in on_broker}
+        missing = {event_id for ids in retained.values() for event_id in ids if event_id not in on_broker}
+        if missing:  # perhaps sent to partitions the topic no longer has: place them anew
+            await self._publisher.refresh_partitions()
+        return missing
 
     async def recover(self) -> None:
         """Make the topics we published to again (same partition counts), then forget old offsets."""
@@ -115,4 +120,4 @@ class BrokerWatch:
             created = await ensure_topics(self._bootstrap, names, partitions=partitions)
             if created:
                 log.warning("broker reset: topics created again", extra={"topics": created})
-        self._publisher.forget()
+        await self._publisher.forget()

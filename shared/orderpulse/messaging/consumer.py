@@ -22,7 +22,8 @@ A batch fetched before a rebalance neither commits nor rewinds offsets afterward
 assignment starts from the group's committed offsets, and a stale commit would move them past
 records nobody applied (after the embedded broker restarted empty, the recreated partitions
 start again at 0, so a stale offset skips the republished records below it). For a stale commit
-that reached the broker before the consumer noticed the rebalance, see `rebuilt_partitions`.
+that reached the broker before the consumer noticed the rebalance, see `rebuilt_partitions`; for
+a partition rebuilt under a consumer that never rebalanced, `partition_anchors`.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from orderpulse.messaging.assignments import AssignmentChanges
 from orderpulse.messaging.batch_result import BatchResult
 from orderpulse.messaging.dead_letters import DeadLetter, DeadLetterQueue, PoisonRecord, parse_record
 from orderpulse.messaging.handlers import Batched, BatchHandler, Handler, event_context
+from orderpulse.messaging.partition_anchors import PartitionAnchors
 from orderpulse.messaging.rebuilt_partitions import CommitLedger
 from orderpulse.observability import metrics
 from orderpulse.observability.tracing import set_current_traceparent
@@ -83,6 +85,7 @@ class IdempotentConsumer:
         retry_backoff_s: float = 0.2,
         dedup_retention_s: int = 14 * 24 * 3600,
         housekeeping_interval_s: float = 300.0,
+        anchors: PartitionAnchors | None = None,
     ) -> None:
         self._consumer = consumer
         self._sessions = session_factory
@@ -99,6 +102,7 @@ class IdempotentConsumer:
         self.stopped = asyncio.Event()
         self._lag_reported: set[TopicPartition] = set()
         self._ledger = CommitLedger()
+        self._anchors = anchors
         self._assignments = AssignmentChanges(consumer, self._ledger)
         topics = consumer.subscription()
         if topics:
@@ -116,9 +120,7 @@ class IdempotentConsumer:
             while not self._stopping.is_set():
                 batch = await self._consumer.getmany(timeout_ms=500)
                 fetched_in = self._assignments.count
-                for tp in self._ledger.rebuilt(batch):
-                    del batch[tp]
-                    await self._consumer.seek_to_beginning(tp)
+                await self._read_rebuilt_partitions_again(batch)
                 if batch:
                     try:
                         await self.process(batch, fetched_in)
@@ -140,7 +142,23 @@ class IdempotentConsumer:
                     next_housekeeping = loop.time() + self._housekeeping_interval_s
         finally:
             self._forget_lag(set())
+            if self._anchors is not None:
+                await self._anchors.close()
             self.stopped.set()
+
+    async def _read_rebuilt_partitions_again(self, batch: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+        """Partitions found rebuilt below this consumer's position are read again from their
+        beginning; what the batch holds of them is dropped (it neither applies nor commits)."""
+        rebuilt = self._ledger.rebuilt(batch)
+        if self._anchors is not None:
+            self._anchors.read(batch)
+            assigned = self._consumer.assignment()
+            rebuilt += [tp for tp in self._anchors.rebuilt(assigned) if tp not in rebuilt]
+            self._anchors.forget(rebuilt)
+        for tp in rebuilt:
+            batch.pop(tp, None)
+            if tp in self._consumer.assignment():
+                await self._consumer.seek_to_beginning(tp)
 
     def _rewind(self, batch: Mapping[TopicPartition, list[ConsumerRecord]], fetched_in: int) -> None:
         """Read the batch again; after a rebalance, the new assignment's own positions stand."""

@@ -77,12 +77,21 @@ class KafkaPublisher:
     def partition_count(self, topic: str) -> int | None:
         return self._partition_counts.get(topic)
 
-    def forget(self) -> None:
-        """After a broker reset: partition counts and acknowledged offsets start again."""
-        self._partition_counts.clear()
-        self._partition_cache.clear()
+    async def forget(self) -> None:
+        """After a broker reset: partition counts (asked again) and acknowledged offsets start again."""
+        await self.refresh_partitions()
         self.acknowledged.clear()
         self.went_backwards = False
+
+    async def refresh_partitions(self) -> None:
+        """Ask the broker again how many partitions each topic has. A topic made again may have
+        another count (Tansu makes one with its default on a client's first request), and the
+        producer's metadata from before can name partitions it lacks: Tansu acknowledges a record
+        sent there, which then no reader can see."""
+        self._partition_counts.clear()
+        self._partition_cache.clear()
+        if self._producer is not None:
+            await self._producer.client.force_metadata_update()
 
     def _note_acknowledged(self, future: asyncio.Future) -> None:
         if future.cancelled() or future.exception() is not None:

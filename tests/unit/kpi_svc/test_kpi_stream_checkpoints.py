@@ -123,3 +123,52 @@ async def test_a_topic_with_fewer_partitions_does_not_fail_every_checkpoint():
     stream._read_pos[TopicPartition(ORDERS, 5)] = 1
     await stream.checkpoint()
     assert set(store.orders[5]) == {"ord-1"}
+
+
+class AnchorsFinding:
+    """Partition anchors (a fake of the port) that find the given topic-partitions rebuilt once."""
+
+    def __init__(self, rebuilt: list[TopicPartition]) -> None:
+        self._rebuilt = rebuilt
+        self.read_batches: list[dict] = []
+        self.forgotten: list[TopicPartition] = []
+
+    def read(self, batch) -> None:
+        self.read_batches.append(dict(batch))
+
+    def rebuilt(self, assigned) -> list[TopicPartition]:
+        found, self._rebuilt = [tp for tp in self._rebuilt if tp in assigned], []
+        return found
+
+    def forget(self, partitions) -> None:
+        self.forgotten += list(partitions)
+
+
+class SeekingConsumer(ConsumerWithout):
+    def __init__(self, assigned: set[TopicPartition]) -> None:
+        super().__init__(assigned)
+        self.to_beginning: list[TopicPartition] = []
+
+    async def seek_to_beginning(self, *partitions: TopicPartition) -> None:
+        self.to_beginning += partitions
+
+
+async def test_a_topic_rebuilt_under_the_stream_is_read_from_its_beginning_and_no_checkpoint_keeps_the_old_position():
+    """The stream read the new log at its old position (the broker restarted empty, no rebalance):
+    once the anchors find it, the records in hand are dropped, the partition is read from its
+    beginning, and a checkpoint before that stores offset 0, never the position past the skipped records."""
+    store = FlakyStore()
+    rebuilt, kept = TopicPartition(ORDERS, 0), TopicPartition(ORDERS, 1)
+    anchors = AnchorsFinding([rebuilt])
+    stream = KpiStream(store=store, rules=KpiRules(), consumer_factory=None, topics=(ORDERS,), dead_letters=None,
+                       anchors=anchors)
+    stream.consumer = SeekingConsumer({rebuilt, kept})
+    applied(stream, 0, "ord-read-at-the-old-position", 731)
+    applied(stream, 1, "ord-kept", 4)
+    batch = {rebuilt: ["a record of the new log"], kept: ["a record"]}
+    await stream._read_rebuilt_partitions_again(batch)  # noqa: SLF001
+    assert list(batch) == [kept] and stream.consumer.to_beginning == [rebuilt]
+    assert anchors.forgotten == [rebuilt] and len(anchors.read_batches) == 1
+    await stream.checkpoint()
+    assert store.offsets[(ORDERS, 0)] == StoredOffset(0, None)
+    assert store.offsets[(ORDERS, 1)].next_offset == 5

@@ -32,7 +32,7 @@ async def test_an_offset_below_an_earlier_one_means_the_partition_was_made_again
     publisher._note_acknowledged(acknowledged(2, 900))  # noqa: SLF001
     publisher._note_acknowledged(acknowledged(2, 140))  # noqa: SLF001
     assert publisher.went_backwards
-    publisher.forget()
+    await publisher.forget()
     assert not publisher.went_backwards and publisher.acknowledged == {}
 
 

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from orderpulse.http.app import create_app
 from orderpulse.messaging.dead_letters import DeadLetterQueue
+from orderpulse.messaging.partition_anchors import KafkaRecordReader, PartitionAnchors
 from orderpulse.runtime import Platform
 
 from kpi_svc.adapters.checkpoint_store import CheckpointStore
@@ -45,6 +46,7 @@ def build_stream(settings: KpiSettings, platform: Platform) -> KpiStream:
         topic_label=lambda topic: topic[len(prefix):],
         service=settings.service_name,
         retry_max_s=settings.stream_retry_max_s,
+        anchors=PartitionAnchors(KafkaRecordReader(settings.kafka_bootstrap), interval_s=settings.broker_check_interval_s),
     )
 
 

@@ -8,8 +8,10 @@ until it works; no record of a partition is applied, or skipped, before its rest
 
 Topic resets: a log that ends before the stored offset (the fetch is out of range, the consumer
 starts again at the earliest record, and the high-water mark is below the stored position), or a
-record before the stored offset whose event id is not the one stored with it (stream.py), means the topic was recreated (e.g. the embedded broker
-restarted empty while PostgreSQL kept the offsets). The topic-partition is then read again from
+record before the stored offset whose event id is not the one stored with it (stream.py), or an
+anchor record read earlier that is gone from the log while the stream kept its positions
+(`orderpulse.messaging.partition_anchors`), means the topic was recreated (e.g. the embedded
+broker restarted empty while PostgreSQL kept the offsets). The topic-partition is then read again from
 its beginning and the state is kept: events counted before are recognised by id (duplicates, or
 ignored for evicted orders), so what the relays republish counts once and new events count.
 """
@@ -23,7 +25,7 @@ import time
 from aiokafka import ConsumerRebalanceListener, TopicPartition
 from orderpulse.observability import metrics as platform_metrics
 
-from kpi_svc.adapters.checkpoint_store import Fenced
+from kpi_svc.adapters.checkpoint_store import Fenced, StoredOffset
 from kpi_svc.domain import KpiEngine
 from kpi_svc.entrypoints import metrics
 
@@ -128,6 +130,10 @@ class PartitionOwnership:
         metrics.topic_resets.labels(self._label[tp.topic]).inc()
         for held in (self._event_ms, self._read_pos, self._verify):
             held.pop(tp, None)
+        # until the new log is read, a checkpoint stores its beginning, not a position of the old one
+        self._positions[tp] = StoredOffset(0, None)
+        if self._anchors is not None:
+            self._anchors.forget([tp])
 
     def back_off(self, stage: str, error: BaseException) -> None:
         """A failing stage: report it, hold every assigned partition, retry after a growing pause."""

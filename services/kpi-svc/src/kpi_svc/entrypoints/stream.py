@@ -23,6 +23,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from orderpulse.messaging.dead_letters import DeadLetterQueue
 from orderpulse.messaging.kafka import create_consumer
+from orderpulse.messaging.partition_anchors import PartitionAnchors
 from orderpulse.observability import metrics as platform_metrics
 
 from kpi_svc.adapters.checkpoint_store import CheckpointStore, Fenced, StoredOffset
@@ -61,8 +62,10 @@ class KpiStream(RecordApplier, PartitionOwnership):
         clock_ms: Callable[[], int] = wall_ms,
         service: str = "kpi-svc",
         retry_max_s: float = 10.0,
+        anchors: PartitionAnchors | None = None,
     ) -> None:
         self.store, self.rules, self.topics, self.service = store, rules, topics, service
+        self._anchors = anchors  # notices a topic rebuilt under the stream without a rebalance
         self._consumer_factory = consumer_factory
         self._dead_letters_factory = dead_letters
         self._dead_letters: DeadLetterQueue | None = None
@@ -131,6 +134,8 @@ class KpiStream(RecordApplier, PartitionOwnership):
                 async with self._lock:
                     if self._fenced is not None:
                         raise self._fenced
+                    if self._anchors is not None:
+                        await self._read_rebuilt_partitions_again(batch)
                     if batch:
                         if self.first_batch_at is None:
                             self.first_batch_at = time.monotonic()
@@ -160,7 +165,18 @@ class KpiStream(RecordApplier, PartitionOwnership):
             await self.commit_to_kafka(saved)
         finally:
             self.health.stopped()
+            if self._anchors is not None:
+                await self._anchors.close()
             await consumer.stop()
+
+    async def _read_rebuilt_partitions_again(self, batch: dict) -> None:
+        """A topic-partition whose anchor record is gone was rebuilt (the embedded broker restarted
+        empty while this stream kept its positions): a topic reset, read again from its beginning."""
+        self._anchors.read(batch)
+        for tp in self._anchors.rebuilt(self.consumer.assignment() - self._unrestored):
+            self.topic_reset(tp, "a record read before is gone from the log, or another one is in its place")
+            batch.pop(tp, None)
+            await self.consumer.seek_to_beginning(tp)
 
     def _caught_up(self) -> bool:
         consumer = self.consumer

@@ -1,0 +1,227 @@
+"""Outbox publish lag at a steady rate: commit of the event's transaction → record readable on Kafka
+(quality.md: p99 < 50 ms at 1,000 events/s).
+
+Method: embedded PostgreSQL + Tansu (or the external servers the tests use). The relay runs in a
+process of its own as in a service (`OutboxRelay.run()`: elected by advisory lock, woken by the
+NOTIFY each committing transaction sends, polling every second otherwise, marks on a second
+connection). Writers insert one event per transaction with the statements of `add_to_outbox`
+(the row, then `pg_notify`; as order-svc does per order) on --writers asyncpg connections, paced
+open-loop to --rate events/s in total; each event's clock starts when its commit returns. A reader in the same process (no group, fetch wait 5 ms) stops the clock when the
+record arrives; its own fetch latency is part of the figure. The baseline, in the same run, is the
+floor of the path without the outbox: the writers publish each event straight to Kafka
+(`send_and_wait`) instead, clock started before the send. Runs alternate baseline / relay, --runs
+each, --seconds long after 1 s of warm-up; printed per run: events, p50, p99, max; then the median
+of the runs' p99 and the spread. `RESULT relay_lag p99_ms=<median p99> rate=<achieved events/s>`.
+
+    .venv/bin/python bench/relay_lag_bench.py [--rate 1000] [--seconds 10] [--runs 5] [--writers 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import statistics
+import time
+import uuid
+
+import asyncpg
+from _harness import infrastructure, machine
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from orderpulse.db.engine import create_engine
+from orderpulse.db.platform_tables import PLATFORM_DDL
+from orderpulse.events.envelope import new_envelope
+from orderpulse.events.topics import ORDERS
+from orderpulse.messaging.kafka import KafkaPublisher, OutgoingRecord, create_producer, ensure_topics
+from orderpulse.messaging.outbox import notify_channel, outbox_row
+from orderpulse.messaging.relay import OutboxRelay
+from orderpulse.settings import PlatformSettings
+from orderpulse.testing.database import plain_dsn
+
+PARTITIONS = 12
+
+
+def event(i: int, run: str):
+    order_id = f"ord_{run}_{i:07d}"
+    return new_envelope(type="order.cancelled.v1", source="/bench", key=order_id,
+                        data={"order_id": order_id, "reason": "customer changed their mind", "cancelled_by": "storefront"})
+
+
+class Clocks:
+    """Start and stop times per event id; the reader stops the clocks the writers started."""
+
+    def __init__(self) -> None:
+        self.started: dict[str, float] = {}
+        self.lags_ms: list[float] = []
+
+    def stop(self, event_id: str, now: float) -> None:
+        started = self.started.pop(event_id, None)
+        if started is not None:
+            self.lags_ms.append((now - started) * 1000)
+
+
+async def read_into(clocks: Clocks, bootstrap: str, stopping: asyncio.Event) -> None:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                                fetch_max_wait_ms=5, auto_offset_reset="latest")
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(ORDERS, p) for p in consumer.partitions_for_topic(ORDERS) or range(PARTITIONS)]
+        consumer.assign(partitions)
+        await consumer.seek_to_end(*partitions)
+        for tp in partitions:
+            await consumer.position(tp)
+        ready.set()
+        while not stopping.is_set():
+            batch = await consumer.getmany(timeout_ms=50)
+            now = time.perf_counter()
+            for records in batch.values():
+                for record in records:
+                    for name, value in record.headers:
+                        if name == "ce_id":
+                            clocks.stop(value.decode(), now)
+    finally:
+        await consumer.stop()
+
+
+ready = asyncio.Event()
+
+
+async def paced(rate: float, seconds: float, writers: int, write) -> int:
+    """Open-loop: event i is due at start + i / rate; each writer takes every writers-th event."""
+    total = int(rate * seconds)
+    start = time.perf_counter() + 0.05
+
+    async def writer(first: int) -> None:
+        for i in range(first, total, writers):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await write(i)
+
+    await asyncio.gather(*(writer(w) for w in range(writers)))
+    return total
+
+
+_INSERT = ("INSERT INTO outbox (event_id, topic, key, event_type, payload, traceparent) "
+           "VALUES ($1, $2, $3, $4, $5, $6)")
+
+
+async def one_run(mode: str, args, infra, pool, publisher, schema: str) -> tuple[list[float], float]:
+    clocks = Clocks()
+    stopping = asyncio.Event()
+    ready.clear()
+    reading = asyncio.create_task(read_into(clocks, infra.kafka_bootstrap, stopping))
+    await ready.wait()
+    run = uuid.uuid4().hex[:6]
+    channel = notify_channel(schema)
+
+    async def through_outbox(i: int) -> None:
+        envelope = event(i, run)
+        row = outbox_row(envelope)
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute(_INSERT, row["event_id"], row["topic"], row["key"], row["event_type"], row["payload"],
+                               row["traceparent"])
+            await conn.execute("SELECT pg_notify($1, '')", channel)
+        clocks.started[envelope.id] = time.perf_counter()
+
+    async def straight_to_kafka(i: int) -> None:
+        envelope = event(i, run)
+        clocks.started[envelope.id] = time.perf_counter()
+        await publisher.publish([OutgoingRecord(topic=ORDERS, key=envelope.partitionkey, value=envelope.to_json(),
+                                                headers=(("ce_id", envelope.id.encode()),))])
+
+    write = through_outbox if mode == "relay" else straight_to_kafka
+    await paced(args.rate, 1.0, args.writers, write)  # warm-up
+    await asyncio.sleep(0.5)
+    clocks.lags_ms.clear()
+    clocks.started.clear()  # a warm-up event still in flight is not measured
+    began = time.perf_counter()
+    sent = await paced(args.rate, args.seconds, args.writers, write)
+    achieved = sent / (time.perf_counter() - began)
+    deadline = time.perf_counter() + 10
+    while clocks.started and time.perf_counter() < deadline:
+        await asyncio.sleep(0.05)
+    lost = len(clocks.started)
+    stopping.set()
+    await reading
+    if lost:
+        print(f"  {mode}: {lost} events not read within 10 s (left out)")
+    return clocks.lags_ms, achieved
+
+
+def run_relay(database_url: str, schema: str, bootstrap: str) -> None:
+    """The relay's own process, as in a service."""
+
+    async def relay_until_killed() -> None:
+        engine = create_engine(database_url, schema=schema)
+        producer = create_producer(PlatformSettings(kafka_bootstrap=bootstrap))
+        await producer.start()
+        await OutboxRelay(engine=engine, publisher=KafkaPublisher(producer), schema=schema, service="bench").run()
+
+    asyncio.run(relay_until_killed())
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def measure(infra, args) -> None:
+    await ensure_topics(infra.kafka_bootstrap, [ORDERS], partitions=PARTITIONS)
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(plain_dsn(infra.database_url))
+    await conn.execute(f'CREATE SCHEMA "{schema}"; SET search_path TO "{schema}"')
+    for statement in PLATFORM_DDL:
+        await conn.execute(statement)
+    pool = await asyncpg.create_pool(plain_dsn(infra.database_url), min_size=args.writers, max_size=args.writers,
+                                     server_settings={"search_path": schema})
+    producer = create_producer(PlatformSettings(kafka_bootstrap=infra.kafka_bootstrap))
+    await producer.start()
+    publisher = KafkaPublisher(producer)
+    relay = multiprocessing.get_context("spawn").Process(
+        target=run_relay, args=(infra.database_url, schema, infra.kafka_bootstrap), daemon=True)
+    relay.start()
+    results: dict[str, list[tuple[float, float, float, float]]] = {"baseline": [], "relay": []}
+    try:
+        for n in range(args.runs):
+            for mode in ("baseline", "relay"):
+                lags, achieved = await one_run(mode, args, infra, pool, publisher, schema)
+                row = (percentile(lags, 0.5), percentile(lags, 0.99), max(lags), achieved)
+                results[mode].append(row)
+                print(f"run {n + 1} {mode:<8} events {len(lags):>6}  rate {achieved:>7.0f}/s  p50 {row[0]:6.1f} ms  "
+                      f"p99 {row[1]:7.1f} ms  max {row[2]:7.1f} ms  load {os.getloadavg()[0]:.1f}", flush=True)
+    finally:
+        relay.kill()
+        relay.join(10)
+        await producer.stop()
+        await pool.close()
+        await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        await conn.close()
+    for mode, rows in results.items():
+        p99s = [row[1] for row in rows]
+        print(f"{mode:<8} p99 median {statistics.median(p99s):7.1f} ms (min {min(p99s):.1f}, max {max(p99s):.1f}); "
+              f"p50 median {statistics.median(row[0] for row in rows):.1f} ms")
+    p99 = statistics.median(row[1] for row in results["relay"])
+    rate = statistics.median(row[3] for row in results["relay"])
+    base = statistics.median(row[1] for row in results["baseline"])
+    print(f"bar: p99 < 50 ms at 1,000 events/s → {'met' if p99 < 50 and rate >= 0.98 * 1000 else 'NOT met'} "
+          f"(baseline, straight to Kafka: p99 {base:.1f} ms)")
+    print(f"RESULT relay_lag p99_ms={p99:.1f} rate={rate:.0f}/s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rate", type=float, default=1000.0, help="events per second in total")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--writers", type=int, default=16, help="writer connections (each has one event in flight)")
+    args = parser.parse_args()
+    print(f"outbox publish lag · {machine()} · load average {os.getloadavg()[0]:.1f} at start")
+    print(__doc__.split("\n\n")[1])
+    with infrastructure() as infra:
+        asyncio.run(measure(infra, args))
+
+
+if __name__ == "__main__":
+    main()
