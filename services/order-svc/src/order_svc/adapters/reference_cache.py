@@ -33,7 +33,7 @@ CATALOG_COLUMNS = ("sku", "name", "unit_price::text", "currency", "max_quantity"
 @dataclass(frozen=True, slots=True)
 class Seen:
     """What an order was decided against, as JSON the statement compares with the tables:
-    the customer's row (`null` when unknown) and the rows of the order's skus that exist, by sku."""
+    the customer's row (None when unknown: SQL NULL) and the rows of the order's skus that exist, by sku."""
 
     customer: str | None
     catalog: str
