@@ -9,7 +9,7 @@ varied, two lines per order), `wrk -t1 -c16 -d<seconds>s`, after a short warm-up
 baseline / order-svc so load from other work on the machine hits both alike. Printed per run:
 rate, p50, p99, non-2xx, and each server's CPU time per request (from /proc); then the median
 of the runs and the spread. ratio = median order-svc rate / median baseline rate. `--profile
-out.json` (or .svg) runs `py-spy record` on order-svc during one more run.
+out.json` (or .svg) runs `py-spy record` on order-svc during one more run (`--native`: with its C frames).
 
     .venv/bin/python bench/order_entry_bench.py [--runs 5] [--seconds 10] [--connections 16] [--profile out.json]
 """
@@ -120,12 +120,14 @@ def py_spy() -> str:
     return found
 
 
-def profiled(pid: int, url: str, seconds: float, connections: int, out: Path) -> None:
-    """One more wrk run against order-svc while `py-spy record` samples it (speedscope JSON, or SVG by suffix)."""
+def profiled(pid: int, url: str, seconds: float, connections: int, out: Path, native: bool = False) -> None:
+    """One more wrk run against order-svc while `py-spy record` samples it (speedscope JSON, or SVG by
+    suffix); `native` adds the C frames (asyncpg's Cython protocol, orjson, pydantic-core)."""
     spy = py_spy()
     form = "speedscope" if out.suffix == ".json" else "flamegraph"
     recorder = subprocess.Popen(
-        [spy, "record", "--pid", str(pid), "--duration", f"{seconds:g}", "--rate", "250", "--format", form, "--output", str(out)],
+        [spy, "record", "--pid", str(pid), "--duration", f"{seconds:g}", "--rate", "250", "--format", form, "--output", str(out),
+         *(["--native"] if native else [])],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
     figures = wrk(url, seconds, connections, "profiled")
@@ -142,7 +144,9 @@ def describe(name: str, runs: list[dict[str, float]]) -> str:
     )
 
 
-def main(runs: int, seconds: float, connections: int, warmup_s: float, profile: Path | None = None) -> None:
+def main(
+    runs: int, seconds: float, connections: int, warmup_s: float, profile: Path | None = None, native: bool = False
+) -> None:
     if profile is not None:
         py_spy()  # before the runs, not after them
     wrk_binary()
@@ -183,7 +187,7 @@ def main(runs: int, seconds: float, connections: int, warmup_s: float, profile: 
                         f"p99 {figures['p99_ms']:6.1f} ms  server CPU {figures['cpu_ms']:.2f} ms/request ({figures['system_ms']:.2f} kernel)  non-2xx {figures['non2xx']:.0f}  socket errors {figures['errors']:.0f}"
                     )
             if profile is not None:
-                profiled(processes[0].pid, service, seconds, connections, profile)
+                profiled(processes[0].pid, service, seconds, connections, profile, native)
         finally:
             for process in processes:
                 stop(process, timeout_s=15)
@@ -207,5 +211,6 @@ if __name__ == "__main__":
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--profile", type=Path, help="after the runs, py-spy order-svc during one more run into this file")
+    parser.add_argument("--native", action="store_true", help="with --profile: sample C frames too (py-spy --native)")
     args = parser.parse_args()
-    main(args.runs, args.seconds, args.connections, args.warmup, args.profile)
+    main(args.runs, args.seconds, args.connections, args.warmup, args.profile, args.native)

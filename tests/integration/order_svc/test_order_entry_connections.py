@@ -155,3 +155,64 @@ async def test_a_connection_whose_statement_was_cancelled_is_terminated_not_hand
     with pytest.raises(asyncio.CancelledError):
         await sleeping
     assert await _backend_pid(direct) != first
+
+
+@pytest.fixture
+async def plain(infrastructure, order_schema):
+    """The order entry's connections straight to PostgreSQL, one at most; a caller waits 2 s at most."""
+    connections = DirectConnections(infrastructure.database_url, schema=order_schema, size=1, acquire_timeout_s=2.0)
+    yield connections
+    await connections.close()
+
+
+async def test_a_connection_given_back_is_the_next_one_handed_out(plain):
+    assert await _backend_pid(plain) == await _backend_pid(plain)
+
+
+async def test_no_more_connections_than_the_size_are_opened_and_a_caller_past_it_waits_then_is_refused(plain, db):
+    async with plain.acquire() as held:
+        pid = await held.fetchval("SELECT pg_backend_pid()")
+        with pytest.raises(TimeoutError) as refused:
+            await plain.fetchval("SELECT 1")
+        assert is_unavailable_error(refused.value)  # a 503 with Retry-After
+    assert await _backend_pid(plain) == pid  # the slot the refused caller waited for was never taken
+
+
+async def test_a_caller_waiting_for_the_only_connection_gets_it_when_it_comes_back(plain):
+    ready = asyncio.Event()
+
+    async def hold_until_ready() -> int:
+        async with plain.acquire() as connection:
+            pid = await connection.fetchval("SELECT pg_backend_pid()")
+            await ready.wait()
+            return pid
+
+    holder = asyncio.create_task(hold_until_ready())
+    await asyncio.sleep(0)  # the holder takes the only slot first
+    waiter = asyncio.create_task(plain.fetchval("SELECT pg_backend_pid()"))
+    await asyncio.sleep(0)
+    assert not waiter.done()
+    ready.set()
+
+    assert await holder == await waiter
+
+
+async def test_after_close_a_statement_opens_a_new_connection_and_one_taken_before_is_closed_when_given_back(plain, db):
+    before = await _backend_pid(plain)
+    async with plain.acquire() as taken:
+        await plain.close()
+        assert not taken.is_closed()
+    assert taken.is_closed()
+
+    after = await _backend_pid(plain)
+
+    assert after != before
+    alive = "SELECT count(*) FROM pg_stat_activity WHERE pid = $1"
+    await _until_async(lambda: db.fetchval(alive, before), 0, "the connection from before close() ended")
+
+
+async def _until_async(read, expected, what: str, timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while await read() != expected:
+        assert time.monotonic() < deadline, f"not within {timeout_s} s: {what}"
+        await asyncio.sleep(0.01)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from order_svc.domain.model import CatalogItem, Customer, Order
-from order_svc.service_layer.ports import IdempotentRequest, OrderSummary, Reply, TimelineEntry
+from order_svc.service_layer.ports import IdempotentRequest, OrderSummary, Placement, Reference, Reply, TimelineEntry
 from orderpulse.db.idempotency import IdempotencyKeyReused
 from orderpulse.events.envelope import Envelope, new_envelope
 
@@ -122,17 +122,17 @@ class FakeOrderEntry:
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self._uow = uow
 
-    async def reference(self, customer_id, skus):
-        return await self._uow.customers.get(customer_id), await self._uow.catalog.items(skus)
+    async def reference(self, customer_id, skus, *, checked=False):
+        return Reference(await self._uow.customers.get(customer_id), await self._uow.catalog.items(skus))
 
-    async def place(self, order, timeline, reply, idempotency):
+    async def place(self, order, timeline, reply, idempotency, reference):
         if idempotency is not None:
             if self._uow.idempotency_keys.read((idempotency.principal, idempotency.key)) is not None:
-                return False
+                return Placement(placed=False)
             await self._uow.idempotency_keys.remember(idempotency, reply)
         await self._uow.orders.add(order)
         await self._uow.timeline.append(timeline)
-        return True
+        return Placement(placed=True)
 
 
 class FakeUnitOfWork:

@@ -10,10 +10,16 @@ import pytest
 from fake_unit_of_work import FakeStore, FakeUnitOfWork
 from order_builders import CATALOG, CUSTOMER, LATER, NOW, RULES, placing
 from order_svc.domain.commands import CancelOrder, UpsertCustomer
-from order_svc.domain.errors import CannotCancelDispatched, OrderNotFound, PaymentsNotConfigured, UnknownCustomer
+from order_svc.domain.errors import (
+    CannotCancelDispatched,
+    OrderNotFound,
+    PaymentsNotConfigured,
+    ReferenceDataChanging,
+    UnknownCustomer,
+)
 from order_svc.entrypoints.consumer import fulfillment_report, handler_table
 from order_svc.service_layer import following, handlers, queries
-from order_svc.service_layer.ports import IdempotentRequest, Reply, TimelineEntry
+from order_svc.service_layer.ports import IdempotentRequest, Placement, Reference, Reply, TimelineEntry
 from orderpulse.db.idempotency import IdempotencyKeyReused
 from orderpulse.events.envelope import new_envelope
 
@@ -117,8 +123,8 @@ class KeyPurgedInBetween(FakeUnitOfWork):
     async def __aenter__(self) -> KeyPurgedInBetween:
         await super().__aenter__()
 
-        async def key_taken(*_args) -> bool:
-            return False
+        async def key_taken(*_args) -> Placement:
+            return Placement(placed=False)
 
         self.entry.place = key_taken
         return self
@@ -134,6 +140,72 @@ async def test_a_key_purged_between_the_claim_and_the_replay_places_the_order_th
     assert store.commits == 1 and "orderpulse.order.placed.v1" in [event.type for event in store.outbox]
     assert [entry.type for entry in store.timeline.values()] == [event.type for event in store.outbox]
     assert store.keys[("storefront", "k1")] == ("f1", reply)
+
+
+class HeldCopies(FakeUnitOfWork):
+    """The entry decides on `copies` (unchecked), as a replica's held copies; placing finds them outdated
+    `outdated` times (answering with the store's values), then places as the fake does."""
+
+    def __init__(self, store: FakeStore, copies: Reference, outdated: int = 1) -> None:
+        super().__init__(store)
+        self.copies, self.outdated, self.checked_reads = copies, outdated, 0
+
+    async def __aenter__(self) -> HeldCopies:
+        await super().__aenter__()
+        read, place = self.entry.reference, self.entry.place
+
+        async def reference(customer_id, skus, *, checked=False) -> Reference:
+            if not checked:
+                return self.copies
+            self.checked_reads += 1
+            return await read(customer_id, skus, checked=True)
+
+        async def placing_checked(order, timeline, reply, idempotency, reference) -> Placement:
+            if self.outdated > 0:
+                self.outdated -= 1
+                self._events.clear()  # the adapter drops what was recorded for the outdated decision
+                skus = [line.sku for line in order.lines]
+                return Placement(placed=False, outdated_by=await read(order.customer_id, skus, checked=True))
+            return await place(order, timeline, reply, idempotency, reference)
+
+        self.entry.reference, self.entry.place = reference, placing_checked
+        return self
+
+
+OLD_MUG_PRICE = replace(CATALOG["MUG-1"], unit_price=CATALOG["MUG-1"].unit_price + 1)
+
+
+async def test_an_order_decided_on_outdated_copies_is_decided_again_on_the_current_values(store):
+    outdated = Reference(CUSTOMER, {**CATALOG, "MUG-1": OLD_MUG_PRICE}, checked=False)
+    uow = HeldCopies(store, outdated)
+    ctx = replace(context(store), new_uow=lambda: uow)
+
+    reply = await handlers.place_order(ctx, placing(), idempotency=None, reply=answer)
+
+    assert reply.body == b"confirmed"  # on the copies its price differed: it would have been held
+    assert store.commits == 1 and store.orders["ord_1"].discrepancies == ()
+    assert [envelope.type for envelope in store.outbox].count("orderpulse.order.placed.v1") == 1
+
+
+async def test_a_refusal_is_never_decided_on_copies(store):
+    uow = HeldCopies(store, Reference(None, dict(CATALOG), checked=False), outdated=0)
+    ctx = replace(context(store), new_uow=lambda: uow)
+
+    reply = await handlers.place_order(ctx, placing(), idempotency=None, reply=answer)
+
+    assert reply.body == b"confirmed" and uow.checked_reads == 1
+
+
+async def test_reference_data_that_keeps_changing_refuses_the_order_and_writes_nothing(store):
+    key = IdempotentRequest("storefront", "k1", "f1")
+    uow = HeldCopies(store, Reference(CUSTOMER, dict(CATALOG), checked=False), outdated=1_000)
+    ctx = replace(context(store), new_uow=lambda: uow)
+
+    with pytest.raises(ReferenceDataChanging) as refused:
+        await handlers.place_order(ctx, placing(), idempotency=key, reply=answer)
+
+    assert refused.value.http_status == 409
+    assert store.commits == 0 and store.outbox == [] and store.keys == {} and store.orders == {}
 
 
 async def test_a_key_reused_for_another_request_is_refused(store):

@@ -13,6 +13,7 @@ from orderpulse.signed_tokens import TokenSigner
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_svc.adapters.driver import DirectConnections
+from order_svc.adapters.reference_cache import ReferenceCache
 from order_svc.adapters.unit_of_work import SqlOrderUnitOfWork
 from order_svc.domain.model import OrderRules
 from order_svc.entrypoints import consumer
@@ -53,9 +54,12 @@ def build_app(settings: OrderSettings, *, clock: Callable[[], datetime] = utcnow
         settings, consumed_topics=consumer.CONSUMED_TOPICS, handlers=consumer.handler_table(joining_uow)
     )
     direct = DirectConnections(settings.database_url, schema=settings.db_schema, size=settings.database_pool_size)
+    copies = ReferenceCache()  # the process's copies of customers and catalog items, verified when placing
 
     def new_uow() -> SqlOrderUnitOfWork:
-        return SqlOrderUnitOfWork(platform.sessions, schema=settings.db_schema, source=source, direct=direct)
+        return SqlOrderUnitOfWork(
+            platform.sessions, schema=settings.db_schema, source=source, direct=direct, copies=copies
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from order_svc.adapters.driver import DirectConnections
 from order_svc.adapters.idempotency_keys import SqlIdempotencyKeys
 from order_svc.adapters.order_entry import SqlOrderEntry
+from order_svc.adapters.reference_cache import ReferenceCache
 from order_svc.adapters.reference_data import SqlCatalog, SqlCustomers
 from order_svc.adapters.repository import SqlOrders
 from order_svc.adapters.timeline import SqlTimeline
@@ -31,10 +32,11 @@ class SqlOrderUnitOfWork(UnitOfWork):
         schema: str,
         source: str,
         direct: DirectConnections | None = None,
+        copies: ReferenceCache | None = None,
     ) -> None:
         super().__init__(sessions, schema=schema, source=source)  # type: ignore[arg-type]
         # for placing orders; None inside a consumer's batch (it places none)
-        self.entry = None if direct is None else SqlOrderEntry(self, direct, schema=schema)
+        self.entry = None if direct is None else SqlOrderEntry(self, direct, copies or ReferenceCache(), schema=schema)
 
     async def __aenter__(self) -> SqlOrderUnitOfWork:
         await super().__aenter__()

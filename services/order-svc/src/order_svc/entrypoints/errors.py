@@ -22,6 +22,7 @@ TITLES = {
     "return_not_allowed": "Nothing has shipped to return",
     "return_exceeds_delivered": "More than was delivered",
     "correction_leaves_discrepancies": "The correction leaves discrepancies",
+    "reference_data_changing": "The customer or the catalog kept changing; try again",
 }
 
 

@@ -21,7 +21,7 @@ from order_svc.domain.commands import (
     UpsertCatalogItem,
     UpsertCustomer,
 )
-from order_svc.domain.errors import DomainError, OrderNotFound, PaymentsNotConfigured
+from order_svc.domain.errors import DomainError, OrderNotFound, PaymentsNotConfigured, ReferenceDataChanging
 from order_svc.domain.events import Event
 from order_svc.domain.model import CatalogItem, Customer, Order, OrderRules
 from order_svc.domain.values import PaymentStatus, ReturnRequest
@@ -30,6 +30,7 @@ from order_svc.service_layer.clock import utcnow
 from order_svc.service_layer.ports import IdempotentRequest, OrderUnitOfWork, Reply
 from order_svc.service_layer.publishing import publish, record
 
+_DECISIONS = 5  # an order is decided again each time its reference data changed meanwhile; then refused
 PAYMENTS_SECRET_SETTING = "ORDERPULSE_SIGNING_SECRETS"  # its "payments" entry
 PAYMENTS_SWITCH_SETTING = "ORDERPULSE_PAYMENTS_ENABLED"
 
@@ -80,30 +81,47 @@ async def place_order(
     if not ctx.payments_enabled and command.payment_status == PaymentStatus.PENDING:
         raise _payments_off(ctx.payments_setting)
     async with ctx.new_uow() as uow:
-        customer, catalog = await uow.entry.reference(command.customer_id, _skus(command.lines))
-        try:
-            order = Order.place(
-                command, order_id=ctx.new_order_id(), customer=customer, catalog=catalog, rules=ctx.rules, now=ctx.clock()
-            )
-        except DomainError:
-            # the checks ran before the key was claimed: a retry of a placed order gets its first reply
-            # even if they would refuse it now (time moved on, the catalog changed), and a key reused
-            # for another body is a 409 as on every other route; nothing is written either way
+        reference = await uow.entry.reference(command.customer_id, _skus(command.lines))
+        for _ in range(_DECISIONS):
+            try:
+                order = Order.place(
+                    command,
+                    order_id=ctx.new_order_id(),
+                    customer=reference.customer,
+                    catalog=reference.catalog,
+                    rules=ctx.rules,
+                    now=ctx.clock(),
+                )
+            except DomainError:
+                if not reference.checked:  # a refusal is decided on the tables' values, never on copies
+                    reference = await uow.entry.reference(command.customer_id, _skus(command.lines), checked=True)
+                    continue
+                # the checks ran before the key was claimed: a retry of a placed order gets its first reply
+                # even if they would refuse it now (time moved on, the catalog changed), and a key reused
+                # for another body is a 409 as on every other route; nothing is written either way
+                if (replay := await _claim(uow, idempotency)) is not None:
+                    return replay
+                raise
+            answer = reply(order)
+            entries = record(uow, order.events)
+            placement = await uow.entry.place(order, entries, answer, idempotency, reference)
+            if placement.outdated_by is not None:  # a customer or an item changed: decide again on the current values
+                reference = placement.outdated_by
+                continue
+            if placement.placed:
+                await uow.commit()
+                return answer
+            # the key was taken: the first reply (a 409 for another body); the order built here is dropped
             if (replay := await _claim(uow, idempotency)) is not None:
                 return replay
-            raise
-        answer = reply(order)
-        entries = record(uow, order.events)
-        if await uow.entry.place(order, entries, answer, idempotency):
-            await uow.commit()
-            return answer
-        # the key was taken: the first reply (a 409 for another body); the order built here is dropped
-        if (replay := await _claim(uow, idempotency)) is not None:
-            return replay
-        # released in between (purged): place it the ordinary way, the key claimed in this transaction
-        await uow.orders.add(order)
-        await uow.timeline.append(entries)
-        return await _finish(uow, [], answer, idempotency)
+            # released in between (purged): place it the ordinary way, the key claimed in this transaction
+            await uow.orders.add(order)
+            await uow.timeline.append(entries)
+            return await _finish(uow, [], answer, idempotency)
+        raise ReferenceDataChanging(
+            f"customer {command.customer_id!r} or the order's catalog items changed {_DECISIONS} times while "
+            "the order was placed; try again"
+        )
 
 
 async def correct_order(

@@ -137,19 +137,47 @@ class IdempotencyKeys(Protocol):
     async def remember(self, request: IdempotentRequest, reply: Reply) -> None: ...
 
 
+@dataclass(frozen=True)
+class Reference:
+    """What an order is decided against: the customer (None if unknown), the catalog items of its
+    skus that exist, and whether they were read from the tables just now (`checked`) or are
+    copies the placing statement verifies. `seen` is the adapter's record of the values."""
+
+    customer: Customer | None
+    catalog: dict[str, CatalogItem]
+    checked: bool = True
+    seen: Any = None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """What placing did: `placed`; or nothing, because the key was taken (`placed` False), or because
+    the reference data had changed (`outdated_by`: the current values, to decide the order again)."""
+
+    placed: bool
+    outdated_by: Reference | None = None
+
+
 class OrderEntry(Protocol):
     """Placing an order with as few round trips as the database allows (the busiest route)."""
 
-    async def reference(self, customer_id: str, skus: Iterable[str]) -> tuple[Customer | None, dict[str, CatalogItem]]:
-        """The customer (None if unknown) and the catalog items of those skus that exist."""
+    async def reference(self, customer_id: str, skus: Iterable[str], *, checked: bool = False) -> Reference:
+        """The reference data of an order: held copies when there are (`checked` False), else, or
+        with `checked`, read from the tables."""
         ...
 
     async def place(
-        self, order: Order, timeline: Sequence[TimelineEntry], reply: Reply, idempotency: IdempotentRequest | None
-    ) -> bool:
+        self,
+        order: Order,
+        timeline: Sequence[TimelineEntry],
+        reply: Reply,
+        idempotency: IdempotentRequest | None,
+        reference: Reference,
+    ) -> Placement:
         """Atomically claim the key with `reply`, and write the new order (lines, invoices), its timeline
-        entries and the events recorded so far in this unit of work (the outbox). False, with nothing
-        written, when the key was taken already: ask `IdempotencyKeys.claim` for the first reply."""
+        entries and the events recorded so far in this unit of work (the outbox), if `reference` is
+        still what the tables hold. Nothing is written when it is not (`outdated_by`: decide again)
+        or when the key was taken already (ask `IdempotencyKeys.claim` for the first reply)."""
         ...
 
 

@@ -21,10 +21,12 @@ from order_svc.entrypoints.dependencies import (
     json_reply,
     respond,
 )
+from order_svc.entrypoints.order_reply import order_json
 from order_svc.entrypoints.problems import problems
 from order_svc.entrypoints.schemas import CancelOrderBody, CorrectOrderBody, PlaceOrderBody, RequestReturnBody
 from order_svc.entrypoints.views import OrderView, ReturnView, TimelineEntryView
 from order_svc.service_layer import handlers, queries
+from order_svc.service_layer.ports import Reply
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 
@@ -33,7 +35,8 @@ def _order_reply(status_code: int):
     return lambda order: json_reply(status_code, OrderView.of(order))
 
 
-_PLACED = _order_reply(201)
+def _placed(order) -> Reply:
+    return Reply(status_code=201, body=order_json(order))
 
 
 @router.post("", status_code=201, response_model=OrderView, responses=problems(401, 403, 409, 422))
@@ -45,7 +48,7 @@ async def place_order(
         request.app.state.context,  # not a dependency: the busiest route solves as few as it can
         body.to_command(),
         idempotency=idempotent_request(request, caller, idempotency_key, body),
-        reply=_PLACED,
+        reply=_placed,
     )
     return respond(reply)
 
@@ -62,7 +65,7 @@ async def place_order_fast(request: FastRequest) -> FastReply:
         request.state.context,
         body.to_command(),
         idempotency=idempotent("POST", request.scope["path"], caller, key.decode("latin-1"), body),
-        reply=_PLACED,
+        reply=_placed,
     )
     return fast_respond(reply)
 
