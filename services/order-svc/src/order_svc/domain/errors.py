@@ -90,10 +90,3 @@ class CorrectionLeavesDiscrepancies(DomainError):
     def __init__(self, detail: str, *, discrepancies: tuple = (), field: str | None = None) -> None:
         super().__init__(detail, field=field)
         self.discrepancies = discrepancies
-
-
-class ReferenceDataChanging(DomainError):
-    """The customer or the catalog items of an order kept changing while it was placed: nothing was written."""
-
-    code = "reference_data_changing"
-    http_status = 409

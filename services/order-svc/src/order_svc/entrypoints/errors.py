@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
-from orderpulse.http.domain_errors import install_domain_errors
+from orderpulse.http.domain_errors import install_busy_handler, install_domain_errors
 
 from order_svc.domain.errors import CorrectionLeavesDiscrepancies, DomainError, PaymentsNotConfigured
 from order_svc.entrypoints.views import DiscrepancyView
@@ -22,7 +22,6 @@ TITLES = {
     "return_not_allowed": "Nothing has shipped to return",
     "return_exceeds_delivered": "More than was delivered",
     "correction_leaves_discrepancies": "The correction leaves discrepancies",
-    "reference_data_changing": "The customer or the catalog kept changing; try again",
 }
 
 
@@ -36,3 +35,4 @@ def _extra(error: DomainError) -> dict[str, Any]:
 
 def install_error_handlers(app: FastAPI) -> None:
     install_domain_errors(app, DomainError, lambda error: error.http_status, titles=TITLES, extra=_extra)
+    install_busy_handler(app)

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from orderpulse.commands import TransientConflict
+
 from order_svc.domain.commands import (
     CancelOrder,
     CorrectOrder,
@@ -21,7 +23,7 @@ from order_svc.domain.commands import (
     UpsertCatalogItem,
     UpsertCustomer,
 )
-from order_svc.domain.errors import DomainError, OrderNotFound, PaymentsNotConfigured, ReferenceDataChanging
+from order_svc.domain.errors import DomainError, OrderNotFound, PaymentsNotConfigured
 from order_svc.domain.events import Event
 from order_svc.domain.model import CatalogItem, Customer, Order, OrderRules
 from order_svc.domain.values import PaymentStatus, ReturnRequest
@@ -118,9 +120,11 @@ async def place_order(
             await uow.orders.add(order)
             await uow.timeline.append(entries)
             return await _finish(uow, [], answer, idempotency)
-        raise ReferenceDataChanging(
+        # lost every race with changes to its reference data: a 503 `busy` with Retry-After, like
+        # any command that keeps colliding with concurrent ones (nothing was written)
+        raise TransientConflict(
             f"customer {command.customer_id!r} or the order's catalog items changed {_DECISIONS} times while "
-            "the order was placed; try again"
+            "the order was placed"
         )
 
 
