@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from typing import Awaitable, NamedTuple, Sequence
 
+import aiokafka.admin.client
+import aiokafka.client
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.partitioner import murmur2
+from aiokafka.protocol.metadata import MetadataRequest
 from aiokafka.structs import ConsumerRecord
 
 from orderpulse.settings import PlatformSettings
@@ -25,6 +29,26 @@ class OutgoingRecord(NamedTuple):
     key: str
     value: bytes
     headers: tuple[tuple[str, bytes], ...] = ()
+
+
+def never_auto_create_topics() -> None:
+    """Every metadata request this process sends says `allow_auto_topic_creation=false`.
+
+    The Java clients' `allow.auto.create.topics=false`, which aiokafka lacks as an option. Topics
+    are made only by `ensure_topics`, with the partition count every service's keys depend on. A
+    broker that makes a topic when a client merely names it uses its own default count instead:
+    Tansu always does (4 partitions), and a restarted, empty Tansu is asked by the services'
+    clients before the supervisor has made the topics again, so keys landed on other partitions
+    than before and kpi-svc split orders' facts (docs/reliability.md). A producer or consumer
+    naming a missing topic now waits for it, as on a Kafka with `auto.create.topics.enable=false`.
+    """
+    if not isinstance(aiokafka.client.MetadataRequest, functools.partial):
+        refusing = functools.partial(MetadataRequest, allow_auto_topic_creation=False)
+        aiokafka.client.MetadataRequest = refusing
+        aiokafka.admin.client.MetadataRequest = refusing
+
+
+never_auto_create_topics()  # for every client of this process, ours or a test's, from the first import
 
 
 def create_producer(settings: PlatformSettings, **overrides) -> AIOKafkaProducer:

@@ -85,6 +85,7 @@ IN_FLIGHT_BATCHES = 4
 # next leader then compares the broker with offsets up to a second old: a broker that lost what
 # was published ends at or below those too)
 BOOKKEEPING_INTERVAL_S = 1.0
+BROKER_RETRY_S = 0.5  # while the broker cannot say whether it lost our records, ask again this often
 
 
 async def _driver(connection):
@@ -242,6 +243,12 @@ class OutboxRelay:
                     if self._check_broker_now or time.monotonic() - last_broker_check > self._broker_check_interval_s:
                         last_broker_check = time.monotonic()
                         await self._republish_if_broker_lost_records(raw)
+                    if self._check_broker_now:
+                        # the broker could not be asked whether it lost what was published: publish
+                        # nothing until it can be (a produce request with metadata from before a
+                        # restart makes a topic again with the broker's own partition count)
+                        await asyncio.sleep(BROKER_RETRY_S)
+                        continue
                     if await self._drain_on(raw, marks):
                         offsets_unsaved = True
                     if self._verify_republished or time.monotonic() - last_bookkeeping >= BOOKKEEPING_INTERVAL_S:
@@ -269,6 +276,7 @@ class OutboxRelay:
 
     async def _republish_if_broker_lost_records(self, raw) -> None:
         if self._broker_watch is None:
+            self._check_broker_now = False
             return
         try:
             lost = await self._broker_watch.lost_records()

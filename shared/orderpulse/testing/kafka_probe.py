@@ -48,6 +48,10 @@ class TopicProbe:
                 self._consumer.seek(tp, offset)
         return self
 
+    def partitions(self) -> set[TopicPartition]:
+        """The topics' partitions the probe reads (all of them, as the broker knew them at its start)."""
+        return set(self._consumer.assignment()) if self._consumer is not None else set()
+
     async def stop(self) -> None:
         if self._consumer is not None:
             await self._consumer.stop()

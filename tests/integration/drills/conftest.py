@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from drill_support import DrillStack
+from drill_support import PARTITIONS, DrillStack
 from fulfillment_svc.manifest import MANIFEST as FULFILLMENT
 from order_svc.manifest import MANIFEST as ORDERS
 from orderpulse.db.migrations import upgrade
@@ -32,7 +32,7 @@ def drill_stack() -> Iterator[DrillStack]:
         try:
             broker.start()
             asyncio.run(ensure_database(postgres.url(), "orderpulse"))
-            asyncio.run(ensure_topics(broker.bootstrap, TOPICS, partitions=4))
+            asyncio.run(ensure_topics(broker.bootstrap, TOPICS, partitions=PARTITIONS))
             for manifest in (ORDERS, FULFILLMENT):
                 upgrade(manifest.migrations, postgres.url(), manifest.schema)
             yield DrillStack(postgres=postgres, broker=broker, topics=TOPICS)

@@ -28,6 +28,8 @@ CUSTOMER = {"tier": "standard", "name": "Drill Customer", "email": "drill@exampl
             "locale": "en-GB", "timezone": "Europe/London"}
 SHIP_TO = {"country": "GB", "region": "London", "city": "London", "postal_code": "N1 9GU", "line1": "1 Upper St"}
 
+PARTITIONS = 6  # of the drills' topics; not Tansu's own 4: a topic the broker made by itself after a restart would show
+
 
 # Servers are started again from this one long-lived thread: a child spawned from a short-lived
 # worker thread would get its parent-death signal when that thread ends (PR_SET_PDEATHSIG).

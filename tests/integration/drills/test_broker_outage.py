@@ -3,9 +3,9 @@ memory, so a stop is also a reset; 6 s here, the behaviour is the same for 30 s)
 
 Orders are accepted all along (the outbox holds their events); once the broker is back the relay
 notices it lost what was published, makes the topics again and republishes every retained row,
-then reads the topics back and publishes again whatever Tansu did not keep (a topic it made on a
-client's first request right after the restart can lose records it acknowledged); fulfillment-svc's
-consumer rejoins, reads everything again and applies each event once.
+then reads the topics back and publishes again whatever Tansu did not keep (it acknowledges records
+sent to partitions a topic made again lacks); fulfillment-svc's consumer notices the partitions it
+reads were rebuilt (its anchor records are gone), reads them again and applies each event once.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import asyncio
 import asyncpg
 import orjson
 import pytest
-from drill_support import Storefront, eventually, order_and_fulfillment, stored_orders, unapplied_order_events
+from drill_support import PARTITIONS, Storefront, eventually, order_and_fulfillment, stored_orders, unapplied_order_events
 from orderpulse.events.topics import ORDERS
 from orderpulse.observability import metrics
 from orderpulse.testing.database import plain_dsn
@@ -55,6 +55,8 @@ async def test_broker_stopped_and_restarted_empty_loses_nothing_and_applies_each
 
         # the relay reads the topic back after republishing and publishes again what it lacks
         await eventually(lambda: _topic_holds_every_event(stack), 60, "the new topic holds every order event")
+        partitions = await _partitions(stack)
+        assert partitions == PARTITIONS, f"{partitions} partitions: the broker made the topic, not the relay"
     after = await _fulfillment_effects(stack)
     assert {k: v for k, v in after.items() if k in applied_before} == applied_before, "re-read events changed effects"
     assert _dead_letters() == before_dlq
@@ -99,6 +101,11 @@ async def _why_unapplied(stack, fulfillment) -> str:
     return (f"unpublished={unpublished} missing={missing} of {total}; missing ones on the topic at "
             f"(partition, offset) {where[:40]} ({len(where)} of {len(lacking)}); topic has records on "
             f"{partitions} partitions; fulfillment consumer: {view}")
+
+
+async def _partitions(stack) -> int:
+    async with TopicProbe(stack.broker.bootstrap, [ORDERS]) as probe:
+        return len(probe.partitions())
 
 
 async def _topic_holds_every_event(stack) -> bool:

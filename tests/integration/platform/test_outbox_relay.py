@@ -323,3 +323,60 @@ async def _saved_offsets(engine) -> dict[tuple[str, int], int]:
     async with engine.connect() as conn:
         rows = (await conn.execute(text("SELECT topic, partition, base_offset FROM outbox_offsets"))).all()
     return {(topic, partition): offset for topic, partition, offset in rows}
+
+
+class UnanswerableBroker:
+    """A broker watch whose broker cannot be asked the first `failures` times (just restarted)."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.asked = 0
+
+    async def lost_records(self) -> bool:
+        self.asked += 1
+        if self.asked <= self.failures:
+            raise ConnectionError("the broker is not answering yet")
+        return False
+
+    def acknowledged(self):
+        return {}
+
+    def remember(self, acknowledged) -> None:
+        pass
+
+    async def recover(self) -> None:
+        raise AssertionError("nothing was lost")
+
+    async def missing_events(self, retained) -> set[str]:
+        return set()
+
+
+async def test_the_relay_publishes_nothing_until_the_broker_says_whether_it_lost_records(
+    sessions, engine, publisher, platform_schema, unique_name
+):
+    """A produce request sent with metadata from before a broker restart makes the topic again
+    with the broker's own partition count (Tansu), so while the broker cannot be asked, the relay
+    waits rather than publishes."""
+    events = [cancelled(f"ord_{unique_name}_{i}") for i in range(3)]
+    async with sessions() as session, session.begin():
+        await add_to_outbox(session, events, schema=platform_schema)
+    broker = UnanswerableBroker(failures=4)
+    relay = relay_for(engine, publisher, platform_schema, poll_interval_s=0.05, broker_watch=broker,
+                      broker_check_interval_s=60)
+    task = asyncio.create_task(relay.run())
+    try:
+        async with asyncio.timeout(20):
+            while broker.asked < broker.failures:
+                await asyncio.sleep(0.01)
+                assert await _unpublished(engine) == 3, "published before the broker could be asked"
+            while await _unpublished(engine):
+                await asyncio.sleep(0.05)
+    finally:
+        relay.stop()
+        await asyncio.wait_for(task, 10)
+    assert broker.asked == broker.failures + 1
+
+
+async def _unpublished(engine) -> int:
+    async with engine.connect() as conn:
+        return (await conn.execute(text("SELECT count(*) FROM outbox WHERE published_at IS NULL"))).scalar_one()
