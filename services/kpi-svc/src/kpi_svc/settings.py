@@ -25,6 +25,11 @@ class KpiSettings(PlatformSettings):
     settled_retention_s: int = Field(
         default=90 * 86400, ge=0, description="how long after it settled (delivery, cancellation) an order's facts stay answerable"
     )
+    cold_after_s: int = Field(
+        default=10, gt=0,
+        description="an order quiet this long (event time) is kept compressed; live, a settled one leaves memory for the store"
+        " (above checkpoint_interval_s)",
+    )
     checkpoint_interval_s: float = Field(default=1.0, gt=0, description="how often engine state and offsets are saved")
     catch_up_checkpoint_interval_s: float | None = Field(
         default=None, gt=0,
@@ -43,6 +48,8 @@ class KpiSettings(PlatformSettings):
             holidays=tuple(self.holidays),
             targets=dict(self.targets),
             settled_retention_s=self.settled_retention_s,
+            cold_after_s=self.cold_after_s,
+            in_flight_cold_after_s=self.cold_after_s,
             lower_is_better=frozenset(
                 {kpi for kpi in LOWER_IS_BETTER if self.target_directions.get(kpi, "lower") == "lower"}
                 | {kpi for kpi, direction in self.target_directions.items() if direction == "lower"}
