@@ -153,3 +153,23 @@ def test_spilling_settled_orders_and_reviving_them_gives_the_same_figures_as_kee
         order_ids = {item["data"]["order_id"] for item in events}
         results.append((figures, scorecards_of_every_order(engine, store, order_ids)))
     assert results[1] == results[0]
+
+
+def test_orders_that_left_memory_leave_few_stale_wake_entries_behind():
+    stories = []
+    for number in range(300):
+        story = OrderStory(f"ord_{number}")
+        story.happy_path()
+        stories.append(story)
+    engine = KpiEngine()
+    for story in stories:
+        for item in story.events:
+            engine.apply(item)
+    last = last_time([item for story in stories for item in story.events])
+    engine.advance(last + HOUR)  # replaying: kept compressed, each with a wake at its eviction, 7 days on
+    assert len(engine.cold) == 300
+    for story in stories:
+        engine.apply(story.feedback(last + 2 * HOUR, csat=5))  # thawed: that wake entry is stale now
+    engine.advance(last + 3 * HOUR, spill=True)
+    assert engine.open_orders == 0 and len(engine.tombstones) == 300
+    assert len(engine.wakes) <= 64  # compacted: not one stale entry per order that left
