@@ -7,7 +7,7 @@ from typing import Literal
 
 from orderpulse.events.topics import ALL_TOPICS
 from orderpulse.settings import PlatformSettings
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from kpi_svc.domain import KpiRules
 from kpi_svc.domain.rules import LOWER_IS_BETTER
@@ -39,6 +39,14 @@ class KpiSettings(PlatformSettings):
     topic_prefix: str = Field(default="", description="prefix of the consumed topic names (tests use private topics)")
     consumer_group: str | None = Field(default=None, description="Kafka consumer group; default the service name")
     stream_retry_max_s: float = Field(default=10.0, gt=0, description="longest pause between retries of a failing checkpoint or restore")
+
+    @model_validator(mode="after")
+    def _quiet_time_above_the_checkpoint_interval(self) -> KpiSettings:
+        # else an order changed since the last checkpoint would be compressed before it, and
+        # thawed again only to write its row (docs/kpi-decisions.md, "Memory")
+        if self.cold_after_s <= self.checkpoint_interval_s:
+            raise ValueError("cold_after_s must be longer than checkpoint_interval_s")
+        return self
 
     @property
     def rules(self) -> KpiRules:
