@@ -99,16 +99,17 @@ def test_the_wake_schedule_hands_out_the_wakes_that_still_hold_in_time_order(ope
             schedule.schedule_shift(key, when)
             shifts[key] = when
         else:
-            got = list(schedule.due(when, Engine))
             model = sorted(
                 [(order.wake_ms, "order", k) for k, order in facts.items() if order.wake_ms is not None and order.wake_ms <= when]
                 + [(until, "shift", k) for k, until in shifts.items() if until <= when]
             )
-            assert [(wake, kind_, key_) for kind_, key_, wake in got] == model  # time order (orders first at a tie)
-            for _kind, key_, _when in got:
-                if _kind == "order":
-                    facts[key_].wake_ms = None  # the engine reschedules it, or it is gone
+            got = []
+            for kind_, key_, wake in schedule.due(when, Engine):
+                got.append((wake, kind_, key_))
+                if kind_ == "order":  # as the engine does, before the next wake is handed out:
+                    facts[key_].wake_ms = None  # it reschedules the order, or the order is gone
                 else:
                     del shifts[key_]
+            assert got == model  # time order (orders first at a tie)
     schedule.compact((key, order.wake_ms) for key, order in facts.items())
     assert len(schedule) == sum(order.wake_ms is not None for order in facts.values()) + len(shifts)

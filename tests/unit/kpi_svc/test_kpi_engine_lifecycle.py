@@ -2,7 +2,7 @@
 checkpoint deltas and restore."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from kpi_events import MONDAY, OrderStory, engine_after, event, figure, shift
@@ -220,11 +220,15 @@ def test_bytes_payloads_when_the_wiring_passes_a_serializer():
 
 
 # --- quiet settled orders kept compressed ------------------------------------------------------
-def test_a_delivered_order_quiet_for_an_hour_is_kept_compressed_and_still_explained():
+def test_a_delivered_order_quiet_for_its_quiet_time_is_kept_compressed_and_still_explained():
     story = delivered_story()  # last event: the completion
-    engine = engine_after(story.events, MONDAY + 3 * DAY + HOUR // 2)
+    quiet = timedelta(seconds=KpiRules().cold_after_s)
+    last = max(datetime.fromisoformat(item["time"]) for item in story.events)
+    engine = engine_after(story.events, last)
     assert "ord_1" in engine.orders
-    engine.advance(MONDAY + 3 * DAY + HOUR)
+    engine.advance(last + quiet - timedelta(milliseconds=1))
+    assert "ord_1" in engine.orders  # not quiet long enough yet
+    engine.advance(last + quiet)
     assert "ord_1" in engine.cold and "ord_1" not in engine.orders
     assert engine.order_ids() == ["ord_1"]
     assert engine.scorecard("ord_1")["perfect"] is True

@@ -7,7 +7,7 @@ from typing import Literal
 
 from orderpulse.events.topics import ALL_TOPICS
 from orderpulse.settings import PlatformSettings
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from kpi_svc.domain import KpiRules
 from kpi_svc.domain.rules import LOWER_IS_BETTER
@@ -25,6 +25,11 @@ class KpiSettings(PlatformSettings):
     settled_retention_s: int = Field(
         default=90 * 86400, ge=0, description="how long after it settled (delivery, cancellation) an order's facts stay answerable"
     )
+    cold_after_s: int = Field(
+        default=10, gt=0,
+        description="an order quiet this long (event time) is kept compressed; live, a settled one leaves memory for the store"
+        " (above checkpoint_interval_s)",
+    )
     checkpoint_interval_s: float = Field(default=1.0, gt=0, description="how often engine state and offsets are saved")
     catch_up_checkpoint_interval_s: float | None = Field(
         default=None, gt=0,
@@ -35,6 +40,14 @@ class KpiSettings(PlatformSettings):
     consumer_group: str | None = Field(default=None, description="Kafka consumer group; default the service name")
     stream_retry_max_s: float = Field(default=10.0, gt=0, description="longest pause between retries of a failing checkpoint or restore")
 
+    @model_validator(mode="after")
+    def _quiet_time_above_the_checkpoint_interval(self) -> KpiSettings:
+        # else an order changed since the last checkpoint would be compressed before it, and
+        # thawed again only to write its row (docs/kpi-decisions.md, "Memory")
+        if self.cold_after_s <= self.checkpoint_interval_s:
+            raise ValueError("cold_after_s must be longer than checkpoint_interval_s")
+        return self
+
     @property
     def rules(self) -> KpiRules:
         return KpiRules(
@@ -43,6 +56,8 @@ class KpiSettings(PlatformSettings):
             holidays=tuple(self.holidays),
             targets=dict(self.targets),
             settled_retention_s=self.settled_retention_s,
+            cold_after_s=self.cold_after_s,
+            in_flight_cold_after_s=self.cold_after_s,
             lower_is_better=frozenset(
                 {kpi for kpi in LOWER_IS_BETTER if self.target_directions.get(kpi, "lower") == "lower"}
                 | {kpi for kpi, direction in self.target_directions.items() if direction == "lower"}

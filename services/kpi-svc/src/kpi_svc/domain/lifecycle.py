@@ -66,7 +66,7 @@ class OrderLifecycle:
             return order.wake_ms
         return self.cold.wake_of(order_id)
 
-    def advance(self, now: datetime | int, flush: bool = True) -> None:
+    def advance(self, now: datetime | int, flush: bool = True, spill: bool = False) -> None:
         """Move the engine clock to `now` (wall clock, epoch ms or aware datetime; never back):
         ship deadlines and issue clocks that passed count as failures; orders whose claim window
         closed are dropped (their contribution stays in the buckets); old buckets are dropped.
@@ -74,7 +74,17 @@ class OrderLifecycle:
         `now` should be the consumer's event-time watermark (see docs/kpi-decisions.md): the wall
         clock once caught up, the slowest partition's event time while replaying.
         flush=False leaves orders changed since the last flush alone (they are reconciled, with
-        the clock of that moment, when next read): cheaper while catching up."""
+        the clock of that moment, when next read): cheaper while catching up.
+
+        spill=True (the wiring passes it once caught up, in live traffic): a settled order
+        (delivered or cancelled) that reaches its quiet time with no clock of its own running
+        leaves memory at once, as at the end of its claim window (`_evict`: its facts go to the
+        settled orders of the next checkpoint delta, a tombstone stays, a later event revives
+        it), instead of waiting out the claim window compressed. Live, event time is the wall
+        clock, so a settled order would otherwise stay 7 days in memory: the open orders, and
+        the memory, grew with every order placed. While replaying (spill=False) it is kept
+        compressed as before: a replay reaches an order's late events (surveys, claims) within
+        seconds, and reviving it from the store for each would cost a query."""
         self.clock_ms = max(self.clock_ms, datetime_to_ms(now))
         clock = self.clock_ms
         self.buckets.advance(clock)
@@ -99,6 +109,8 @@ class OrderLifecycle:
                     pending = pending_deadline(order, clock)
                     if pending is None and evict_at(order, self._claim_ms, self._idle_ms, self._grace_ms) <= clock:
                         self._evict(order, frozen)
+                    elif spill and pending is None and not order.dirty and self._settled_quiet(order, clock):
+                        self._evict(order, frozen, early=True)
                     elif not order.dirty:
                         self._freeze(order)
             elif kind == "shift":
@@ -106,10 +118,23 @@ class OrderLifecycle:
                 self._changed.add(key)
         self._expire_tombstones(clock)
         live = len(self.orders) + len(self.cold) + len(self.shifts)
-        if len(self.wakes) > live + live // 2 + 1024:  # stale entries at most half the live ones (~140 B each)
+        # stale entries at most half the live ones (~140 B each, with the id of an order gone).
+        # The slack is small: live, few orders stay in memory but every spilled or thawed order
+        # leaves an entry behind, and with 1,024 per partition (12) the heap grew by ~12,000
+        # stale entries (~1.7 MB) during a soak before it was ever compacted.
+        if len(self.wakes) > live + live // 2 + 64:
             self.wakes.compact((key, self.wake_of(key)) for key in self.order_ids())
 
-    def _evict(self, order: OrderFacts, frozen: bytes | None = None) -> None:
+    def _settled_quiet(self, order: OrderFacts, clock: int) -> bool:
+        """Delivered or cancelled, and quiet for its quiet time (`cold_after_s`)."""
+        quiet = self._cold_after_ms
+        return (
+            quiet is not None
+            and (order.completed is not None or order.cancelled is not None)
+            and order.last_time_ms + quiet <= clock
+        )
+
+    def _evict(self, order: OrderFacts, frozen: bytes | None = None, early: bool = False) -> None:
         """Drop the facts from memory; they go to the settled orders (take_settled), kept in the
         store for `settled_retention_s` after the order settled: late events revive them. Until
         the next checkpoint delta takes them they wait in the form they had: compressed
@@ -119,9 +144,21 @@ class OrderLifecycle:
         del self.orders[order.order_id]
         settled = order.completed[0] if order.completed else order.cancelled[0] if order.cancelled else order.last_time_ms
         self._settled.append((order if frozen is None else frozen, max(settled, order.last_time_ms) + self._settled_keep_ms))
-        self._tombstone(order.order_id)
+        if early:  # spilled: its tombstone lasts as long as if it had waited out its claim window
+            self.tombstones.add(order.order_id, self._spilled_until(order))
+        else:
+            self._tombstone(order.order_id)
         self._changed.add(order.order_id)
         self.stats["orders_evicted"] += 1
+
+    def _spilled_until(self, order: OrderFacts) -> int:
+        """The tombstone of an order spilled before its claim window closed: it lasts the longest
+        window after the moment the order would have been evicted (at the earliest), rounded up
+        to the hour so spilled orders share expiry batches (tombstones.py). Events for it are
+        then recognised (and revive it) at least as long as if it had stayed in memory."""
+        hour = 3_600_000
+        due = max(self.clock_ms, evict_at(order, self._claim_ms, self._idle_ms, self._grace_ms)) + self._longest_ms
+        return -(-due // hour) * hour
 
     def _tombstone(self, order_id: str) -> None:
         """Tombstones expire in the order they were made (clock + the longest window, the clock

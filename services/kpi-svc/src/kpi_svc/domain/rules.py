@@ -66,6 +66,18 @@ class KpiRules:
     """Everything that tunes the KPI definitions; build once, pass to every engine.
 
     `targets` overrides DEFAULT_TARGETS for the KPIs it names (None: no target).
+
+    `cold_after_s` / `in_flight_cold_after_s`: an order (settled / not settled yet) whose latest
+    event is this much older than the engine clock is kept compressed until its next event or
+    clock (coldstore.py; None: never). Short by default (10 s), so that in live traffic nearly
+    every open order sits compressed while it waits for its next milestone (docs/kpi-decisions.md,
+    "Memory", 2026-12-06 night): the clock there is the wall clock, so 10 s of event time is
+    10 s of waiting, and an expanded order costs ~6-8 KB against ~0.7-0.9 KB compressed. What
+    it costs is a thaw and a freeze (~70 us) per burst of events of an order. In a replay the
+    quiet time hardly matters: the check runs only in advance() (a checkpoint, every few seconds
+    of replay, hours of event time), and an order with an unreconciled event is never frozen.
+    It must stay above the checkpoint interval, or a changed order would be thawed again to
+    write its checkpoint row.
     """
 
     claim_window_s: int = 7 * 86400
@@ -81,8 +93,8 @@ class KpiRules:
     issue_ack_s: int = 24 * 3600
     issue_resolve_s: int = 48 * 3600
     eviction_grace_s: int = 3600
-    cold_after_s: int | None = 3600  # a settled order quiet this long is kept compressed
-    in_flight_cold_after_s: int | None = 3600  # an order not settled yet, quiet this long, too
+    cold_after_s: int | None = 10  # a settled order quiet this long is kept compressed
+    in_flight_cold_after_s: int | None = 10  # an order not settled yet, quiet this long, too
     idle_order_s: int = 30 * 86400
     settled_retention_s: int = 90 * 86400  # a settled order's facts stay in the store (scorecards, late events)
     label_value_cap: int = 50

@@ -13,11 +13,16 @@ for another.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterable, Iterator
 
 HASH_BUCKETS = 1 << 14
 _NL, _TAB = b"\n", b"\t"
+
+
+def _until(batch: list) -> int:
+    return batch[0]
 
 
 def _plain(order_id: str) -> bool:
@@ -63,10 +68,11 @@ class Tombstones:
         return int(bucket[start:bucket.index(_NL, start)])
 
     def add(self, order_id: str, until_ms: int) -> None:
-        """Tombstone `order_id` until `until_ms`, never earlier than the latest until (the clock
-        never goes back; restore adds them sorted)."""
-        if self._batches and until_ms < self._batches[-1][0]:
-            raise ValueError("tombstones must be added in expiry order")
+        """Tombstone `order_id` until `until_ms`. Usually the latest until (the clock never goes
+        back; restore adds them sorted); an earlier one - an order spilled from memory before its
+        claim window closed keeps its tombstone longer than orders evicted after it - goes into
+        its batch in expiry order (found by bisection; such untils are whole hours, so few
+        batches)."""
         if order_id in self:
             del self[order_id]
         self._count += 1
@@ -76,10 +82,15 @@ class Tombstones:
         raw = order_id.encode()
         slot = hash(order_id) % HASH_BUCKETS
         self._buckets[slot] = self._buckets.get(slot, _NL) + raw + _TAB + str(until_ms).encode() + _NL
-        if self._batches and self._batches[-1][0] == until_ms:
-            self._batches[-1][1] += raw + _NL  # a bytearray: in place
+        batches = self._batches
+        if not batches or batches[-1][0] < until_ms:
+            batches.append([until_ms, bytearray(_NL + raw + _NL)])
+            return
+        at = len(batches) - 1 if batches[-1][0] == until_ms else bisect_left(batches, until_ms, key=_until)
+        if batches[at][0] == until_ms:
+            batches[at][1] += raw + _NL  # a bytearray: in place
         else:
-            self._batches.append([until_ms, bytearray(_NL + raw + _NL)])
+            batches.insert(at, [until_ms, bytearray(_NL + raw + _NL)])
 
     def __delitem__(self, order_id: str) -> None:
         """Drop a tombstone before it expires (the order was revived; its batch skips it then)."""

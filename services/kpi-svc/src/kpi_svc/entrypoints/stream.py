@@ -244,7 +244,8 @@ class KpiStream(RecordApplier, PartitionOwnership):
             flush = watermark is not None and watermark >= now_ms - CATCH_UP_LAG_MS
             catching_up = catching_up or not flush
             if watermark is not None:
-                engine.advance(watermark, flush=flush)
+                # caught up: settled orders leave memory once quiet (KpiEngine.advance, spill)
+                engine.advance(watermark, flush=flush, spill=flush)
             delta = engine.dirty_snapshot(serialize=orjson.dumps, flush=flush)
             older = self._unsaved.pop(partition, None)
             deltas[partition] = delta if older is None else merge_deltas(older, delta)
@@ -307,7 +308,9 @@ class KpiStream(RecordApplier, PartitionOwnership):
         payload = await self.store.order(order_id)
         if not isinstance(payload, list):  # unknown, or a tombstone / labor shift
             return None
-        return KpiEngine.restore(self.rules, {order_id: payload}, {}, None).scorecard(order_id)
+        # at this replica's clock, so issue clocks that passed read as passed (as in the engine)
+        meta = {"clock_ms": max(engine.clock_ms for engine in self.engines.values())} if self.engines else None
+        return KpiEngine.restore(self.rules, {order_id: payload}, {}, meta).scorecard(order_id)
 
     def open_orders(self) -> int:
         """Orders this replica's engines hold in memory."""
