@@ -34,10 +34,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from orderpulse.db.engine import create_engine
 from orderpulse.db.platform_tables import PLATFORM_DDL
 from orderpulse.events.envelope import new_envelope
-from orderpulse.events.topics import ORDERS
+from orderpulse.messaging import relay as relay_module
 from orderpulse.messaging.kafka import KafkaPublisher, OutgoingRecord, create_producer, ensure_topics
 from orderpulse.messaging.outbox import notify_channel, outbox_row
-from orderpulse.messaging import relay as relay_module
 from orderpulse.messaging.relay import OutboxRelay
 from orderpulse.settings import PlatformSettings
 from orderpulse.testing.database import plain_dsn
@@ -64,12 +63,12 @@ class Clocks:
             self.lags_ms.append((now - started) * 1000)
 
 
-async def read_into(clocks: Clocks, bootstrap: str, stopping: asyncio.Event) -> None:
+async def read_into(clocks: Clocks, bootstrap: str, topic: str, stopping: asyncio.Event) -> None:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                                 fetch_max_wait_ms=5, auto_offset_reset="latest")
     await consumer.start()
     try:
-        partitions = [TopicPartition(ORDERS, p) for p in consumer.partitions_for_topic(ORDERS) or range(PARTITIONS)]
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or range(PARTITIONS)]
         consumer.assign(partitions)
         await consumer.seek_to_end(*partitions)
         for tp in partitions:
@@ -114,16 +113,18 @@ async def one_run(mode: str, args, infra, pool, publisher, schema: str) -> tuple
     clocks = Clocks()
     stopping = asyncio.Event()
     ready.clear()
-    reading = asyncio.create_task(read_into(clocks, infra.kafka_bootstrap, stopping))
-    await ready.wait()
     run = uuid.uuid4().hex[:6]
+    topic = f"orderpulse.bench.lag-{run}"  # a fresh topic per run: Tansu's in-memory logs slow down as they grow
+    await ensure_topics(infra.kafka_bootstrap, [topic], partitions=PARTITIONS)
+    reading = asyncio.create_task(read_into(clocks, infra.kafka_bootstrap, topic, stopping))
+    await ready.wait()
     channel = notify_channel(schema)
 
     async def through_outbox(i: int) -> None:
         envelope = event(i, run)
         row = outbox_row(envelope)
         async with pool.acquire() as conn, conn.transaction():
-            await conn.execute(_INSERT, row["event_id"], row["topic"], row["key"], row["event_type"], row["payload"],
+            await conn.execute(_INSERT, row["event_id"], topic, row["key"], row["event_type"], row["payload"],
                                row["traceparent"])
             await conn.execute("SELECT pg_notify($1, '')", channel)
         clocks.started[envelope.id] = time.perf_counter()
@@ -131,7 +132,7 @@ async def one_run(mode: str, args, infra, pool, publisher, schema: str) -> tuple
     async def straight_to_kafka(i: int) -> None:
         envelope = event(i, run)
         clocks.started[envelope.id] = time.perf_counter()
-        await publisher.publish([OutgoingRecord(topic=ORDERS, key=envelope.partitionkey, value=envelope.to_json(),
+        await publisher.publish([OutgoingRecord(topic=topic, key=envelope.partitionkey, value=envelope.to_json(),
                                                 headers=(("ce_id", envelope.id.encode()),))])
 
     write = straight_to_kafka if mode == "baseline" else through_outbox
@@ -187,7 +188,6 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def measure(infra, args) -> None:
-    await ensure_topics(infra.kafka_bootstrap, [ORDERS], partitions=PARTITIONS)
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     conn = await asyncpg.connect(plain_dsn(infra.database_url))
     await conn.execute(f'CREATE SCHEMA "{schema}"; SET search_path TO "{schema}"')
