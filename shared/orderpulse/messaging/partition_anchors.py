@@ -138,8 +138,8 @@ class KafkaRecordReader:
             bootstrap_servers=self._bootstrap, group_id=None, enable_auto_commit=False, auto_offset_reset="none",
             request_timeout_ms=self._request_timeout_ms, max_partition_fetch_bytes=64 * 1024,
         )
-        await consumer.start()
-        try:
+        try:  # a check cut short by its timeout may be cancelled in start(): stop() closes it all the same
+            await consumer.start()
             present = [tp for tp in offsets if tp.partition in (consumer.partitions_for_topic(tp.topic) or ())]
             if not present:
                 return {}
