@@ -16,9 +16,5 @@ def pytest_configure(config: pytest.Config) -> None:
                                 "(make test TEST_WORKERS=1)")
 
 
-@pytest.hookimpl(trylast=True)  # after pytest-randomly's shuffle, which keeps its order within each group
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Whole-stack tests first: each takes minutes, so in a parallel run they start at once and
-    the many short tests fill the workers around them, instead of one of them starting last."""
     give_each_test_its_own_node_id(items)
-    items.sort(key=lambda item: not item.nodeid.startswith("tests/e2e/"))
