@@ -56,12 +56,21 @@ def cmd_up(args: argparse.Namespace) -> int:
         print_summary(stack, _say)
         for line in monitoring_lines:
             _say(line)
-    except KeyboardInterrupt:  # Ctrl-C right after "is up", before the summary is out: stop as usual
+        wait_for_signal(stack, _say)  # from its first line on, a signal only asks it to stop
+    except KeyboardInterrupt:  # Ctrl-C before wait_for_signal took the signals over: stop as usual
+        _ignore_stop_signals()
         _say("stopping ...")
         stop_stack(stack, _say)
-        return 0
-    wait_for_signal(stack, _say)
+    finally:
+        _ignore_stop_signals()
     return 0
+
+
+def _ignore_stop_signals() -> None:
+    """Once stopping, a second Ctrl-C (or a late SIGTERM) neither cuts the stop short, leaving
+    children behind, nor turns a clean exit into death by signal while the interpreter shuts down."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 DEMO_SURVEY_DELAY = "2s"
@@ -113,8 +122,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except (KeyboardInterrupt, asyncio.CancelledError):
         _say("interrupted")
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the stack stops in order, whatever is pressed now
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        _ignore_stop_signals()  # the stack stops in order, whatever is pressed now
         _say("stopping ...")
         stop_stack(stack, _say)
     return 0

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import signal
 import socket
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 from orderpulse.services import installed_services
 from stack_process import alive, interrupt, orderpulse, stack_env, wait_for
@@ -62,6 +64,29 @@ def test_up_starts_everything_writes_stack_json_and_ctrl_c_leaves_no_process(tmp
     assert code == 0, output
     assert restarted["api_keys"] == stack["api_keys"]
     assert alive(family) == []
+
+
+def test_a_second_ctrl_c_while_stopping_neither_cuts_the_stop_short_nor_changes_the_exit_code(tmp_path: Path):
+    process = start_up(stack_env(tmp_path / "state"))
+    output = read_until(process, "OrderPulse is up")
+    family = [child.pid for child in psutil.Process(process.pid).children(recursive=True)]
+    process.send_signal(signal.SIGINT)  # at once: before the summary, as an impatient person would
+    output += read_until(process, "stopping ...")
+    process.send_signal(signal.SIGINT)  # and again, while the services drain
+    rest, _ = process.communicate(timeout=90)
+    output += rest
+    assert process.returncode == 0, output
+    assert "OrderPulse stopped" in output
+    assert alive(family) == [], f"left behind: {alive(family)}\n{output}"
+
+
+def read_until(process, marker: str) -> str:
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if line.startswith(marker):
+            return "".join(lines)
+    raise AssertionError(f"`orderpulse up` ended before printing {marker!r}:\n{''.join(lines)}")
 
 
 def test_a_port_in_use_is_a_clear_error_naming_it(tmp_path: Path):

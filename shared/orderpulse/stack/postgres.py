@@ -14,6 +14,21 @@ from orderpulse.stack.processes import ensure_port_free, spawn, stop, wait_for_p
 SYSTEM_USER = "embedded_postgres"
 
 
+def _is_postgres_of(pid: int, data: Path) -> bool:
+    """Whether `pid` runs `postgres -D <data>`: a postmaster.pid left by a killed server names a pid
+    the system may since have given to any other process (pids wrap at 32,768 on many machines)."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except FileNotFoundError:  # no /proc (macOS): ask ps
+        done = subprocess.run(["ps", "-o", "args=", "-p", str(pid)], capture_output=True, text=True)
+        argv = [part.encode() for part in done.stdout.split()]
+    except OSError:
+        return False
+    if not argv or not argv[0].endswith(b"postgres"):
+        return False
+    return str(data).encode() in argv
+
+
 def _bin_dir() -> Path:
     from embedded_postgres._commands import POSTGRES_BIN_PATH
 
@@ -91,16 +106,14 @@ class EmbeddedPostgres:
             os.kill(pid, 0)
         except (ValueError, IndexError, ProcessLookupError, PermissionError):
             return
+        if not _is_postgres_of(pid, self.data_dir / "data"):
+            return  # the file outlived its server and the pid now belongs to another process: never signal that
         import signal
 
         os.kill(pid, signal.SIGINT)
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return
-            time.sleep(0.1)
+        while time.monotonic() < deadline and _is_postgres_of(pid, self.data_dir / "data"):
+            time.sleep(0.1)  # gone, a zombie (no command line) or the pid given to another process: done
 
     def _wait_accepting(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
