@@ -6,7 +6,8 @@ process of its own (started for each run, measured once it holds the outbox lock
 NOTIFY each committing transaction sends, polling every second otherwise, marks on a second
 connection). Writers insert one event per transaction with the statements of `add_to_outbox`
 (the row, then `pg_notify`; as order-svc does per order) on --writers asyncpg connections, paced
-open-loop to --rate events/s in total; each event's clock starts when its commit returns. A reader in the same process (no group, fetch wait 5 ms) stops the clock when the
+open-loop to --rate events/s in total; each event's clock starts when its commit returns (an
+event the reader saw before its writer's commit returned counts 0 ms). A reader in the same process (no group, fetch wait 5 ms) stops the clock when the
 record arrives; its own fetch latency is part of the figure. The baseline, in the same run, is the
 floor of the path without the outbox: the writers publish each event straight to Kafka
 (`send_and_wait`) instead, clock started before the send. Runs alternate baseline / relay, --runs
@@ -55,12 +56,27 @@ class Clocks:
 
     def __init__(self) -> None:
         self.started: dict[str, float] = {}
+        self.read_first: dict[str, float] = {}
         self.lags_ms: list[float] = []
+
+    def start(self, event_id: str, now: float) -> None:
+        read = self.read_first.pop(event_id, None)
+        if read is None:
+            self.started[event_id] = now
+        else:  # the relay published it before its writer's commit had even returned: no lag to see
+            self.lags_ms.append(max(0.0, (read - now) * 1000))
 
     def stop(self, event_id: str, now: float) -> None:
         started = self.started.pop(event_id, None)
         if started is not None:
             self.lags_ms.append((now - started) * 1000)
+        else:
+            self.read_first[event_id] = now
+
+    def clear(self) -> None:
+        self.started.clear()
+        self.read_first.clear()
+        self.lags_ms.clear()
 
 
 async def read_into(clocks: Clocks, bootstrap: str, topic: str, stopping: asyncio.Event) -> None:
@@ -127,19 +143,18 @@ async def one_run(mode: str, args, infra, pool, publisher, schema: str) -> tuple
             await conn.execute(_INSERT, row["event_id"], topic, row["key"], row["event_type"], row["payload"],
                                row["traceparent"])
             await conn.execute("SELECT pg_notify($1, '')", channel)
-        clocks.started[envelope.id] = time.perf_counter()
+        clocks.start(envelope.id, time.perf_counter())
 
     async def straight_to_kafka(i: int) -> None:
         envelope = event(i, run)
-        clocks.started[envelope.id] = time.perf_counter()
+        clocks.start(envelope.id, time.perf_counter())
         await publisher.publish([OutgoingRecord(topic=topic, key=envelope.partitionkey, value=envelope.to_json(),
                                                 headers=(("ce_id", envelope.id.encode()),))])
 
     write = straight_to_kafka if mode == "baseline" else through_outbox
     await paced(args.rate, 1.0, args.writers, write)  # warm-up
     await asyncio.sleep(0.5)
-    clocks.lags_ms.clear()
-    clocks.started.clear()  # a warm-up event still in flight is not measured
+    clocks.clear()  # a warm-up event still in flight is not measured
     began = time.perf_counter()
     sent = await paced(args.rate, args.seconds, args.writers, write)
     achieved = sent / (time.perf_counter() - began)
