@@ -79,15 +79,18 @@ def record_observations(observations: list[tuple]) -> None:
 
 
 class KpiGaugeCollector:
-    """The exact event-time figures, computed at scrape time (cached up to 1 s) by the figures
-    source of the app that runs (`attach`)."""
+    """The exact event-time figures, computed at scrape time by the figures source of the app that
+    runs (`attach`); scrapes within `max_age_s` of a computation reuse it (several scrapers cost
+    one computation; a scrape sees figures at most that old on top of the stream's own lag)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._source: Callable[[], list] | None = None
-        self._cached: tuple[float, list] = (0.0, [])
+        self._max_age_s = 0.0
+        self._clock = clock
+        self._cached: tuple[float, list] | None = None
 
-    def attach(self, source: Callable[[], list] | None) -> None:
-        self._source, self._cached = source, (0.0, [])
+    def attach(self, source: Callable[[], list] | None, max_age_s: float = 0.0) -> None:
+        self._source, self._max_age_s, self._cached = source, max_age_s, None
 
     def describe(self) -> list:
         return []
@@ -95,10 +98,11 @@ class KpiGaugeCollector:
     def collect(self):
         if self._source is None:
             return []
-        at, families = self._cached
-        if time.monotonic() - at > 1.0:
-            families = self._source()
-            self._cached = (time.monotonic(), families)
+        now = self._clock()
+        if self._cached is not None and now - self._cached[0] <= self._max_age_s:
+            return self._cached[1]
+        families = self._source()
+        self._cached = (now, families)
         return families
 
 
