@@ -50,6 +50,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import psutil
 import orjson
 from _harness import infrastructure, machine, wait_ready
 from orderpulse.events import FEEDBACK, FULFILLMENT, NOTIFICATIONS, ORDERS, new_envelope, validate_data
@@ -141,7 +142,7 @@ class Run:
 
 async def read_metrics(client: httpx.AsyncClient) -> tuple[dict[str, float], float | None]:
     text = (await client.get("/metrics")).text
-    figures, freshness = {}, None
+    figures, freshness = {"_bytes": len(text)}, None
     for line in text.splitlines():
         if line.startswith("orderpulse_kpi_denominator{"):
             name, value = line.rsplit(" ", 1)
@@ -242,6 +243,7 @@ async def measure(bootstrap: str, kpi_url: str, topic_prefix: str, args, kpi_pid
     producer = create_producer(PlatformSettings(kafka_bootstrap=bootstrap), client_id="kpi-freshness-bench")
     await producer.start()
     runs: list[Run] = []
+    kpi_process = psutil.Process(kpi_pid)
     ready = asyncio.Event()
     baseline = asyncio.create_task(bare_consumer(bootstrap, [topic_prefix + t for t in ALL_TOPICS], runs, ready))
     await asyncio.wait_for(ready.wait(), 60)
@@ -254,9 +256,11 @@ async def measure(bootstrap: str, kpi_url: str, topic_prefix: str, args, kpi_pid
             for number in range(1, args.runs + 1):
                 run = Run(prefix=f"r{number}-{uuid.uuid4().hex[:6]}-")
                 runs.append(run)
+                cpu_before = sum(kpi_process.cpu_times()[:2])
                 profiler = await profile(kpi_pid, args) if number == 1 and args.profile else None
                 results.append(await settle(client, run, args, producer, topic_prefix, args.rate, args.seconds))
                 r = results[-1]
+                r["cpu"] = (sum(kpi_process.cpu_times()[:2]) - cpu_before) / r.pop("elapsed")
                 if profiler is not None:
                     await profiler.wait()
                 print(f"run {number}: {run.sent:,} events at {r['rate']:,.0f}/s · gauges p50 {r['p50']:,.0f} ms "
@@ -264,7 +268,7 @@ async def measure(bootstrap: str, kpi_url: str, topic_prefix: str, args, kpi_pid
                       f"applied p50 {r['applied50']:,.0f} ms p99 {r['applied99']:,.0f} ms · "
                       f"freshness gauge p50 {r['fresh50']:,.0f} ms p99 {r['fresh99']:,.0f} ms · baseline p50 "
                       f"{r['base50']:,.0f} ms p99 {r['base99']:,.0f} ms · polls every {r['poll_gap']:.0f} ms "
-                      f"(answer {r['poll_answer']:.1f} ms) · load {os.getloadavg()[0]:.2f}", flush=True)
+                      f"(answer {r['poll_answer']:.1f} ms, {r['bytes'] / 1000:.0f} kB) · kpi-svc CPU {r['cpu']:.0%} · load {os.getloadavg()[0]:.2f}", flush=True)
     finally:
         baseline.cancel()
         await asyncio.gather(baseline, return_exceptions=True)
@@ -309,6 +313,7 @@ async def settle(client, run: Run, args, producer, topic_prefix: str, rate: floa
     ramp_s = (len(lifecycle("x")) - 1) * STAGGER / (rate / len(lifecycle("x")))  # stages still starting / ending
     steady = [t for t in run.sent_at if run.sent_at[0] + ramp_s <= t <= run.sent_at[-1] - ramp_s]
     return {
+        "elapsed": time.time() - run.started, "bytes": run.polls[-1][1]["_bytes"],
         "rate": len(steady) / (steady[-1] - steady[0]) if len(steady) > 1 else run.sent / (run.finished - run.started),
         "p50": pct(together, 0.5), "p99": pct(together, 0.99),
         "per_figure": {kpi: pct(values, 0.99) for kpi, values in found.items()},

@@ -37,7 +37,7 @@ class KpiSettings(PlatformSettings):
     )
     remote_refresh_s: float = Field(default=1.0, ge=0, description="max age of other replicas' checkpointed buckets")
     gauge_max_age_s: float = Field(
-        default=1.0, ge=0,
+        default=0.25, ge=0,
         description="scrapes of /metrics this soon after the KPI gauges were computed reuse them (0: computed at every scrape)",
     )
     topic_prefix: str = Field(default="", description="prefix of the consumed topic names (tests use private topics)")

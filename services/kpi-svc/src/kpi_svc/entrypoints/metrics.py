@@ -99,7 +99,7 @@ class KpiGaugeCollector:
         if self._source is None:
             return []
         now = self._clock()
-        if self._cached is not None and now - self._cached[0] <= self._max_age_s:
+        if self._cached is not None and now - self._cached[0] < self._max_age_s:
             return self._cached[1]
         families = self._source()
         self._cached = (now, families)
