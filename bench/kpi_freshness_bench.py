@@ -21,9 +21,11 @@ cumulative-curve reading; it is exact when a figure counts its events in send or
 otherwise attributes the counts to the oldest events (partitions are applied independently,
 so within a ~10 ms slot it may be optimistic by that much). The poll interval adds up to one
 interval (uniform) to each sample: the resolution is the achieved gap between polls (printed; a
-poll is sent when the previous answer is in, so a slow answer widens it). Polls are not free:
-at 50 ms each costs kpi-svc an exposition of ~63 kB (py-spy: a third of its busy time, see
-docs/benchmarks.md); a Prometheus scraping every 15 s costs nothing comparable. The run must
+poll is sent when the previous answer is in, so a slow answer widens it). Polls are not free: the
+whole exposition (~63 kB) every 50 ms took a third of kpi-svc's busy time (py-spy), so a poll
+asks for the three metrics it reads (`/metrics?name[]=...`, a few kB; `--whole-metrics` asks
+for everything, as a kpi-svc without that filter answers anyway); it still computes the KPI
+gauges when they are older than `gauge_max_age_s`, as any scrape does. The run must
 end with every figure exactly at base + its events (else the benchmark fails: nothing lost,
 nothing doubled).
 kpi-svc's own `orderpulse_kpi_freshness_seconds` is sampled by the same polls, and its counter
@@ -141,13 +143,19 @@ class Run:
     baseline: list[float] = field(default_factory=list)  # ms
     polls: list[tuple[float, dict[str, float], float | None, float]] = field(default_factory=list)
     sent: int = 0
+    failed_polls: int = 0
     sent_at: list[float] = field(default_factory=list)  # wall time of each send
     started: float = 0.0
     finished: float = 0.0
 
 
+READ = [("name[]", name) for name in ("orderpulse_kpi_denominator", "orderpulse_kpi_events_total",
+                                      "orderpulse_kpi_freshness_seconds")]
+WHOLE = False  # --whole-metrics: every poll asks for the whole exposition
+
+
 async def read_metrics(client: httpx.AsyncClient) -> tuple[dict[str, float], float | None]:
-    text = (await client.get("/metrics")).text
+    text = (await client.get("/metrics", params=None if WHOLE else READ)).text
     figures, freshness = {"_bytes": len(text)}, None
     for line in text.splitlines():
         if line.startswith("orderpulse_kpi_denominator{"):
@@ -165,7 +173,11 @@ async def read_metrics(client: httpx.AsyncClient) -> tuple[dict[str, float], flo
 async def poll(client: httpx.AsyncClient, run: Run, poll_s: float, stop_polling: asyncio.Event) -> None:
     while not stop_polling.is_set():
         asked = time.time()
-        figures, freshness = await read_metrics(client)
+        try:
+            figures, freshness = await read_metrics(client)
+        except httpx.TransportError:  # e.g. a kept-alive connection closed by the server as the poll went out
+            run.failed_polls += 1
+            continue
         answered = time.time()
         run.polls.append((answered, figures, freshness, answered - asked))
         await asyncio.sleep(max(0.0, poll_s - (time.time() - asked)))
@@ -274,7 +286,7 @@ async def measure(bootstrap: str, kpi_url: str, topic_prefix: str, args, kpi_pid
                       f"applied p50 {r['applied50']:,.0f} ms p99 {r['applied99']:,.0f} ms · "
                       f"freshness gauge p50 {r['fresh50']:,.0f} ms p99 {r['fresh99']:,.0f} ms · baseline p50 "
                       f"{r['base50']:,.0f} ms p99 {r['base99']:,.0f} ms · polls every {r['poll_gap']:.0f} ms "
-                      f"(answer {r['poll_answer']:.1f} ms, {r['bytes'] / 1000:.0f} kB) · kpi-svc CPU {r['cpu']:.0%} · load {os.getloadavg()[0]:.2f}", flush=True)
+                      f"(answer {r['poll_answer']:.1f} ms, {r['bytes'] / 1000:.0f} kB, {run.failed_polls} failed) · kpi-svc CPU {r['cpu']:.0%} · load {os.getloadavg()[0]:.2f}", flush=True)
     finally:
         baseline.cancel()
         await asyncio.gather(baseline, return_exceptions=True)
@@ -355,7 +367,11 @@ def main() -> None:
     parser.add_argument("--poll-ms", type=float, default=50.0, help="interval between polls of kpi-svc's /metrics")
     parser.add_argument("--kpi-env", nargs="*", default=[], help="extra environment of kpi-svc, NAME=value")
     parser.add_argument("--profile", help="py-spy kpi-svc during the first run, collapsed stacks to this file")
+    parser.add_argument("--whole-metrics", action="store_true",
+                        help="poll the whole /metrics (without `name[]`, as a kpi-svc before it could filter must be)")
     args = parser.parse_args()
+    global WHOLE
+    WHOLE = args.whole_metrics
     check_catalog()
     print(f"kpi-svc freshness benchmark · {machine()} · load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(__doc__.split("\n\n")[1])
