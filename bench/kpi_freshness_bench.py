@@ -7,8 +7,8 @@ lifecycles - 16 events per order on the orders, fulfillment and notifications to
 confirmed, invoiced, fulfillment created, packed, dispatched, 2 x in transit, out for delivery,
 delivered, completed, 4 notifications sent, survey requested; the data validated against the
 event catalog) - built with `new_envelope`, event time = the wall clock when the envelope is
-built, at a steady `--rate` (one slot of due events every 10 ms; an order's stages are
-staggered 32 ms apart, so every slot mixes ~16 orders at different stages; fresh order ids per
+built, at a steady `--rate` (at 2,000/s an order starts every 8 ms and its 16 stages go out
+32 ms apart, so each 8 ms slot carries one stage of each of 16 orders; fresh order ids per
 run). Each run lasts `--seconds` (plus ~0.5 s ramps up and down as the first orders start and
 the last finish).
 Measured: kpi-svc's `/metrics` is polled every `--poll-ms` ms; four cumulative gauges are read,
@@ -19,7 +19,7 @@ poll whose figure reaches base + N gives the latency of the N-th counted event o
 (in send order): the arrival time of that poll's answer minus the event's time. This is the
 cumulative-curve reading; it is exact when a figure counts its events in send order, and
 otherwise attributes the counts to the oldest events (partitions are applied independently,
-so within a ~10 ms slot it may be optimistic by that much). The poll interval adds up to one
+so it may be optimistic by about one 8 ms slot). The poll interval adds up to one
 interval (uniform) to each sample: the resolution is the achieved gap between polls (printed; a
 poll is sent when the previous answer is in, so a slow answer widens it). Polls are not free: the
 whole exposition (~63 kB) every 50 ms took a third of kpi-svc's busy time (py-spy), so a poll
@@ -70,7 +70,6 @@ from orderpulse.settings import PlatformSettings
 from orderpulse.stack.processes import free_port, spawn, stop
 
 KPI = "kpi-svc"
-SLOT_S = 0.010  # the producer sends what is due every 10 ms
 STAGGER = 4  # an order's next stage goes out 4 order-starts (~32 ms at 2,000 events/s) after the previous one
 # the figures read (window 1h: nothing leaves it during the benchmark) and the stage that counts in each
 FIGURES = {
