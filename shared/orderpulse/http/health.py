@@ -50,8 +50,13 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-async def prometheus_metrics() -> Response:
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+async def prometheus_metrics(request: Request) -> Response:
+    # `?name[]=<metric>&name[]=...` exposes only those metrics, as prometheus_client's own
+    # exporters do (a scrape config's `params`): a frequent reader of a few series, such as
+    # bench/kpi_freshness_bench.py, need not cost the service the whole exposition each time
+    names = request.query_params.getlist("name[]")
+    registry = REGISTRY.restricted_registry(names) if names else REGISTRY
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
 async def _safe(check: ReadinessCheck) -> bool | str:

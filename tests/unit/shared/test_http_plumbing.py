@@ -148,6 +148,17 @@ async def test_metrics_count_requests_by_route_template(client):
     assert 'route="/carriers/dhl/scans"' not in metrics
 
 
+async def test_metrics_named_in_the_query_are_the_only_ones_exposed(client):
+    await client.post("/carriers/dhl/scans", content=b"{}", headers=bearer("carrier:dhl"))
+    whole = (await client.get("/metrics")).text
+    only = (await client.get("/metrics", params=[("name[]", "orderpulse_http_requests_total")])).text
+    assert "orderpulse_http_request_duration_seconds_bucket" in whole
+    assert 'orderpulse_http_requests_total{' in only and 'route="/carriers/{carrier}/scans"' in only
+    assert {line.split("{")[0].split(" ")[0] for line in only.splitlines() if not line.startswith("#")} == {
+        "orderpulse_http_requests_total"
+    }
+
+
 def test_a_cursor_round_trips_and_a_tampered_one_is_a_400_naming_cursor():
     cursor = encode_cursor(["2026-11-20T10:00:00Z", "ord_1"])
     assert decode_cursor(cursor) == ["2026-11-20T10:00:00Z", "ord_1"]

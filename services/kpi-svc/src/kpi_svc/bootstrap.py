@@ -98,7 +98,7 @@ def build_app(settings: KpiSettings) -> FastAPI:
     async def lifespan(app: FastAPI):
         async with platform.lifespan(app):
             task = asyncio.create_task(run_stream(stream), name="kpi-stream")
-            metrics.gauges.attach(gauge_source(stream))
+            metrics.gauges.attach(gauge_source(stream), settings.gauge_max_age_s)
             try:
                 yield
             finally:

@@ -36,6 +36,10 @@ class KpiSettings(PlatformSettings):
         description="how often while a partition catches up a backlog of old events (default 5 x checkpoint_interval_s)",
     )
     remote_refresh_s: float = Field(default=1.0, ge=0, description="max age of other replicas' checkpointed buckets")
+    gauge_max_age_s: float = Field(
+        default=0.25, ge=0,
+        description="scrapes of /metrics this soon after the KPI gauges were computed reuse them (0: computed at every scrape)",
+    )
     topic_prefix: str = Field(default="", description="prefix of the consumed topic names (tests use private topics)")
     consumer_group: str | None = Field(default=None, description="Kafka consumer group; default the service name")
     stream_retry_max_s: float = Field(default=10.0, gt=0, description="longest pause between retries of a failing checkpoint or restore")

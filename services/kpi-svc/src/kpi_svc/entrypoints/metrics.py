@@ -79,35 +79,54 @@ def record_observations(observations: list[tuple]) -> None:
 
 
 class KpiGaugeCollector:
-    """The exact event-time figures, computed at scrape time (cached up to 1 s) by the figures
-    source of the app that runs (`attach`)."""
+    """The exact event-time figures, computed at scrape time by the figures source of the app that
+    runs (`attach`); scrapes within `max_age_s` of a computation reuse it (several scrapers cost
+    one computation; a scrape sees figures at most that old on top of the stream's own lag)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._source: Callable[[], list] | None = None
-        self._cached: tuple[float, list] = (0.0, [])
+        self._max_age_s = 0.0
+        self._clock = clock
+        self._cached: tuple[float, list] | None = None
 
-    def attach(self, source: Callable[[], list] | None) -> None:
-        self._source, self._cached = source, (0.0, [])
+    def attach(self, source: Callable[[], list] | None, max_age_s: float = 0.0) -> None:
+        self._source, self._max_age_s, self._cached = source, max_age_s, None
 
     def describe(self) -> list:
-        return []
+        """The families' names, without figures: the registry then knows them, so `/metrics?name[]=`
+        can ask for them (and a clash with another metric's name is refused at registration)."""
+        return _empty_families()
 
     def collect(self):
         if self._source is None:
             return []
-        at, families = self._cached
-        if time.monotonic() - at > 1.0:
-            families = self._source()
-            self._cached = (time.monotonic(), families)
+        now = self._clock()
+        if self._cached is not None and now - self._cached[0] < self._max_age_s:
+            return self._cached[1]
+        families = self._source()
+        self._cached = (now, families)
         return families
+
+
+# the families the collector exports: name, help, labels
+_GAUGES = (
+    ("orderpulse_kpi_ratio", "KPI value over the window (event time).", ["kpi", "window"]),
+    ("orderpulse_kpi_numerator", "KPI numerator over the window.", ["kpi", "window"]),
+    ("orderpulse_kpi_denominator", "KPI denominator over the window.", ["kpi", "window"]),
+    ("orderpulse_kpi_target_ratio", "KPI target.", ["kpi"]),
+    ("orderpulse_kpi_freshness_seconds", "Now minus the time of the newest event applied.", []),
+    ("orderpulse_kpi_open_orders", "Orders this replica holds in memory (not yet settled and evicted): memory grows with them.", []),
+)
+
+
+def _empty_families() -> list:
+    return [GaugeMetricFamily(name, documentation, labels=labels) for name, documentation, labels in _GAUGES]
 
 
 def gauge_families(reports: dict[str, dict], targets: dict[str, float | None], freshness_s: float | None,
                    open_orders: int) -> list:
-    ratio = GaugeMetricFamily("orderpulse_kpi_ratio", "KPI value over the window (event time).", labels=["kpi", "window"])
-    numerator = GaugeMetricFamily("orderpulse_kpi_numerator", "KPI numerator over the window.", labels=["kpi", "window"])
-    denominator = GaugeMetricFamily("orderpulse_kpi_denominator", "KPI denominator over the window.", labels=["kpi", "window"])
-    target = GaugeMetricFamily("orderpulse_kpi_target_ratio", "KPI target.", labels=["kpi"])
+    families = _empty_families()
+    ratio, numerator, denominator, target, freshness, held = families
     for window, report in reports.items():
         for kpi, figure in report["kpis"].items():
             if figure["value"] is not None:
@@ -117,13 +136,10 @@ def gauge_families(reports: dict[str, dict], targets: dict[str, float | None], f
     for kpi, value in targets.items():
         if value is not None:
             target.add_metric([kpi], value)
-    freshness = GaugeMetricFamily("orderpulse_kpi_freshness_seconds", "Now minus the time of the newest event applied.")
     if freshness_s is not None:
         freshness.add_metric([], freshness_s)
-    held = GaugeMetricFamily("orderpulse_kpi_open_orders",
-                             "Orders this replica holds in memory (not yet settled and evicted): memory grows with them.")
     held.add_metric([], open_orders)
-    return [ratio, numerator, denominator, target, freshness, held]
+    return families
 
 
 gauges = KpiGaugeCollector()
