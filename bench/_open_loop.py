@@ -9,12 +9,12 @@ benchmark's own event loop cost milliseconds and became the bottleneck (docs/ben
 
 Input (stdin, JSON): {"url", "rate", "start", "requests": [[method, path, headers, body], ...],
 "connections"}; `start` is a `time.time()` a little ahead, so the parent can prepare its side.
-Output (stdout, JSON): one [due, sent, answered, status, body] per request (times in
+Output (JSON, to the file named as the argument): one [due, sent, answered, status, body] per request (times in
 `time.time()` seconds) and the counts of retries. A dropped connection or a 503 is tried again
 with the same request (same Idempotency-Key, as a storefront would), at most `RETRIES` times;
 its latency still counts from the first due time.
 
-    .venv/bin/python bench/_open_loop.py < job.json > answers.json
+    .venv/bin/python bench/_open_loop.py answers.json < job.json
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ async def run(job: dict) -> dict:
     return {"answers": results, "busy_retries": counts["busy"], "reconnects": counts["reconnects"], "schedule_lag_s": lag_s}
 
 
-def main() -> None:
+def main(out: str) -> None:
     job = orjson.loads(sys.stdin.buffer.read())
     try:
         import uvloop
@@ -159,8 +159,9 @@ def main() -> None:
         outcome = asyncio.run(run(job))
     else:
         outcome = uvloop.run(run(job))
-    sys.stdout.buffer.write(orjson.dumps(outcome))
+    with open(out, "wb") as answers:  # not stdout: a pipe left non-blocking cut a large answer short
+        answers.write(orjson.dumps(outcome))
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1])

@@ -210,14 +210,15 @@ async def generate(order_url: str, rate: float, count: int, connections: int) ->
         "url": order_url, "rate": rate, "start": time.time() + LEAD_S, "connections": connections,
         "requests": [order_request(n) for n in range(count)],
     }
-    generator = await asyncio.create_subprocess_exec(
-        sys.executable, str(HERE / "_open_loop.py"),
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-    )
-    out, _ = await generator.communicate(orjson.dumps(job))
-    if generator.returncode != 0:
-        raise RuntimeError(f"the load generator failed (exit {generator.returncode})")
-    return orjson.loads(out)
+    with tempfile.TemporaryDirectory(prefix="open-loop-") as folder:
+        answers = Path(folder) / "answers.json"
+        generator = await asyncio.create_subprocess_exec(
+            sys.executable, str(HERE / "_open_loop.py"), str(answers), stdin=asyncio.subprocess.PIPE
+        )
+        await generator.communicate(orjson.dumps(job))
+        if generator.returncode != 0:
+            raise RuntimeError(f"the load generator failed (exit {generator.returncode})")
+        return orjson.loads(answers.read_bytes())
 
 
 async def post_durations(order_url: str) -> dict[float, float]:
