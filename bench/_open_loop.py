@@ -4,15 +4,16 @@ The n-th request is due at `start + n / rate`, whatever the answers before it ta
 counted from that moment, so a request that waits for a free connection (or for this process)
 shows its wait instead of hiding it. Requests go out on the job's `connections` keep-alive
 HTTP/1.1 connections (asyncio protocols on uvloop, answers parsed by httptools, every request
-built before the clock starts): ~0.2 – 0.3 ms of CPU a request, its start-up included, where httpx in the
-benchmark's own event loop cost 7 – 20 ms and became the bottleneck (docs/benchmarks.md).
+built before the clock starts): ~0.2 - 0.3 ms of CPU a request, its start-up included, where
+httpx in the benchmark's own event loop cost 7 - 20 ms and became the bottleneck
+(docs/benchmarks.md).
 
 Input (stdin, JSON): {"url", "rate", "start", "requests": [[method, path, headers, body], ...],
 "connections"}; `start` is a `time.time()` a little ahead, so the parent can prepare its side.
 Output (JSON, to the file named as the argument): one [due, sent, answered, status, body] per
-request (times in `time.time()` seconds), the counts of retries and how late the schedule ran. A dropped connection or a 503 is tried again
-with the same request (same Idempotency-Key, as a storefront would), at most `RETRIES` times;
-its latency still counts from the first due time.
+request (times in `time.time()` seconds), the counts of retries and how late the schedule ran.
+A dropped connection or a 503 is tried again with the same request (same Idempotency-Key, as a
+storefront would), at most `RETRIES` times; its latency still counts from the first due time.
 
     .venv/bin/python bench/_open_loop.py answers.json < job.json
 """
