@@ -67,6 +67,16 @@ def test_an_email_has_text_and_html_a_stable_message_id_and_list_unsubscribe():
     assert parsed["Subject"] == "Your order ord-42 has been delivered" and parsed["To"].addresses[0].display_name == "Ada <Lovelace>"
 
 
+def test_the_mime_boundary_is_fresh_per_mail_and_both_parts_read_back_whole():
+    rendered = renderer.render(message("delivered"))
+    sent = [build_email(message("delivered"), renderer, sender="s@example.com", unsubscribe_address="u@example.com",
+                        now_utc=NOW) for _ in range(2)]
+    assert sent[0].get_boundary() != sent[1].get_boundary()
+    parsed = message_from_bytes(sent[0].as_bytes(), policy=policy.default)
+    text, html = (part.get_content() for part in parsed.iter_parts())
+    assert (text, html) == (rendered.text, rendered.html)
+
+
 def test_a_german_subject_survives_the_trip_through_smtp_encoding():
     email = build_email(message("order_confirmed", "de"), renderer, sender="s@example.com", unsubscribe_address="u@example.com", now_utc=NOW)
     parsed = message_from_bytes(email.as_bytes(), policy=policy.default)

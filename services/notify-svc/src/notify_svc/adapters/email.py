@@ -4,6 +4,7 @@ the first fails."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from email.header import Header
@@ -43,7 +44,16 @@ def build_email(
     email["X-OrderPulse-Milestone"] = message.milestone
     email.attach(MIMEText(rendered.text, "plain", "utf-8"))
     email.attach(MIMEText(rendered.html, "html", "utf-8"))
+    email.set_boundary(mime_boundary())
     return email
+
+
+def mime_boundary() -> str:
+    """A boundary chosen here rather than by the generator, which would compile a new regular
+    expression for every mail to search the parts for its random one (~5 % of notify-svc's sending
+    time in a profile). Both parts are base64 (utf-8), whose alphabet has no "-" or "_", so a line
+    "--<this>" cannot occur inside them."""
+    return f"=_orderpulse_{uuid.uuid4().hex}"
 
 
 class SmtpEmail:

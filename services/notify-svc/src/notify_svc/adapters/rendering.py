@@ -31,6 +31,7 @@ def _environment(autoescape: bool) -> Environment:
         undefined=StrictUndefined,
         trim_blocks=False,
         keep_trailing_newline=False,
+        auto_reload=False,  # the templates ship with the code: no stat() of the file at every render
     )
     env.filters["date"] = _date
     return env
