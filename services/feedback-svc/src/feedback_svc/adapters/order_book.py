@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -58,6 +58,16 @@ class SqlOrderBook:
             select(known_orders.c.cancelled_at).where(known_orders.c.order_id == order_id)
         )
         return cancelled_at is not None
+
+    async def cancelled_among(self, order_ids: Iterable[str]) -> set[str]:
+        """Those of `order_ids` known to be cancelled (one read)."""
+        wanted = sorted(set(order_ids))
+        if not wanted:
+            return set()
+        rows = await self._session.scalars(
+            select(known_orders.c.order_id).where(known_orders.c.order_id.in_(wanted), known_orders.c.cancelled_at.is_not(None))
+        )
+        return set(rows)
 
     async def remember_locale(self, customer_id: str, locale: str, updated_at: datetime) -> None:
         """The newest profile (by event time) wins, whatever order the events arrive in."""

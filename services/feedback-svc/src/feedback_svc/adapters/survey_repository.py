@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -59,6 +59,18 @@ class SqlSurveyRepository:
             .returning(surveys.c.survey_id)
         )
         return inserted is not None
+
+    async def add_all_if_new(self, added: Sequence[Survey]) -> set[str]:
+        """`add_if_new` for many in one statement; the ids of those added (of two for one order,
+        the first, as one by one would leave it)."""
+        if not added:
+            return set()
+        rows = [{"survey_id": s.survey_id, "order_id": s.order_id, "status": s.status, "delivered_at": s.delivered_at,
+                 "due_at": s.due_at} for s in added]
+        inserted = await self._session.scalars(
+            insert(surveys).values(rows).on_conflict_do_nothing(index_elements=["order_id"]).returning(surveys.c.survey_id)
+        )
+        return set(inserted)
 
     async def get(self, survey_id: str, *, lock: bool = False) -> Survey | None:
         return await self._one(select(surveys).where(surveys.c.survey_id == survey_id), lock)
