@@ -182,12 +182,6 @@ class SqlFulfillmentRepository:
 
     # --- internals -------------------------------------------------------------------------
 
-    async def _write_children(self, fulfillment: Fulfillment, before: _Snapshot) -> None:
-        after = _Snapshot.of(fulfillment)
-        await self._upsert_shipments(_changed_shipments(fulfillment, before, after))
-        await self._write_backorders(fulfillment, before, after)
-        self._snapshots[fulfillment.fulfillment_id] = after
-
     async def _upsert_shipments(self, changed: list[dict[str, Any]]) -> None:
         if not changed:
             return
