@@ -199,8 +199,8 @@ def order(count: int) -> Workload:
     orders = [place(n) for n in range(int(count / per_order) + 2)]
     placed = [next(e for e in o.events if e.type == "order.placed.v1").to_data() for o in orders]
     events = interleave(*(story(n, data) for n, data in enumerate(placed)))[:count]
-    known = sorted({e.data["order_id"] for e in events})
-    orders = [o for o in orders if o.order_id in set(known)]
+    known = {e.data["order_id"] for e in events}
+    orders = [o for o in orders if o.order_id in known]
     delivered = sum(e.type.endswith("shipment.delivered.v1") for e in events)
     shipments = sum(e.type.endswith("shipment.dispatched.v1") for e in events)
 
