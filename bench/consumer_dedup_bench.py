@@ -9,12 +9,17 @@ event; `batch-insert` one INSERT per batch (a `Batched` handler); `noop` measure
 own cost. `notify` runs notify-svc's REAL handler table against its migrated schema
 (`notify-per-event`: the same handlers one event at a time, a statement per read and write), on
 customer.upserted (1,000 customers) then order.placed + order.confirmed per order, as a
-storefront's orders arrive (each confirmed order becomes a pending email row). Each figure is
+storefront's orders arrive (each confirmed order becomes a pending email row). `fulfillment`,
+`order` and `feedback` run that service's REAL handler table (as its bootstrap wires it) over its
+migrated schema, fed what it consumes in a storefront's traffic (`_consumer_workloads.py`: the
+simulator's story of an order and its error mix; order-svc's orders and fulfillment-svc's stock
+are in the schema beforehand, outside the clock); each run checks the rows the events must leave
+and that nothing was dead-lettered. Each figure is
 the median of RUNS runs (each run uses a new consumer group and a fresh schema; group join time
 is excluded: the clock starts at the first record), with min and max; baseline and consumer
 runs alternate, so both see the same load. Bar (quality.md): ≥ 10,000 events/s with the real handler.
 
-    .venv/bin/python bench/consumer_dedup_bench.py [--events 50000] [--runs 5] [--handler notify]
+    .venv/bin/python bench/consumer_dedup_bench.py [--events 50000] [--runs 5] [--handler notify|fulfillment|order|feedback]
 """
 
 from __future__ import annotations
@@ -25,9 +30,11 @@ import gc
 import statistics
 import time
 import uuid
+from collections import Counter
 
 import asyncpg
 import orjson
+from _consumer_workloads import WORKLOADS
 from _harness import describe, infrastructure, machine
 from orderpulse.db.engine import create_engine, create_session_factory
 from orderpulse.db.platform_tables import PLATFORM_DDL
@@ -59,7 +66,7 @@ async def ignore_event(session, envelope) -> None:
 
 
 HANDLERS = {"insert": record_event, "batch-insert": Batched(record_events), "noop": ignore_event, "notify": None,
-            "notify-per-event": None}
+            "notify-per-event": None, **{name: None for name in WORKLOADS}}
 
 
 def main(events: int, runs: int, handler: str = "insert") -> None:
@@ -81,7 +88,14 @@ async def measure(infra, events: int, runs: int, handler: str) -> None:
     await producer.start()
     publisher = KafkaPublisher(producer)
     notify = handler.startswith("notify")
-    envelopes = notify_events(events) if notify else cancelled_events(events)
+    workload = WORKLOADS[handler](events) if handler in WORKLOADS else None
+    if workload is not None:
+        envelopes = workload.events
+        events = len(envelopes)
+        print(f"load: {events:,} events: " + ", ".join(
+            f"{kind.removeprefix('orderpulse.')} {n:,}" for kind, n in Counter(e.type for e in envelopes).most_common()))
+    else:
+        envelopes = notify_events(events) if notify else cancelled_events(events)
     records = [OutgoingRecord(topic=topic, key=envelope.partitionkey, value=envelope.to_json()) for envelope in envelopes]
     for start in range(0, events, 2000):
         await publisher.publish(records[start:start + 2000])
@@ -94,7 +108,9 @@ async def measure(infra, events: int, runs: int, handler: str) -> None:
     for run in range(runs):
         baseline.append(await bare_loop(settings, topic, events))
         schema = f"bench_{uuid.uuid4().hex[:8]}"
-        if notify:
+        if workload is not None:
+            handlers, applied_table = await workload.prepare(infra.database_url, schema), None
+        elif notify:
             handlers = await notify_handlers(infra.database_url, schema, per_event=handler == "notify-per-event")
             applied_table = "notifications"
         else:
@@ -110,7 +126,7 @@ async def measure(infra, events: int, runs: int, handler: str) -> None:
             handlers=handlers, dead_letters=DeadLetterQueue(publisher, service), service=service,
         )
         await kafka_consumer.start()
-        done = 0
+        done = dead = 0
         started = None
         while done < events:
             batch = await kafka_consumer.getmany(timeout_ms=500)
@@ -119,15 +135,24 @@ async def measure(infra, events: int, runs: int, handler: str) -> None:
             if batch:
                 if run == 0 and PROFILE is not None:
                     PROFILE.enable()
-                done += (await runner.process(batch)).applied
+                result = await runner.process(batch)
+                done += result.applied + len(result.dead_lettered)
+                dead += len(result.dead_lettered)
                 if run == 0 and PROFILE is not None:
                     PROFILE.disable()
         rates.append(events / (time.perf_counter() - started))
         await kafka_consumer.stop()
         await engine.dispose()
-        confirmed = sum(e.type.endswith("order.confirmed.v1") for e in envelopes)
-        expected_rows = {"noop": 0, "notify": confirmed, "notify-per-event": confirmed}.get(handler, events)
-        assert await conn.fetchval(f'SELECT count(*) FROM "{schema}".{applied_table}') == expected_rows
+        assert dead == 0, f"{dead} events dead-lettered: not what the handlers should do with valid events"
+        if workload is not None:
+            await conn.execute(f'SET search_path TO "{schema}"')
+            for query, expected in workload.expected.items():
+                found = await conn.fetchval(query)
+                assert found == expected, f"{query}: {found}, expected {expected}"
+        else:
+            confirmed = sum(e.type.endswith("order.confirmed.v1") for e in envelopes)
+            expected_rows = {"noop": 0, "notify": confirmed, "notify-per-event": confirmed}.get(handler, events)
+            assert await conn.fetchval(f'SELECT count(*) FROM "{schema}".{applied_table}') == expected_rows
         assert await conn.fetchval(f'SELECT count(*) FROM "{schema}".processed_events') == events
         await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
     await conn.close()
@@ -230,6 +255,7 @@ if __name__ == "__main__":
     parser.add_argument("--handler", choices=sorted(HANDLERS), default="insert",
                         help="insert: one SQLAlchemy INSERT per event; batch-insert: one per batch; noop: the platform's "
                              "own cost (dedup, commit, offsets); notify: notify-svc's real handler table; "
-                             "notify-per-event: the same, one event at a time")
+                             "notify-per-event: the same, one event at a time; fulfillment, order, feedback: that "
+                             "service's real handler table on what it consumes from a storefront")
     options = parser.parse_args()
     main(options.events, options.runs, options.handler)

@@ -6,7 +6,8 @@ the other the batch handler (runs of confirmations of new orders opened together
 locked once, written with a few statements; every other event alone, in its place). The first
 batch: new orders choosing either warehouse (one that the first order leaves short, so it is
 backordered), a confirmation sent again, an order cancelled after its confirmation and one
-cancelled before it, a return requested, a duplicate and a record that is not JSON. The second:
+cancelled before it, a return requested (and its id requested again, which changes nothing), a
+duplicate and a record that is not JSON. The second:
 more new orders around a confirmation fulfillment-svc cannot read (its lines name one line twice:
 the batch is redone one event at a time and only that one is dead-lettered). Their schemas must
 end up the same, row for row; a replay changes nothing.
@@ -35,6 +36,7 @@ SNAPSHOT = {
     "backorders": "*",
     "cancelled_orders": "*",
     "shipments": "*",
+    "requested_returns": "return_id, order_id, lines, reason, kind, requested_at",
 }
 
 
@@ -75,6 +77,9 @@ def records_to_produce(tag: str) -> tuple[list[bytes], int]:
         event("return.requested.v1", "o3", {"return_id": f"{tag}-r1", "reason": "changed_mind", "kind": "refund",
                                             "lines": [{"sku": "LAMP", "quantity": 1}]}, 21),
         confirmed("o7", 20, MUG=1, TEE=1),
+        event("return.requested.v1", "o1", {"return_id": f"{tag}-r1", "reason": "damaged", "kind": "refund",
+                                            "lines": [{"sku": "MUG", "quantity": 1}]}, 19),  # the id again: ignored
+        confirmed("o10", 18, MUG=1),  # after a requested return: still in the run
     ]
     second = [confirmed("o8", 12, MUG=1), orjson.dumps(unreadable), confirmed("o9", 9, TEE=1, LAMP=1)]
     return first + second, len(first)
@@ -128,9 +133,9 @@ async def test_a_batch_of_order_events_leaves_the_same_fulfillments_stock_events
         for number, batch in enumerate(batches, start=1):
             expected = await same_in_both(one_by_one, batched, batch, f"batch {number}")
             if number == 1:
-                assert expected[:2] == (11, 1), expected  # eleven applied, one duplicate, the record that is not JSON
+                assert expected[:2] == (13, 1), expected  # thirteen applied, one duplicate, the record that is not JSON
                 assert [offset for offset, _ in expected[3]] == [4]
-                assert batched.sizes == [11]  # the batch's events went to the batch handler at once
+                assert batched.sizes == [13]  # the batch's events went to the batch handler at once
             else:
                 assert expected[:2] == (2, 0)
                 assert [offset for offset, _ in expected[3]] == [first + 1]
@@ -143,7 +148,9 @@ async def test_a_batch_of_order_events_leaves_the_same_fulfillments_stock_events
                                          ("o5", "wh-2", "cancelled"), ("o9", "wh-2", "open")):
             assert f"'{tag}-{order}', '{warehouse}', '{status}'" in wanted
         assert f"'{tag}-o4', 'wh-" not in wanted and f"'{tag}-bad', 'wh-" not in wanted
+        assert f"'{tag}-o10', 'wh-1', 'open'" in wanted
+        assert wanted.count(f"'{tag}-r1', '{tag}-o3'") == 1 and "'damaged'" not in wanted  # the first request of r1
 
         replay = outcome(await batched.consumer.process({partition: records}))
-        assert replay[0] == 0 and replay[1] == 14  # every good record a duplicate now (one twice)
+        assert replay[0] == 0 and replay[1] == 16  # every good record a duplicate now (one twice)
         assert await batched.snapshot() == wanted

@@ -61,6 +61,9 @@ class FakeOrderBook:
     async def is_cancelled(self, order_id):
         return self._store.orders.get(order_id, {}).get("cancelled", False)
 
+    async def cancelled_among(self, order_ids):
+        return {order_id for order_id in order_ids if await self.is_cancelled(order_id)}
+
     async def remember_locale(self, customer_id, locale, updated_at):
         self._store.locales[customer_id] = locale
 
@@ -81,6 +84,9 @@ class FakeSurveys:
             return False
         self._store.surveys[survey.survey_id] = copy.deepcopy(survey)
         return True
+
+    async def add_all_if_new(self, added):
+        return {survey.survey_id for survey in added if await self.add_if_new(survey)}
 
     async def get(self, survey_id, *, lock=False):
         return copy.deepcopy(self._store.surveys.get(survey_id))

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from feedback_svc.adapters.tables import customer_locales, known_orders
 from feedback_svc.domain.orders import KnownOrder
+
+# a join on unnest (not `= ANY`): its generic plan still looks the orders up by key
+_CANCELLED_AMONG = text(
+    "SELECT k.order_id FROM unnest(CAST(:o AS text[])) AS u (order_id) JOIN known_orders k ON k.order_id = u.order_id "
+    "WHERE k.cancelled_at IS NOT NULL"
+)
 
 
 class SqlOrderBook:
@@ -58,6 +64,13 @@ class SqlOrderBook:
             select(known_orders.c.cancelled_at).where(known_orders.c.order_id == order_id)
         )
         return cancelled_at is not None
+
+    async def cancelled_among(self, order_ids: Iterable[str]) -> set[str]:
+        """Those of `order_ids` known to be cancelled (one read, the same text whatever the number)."""
+        wanted = sorted(set(order_ids))
+        if not wanted:
+            return set()
+        return set(await self._session.scalars(_CANCELLED_AMONG, {"o": wanted}))
 
     async def remember_locale(self, customer_id: str, locale: str, updated_at: datetime) -> None:
         """The newest profile (by event time) wins, whatever order the events arrive in."""

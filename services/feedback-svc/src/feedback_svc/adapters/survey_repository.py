@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +41,14 @@ _SENDABLE = (
 )
 
 
+# one statement whatever the number (the same text every time: prepared once per connection)
+_ADD_ALL_IF_NEW = text(
+    "INSERT INTO surveys (survey_id, order_id, status, delivered_at, due_at) SELECT * FROM unnest("
+    "CAST(:s AS text[]), CAST(:o AS text[]), CAST(:st AS text[]), CAST(:d AS timestamptz[]), CAST(:due AS timestamptz[])) "
+    "ON CONFLICT (order_id) DO NOTHING RETURNING survey_id"
+)
+
+
 class SqlSurveyRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -59,6 +67,18 @@ class SqlSurveyRepository:
             .returning(surveys.c.survey_id)
         )
         return inserted is not None
+
+    async def add_all_if_new(self, added: Sequence[Survey]) -> set[str]:
+        """`add_if_new` for many in one statement; the ids of those added (of two for one order,
+        the first, as one by one would leave it)."""
+        if not added:
+            return set()
+        inserted = await self._session.scalars(_ADD_ALL_IF_NEW, {
+            "s": [survey.survey_id for survey in added], "o": [survey.order_id for survey in added],
+            "st": [survey.status for survey in added], "d": [survey.delivered_at for survey in added],
+            "due": [survey.due_at for survey in added],
+        })
+        return set(inserted)
 
     async def get(self, survey_id: str, *, lock: bool = False) -> Survey | None:
         return await self._one(select(surveys).where(surveys.c.survey_id == survey_id), lock)

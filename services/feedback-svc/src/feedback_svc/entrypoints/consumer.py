@@ -51,12 +51,6 @@ def handler_table(
         for survey in waiting:  # it may have fallen due while the customer was unknown
             due_soon(session, survey.due_at)
 
-    async def on_order_cancelled(session: AsyncSession, envelope: Envelope) -> None:
-        data = validate_data(envelope.type, envelope.data, tolerate_new_fields=True)
-        async with joining(session) as uow:
-            await orders.order_cancelled(ctx, uow, OrderCancelled(data.order_id, envelope.time))
-            await uow.commit()
-
     async def on_customers_upserted(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
         profiles = []
         for envelope in envelopes:
@@ -66,23 +60,38 @@ def handler_table(
             await orders.customers_upserted(ctx, uow, profiles)
             await uow.commit()
 
-    async def on_fulfillment_completed(session: AsyncSession, envelope: Envelope) -> None:
-        data = validate_data(envelope.type, envelope.data, tolerate_new_fields=True)
-        completion = Completion(
-            order_id=data.order_id,
-            delivered_at=data.delivered_at,
-            units_delivered=sum(line.quantity for line in data.lines_delivered),
-            closed_short=data.closed_short,
-        )
+    async def on_order_outcomes(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        """order.cancelled and fulfillment.completed in the order they were read: a run of
+        completions schedules its surveys together (`orders.fulfillments_completed`: one read,
+        one statement), a cancellation is applied alone in its place (it locks and withdraws a
+        survey a completion before it may have scheduled)."""
+        run: list[Completion] = []
         async with joining(session) as uow:
-            scheduled = await orders.fulfillment_completed(ctx, uow, completion)
+            for envelope in envelopes:
+                data = validate_data(envelope.type, envelope.data, tolerate_new_fields=True)
+                if envelope.type == FULFILLMENT_COMPLETED:
+                    run.append(Completion(
+                        order_id=data.order_id,
+                        delivered_at=data.delivered_at,
+                        units_delivered=sum(line.quantity for line in data.lines_delivered),
+                        closed_short=data.closed_short,
+                    ))
+                    continue
+                await schedule_surveys(session, uow, run)
+                run = []
+                await orders.order_cancelled(ctx, uow, OrderCancelled(data.order_id, envelope.time))
+            await schedule_surveys(session, uow, run)
             await uow.commit()
-        if scheduled and completion.delivered_at is not None:
-            due_soon(session, completion.delivered_at + ctx.policy.survey_delay)
 
+    async def schedule_surveys(session: AsyncSession, uow: FeedbackUnitOfWork, completions: list[Completion]) -> None:
+        if completions:
+            for completion in await orders.fulfillments_completed(ctx, uow, completions):
+                due_soon(session, completion.delivered_at + ctx.policy.survey_delay)
+
+    outcomes = Batched(on_order_outcomes)  # one handler for both: a batch's cancellations keep their place
     return {
         ORDER_PLACED: Batched(on_orders_placed),  # plain upserts: one statement per batch
-        ORDER_CANCELLED: on_order_cancelled,
+        ORDER_CANCELLED: outcomes,
         CUSTOMER_UPSERTED: Batched(on_customers_upserted),
-        FULFILLMENT_COMPLETED: on_fulfillment_completed,
+        FULFILLMENT_COMPLETED: outcomes,
     }

@@ -57,3 +57,22 @@ async def fulfillment_completed(ctx: ServiceContext, uow: FeedbackUnitOfWork, co
         due_at=due,
     )
     return await uow.surveys.add_if_new(survey)
+
+
+async def fulfillments_completed(
+    ctx: ServiceContext, uow: FeedbackUnitOfWork, completions: Sequence[Completion]
+) -> list[Completion]:
+    """`fulfillment_completed` for many at once (one read, one statement), in the order given;
+    returns those that scheduled a new survey. No completion changes what another one reads
+    (whether its order is cancelled), and of two for one order the first schedules, as one by one."""
+    wanted = [(completion, survey_due(completion, delay=ctx.policy.survey_delay)) for completion in completions]
+    wanted = [(completion, due) for completion, due in wanted if due is not None and completion.delivered_at is not None]
+    cancelled = await uow.orders.cancelled_among(completion.order_id for completion, _ in wanted)
+    planned = [
+        (completion, Survey(survey_id=ctx.new_id("srv"), order_id=completion.order_id,
+                            delivered_at=completion.delivered_at, due_at=due))
+        for completion, due in wanted
+        if completion.order_id not in cancelled
+    ]
+    added = await uow.surveys.add_all_if_new([survey for _, survey in planned])
+    return [completion for completion, survey in planned if survey.survey_id in added]

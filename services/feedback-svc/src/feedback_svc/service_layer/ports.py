@@ -57,6 +57,9 @@ class OrderBook(Protocol):
 
     async def is_cancelled(self, order_id: str) -> bool: ...
 
+    async def cancelled_among(self, order_ids: Iterable[str]) -> set[str]:
+        """Those of `order_ids` known to be cancelled."""
+
     async def remember_locale(self, customer_id: str, locale: str, updated_at: datetime) -> None:
         """The newest profile by event time wins."""
 
@@ -69,6 +72,9 @@ class OrderBook(Protocol):
 class SurveyRepository(Protocol):
     async def add_if_new(self, survey: Survey) -> bool:
         """False when the order already has a survey (one per order, whatever replays happen)."""
+
+    async def add_all_if_new(self, added: Sequence[Survey]) -> set[str]:
+        """`add_if_new` for each, in order; the ids of those added."""
 
     async def get(self, survey_id: str, *, lock: bool = False) -> Survey | None: ...
 

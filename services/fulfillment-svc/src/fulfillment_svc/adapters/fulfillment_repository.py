@@ -8,11 +8,12 @@ find the oldest backorders of a sku. `save` writes only what changed since loadi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, tuple_, update
+from sqlalchemy import bindparam, delete, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -128,12 +129,27 @@ class SqlFulfillmentRepository:
         await self.add_many([fulfillment])
 
     async def add_many(self, added: Sequence[Fulfillment]) -> None:
-        """New fulfillments, in one statement run for many (and their shipments and backorders)."""
+        """New fulfillments in one statement, their backorders in one more (and their shipments, if any)."""
         if not added:
             return
-        await self._session.execute(insert(fulfillments), [self._row(fulfillment) for fulfillment in added])
-        for fulfillment in added:
-            await self._write_children(fulfillment, _Snapshot.empty())
+        snapshots = [(fulfillment, _Snapshot.of(fulfillment)) for fulfillment in added]
+        await self._session.execute(_INSERT_MANY, {
+            "f": [f.fulfillment_id for f, _ in snapshots], "o": [f.order_id for f, _ in snapshots],
+            "w": [f.warehouse_id for f, _ in snapshots], "s": [after.status for _, after in snapshots],
+            "d": [f.ship_deadline for f, _ in snapshots], "p": [after.promised_by for _, after in snapshots],
+            "c": [f.created_at for f, _ in snapshots], "j": [json.dumps(after.state) for _, after in snapshots],
+        })
+        shipment_rows: list[dict[str, Any]] = []
+        owed: list[tuple[str, str, str, int, datetime]] = []
+        for fulfillment, after in snapshots:
+            shipment_rows += _changed_shipments(fulfillment, _Snapshot.empty(), after)
+            owed += [(fulfillment.fulfillment_id, sku, fulfillment.warehouse_id, quantity, fulfillment.created_at)
+                     for sku, quantity in sorted(after.backordered.items())]
+            self._snapshots[fulfillment.fulfillment_id] = after
+        await self._upsert_shipments(shipment_rows)
+        if owed:
+            columns = list(zip(*owed, strict=True))
+            await self._session.execute(_INSERT_BACKORDERS, dict(zip("fswqt", columns, strict=True)))
 
     async def save(self, fulfillment: Fulfillment) -> None:
         await self.save_many([fulfillment])
@@ -165,25 +181,6 @@ class SqlFulfillmentRepository:
         )
 
     # --- internals -------------------------------------------------------------------------
-
-    @staticmethod
-    def _row(fulfillment: Fulfillment) -> dict[str, Any]:
-        return {
-            "fulfillment_id": fulfillment.fulfillment_id,
-            "order_id": fulfillment.order_id,
-            "warehouse_id": fulfillment.warehouse_id,
-            "status": fulfillment.status,
-            "ship_deadline": fulfillment.ship_deadline,
-            "promised_by": fulfillment.promised_by,
-            "created_at": fulfillment.created_at,
-            "state": codec.fulfillment_state(fulfillment),
-        }
-
-    async def _write_children(self, fulfillment: Fulfillment, before: _Snapshot) -> None:
-        after = _Snapshot.of(fulfillment)
-        await self._upsert_shipments(_changed_shipments(fulfillment, before, after))
-        await self._write_backorders(fulfillment, before, after)
-        self._snapshots[fulfillment.fulfillment_id] = after
 
     async def _upsert_shipments(self, changed: list[dict[str, Any]]) -> None:
         if not changed:
@@ -262,6 +259,18 @@ def _changed_shipments(fulfillment: Fulfillment, before: _Snapshot, after: _Snap
         if before.shipments.get(shipment_id) != columns
     ]
 
+
+# new fulfillments (jsonb travels as text) and their backorders: one statement each, whatever their number
+_INSERT_MANY = text(
+    "INSERT INTO fulfillments (fulfillment_id, order_id, warehouse_id, status, ship_deadline, promised_by, created_at, state) "
+    "SELECT u.f, u.o, u.w, u.s, u.d, u.p, u.c, CAST(u.j AS jsonb) FROM unnest(CAST(:f AS text[]), CAST(:o AS text[]), "
+    "CAST(:w AS text[]), CAST(:s AS text[]), CAST(:d AS timestamptz[]), CAST(:p AS timestamptz[]), "
+    "CAST(:c AS timestamptz[]), CAST(:j AS text[])) AS u (f, o, w, s, d, p, c, j)"
+)
+_INSERT_BACKORDERS = text(
+    "INSERT INTO backorders (fulfillment_id, sku, warehouse_id, quantity, since) SELECT * FROM unnest("
+    "CAST(:f AS text[]), CAST(:s AS text[]), CAST(:w AS text[]), CAST(:q AS integer[]), CAST(:t AS timestamptz[]))"
+)
 
 # one UPDATE run for many rows (executemany): compiled once, whatever the number of fulfillments
 _UPDATE_BY_KEY = (

@@ -124,17 +124,17 @@ class SqlRequestedReturns:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, requested: RequestedReturn) -> None:
+    async def add_many(self, requested: Sequence[RequestedReturn]) -> None:
+        """One statement; a return id already known (or given twice) keeps its first request."""
+        if not requested:
+            return
         await self._session.execute(
             insert(requested_returns)
-            .values(
-                return_id=requested.return_id,
-                order_id=requested.order_id,
-                lines=list(requested.lines),
-                reason=requested.reason,
-                kind=requested.kind,
-                requested_at=requested.requested_at,
-            )
+            .values([
+                {"return_id": r.return_id, "order_id": r.order_id, "lines": list(r.lines), "reason": r.reason,
+                 "kind": r.kind, "requested_at": r.requested_at}
+                for r in requested
+            ])
             .on_conflict_do_nothing(index_elements=["return_id"])
         )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,6 +12,12 @@ from fulfillment_svc.adapters.tables import stock
 from fulfillment_svc.domain.stock import Stock
 
 _EXCLUSIVE_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('fulfillment-svc:stock:' || :warehouse))")
+# every changed row in one statement (one round trip, one execution), whatever their number
+_UPDATE_MANY = text(
+    "UPDATE stock SET on_hand = u.on_hand, reserved = u.reserved, updated_at = clock_timestamp() "
+    "FROM unnest(CAST(:w AS text[]), CAST(:s AS text[]), CAST(:h AS integer[]), CAST(:r AS integer[])) "
+    "AS u (warehouse_id, sku, on_hand, reserved) WHERE stock.warehouse_id = u.warehouse_id AND stock.sku = u.sku"
+)
 _SHARED_LOCK = text("SELECT pg_advisory_xact_lock_shared(hashtext('fulfillment-svc:stock:' || :warehouse))")
 
 
@@ -58,19 +64,18 @@ class SqlStockRepository:
         return locked
 
     async def save(self, rows: Iterable[Stock]) -> None:
+        latest = {(row.warehouse_id, row.sku): row for row in rows}  # a row given twice: the last, as one by one
         changed = [
             {"w": row.warehouse_id, "s": row.sku, "on_hand": row.on_hand, "reserved": row.reserved}
-            for row in rows
+            for row in latest.values()
             if self._loaded.get((row.warehouse_id, row.sku)) != (row.on_hand, row.reserved)
         ]
         if not changed:
             return
-        await self._session.execute(
-            update(stock)
-            .where(stock.c.warehouse_id == bindparam("w"), stock.c.sku == bindparam("s"))
-            .values(on_hand=bindparam("on_hand"), reserved=bindparam("reserved"), updated_at=func.clock_timestamp()),
-            changed,
-        )
+        await self._session.execute(_UPDATE_MANY, {
+            "w": [item["w"] for item in changed], "s": [item["s"] for item in changed],
+            "h": [item["on_hand"] for item in changed], "r": [item["reserved"] for item in changed],
+        })
         for item in changed:
             self._loaded[(item["w"], item["s"])] = (item["on_hand"], item["reserved"])
 

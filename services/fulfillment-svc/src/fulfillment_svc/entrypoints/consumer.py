@@ -35,7 +35,10 @@ def handler_table(
     """One batch handler for every type, so a batch's events keep their order: a run of
     confirmations of new orders (none cancelled, opened or named earlier in the batch) opens its
     fulfillments together (`orders.open_many`: the stock of the run locked once, written with a
-    few statements); every other event is handled alone, in its place."""
+    few statements); requested returns, which touch neither stock nor fulfillments and which
+    nothing in a batch reads, are remembered together at the end (one statement) and do not
+    break a run; every other event (a cancellation, a confirmation sent again) is handled alone,
+    in its place, under its row locks."""
 
     async def on_order_events(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
         async with joining(session) as uow:
@@ -43,10 +46,13 @@ def handler_table(
             fresh = await orders.new_orders(uow, confirmed) if len(confirmed) > 1 else set()
             named: set[str] = set()
             run: list[Envelope] = []
+            returns = []
             for envelope in envelopes:
                 order_id = envelope.data["order_id"]
                 if envelope.type == ORDER_CONFIRMED and order_id in fresh and order_id not in named:
                     run.append(envelope)
+                elif envelope.type == RETURN_REQUESTED:
+                    returns.append(records.requested_return(envelope.data, envelope.time))
                 else:
                     await _open_run(uow, run)
                     run = []
@@ -54,6 +60,7 @@ def handler_table(
                         await HANDLERS[envelope.type](ctx, uow, envelope.data, envelope.time)
                 named.add(order_id)
             await _open_run(uow, run)
+            await records.returns_requested(uow, returns)
             await uow.commit()
 
     async def _open_run(uow: FulfillmentUnitOfWork, run: list[Envelope]) -> None:

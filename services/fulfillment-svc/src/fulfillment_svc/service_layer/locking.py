@@ -49,18 +49,21 @@ async def lock_fulfillment(
     *,
     skus_needed: Callable[[Fulfillment], Iterable[str]] | None = None,
     single_round: bool = False,
+    read: Fulfillment | None = None,
 ) -> tuple[Fulfillment, Locked]:
     """The fulfillment, locked, with the stock rows `skus_needed(fulfillment)` names locked before it
     (without `skus_needed`, no stock row: the fulfillment is locked at once, with no read ahead).
     `single_round`: the caller locks no more stock rows afterwards (no backorders to fill), so
-    the warehouse's stock lock is taken shared (see `SqlStockRepository.lock`)."""
+    the warehouse's stock lock is taken shared (see `SqlStockRepository.lock`). `read`: the
+    fulfillment as the caller just read it (unlocked), used as the first read ahead instead of
+    reading it again."""
     if skus_needed is None:
         fulfillment = await uow.fulfillments.get(fulfillment_id, lock=True)
         if fulfillment is None:
             raise FulfillmentNotFound(f"there is no fulfillment {fulfillment_id}", field="fulfillment_id")
         return fulfillment, Locked(fulfillment.warehouse_id, {}, {fulfillment_id: fulfillment}, {fulfillment_id})
     for _ in range(_MAX_LOCK_ROUNDS):
-        peek = await uow.fulfillments.get(fulfillment_id)
+        peek, read = read or await uow.fulfillments.get(fulfillment_id), None
         if peek is None:
             raise FulfillmentNotFound(f"there is no fulfillment {fulfillment_id}", field="fulfillment_id")
         skus = set(skus_needed(peek))

@@ -44,7 +44,7 @@ async def order_confirmed(
         await _open(ctx, uow, order, occurred_at)
         return OPENED
     fulfillment, locked = await lock_fulfillment(
-        uow, existing.fulfillment_id, skus_needed=lambda f: skus_touched(f, order)
+        uow, existing.fulfillment_id, skus_needed=lambda f: skus_touched(f, order), read=existing
     )
     outcome = reconfirm(fulfillment, order, occurred_at=occurred_at, stock_by_sku=locked.stock)
     if outcome == APPLIED:
@@ -148,7 +148,7 @@ async def order_cancelled(
         await uow.fulfillments.mark_order_cancelled(order_id, reason, occurred_at)
         return
     fulfillment, locked = await lock_fulfillment(
-        uow, existing.fulfillment_id, skus_needed=lambda f: f.skus_holding_stock()
+        uow, existing.fulfillment_id, skus_needed=lambda f: f.skus_holding_stock(), read=existing
     )
     released = fulfillment.skus_holding_stock()
     fulfillment.cancel(reason=reason, occurred_at=occurred_at, stock_by_sku=locked.stock)

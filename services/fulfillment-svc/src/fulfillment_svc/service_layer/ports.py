@@ -155,8 +155,8 @@ class ReturnsReceived(Protocol):
 
 
 class RequestedReturns(Protocol):
-    async def add(self, requested: RequestedReturn) -> None:
-        """Remember a requested return (the same id again changes nothing)."""
+    async def add_many(self, requested: Sequence[RequestedReturn]) -> None:
+        """Remember requested returns, in order (an id already known, or given again, changes nothing)."""
 
     async def order_of(self, return_id: str) -> str | None: ...
 

@@ -7,7 +7,7 @@ order comes from order-svc's `return.requested`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -124,16 +124,24 @@ async def _order_of_return(uow: FulfillmentUnitOfWork, command: ReceiveReturn) -
 
 async def return_requested(uow: FulfillmentUnitOfWork, data: Mapping[str, Any], occurred_at: datetime) -> None:
     """Remember which order a requested return belongs to, for its receipt."""
+    await uow.requested_returns.add_many([requested_return(data, occurred_at)])
+
+
+async def returns_requested(uow: FulfillmentUnitOfWork, requested: Sequence[RequestedReturn]) -> None:
+    """`return_requested` for many (read with `requested_return`), in one statement."""
+    await uow.requested_returns.add_many(requested)
+
+
+def requested_return(data: Mapping[str, Any], occurred_at: datetime) -> RequestedReturn:
+    """The `return.requested` event's data, checked."""
     lines = data.get("lines")
     if not isinstance(lines, list):
         raise InvalidReturn("lines must be a list", field="lines")
-    await uow.requested_returns.add(
-        RequestedReturn(
-            return_id=parse_text(data.get("return_id"), field="return_id"),
-            order_id=parse_text(data.get("order_id"), field="order_id"),
-            lines=tuple(dict(line) for line in lines),
-            reason=str(data.get("reason") or ""),
-            kind=str(data.get("kind") or ""),
-            requested_at=occurred_at,
-        )
+    return RequestedReturn(
+        return_id=parse_text(data.get("return_id"), field="return_id"),
+        order_id=parse_text(data.get("order_id"), field="order_id"),
+        lines=tuple(dict(line) for line in lines),
+        reason=str(data.get("reason") or ""),
+        kind=str(data.get("kind") or ""),
+        requested_at=occurred_at,
     )
