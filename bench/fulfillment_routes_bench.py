@@ -124,7 +124,10 @@ class Work:
                 yield "POST", f"/v1/carriers/{CARRIER}/events", headers, raw
 
     def remaining(self, phase: str) -> int:
-        return len({"pack": self.fulfillments, "dispatch": self.shipments, "scans": self.scans}[phase])
+        """How many requests the phase could still send."""
+        if phase == "scans":
+            return -(-len(self.scans) // self.batch)
+        return len(self.fulfillments if phase == "pack" else self.shipments)
 
     def used(self, phase: str, requests: int) -> None:
         """The first `requests` of the phase's requests were sent: those items are spent."""
@@ -255,7 +258,9 @@ def measure(
     phase: str, work: Work, service: str, bare: str, pids: tuple[int, int], *, runs: int, seconds: float,
     connections: int, warmup_s: float, scratch: Path, profile: Path | None, native: bool,
 ) -> dict[str, list[dict[str, float]]]:
-    def run(name: str, url: str, label: str, pid: int | None, duration: float = seconds) -> dict[str, float]:
+    def run(name: str, url: str, label: str, pid: int | None, duration: float = seconds, share: int = 1) -> dict[str, float]:
+        """A run on at most 1/`share` of the phase's work left (a run that uses it up stops early,
+        its rate still right: wrk divides by the time it ran), so every later run has some."""
         if not work.remaining(phase):
             raise SystemExit(f"{phase}: no work left for {label}; pass more --orders")
         listing = scratch / f"{phase}-{label}.tsv"
@@ -263,7 +268,7 @@ def measure(
             laps = (work.requests(phase, f"{label}-{lap}") for lap in itertools.count())
             requests = itertools.islice(itertools.chain.from_iterable(laps), BASELINE_REQUESTS[phase])
         else:
-            requests = work.requests(phase, label)
+            requests = itertools.islice(work.requests(phase, label), max(1, work.remaining(phase) // share))
         count = http_load.write_request_list(listing, requests)
         figures = http_load.wrk(REQUEST_LIST_LUA, url, duration, connections, {"BENCH_REQUESTS": str(listing)}, pid)
         if figures["exhausted"]:
@@ -273,16 +278,16 @@ def measure(
         return figures
 
     run("baseline", bare, f"warmup-bare-{uuid.uuid4().hex[:6]}", None, warmup_s)
-    run("fulfillment", service, f"warmup-{uuid.uuid4().hex[:6]}", None, warmup_s)
+    run("fulfillment", service, f"warmup-{uuid.uuid4().hex[:6]}", None, warmup_s, share=runs + 2)
     measured: dict[str, list[dict[str, float]]] = {"baseline": [], "fulfillment": []}
     for number in range(1, runs + 1):
         for name, url, pid in (("baseline", bare, pids[1]), ("fulfillment", service, pids[0])):
-            figures = run(name, url, f"{name}-{number}-{uuid.uuid4().hex[:6]}", pid)
+            figures = run(name, url, f"{name}-{number}-{uuid.uuid4().hex[:6]}", pid, share=runs + 2 - number)
             measured[name].append(figures)
             print(f"{phase:<8} " + run_line(number, name, figures))
     if profile is not None:
         out = profile.with_name(f"{profile.stem}-{phase}{profile.suffix}")
-        http_load.profiled(pids[0], seconds, out, lambda: run("fulfillment", service, f"profiled-{uuid.uuid4().hex[:6]}", None), native)
+        http_load.profiled(pids[0], seconds, out, lambda: run("fulfillment", service, f"profiled-{uuid.uuid4().hex[:6]}", None, share=1), native)
     return measured
 
 
