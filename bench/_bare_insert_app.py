@@ -1,12 +1,15 @@
-"""The order-entry benchmark's baseline: a bare FastAPI endpoint doing one asyncpg INSERT per request.
+"""The HTTP benchmarks' baseline: a bare FastAPI endpoint doing one asyncpg INSERT per request.
 
-`uvicorn _bare_insert_app:app` with BENCH_DATABASE_URL (a plain postgresql:// DSN). The same
-wrk script drives it as order-svc, so it reads the same body and key; no auth, no checks.
+`uvicorn _bare_insert_app:app` with BENCH_DATABASE_URL (a plain postgresql:// DSN). Any POST path
+answers: the same wrk script drives it as the service measured (order entry, fulfillment-svc's
+routes), so it reads the same body; the row's key is the request's `Idempotency-Key`, or a fresh
+uuid when it sends none (a carrier's batch). No auth, no checks.
 """
 
 from __future__ import annotations
 
 import os
+import uuid
 from contextlib import asynccontextmanager
 
 import asyncpg
@@ -28,11 +31,12 @@ async def lifespan(app: FastAPI):
 app = FastAPI(lifespan=lifespan)
 
 
-@app.post("/v1/orders", status_code=201)
+@app.post("/{path:path}", status_code=201)
 async def place(request: Request) -> Response:
     body = await request.body()
+    key = request.headers.get("idempotency-key") or uuid.uuid4().hex
     async with request.app.state.pool.acquire() as connection:
-        await connection.execute(_INSERT, request.headers["idempotency-key"], body.decode())
+        await connection.execute(_INSERT, key, body.decode())
     return Response(content=b'{"status":"accepted"}', status_code=201, media_type="application/json")
 
 

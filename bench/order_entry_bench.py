@@ -19,19 +19,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
-import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
+import _http_load as http_load
 import httpx
 import orjson
 from _harness import infrastructure, machine, wait_ready
+from _http_load import BARE_APP, UVICORN, cpu_seconds, describe, run_line
 from orderpulse.db.migrations import upgrade
 from orderpulse.events.topics import ALL_TOPICS, DEFAULT_PARTITIONS, dlq_topic
 from orderpulse.messaging.kafka import ensure_topics
@@ -44,7 +42,6 @@ LUA = HERE / "order_entry.lua"
 KEYS = {role: f"bench-key-{role}-{uuid.uuid4().hex[:8]}" for role in ("storefront", "admin", "support")}
 CUSTOMERS = 64
 CATALOG = {"BENCH-MUG": "12.50", "BENCH-CAP": "9.90", "BENCH-TEE": "19.00", "BENCH-PEN": "1.25"}
-_WRK_LINE = re.compile(r"^WRK (.*)$", re.MULTILINE)
 
 
 def service_env(infra) -> dict[str, str]:
@@ -82,74 +79,17 @@ async def seed(url: str) -> None:
             raise RuntimeError(f"the seed order was not confirmed: {answer.status_code} {answer.text[:300]}")
 
 
-def cpu_seconds(pid: int, *, system_only: bool = False) -> float:
-    """User + system (or only system) CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = int(fields[12]) if system_only else int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 def wrk(url: str, seconds: float, connections: int, label: str, pid: int | None = None) -> dict[str, float]:
-    env = dict(os.environ, BENCH_API_KEY=KEYS["storefront"], BENCH_CUSTOMERS=str(CUSTOMERS), BENCH_RUN=f"{label}-{uuid.uuid4().hex[:8]}")
-    command = [wrk_binary(), "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-s", str(LUA), url]
-    cpu_before = (cpu_seconds(pid), cpu_seconds(pid, system_only=True)) if pid else (0.0, 0.0)
-    output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
-    cpu_used = cpu_seconds(pid) - cpu_before[0] if pid else 0.0
-    system_used = cpu_seconds(pid, system_only=True) - cpu_before[1] if pid else 0.0
-    found = _WRK_LINE.search(output)
-    if found is None:
-        raise RuntimeError(f"wrk printed no summary:\n{output}")
-    figures = {key: float(value) for key, value in (part.split("=") for part in found.group(1).split())}
-    figures["rate"] = figures["requests"] / figures["seconds"]
-    figures["cpu_ms"] = 1000 * cpu_used / max(figures["requests"], 1)  # the server process's CPU per request
-    figures["system_ms"] = 1000 * system_used / max(figures["requests"], 1)  # of which in the kernel
-    return figures
-
-
-def wrk_binary() -> str:
-    found = shutil.which("wrk")
-    if found is None:
-        raise SystemExit("wrk is not installed: run `make install` (scripts/install_tools.sh installs Debian's wrk)")
-    return found
-
-
-def py_spy() -> str:
-    found = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
-    if not Path(found).exists():
-        raise SystemExit("--profile needs py-spy: `make install` (requirements-dev.txt) or `.venv/bin/pip install py-spy`")
-    return found
-
-
-def profiled(pid: int, url: str, seconds: float, connections: int, out: Path, native: bool = False) -> None:
-    """One more wrk run against order-svc while `py-spy record` samples it (speedscope JSON, or SVG by
-    suffix); `native` adds the C frames (asyncpg's Cython protocol, orjson, pydantic-core)."""
-    spy = py_spy()
-    form = "speedscope" if out.suffix == ".json" else "flamegraph"
-    recorder = subprocess.Popen(
-        [spy, "record", "--pid", str(pid), "--duration", f"{seconds:g}", "--rate", "250", "--format", form, "--output", str(out),
-         *(["--native"] if native else [])],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
-    figures = wrk(url, seconds, connections, "profiled")
-    recorder.wait(timeout=60)
-    print(f"profiled run: {figures['rate']:,.0f}/s under py-spy; profile in {out}")
-
-
-def describe(name: str, runs: list[dict[str, float]]) -> str:
-    rates = [run["rate"] for run in runs]
-    p99s = [run["p99_ms"] for run in runs]
-    return (
-        f"{name:<12} median {statistics.median(rates):>8,.0f}/s  min {min(rates):>8,.0f}  max {max(rates):>8,.0f}   "
-        f"p99 median {statistics.median(p99s):,.1f} ms (min {min(p99s):,.1f}, max {max(p99s):,.1f})  (n={len(runs)})"
-    )
+    env = {"BENCH_API_KEY": KEYS["storefront"], "BENCH_CUSTOMERS": str(CUSTOMERS), "BENCH_RUN": f"{label}-{uuid.uuid4().hex[:8]}"}
+    return http_load.wrk(LUA, url, seconds, connections, env, pid)
 
 
 def main(
     runs: int, seconds: float, connections: int, warmup_s: float, profile: Path | None = None, native: bool = False
 ) -> None:
     if profile is not None:
-        py_spy()  # before the runs, not after them
-    wrk_binary()
+        http_load.py_spy()  # before the runs, not after them
+    http_load.wrk_binary()
     print(f"order entry benchmark · {machine()}")
     print(__doc__.split("\n\n")[1])
     with infrastructure() as infra, tempfile.TemporaryDirectory(prefix="order-entry-bench-") as logs:
@@ -157,12 +97,11 @@ def main(
         manifest = service_named("order-svc")
         upgrade(manifest.migrations, infra.database_url, manifest.schema)
         service_port, bare_port = free_port(), free_port()
-        uvicorn = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--no-access-log", "--workers", "1"]
         log_dir = Path(os.environ.get("ORDER_ENTRY_BENCH_LOGS", logs))
         processes = [
-            spawn([*uvicorn, "--port", str(service_port), manifest.app], log_path=log_dir / "order-svc.log", env=service_env(infra)),
+            spawn([*UVICORN, "--port", str(service_port), manifest.app], log_path=log_dir / "order-svc.log", env=service_env(infra)),
             spawn(
-                [*uvicorn, "--port", str(bare_port), "--app-dir", str(HERE), "_bare_insert_app:app"],
+                [*UVICORN, "--port", str(bare_port), *BARE_APP],
                 log_path=log_dir / "bare.log",
                 env=dict(os.environ, BENCH_DATABASE_URL=plain_dsn(infra.database_url)),
             ),
@@ -182,12 +121,11 @@ def main(
                 for name, url, pid in (("baseline", bare, processes[1].pid), ("order-svc", service, processes[0].pid)):
                     figures = wrk(url, seconds, connections, f"{name}-{run}", pid)
                     measured[name].append(figures)
-                    print(
-                        f"run {run} {name:<10} {figures['rate']:>8,.0f}/s  p50 {figures['p50_ms']:6.1f} ms  "
-                        f"p99 {figures['p99_ms']:6.1f} ms  server CPU {figures['cpu_ms']:.2f} ms/request ({figures['system_ms']:.2f} kernel)  non-2xx {figures['non2xx']:.0f}  socket errors {figures['errors']:.0f}"
-                    )
+                    print(run_line(run, name, figures))
             if profile is not None:
-                profiled(processes[0].pid, service, seconds, connections, profile, native)
+                http_load.profiled(
+                    processes[0].pid, seconds, profile, lambda: wrk(service, seconds, connections, "profiled"), native
+                )
         finally:
             for process in processes:
                 stop(process, timeout_s=15)

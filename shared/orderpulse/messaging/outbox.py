@@ -15,12 +15,6 @@ def notify_channel(schema: str) -> str:
     return f"orderpulse_outbox_{schema}"
 
 
-_INSERT = text(
-    "INSERT INTO outbox (event_id, topic, key, event_type, payload, traceparent) "
-    "VALUES (:event_id, :topic, :key, :event_type, :payload, :traceparent)"
-)
-
-
 def outbox_row(envelope: Envelope) -> dict[str, object]:
     """The outbox row of an event: event_id, topic, key, event_type, payload (bytes), traceparent."""
     return {
@@ -33,12 +27,36 @@ def outbox_row(envelope: Envelope) -> dict[str, object]:
     }
 
 
+# One statement, one round trip: the rows (from arrays, in the order given, so ids follow it) and
+# the NOTIFY (sent at commit, never for a rolled-back transaction) that wakes the relay.
+_STAGE = text(
+    "WITH staged AS ("
+    " INSERT INTO outbox (event_id, topic, key, event_type, payload, traceparent)"
+    " SELECT event_id, topic, key, event_type, payload, traceparent FROM unnest("
+    "  CAST(:event_ids AS text[]), CAST(:topics AS text[]), CAST(:keys AS text[]),"
+    "  CAST(:event_types AS text[]), CAST(:payloads AS bytea[]), CAST(:traceparents AS text[])"
+    " ) WITH ORDINALITY AS given (event_id, topic, key, event_type, payload, traceparent, n)"
+    " ORDER BY n"
+    " RETURNING 1"
+    ") SELECT pg_notify(:channel, '')"
+)
+
+
 async def add_to_outbox(db: AsyncSession | AsyncConnection, envelopes: Iterable[Envelope], *, schema: str) -> int:
     """Stage events for publication; they become visible to the relay only if the transaction commits."""
     rows = [outbox_row(envelope) for envelope in envelopes]
     if not rows:
         return 0
-    await db.execute(_INSERT, rows)
-    # NOTIFY is delivered at commit, and never for a rolled-back transaction
-    await db.execute(text("SELECT pg_notify(:channel, '')"), {"channel": notify_channel(schema)})
+    await db.execute(
+        _STAGE,
+        {
+            "event_ids": [row["event_id"] for row in rows],
+            "topics": [row["topic"] for row in rows],
+            "keys": [row["key"] for row in rows],
+            "event_types": [row["event_type"] for row in rows],
+            "payloads": [row["payload"] for row in rows],
+            "traceparents": [row["traceparent"] for row in rows],
+            "channel": notify_channel(schema),
+        },
+    )
     return len(rows)

@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, text, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import bindparam, delete, func, literal_column, select, text, tuple_, update
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -225,15 +226,15 @@ class SqlFulfillmentRepository:
             )
 
     async def _load(self, *conditions: Any, lock: bool = False, limit: int | None = None) -> list[Fulfillment]:
-        if lock:  # rows are locked in the order they are sorted: id order, the same in every transaction
-            query = select(fulfillments).where(*conditions).order_by(fulfillments.c.fulfillment_id).with_for_update()
-        else:
-            query = select(fulfillments).where(*conditions).order_by(
-                fulfillments.c.ship_deadline, fulfillments.c.fulfillment_id
-            )
+        if not lock:
+            return await self._read(*conditions, limit=limit)
+        # Locked: the rows first, then their shipments in a statement of its own. One statement
+        # would read the shipments in the snapshot it took before waiting for a lock, missing
+        # what the transaction that held it wrote; the second statement's snapshot has it.
+        query = select(fulfillments).where(*conditions).order_by(fulfillments.c.fulfillment_id).with_for_update()
         if limit is not None:
             query = query.limit(limit)
-        rows = (await self._session.execute(query)).all()
+        rows = (await self._session.execute(query)).all()  # locked in id order, as in every transaction
         if not rows:
             return []
         by_fulfillment: dict[str, list[tuple[int, Any]]] = {row.fulfillment_id: [] for row in rows}
@@ -242,13 +243,46 @@ class SqlFulfillmentRepository:
         )
         for shipment_row in shipment_rows:
             by_fulfillment[shipment_row.fulfillment_id].append(codec.shipment_from_row(shipment_row))
-        loaded = []
-        for row in rows:
-            packages = [shipment for _, shipment in sorted(by_fulfillment[row.fulfillment_id], key=lambda p: p[0])]
-            fulfillment = codec.fulfillment_from_row(row, packages)
-            self._snapshots[fulfillment.fulfillment_id] = _Snapshot.of(fulfillment)
-            loaded.append(fulfillment)
-        return loaded
+        return [self._loaded(row, by_fulfillment[row.fulfillment_id]) for row in rows]
+
+    async def _read(self, *conditions: Any, limit: int | None) -> list[Fulfillment]:
+        """Unlocked: each fulfillment with its shipments in one statement (one snapshot)."""
+        query = (
+            select(fulfillments, _PACKAGES)
+            .where(*conditions)
+            .order_by(fulfillments.c.ship_deadline, fulfillments.c.fulfillment_id)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        rows = (await self._session.execute(query)).all()
+        return [
+            self._loaded(row, [codec.shipment_from_row(SimpleNamespace(**package)) for package in row.packages])
+            for row in rows
+        ]
+
+    def _loaded(self, row: Any, packages: list[tuple[int, Any]]) -> Fulfillment:
+        fulfillment = codec.fulfillment_from_row(row, [shipment for _, shipment in sorted(packages, key=lambda p: p[0])])
+        self._snapshots[fulfillment.fulfillment_id] = _Snapshot.of(fulfillment)
+        return fulfillment
+
+
+# every shipment row of the fulfillment in the outer query, as a JSON array of its columns
+_PACKAGES = (
+    select(
+        func.coalesce(
+            func.jsonb_agg(
+                func.jsonb_build_object(
+                    *(part for column in shipments.c for part in (literal_column(f"'{column.name}'"), column))
+                )
+            ),
+            literal_column("'[]'::jsonb"),
+            type_=JSONB,
+        )
+    )
+    .where(shipments.c.fulfillment_id == fulfillments.c.fulfillment_id)
+    .scalar_subquery()
+    .label("packages")
+)
 
 
 def _changed_shipments(fulfillment: Fulfillment, before: _Snapshot, after: _Snapshot) -> list[dict[str, Any]]:

@@ -19,7 +19,8 @@ from fulfillment_svc.service_layer.context import ServiceContext
 from fulfillment_svc.service_layer.runner import IdempotencyRequest, Reply
 
 
-def _context(request: Request) -> ServiceContext:
+async def _context(request: Request) -> ServiceContext:
+    # async: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request
     return request.app.state.fulfillment
 
 
