@@ -31,7 +31,12 @@ def simulate_until_interrupted(stack_json: Path, env: dict, tmp_path: Path, *, s
     time.sleep(after_s)
     assert process.poll() is None, process.stdout.read()
     process.send_signal(signal.SIGINT)
-    output, _ = process.communicate(timeout=300)
+    try:
+        output, _ = process.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        process.kill()  # never left behind, retrying against a stack the test is about to stop
+        output, _ = process.communicate()
+        raise AssertionError(f"`orderpulse simulate` did not sum up within 300 s of its Ctrl-C:\n{output}") from None
     assert process.returncode == 0, output
     report = json.loads(report_path.read_text())
     report["output"] = output
