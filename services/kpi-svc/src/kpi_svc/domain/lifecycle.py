@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from itertools import islice
 
 from .catalog import F_ISSUES, F_SHIP
 from .checkpoint import restore_order
@@ -38,6 +39,20 @@ class OrderLifecycle:
         self.wakes.schedule(order, self._wake(order, cold=False))
         del self.orders[order.order_id]
         self.cold.put(order, order.wake_ms)
+
+    def _cool_down(self) -> None:
+        """Too many orders expanded (`hot_orders_cap`): those expanded longest, down to half the
+        cap, are reconciled if they changed (as a read would, at the current clock) and
+        compressed. Each keeps its facts and its next clock or eviction as its cold wake; its
+        next event thaws it, as after a quiet time. What changes is memory only: while a replay
+        catches up, the orders touched between two checkpoints no longer stay expanded
+        together. The orders expanded last stay: most are in a burst of events (placed,
+        confirmed, invoiced within minutes), and compressing them would only thaw them again."""
+        orders = self.orders
+        for order in list(islice(orders.values(), len(orders) - self._hot_cap // 2)):
+            if order.dirty:
+                self._reconcile(order)  # the engine's list of changed orders skips it from now on
+            self._freeze(order)
 
     def _thaw(self, order_id: str) -> OrderFacts:
         order = self._with_keys(self.cold.take(order_id))

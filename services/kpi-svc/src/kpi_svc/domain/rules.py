@@ -78,6 +78,12 @@ class KpiRules:
     of replay, hours of event time), and an order with an unreconciled event is never frozen.
     It must stay above the checkpoint interval, or a changed order would be thawed again to
     write its checkpoint row.
+
+    `hot_orders_cap`: when an event leaves more orders expanded than this, the changed ones are
+    reconciled and every expanded order is compressed (lifecycle.py, `_cool_down`). A replay
+    reaches thousands of orders between two checkpoints, and each stayed expanded (~5.5 KB)
+    until the next `advance()`; that transient set set the allocator's high-water mark
+    (docs/kpi-decisions.md, "Memory", replay). Live, fewer orders than this are expanded at once.
     """
 
     claim_window_s: int = 7 * 86400
@@ -95,6 +101,7 @@ class KpiRules:
     eviction_grace_s: int = 3600
     cold_after_s: int | None = 10  # a settled order quiet this long is kept compressed
     in_flight_cold_after_s: int | None = 10  # an order not settled yet, quiet this long, too
+    hot_orders_cap: int | None = 2000  # more expanded orders than this: all compressed (None: no cap)
     idle_order_s: int = 30 * 86400
     settled_retention_s: int = 90 * 86400  # a settled order's facts stay in the store (scorecards, late events)
     label_value_cap: int = 50
@@ -109,6 +116,8 @@ class KpiRules:
         for window in self.windows:
             if window_seconds(window) % self.bucket_s:
                 raise ValueError(f"window {window} is not a whole number of buckets")
+        if self.hot_orders_cap is not None and self.hot_orders_cap < 1:
+            raise ValueError("hot_orders_cap must be positive (None: no cap)")
         if self.claim_window_s < 0 or self.eviction_grace_s < 0:
             raise ValueError("claim_window_s and eviction_grace_s must not be negative")
 
