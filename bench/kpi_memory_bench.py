@@ -14,7 +14,9 @@ last (a replay reading every topic in step). At every checkpoint it notes its re
 twice, while the checkpoint delta is alive (kpi-svc holds it while PostgreSQL writes it) and
 after it is freed and the free heap pages are given back as kpi-svc's stream does after each
 checkpoint (orderpulse.memory.release_free_heap; --keep-free-heap: not, as before 2026-12-07).
-The RESULT is the higher of the two. "Open orders" are the engine's `open_orders`, what the
+The RESULT is the higher of the two. --catch-up: advance and snapshot with flush=False, as
+kpi-svc's stream does while a partition's watermark is more than a minute behind the wall clock
+(a real replay: changed orders are reconciled by a read, or by the cap on expanded orders). "Open orders" are the engine's `open_orders`, what the
 `orderpulse_kpi_open_orders` gauge exports: the orders held in memory, expanded or compressed.
 """
 
@@ -77,6 +79,8 @@ def main() -> None:
                         help="KpiRules.hot_orders_cap (0: no cap, as before 2026-12-07)")
     parser.add_argument("--keep-free-heap", action="store_true",
                         help="do not give free heap pages back after a checkpoint (as before 2026-12-07)")
+    parser.add_argument("--catch-up", action="store_true",
+                        help="advance / dirty_snapshot with flush=False, as the stream while catching up")
     parser.add_argument("--emit", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.emit:
@@ -102,8 +106,8 @@ def main() -> None:
 
     def checkpoint() -> None:
         nonlocal worst, peak, most_open, peak_alive
-        engine.advance(watermark)
-        delta = engine.dirty_snapshot(orjson.dumps)
+        engine.advance(watermark, flush=not args.catch_up)
+        delta = engine.dirty_snapshot(orjson.dumps, flush=not args.catch_up)
         alive = rss_bytes() - baseline
         del delta
         engine.drain_observations()

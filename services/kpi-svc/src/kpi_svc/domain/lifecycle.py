@@ -51,8 +51,10 @@ class OrderLifecycle:
         orders = self.orders
         for order in list(islice(orders.values(), len(orders) - self._hot_cap // 2)):
             if order.dirty:
-                self._reconcile(order)  # the engine's list of changed orders skips it from now on
+                self._reconcile(order)
             self._freeze(order)
+        # the list of changed orders must not keep the expanded copies of those just compressed
+        self._dirty = [order for order in self._dirty if order.dirty]
 
     def _thaw(self, order_id: str) -> OrderFacts:
         order = self._with_keys(self.cold.take(order_id))
