@@ -135,6 +135,10 @@ def main() -> None:
     child.wait()
     watermark = engine.newest_event_ms
     checkpoint()
+    evicted = -1
+    while evicted != engine.stats["orders_evicted"]:  # as the stream checkpoints on (every second once caught
+        evicted = engine.stats["orders_evicted"]      # up) while orders are left to evict (evictions_per_advance)
+        checkpoint()
     elapsed = time.perf_counter() - started
     share, used, open_orders = worst
     print(f"{args.orders} orders at {args.orders_per_day}/day, {applied} events in {elapsed:.0f} s "

@@ -84,3 +84,23 @@ def test_past_the_cap_the_orders_expanded_longest_are_compressed_and_thawed_by_t
 def test_the_cap_must_be_positive():
     with pytest.raises(ValueError):
         KpiRules(hot_orders_cap=0)
+    with pytest.raises(ValueError):
+        KpiRules(evictions_per_advance=0)
+
+
+def test_at_most_evictions_per_advance_orders_leave_memory_per_advance_the_others_at_the_next():
+    events = [event for n in range(3) for event in OrderStory(f"ord_{n}", MONDAY).happy_path()]
+    limited = KpiEngine(replace(KpiRules(), evictions_per_advance=1))
+    unlimited = KpiEngine(replace(KpiRules(), evictions_per_advance=None))
+    for engine in (limited, unlimited):
+        for item in events:
+            engine.apply(item)
+    later = MONDAY + timedelta(days=20)
+    unlimited.advance(later)
+    assert unlimited.open_orders == 0
+    for left in (2, 1, 0):
+        limited.advance(later)
+        assert limited.open_orders == left
+        assert limited.report("30d", later) == unlimited.report("30d", later)
+    settled = {order.order_id for order, _ in limited.take_settled()}
+    assert settled == {"ord_0", "ord_1", "ord_2"} and all(f"ord_{n}" in limited.tombstones for n in range(3))

@@ -73,6 +73,7 @@ class KpiEngine(OrderLifecycle):
         self._cold_after_ms = None if rules.cold_after_s is None else rules.cold_after_s * 1000
         self._in_flight_cold_ms = None if rules.in_flight_cold_after_s is None else rules.in_flight_cold_after_s * 1000
         self._hot_cap = rules.hot_orders_cap
+        self._evictions_per_advance = rules.evictions_per_advance
         self.clock_ms = _NO_CLOCK
         self._newest_ms = _NO_CLOCK
         self.observations: list[tuple] = []

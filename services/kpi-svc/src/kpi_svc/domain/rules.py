@@ -104,6 +104,7 @@ class KpiRules:
     cold_after_s: int | None = 10  # a settled order quiet this long is kept compressed
     in_flight_cold_after_s: int | None = 10  # an order not settled yet, quiet this long, too
     hot_orders_cap: int | None = 2000  # more expanded orders than this: the oldest compressed (None: no cap)
+    evictions_per_advance: int | None = 2000  # orders leaving memory per advance(), the rest at the next (None: all)
     idle_order_s: int = 30 * 86400
     settled_retention_s: int = 90 * 86400  # a settled order's facts stay in the store (scorecards, late events)
     label_value_cap: int = 50
@@ -120,6 +121,8 @@ class KpiRules:
                 raise ValueError(f"window {window} is not a whole number of buckets")
         if self.hot_orders_cap is not None and self.hot_orders_cap < 1:
             raise ValueError("hot_orders_cap must be positive (None: no cap)")
+        if self.evictions_per_advance is not None and self.evictions_per_advance < 1:
+            raise ValueError("evictions_per_advance must be positive (None: no limit)")
         if self.claim_window_s < 0 or self.eviction_grace_s < 0:
             raise ValueError("claim_window_s and eviction_grace_s must not be negative")
 
