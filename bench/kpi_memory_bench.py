@@ -77,6 +77,8 @@ def main() -> None:
     parser.add_argument("--checkpoint-every", type=int, default=20_000)
     parser.add_argument("--hot-orders-cap", type=int, default=KpiRules().hot_orders_cap,
                         help="KpiRules.hot_orders_cap (0: no cap, as before 2026-12-07)")
+    parser.add_argument("--evictions-per-advance", type=int, default=KpiRules().evictions_per_advance,
+                        help="KpiRules.evictions_per_advance (0: no limit, as before 2026-12-07)")
     parser.add_argument("--keep-free-heap", action="store_true",
                         help="do not give free heap pages back after a checkpoint (as before 2026-12-07)")
     parser.add_argument("--catch-up", action="store_true",
@@ -93,7 +95,8 @@ def main() -> None:
     )
     gc.collect()
     baseline = rss_bytes()
-    engine = KpiEngine(KpiRules(hot_orders_cap=args.hot_orders_cap or None))
+    engine = KpiEngine(KpiRules(hot_orders_cap=args.hot_orders_cap or None,
+                                evictions_per_advance=args.evictions_per_advance or None))
     worst = (0.0, 0, 0)  # (share of the bar, bytes above baseline, open orders)
     peak = (0, 0)
     peak_alive = 0
