@@ -107,7 +107,7 @@ def main() -> None:
     most_open = 0
     print("day  open orders (hot / compressed)  resident MB above baseline  bar MB (at the most open orders so far)")
 
-    def checkpoint() -> None:
+    def checkpoint(report: bool = True) -> None:
         nonlocal worst, peak, most_open, peak_alive
         engine.advance(watermark, flush=not args.catch_up)
         delta = engine.dirty_snapshot(orjson.dumps, flush=not args.catch_up)
@@ -122,7 +122,7 @@ def main() -> None:
         most_open = max(most_open, open_orders)  # the resident set never shrinks: judge it by the most open orders
         worst = max(worst, (used / (100e6 + 1000 * most_open), used, most_open))
         peak = max(peak, (used, most_open))
-        if (applied // args.checkpoint_every) % 25 == 0:
+        if report and (applied // args.checkpoint_every) % 25 == 0:
             day = (watermark - int(START.timestamp() * 1000)) / 86_400_000
             print(f"{day:5.1f}  {open_orders:7d} ({len(engine.orders)} / {len(engine.cold)})  {used / 1e6:8.1f} "
                   f"(delta alive {alive / 1e6:.1f}, after {after / 1e6:.1f})  "
@@ -141,7 +141,7 @@ def main() -> None:
     evicted = -1
     while evicted != engine.stats["orders_evicted"]:  # as the stream checkpoints on (every second once caught
         evicted = engine.stats["orders_evicted"]      # up) while orders are left to evict (evictions_per_advance)
-        checkpoint()
+        checkpoint(report=False)
     elapsed = time.perf_counter() - started
     share, used, open_orders = worst
     print(f"{args.orders} orders at {args.orders_per_day}/day, {applied} events in {elapsed:.0f} s "

@@ -109,9 +109,13 @@ class OrderLifecycle:
             self.flush()
         # at most `evictions_per_advance` orders leave per call: each goes into the next checkpoint
         # delta encoded (~2.5 KB), and when a replay's watermark jumps to its end tens of
-        # thousands are due at once; the others stay compressed, due at the next advance
-        budget, evicted, deferred = self._evictions_per_advance, 0, []
+        # thousands are due at once. Past it, what is due waits for the next advance (the wakes
+        # stay in the heap; a clock that passed then counts one advance later, in its own bucket)
+        budget, evicted = self._evictions_per_advance, 0
         for kind, key, when in self.wakes.due(clock, self):
+            if budget is not None and evicted >= budget:
+                self.wakes.put_back(kind, key, when)
+                break
             if kind == "order":
                 order = self.orders.get(key)
                 frozen = None
@@ -129,24 +133,16 @@ class OrderLifecycle:
                 if order.wake_ms is not None and order.wake_ms <= clock:
                     pending = pending_deadline(order, clock)
                     if pending is None and evict_at(order, self._claim_ms, self._idle_ms, self._grace_ms) <= clock:
-                        early = False
-                    elif spill and pending is None and not order.dirty and self._settled_quiet(order, clock):
-                        early = True
-                    else:
-                        if not order.dirty:
-                            self._freeze(order)
-                        continue
-                    if budget is not None and evicted >= budget:
-                        order.wake_ms = None  # not again in this loop: compressed below, due at the next advance
-                        deferred.append(order)
-                    else:
-                        self._evict(order, frozen, early=early)
+                        self._evict(order, frozen)
                         evicted += 1
+                    elif spill and pending is None and not order.dirty and self._settled_quiet(order, clock):
+                        self._evict(order, frozen, early=True)
+                        evicted += 1
+                    elif not order.dirty:
+                        self._freeze(order)
             elif kind == "shift":
                 self.shifts.pop(key, None)
                 self._changed.add(key)
-        for order in deferred:
-            self._freeze(order)
         self._expire_tombstones(clock)
         live = len(self.orders) + len(self.cold) + len(self.shifts)
         # stale entries at most half the live ones (~140 B each, with the id of an order gone).
