@@ -10,7 +10,14 @@ reads them, `orjson.loads` each and applies it to one engine with the default ru
 on, settled orders handed to the checkpoint), and every `--checkpoint-every` events calls
 `advance(watermark)` + `dirty_snapshot(orjson.dumps)` with the watermark = the event time read
 last (a replay reading every topic in step). At every checkpoint it notes its resident set
-(/proc/self/statm) above the baseline taken before the engine existed, and the open orders.
+(/proc/self/statm) above the baseline taken before the engine existed, and the open orders:
+twice, while the checkpoint delta is alive (kpi-svc holds it while PostgreSQL writes it) and
+after it is freed and the free heap pages are given back as kpi-svc's stream does after each
+checkpoint (orderpulse.memory.release_free_heap; --keep-free-heap: not, as before 2026-12-07).
+The RESULT is the higher of the two. --catch-up: advance and snapshot with flush=False, as
+kpi-svc's stream does while a partition's watermark is more than a minute behind the wall clock
+(a real replay: changed orders are reconciled by a read, or by the cap on expanded orders). "Open orders" are the engine's `open_orders`, what the
+`orderpulse_kpi_open_orders` gauge exports: the orders held in memory, expanded or compressed.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "kpi-s
 
 from kpi_engine_bench import START, synthetic_topics  # noqa: E402
 from kpi_svc.domain import KpiEngine, KpiRules  # noqa: E402
+from orderpulse.memory import release_free_heap  # noqa: E402
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -67,6 +75,14 @@ def main() -> None:
     parser.add_argument("--orders-per-day", type=int, default=10_000)
     parser.add_argument("--chunk", type=int, default=2_000, help="orders the generator makes at a time")
     parser.add_argument("--checkpoint-every", type=int, default=20_000)
+    parser.add_argument("--hot-orders-cap", type=int, default=KpiRules().hot_orders_cap,
+                        help="KpiRules.hot_orders_cap (0: no cap, as before 2026-12-07)")
+    parser.add_argument("--evictions-per-advance", type=int, default=KpiRules().evictions_per_advance,
+                        help="KpiRules.evictions_per_advance (0: no limit, as before 2026-12-07)")
+    parser.add_argument("--keep-free-heap", action="store_true",
+                        help="do not give free heap pages back after a checkpoint (as before 2026-12-07)")
+    parser.add_argument("--catch-up", action="store_true",
+                        help="advance / dirty_snapshot with flush=False, as the stream while catching up")
     parser.add_argument("--emit", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.emit:
@@ -79,9 +95,11 @@ def main() -> None:
     )
     gc.collect()
     baseline = rss_bytes()
-    engine = KpiEngine(KpiRules())
+    engine = KpiEngine(KpiRules(hot_orders_cap=args.hot_orders_cap or None,
+                                evictions_per_advance=args.evictions_per_advance or None))
     worst = (0.0, 0, 0)  # (share of the bar, bytes above baseline, open orders)
     peak = (0, 0)
+    peak_alive = 0
     applied = 0
     watermark = 0
     started = time.perf_counter()
@@ -89,18 +107,25 @@ def main() -> None:
     most_open = 0
     print("day  open orders (hot / compressed)  resident MB above baseline  bar MB (at the most open orders so far)")
 
-    def checkpoint() -> None:
-        nonlocal worst, peak, most_open
-        engine.advance(watermark)
-        engine.dirty_snapshot(orjson.dumps)
+    def checkpoint(report: bool = True) -> None:
+        nonlocal worst, peak, most_open, peak_alive
+        engine.advance(watermark, flush=not args.catch_up)
+        delta = engine.dirty_snapshot(orjson.dumps, flush=not args.catch_up)
+        alive = rss_bytes() - baseline
+        del delta
         engine.drain_observations()
-        used, open_orders = rss_bytes() - baseline, engine.open_orders
+        if not args.keep_free_heap:
+            release_free_heap()
+        after, open_orders = rss_bytes() - baseline, engine.open_orders
+        peak_alive = max(peak_alive, alive)
+        used = max(alive, after)
         most_open = max(most_open, open_orders)  # the resident set never shrinks: judge it by the most open orders
         worst = max(worst, (used / (100e6 + 1000 * most_open), used, most_open))
         peak = max(peak, (used, most_open))
-        if (applied // args.checkpoint_every) % 25 == 0:
+        if report and (applied // args.checkpoint_every) % 25 == 0:
             day = (watermark - int(START.timestamp() * 1000)) / 86_400_000
-            print(f"{day:5.1f}  {open_orders:7d} ({len(engine.orders)} / {len(engine.cold)})  {used / 1e6:8.1f}  "
+            print(f"{day:5.1f}  {open_orders:7d} ({len(engine.orders)} / {len(engine.cold)})  {used / 1e6:8.1f} "
+                  f"(delta alive {alive / 1e6:.1f}, after {after / 1e6:.1f})  "
                   f"{(100e6 + 1000 * most_open) / 1e6:8.1f}", flush=True)
 
     for line in child.stdout:
@@ -113,11 +138,16 @@ def main() -> None:
     child.wait()
     watermark = engine.newest_event_ms
     checkpoint()
+    evicted = -1
+    while evicted != engine.stats["orders_evicted"]:  # as the stream checkpoints on (every second once caught
+        evicted = engine.stats["orders_evicted"]      # up) while orders are left to evict (evictions_per_advance)
+        checkpoint(report=False)
     elapsed = time.perf_counter() - started
     share, used, open_orders = worst
     print(f"{args.orders} orders at {args.orders_per_day}/day, {applied} events in {elapsed:.0f} s "
           f"({applied / elapsed:,.0f} events/s incl. generation), checkpoint every {args.checkpoint_every} events")
-    print(f"peak resident set above baseline: {peak[0] / 1e6:.1f} MB; most open orders at once: {peak[1]} "
+    print(f"peak resident set above baseline: {peak[0] / 1e6:.1f} MB (with the checkpoint delta alive: "
+          f"{peak_alive / 1e6:.1f} MB); most open orders at once: {peak[1]} "
           f"(bar {(100e6 + 1000 * peak[1]) / 1e6:.1f} MB)")
     print(f"worst: {used / 1e6:.1f} MB with at most {open_orders} open orders = {share:.0%} of "
           f"100 MB + 1 KB per open order")

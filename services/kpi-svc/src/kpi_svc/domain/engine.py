@@ -72,6 +72,8 @@ class KpiEngine(OrderLifecycle):
         self.cold = ColdStore()  # quiet order id -> (wake_ms, frozen facts)
         self._cold_after_ms = None if rules.cold_after_s is None else rules.cold_after_s * 1000
         self._in_flight_cold_ms = None if rules.in_flight_cold_after_s is None else rules.in_flight_cold_after_s * 1000
+        self._hot_cap = rules.hot_orders_cap
+        self._evictions_per_advance = rules.evictions_per_advance
         self.clock_ms = _NO_CLOCK
         self._newest_ms = _NO_CLOCK
         self.observations: list[tuple] = []
@@ -153,6 +155,10 @@ class KpiEngine(OrderLifecycle):
         elif thawed:  # an event no KPI reads (in transit, ...): compressed again once quiet
             self.wakes.schedule(order, self._wake(order))
         self._changed.add(order_id)
+        if fresh or thawed:
+            cap = self._hot_cap
+            if cap is not None and len(self.orders) > cap:
+                self._cool_down()
         return APPLIED
 
     def _apply_shift(self, event: dict) -> Applied:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from itertools import islice
 
 from .catalog import F_ISSUES, F_SHIP
 from .checkpoint import restore_order
@@ -38,6 +39,22 @@ class OrderLifecycle:
         self.wakes.schedule(order, self._wake(order, cold=False))
         del self.orders[order.order_id]
         self.cold.put(order, order.wake_ms)
+
+    def _cool_down(self) -> None:
+        """Too many orders expanded (`hot_orders_cap`): those expanded longest, down to half the
+        cap, are reconciled if they changed (as a read would, at the current clock) and
+        compressed. Each keeps its facts and its next clock or eviction as its cold wake; its
+        next event thaws it, as after a quiet time. What changes is memory only: while a replay
+        catches up, the orders touched between two checkpoints no longer stay expanded
+        together. The orders expanded last stay: most are in a burst of events (placed,
+        confirmed, invoiced within minutes), and compressing them would only thaw them again."""
+        orders = self.orders
+        for order in list(islice(orders.values(), len(orders) - self._hot_cap // 2)):
+            if order.dirty:
+                self._reconcile(order)
+            self._freeze(order)
+        # the list of changed orders must not keep the expanded copies of those just compressed
+        self._dirty = [order for order in self._dirty if order.dirty]
 
     def _thaw(self, order_id: str) -> OrderFacts:
         order = self._with_keys(self.cold.take(order_id))
@@ -90,7 +107,15 @@ class OrderLifecycle:
         self.buckets.advance(clock)
         if flush:
             self.flush()
+        # at most `evictions_per_advance` orders leave per call: each goes into the next checkpoint
+        # delta encoded (~2.5 KB), and when a replay's watermark jumps to its end tens of
+        # thousands are due at once. Past it, what is due waits for the next advance (the wakes
+        # stay in the heap; a clock that passed then counts one advance later, in its own bucket)
+        budget, evicted = self._evictions_per_advance, 0
         for kind, key, when in self.wakes.due(clock, self):
+            if budget is not None and evicted >= budget:
+                self.wakes.put_back(kind, key, when)
+                break
             if kind == "order":
                 order = self.orders.get(key)
                 frozen = None
@@ -109,8 +134,10 @@ class OrderLifecycle:
                     pending = pending_deadline(order, clock)
                     if pending is None and evict_at(order, self._claim_ms, self._idle_ms, self._grace_ms) <= clock:
                         self._evict(order, frozen)
+                        evicted += 1
                     elif spill and pending is None and not order.dirty and self._settled_quiet(order, clock):
                         self._evict(order, frozen, early=True)
+                        evicted += 1
                     elif not order.dirty:
                         self._freeze(order)
             elif kind == "shift":

@@ -78,6 +78,14 @@ class KpiRules:
     of replay, hours of event time), and an order with an unreconciled event is never frozen.
     It must stay above the checkpoint interval, or a changed order would be thawed again to
     write its checkpoint row.
+
+    `hot_orders_cap`: when an event leaves more orders expanded than this, those expanded
+    longest, down to half of it, are reconciled and compressed (lifecycle.py, `_cool_down`). A
+    replay reaches thousands of orders between two checkpoints, and each stayed expanded
+    (~5.5 KB) until the next `advance()` - or for good while catching up with flush=False; that
+    transient set set the allocator's high-water mark (docs/kpi-decisions.md, "Memory",
+    replay). Live, fewer orders than this are expanded at once. Costs CPU in a replay (~30 % of
+    the engine's at 2,000): orders touched again after they were compressed are thawed again.
     """
 
     claim_window_s: int = 7 * 86400
@@ -95,6 +103,8 @@ class KpiRules:
     eviction_grace_s: int = 3600
     cold_after_s: int | None = 10  # a settled order quiet this long is kept compressed
     in_flight_cold_after_s: int | None = 10  # an order not settled yet, quiet this long, too
+    hot_orders_cap: int | None = 2000  # more expanded orders than this: the oldest compressed (None: no cap)
+    evictions_per_advance: int | None = 2000  # orders leaving memory per advance(), the rest at the next (None: all)
     idle_order_s: int = 30 * 86400
     settled_retention_s: int = 90 * 86400  # a settled order's facts stay in the store (scorecards, late events)
     label_value_cap: int = 50
@@ -109,6 +119,10 @@ class KpiRules:
         for window in self.windows:
             if window_seconds(window) % self.bucket_s:
                 raise ValueError(f"window {window} is not a whole number of buckets")
+        if self.hot_orders_cap is not None and self.hot_orders_cap < 1:
+            raise ValueError("hot_orders_cap must be positive (None: no cap)")
+        if self.evictions_per_advance is not None and self.evictions_per_advance < 1:
+            raise ValueError("evictions_per_advance must be positive (None: no limit)")
         if self.claim_window_s < 0 or self.eviction_grace_s < 0:
             raise ValueError("claim_window_s and eviction_grace_s must not be negative")
 

@@ -91,6 +91,14 @@ class WakeSchedule:
             else:
                 return
 
+    def put_back(self, kind: str, key: str, when: int) -> None:
+        """An entry `due` handed out, due again (its owner stopped before handling it)."""
+        if kind == "order":
+            heapq.heappush(self._heap, (when, key))
+        else:
+            self._shift_until[key] = when
+            heapq.heappush(self._shifts, (when, key))
+
     def compact(self, order_wakes: Iterator[tuple[str, int | None]]) -> None:
         """Rebuild the heaps from the live wakes only (stale entries pile up as orders move)."""
         heap = [(when, key) for key, when in order_wakes if when is not None]

@@ -21,6 +21,7 @@ from collections.abc import Callable
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
+from orderpulse.memory import release_free_heap
 from orderpulse.messaging.dead_letters import DeadLetterQueue
 from orderpulse.messaging.kafka import create_consumer
 from orderpulse.messaging.partition_anchors import PartitionAnchors
@@ -262,6 +263,10 @@ class KpiStream(RecordApplier, PartitionOwnership):
                 self._unsaved = deltas
                 raise
         self._positions = {}
+        # the encoded orders of the deltas are garbage now: their pages go back to the system
+        # instead of staying resident between live chunks (orderpulse.memory; ~1 ms)
+        deltas = None
+        release_free_heap()
         self.checkpoints += 1
         self.catching_up = catching_up
         metrics.record_observations(self._observations)
