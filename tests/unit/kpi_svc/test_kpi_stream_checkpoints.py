@@ -3,6 +3,9 @@ and offsets) for the next one, also when it failed during a revocation; a fenced
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
+
 import orjson
 import pytest
 from aiokafka import TopicPartition
@@ -172,3 +175,37 @@ async def test_a_topic_rebuilt_under_the_stream_is_read_from_its_beginning_and_n
     await stream.checkpoint()
     assert store.offsets[(ORDERS, 0)] == StoredOffset(0, None)
     assert store.offsets[(ORDERS, 1)].next_offset == 5
+
+
+class SlowStore(FlakyStore):
+    """Holds every save until released; until then its tables know nothing of what it carries."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.saving = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def save(self, deltas, offsets, epochs) -> None:
+        self.saving.set()
+        await self.release.wait()
+        await super().save(deltas, offsets, epochs)
+
+    async def order(self, order_id: str):
+        return None
+
+
+async def test_a_settled_order_is_answered_while_the_checkpoint_taking_it_out_of_memory_is_written():
+    store = SlowStore()
+    stream = stream_with(store)
+    engine = stream.engines.setdefault(0, KpiEngine(stream.rules))
+    for event in OrderStory("ord-1", MONDAY).happy_path():
+        engine.apply(event)
+    engine.advance(MONDAY + timedelta(days=20), spill=True)  # delivered long ago: it leaves memory
+    assert engine.peek_order("ord-1") is None
+    writing = asyncio.create_task(stream.checkpoint())
+    await store.saving.wait()
+    card = await stream.scorecard("ord-1")
+    assert card is not None and card["order_id"] == "ord-1"
+    store.release.set()
+    await writing
+    assert await stream.scorecard("ord-1") is None  # written now: the (fake) tables answer for it

@@ -113,6 +113,7 @@ class KpiStream(RecordApplier, PartitionOwnership):
         self._unrestored: set[TopicPartition] = set()  # assigned, paused until restored
         self._epochs: dict[int, int] = {}  # owner epoch per restored partition (fences stale checkpoints)
         self._unsaved: dict = {}  # deltas drained by a checkpoint that failed, written with the next one
+        self._saving: dict = {}  # the deltas of the checkpoint being written
         self._observations: list[tuple] = []  # drained, recorded once their checkpoint is saved
         self._fenced: Fenced | None = None
         self._holding = False  # every partition paused while checkpoints fail
@@ -254,6 +255,7 @@ class KpiStream(RecordApplier, PartitionOwnership):
         positions = self._positions
         offsets = {(tp.topic, tp.partition): stored for tp, stored in positions.items()}
         if deltas or offsets:
+            self._saving = deltas  # orders leaving memory with it stay answerable until it is written
             try:
                 await self.store.save(deltas, offsets, self._epochs)
             except Fenced as error:
@@ -262,6 +264,8 @@ class KpiStream(RecordApplier, PartitionOwnership):
             except Exception:
                 self._unsaved = deltas
                 raise
+            finally:
+                self._saving = {}
         self._positions = {}
         # the encoded orders of the deltas are garbage now: their pages go back to the system
         # instead of staying resident between live chunks (orderpulse.memory; ~1 ms)
@@ -310,12 +314,24 @@ class KpiStream(RecordApplier, PartitionOwnership):
             found = engine.scorecard(order_id)
             if found is not None:
                 return found
-        payload = await self.store.order(order_id)
+        payload = self._settled_not_written(order_id)
+        if payload is None:
+            payload = await self.store.order(order_id)
         if not isinstance(payload, list):  # unknown, or a tombstone / labor shift
             return None
         # at this replica's clock, so issue clocks that passed read as passed (as in the engine)
         meta = {"clock_ms": max(engine.clock_ms for engine in self.engines.values())} if self.engines else None
         return KpiEngine.restore(self.rules, {order_id: payload}, {}, meta).scorecard(order_id)
+
+    def _settled_not_written(self, order_id: str) -> list | None:
+        """An order that left memory with a checkpoint not written yet (being written, or failed
+        and waiting for the next): in neither the engine nor the tables until that commits."""
+        for deltas in (self._saving, self._unsaved):
+            for delta in deltas.values():
+                held = (delta.settled or {}).get(order_id)
+                if held is not None:
+                    return orjson.loads(held[0])
+        return None
 
     def open_orders(self) -> int:
         """Orders this replica's engines hold in memory."""
