@@ -115,6 +115,16 @@ async def produced_batch(infrastructure: Any, topic: str, service: str, values: 
     return (await one_partition_batch(infrastructure.kafka_bootstrap, topic))[TopicPartition(topic, 0)]
 
 
+async def produced_in_two_batches(
+    infrastructure: Any, topic: str, service: str, values: list[bytes], first: int
+) -> tuple[dict, list[dict]]:
+    """`produced_batch`, as the two batches a consumer could get (split after `first` records),
+    and as one whole batch (for a replay of everything)."""
+    records = await produced_batch(infrastructure, topic, service, values)
+    partition = TopicPartition(topic, 0)
+    return {partition: records}, [{partition: records[:first]}, {partition: records[first:]}]
+
+
 async def same_in_both(one_by_one: ConsumerStand, batched: ConsumerStand, batch: Any, label: str) -> tuple:
     """Give `batch` to both stands; their outcomes and snapshots (`snapshot()`) must be equal.
     Returns the outcome."""

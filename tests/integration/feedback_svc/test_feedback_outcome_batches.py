@@ -19,7 +19,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import orjson
-from aiokafka import TopicPartition
 from feedback_svc.adapters.unit_of_work import SqlUnitOfWork
 from feedback_svc.domain.survey_links import SurveyLinks
 from feedback_svc.entrypoints.consumer import handler_table
@@ -27,7 +26,7 @@ from feedback_svc.manifest import MANIFEST
 from feedback_svc.service_layer.context import ServiceContext
 from orderpulse.events import new_envelope
 from orderpulse.scheduling import DueWorkLoop
-from orderpulse.testing.consumer_stand import ConsumerStand, outcome, produced_batch, same_in_both
+from orderpulse.testing.consumer_stand import ConsumerStand, outcome, produced_in_two_batches, same_in_both
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 SNAPSHOT = {
@@ -111,9 +110,7 @@ async def test_a_batch_of_cancellations_and_completions_leaves_the_same_surveys_
     tag = uuid.uuid4().hex[:8]
     topic = f"test.feedback.batch.{tag}"
     values, first = records_to_produce(tag)
-    records = await produced_batch(infrastructure, topic, "feedback-batch-test", values)
-    partition = TopicPartition(topic, 0)
-    batches = [{partition: records[:first]}, {partition: records[first:]}]
+    whole, batches = await produced_in_two_batches(infrastructure, topic, "feedback-batch-test", values, first)
 
     async with (Stand(infrastructure, topic, batched=False) as one_by_one,
                 Stand(infrastructure, topic, batched=True) as batched):
@@ -136,6 +133,6 @@ async def test_a_batch_of_cancellations_and_completions_leaves_the_same_surveys_
         cancelled = sorted(o.removeprefix(f"{tag}-") for o, _c, _p, at in wanted["known_orders"] if at is not None)
         assert cancelled == ["o2", "o3", "o5"]
 
-        replay = outcome(await batched.consumer.process({partition: records}))
+        replay = outcome(await batched.consumer.process(whole))
         assert replay[0] == 0 and replay[1] == 17  # every good record a duplicate now (one twice)
         assert await batched.snapshot() == wanted

@@ -20,13 +20,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import orjson
-from aiokafka import TopicPartition
 from fulfillment_svc.adapters.unit_of_work import SqlUnitOfWork
 from fulfillment_svc.entrypoints.consumer import handler_table
 from fulfillment_svc.manifest import MANIFEST
 from fulfillment_svc.service_layer.context import Policy, ServiceContext
 from orderpulse.events import new_envelope
-from orderpulse.testing.consumer_stand import ConsumerStand, outcome, produced_batch, same_in_both
+from orderpulse.testing.consumer_stand import ConsumerStand, outcome, produced_in_two_batches, same_in_both
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 STOCK = [("wh-1", "MUG", 10), ("wh-1", "TEE", 1), ("wh-2", "LAMP", 5), ("wh-2", "MUG", 3)]
@@ -124,9 +123,7 @@ async def test_a_batch_of_order_events_leaves_the_same_fulfillments_stock_events
     tag = uuid.uuid4().hex[:8]
     topic = f"test.fulfillment.batch.{tag}"
     values, first = records_to_produce(tag)
-    records = await produced_batch(infrastructure, topic, "ful-batch-test", values)
-    partition = TopicPartition(topic, 0)
-    batches = [{partition: records[:first]}, {partition: records[first:]}]
+    whole, batches = await produced_in_two_batches(infrastructure, topic, "ful-batch-test", values, first)
 
     async with (Stand(infrastructure, topic, batched=False) as one_by_one,
                 Stand(infrastructure, topic, batched=True) as batched):
@@ -151,6 +148,6 @@ async def test_a_batch_of_order_events_leaves_the_same_fulfillments_stock_events
         assert f"'{tag}-o10', 'wh-1', 'open'" in wanted
         assert wanted.count(f"'{tag}-r1', '{tag}-o3'") == 1 and "'damaged'" not in wanted  # the first request of r1
 
-        replay = outcome(await batched.consumer.process({partition: records}))
+        replay = outcome(await batched.consumer.process(whole))
         assert replay[0] == 0 and replay[1] == 16  # every good record a duplicate now (one twice)
         assert await batched.snapshot() == wanted

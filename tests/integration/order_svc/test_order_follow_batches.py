@@ -17,13 +17,12 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from aiokafka import TopicPartition
 from order_stack import created, delivered, dispatched, in_transit, notification_sent, rfc3339
 from order_svc.adapters.unit_of_work import SqlOrderUnitOfWork
 from order_svc.domain.model import Order
 from order_svc.entrypoints.consumer import handler_table
 from order_svc.manifest import MANIFEST
-from orderpulse.testing.consumer_stand import ConsumerStand, outcome, produced_batch, same_in_both
+from orderpulse.testing.consumer_stand import ConsumerStand, outcome, produced_in_two_batches, same_in_both
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "order_svc"))
 from order_builders import CATALOG, CUSTOMER, NOW, RULES, placing  # noqa: E402
@@ -107,9 +106,8 @@ async def test_a_batch_of_fulfillment_events_leaves_the_same_orders_timeline_and
     tag = uuid.uuid4().hex[:8]
     topic = f"test.order.follow.{tag}"
     orders = [as_placed(order) for order in placed_orders(tag)]
-    records = await produced_batch(infrastructure, topic, "order-follow-test", records_to_produce(orders, tag))
-    partition = TopicPartition(topic, 0)
-    batches = [{partition: records[:FIRST_BATCH]}, {partition: records[FIRST_BATCH:]}]
+    whole, batches = await produced_in_two_batches(infrastructure, topic, "order-follow-test",
+                                                   records_to_produce(orders, tag), FIRST_BATCH)
 
     async with (Stand(infrastructure, topic, placed_orders(tag), batched=False) as one_by_one,
                 Stand(infrastructure, topic, placed_orders(tag), batched=True) as batched):
@@ -130,6 +128,6 @@ async def test_a_batch_of_fulfillment_events_leaves_the_same_orders_timeline_and
         assert len(wanted["timeline"]) == 9
         assert {row[0]: row[16] for row in wanted["orders"]} == {f"{tag}-o1": "shipped", f"{tag}-o2": "delivered"}  # o1: one parcel of two arrived
 
-        replay = outcome(await batched.consumer.process({partition: records}))
+        replay = outcome(await batched.consumer.process(whole))
         assert replay[0] == 0 and replay[1] == 10  # every good record a duplicate now
         assert await batched.snapshot() == wanted
