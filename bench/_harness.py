@@ -58,3 +58,20 @@ async def repeat(runs: int, once: Callable[[], Awaitable[int]]) -> list[float]:
 def describe(name: str, rates: list[float]) -> str:
     median = statistics.median(rates)
     return f"{name:<44} median {median:>10,.0f}/s   min {min(rates):>10,.0f}   max {max(rates):>10,.0f}   (n={len(rates)})"
+
+
+def service_env(infra: Infrastructure, service: str, *, idempotence: bool = False, **settings: str) -> dict[str, str]:
+    """The environment of a service process the benchmarks start: this process's environment
+    without any ORDERPULSE_ setting, then the infrastructure's addresses, quiet logs, a 6 s
+    consumer session (a benchmark's consumer rejoins fast) and `settings` (ORDERPULSE_<NAME>)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERPULSE_")}
+    env.update(
+        ORDERPULSE_SERVICE_NAME=service,
+        ORDERPULSE_DATABASE_URL=infra.database_url,
+        ORDERPULSE_KAFKA_BOOTSTRAP=infra.kafka_bootstrap,
+        ORDERPULSE_KAFKA_ENABLE_IDEMPOTENCE=str(idempotence).lower(),
+        ORDERPULSE_LOG_LEVEL="WARNING",
+        ORDERPULSE_CONSUMER_SESSION_TIMEOUT_MS="6000",
+    )
+    env.update({f"ORDERPULSE_{name.upper()}": value for name, value in settings.items()})
+    return env

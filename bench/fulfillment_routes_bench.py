@@ -41,7 +41,7 @@ import _http_load as http_load
 import asyncpg
 import httpx
 import orjson
-from _harness import infrastructure, machine, wait_ready
+from _harness import infrastructure, machine, service_env, wait_ready
 from _http_load import BARE_APP, REQUEST_LIST_LUA, UVICORN, cpu_seconds, describe, median_of, run_line
 from orderpulse.db.migrations import upgrade
 from orderpulse.events import ORDERS, new_envelope
@@ -65,20 +65,10 @@ BASELINE_REQUESTS = {"pack": 40_000, "dispatch": 40_000, "scans": 25_000}  # mor
 Request = tuple[str, str, dict[str, str], Any]
 
 
-def service_env(infra) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERPULSE_")}
-    env.update(
-        ORDERPULSE_SERVICE_NAME="fulfillment-svc",
-        ORDERPULSE_DATABASE_URL=infra.database_url,
-        ORDERPULSE_KAFKA_BOOTSTRAP=infra.kafka_bootstrap,
-        ORDERPULSE_KAFKA_ENABLE_IDEMPOTENCE="false",
-        ORDERPULSE_API_KEYS=orjson.dumps(KEYS).decode(),
-        ORDERPULSE_SIGNING_SECRETS=orjson.dumps({f"carrier:{CARRIER}": SECRET}).decode(),
-        ORDERPULSE_DEFAULT_WAREHOUSE_ID=WAREHOUSE,
-        ORDERPULSE_LOG_LEVEL="WARNING",
-        ORDERPULSE_CONSUMER_SESSION_TIMEOUT_MS="6000",
-    )
-    return env
+def fulfillment_svc_env(infra) -> dict[str, str]:
+    return service_env(infra, "fulfillment-svc", api_keys=orjson.dumps(KEYS).decode(),
+                       signing_secrets=orjson.dumps({f"carrier:{CARRIER}": SECRET}).decode(),
+                       default_warehouse_id=WAREHOUSE)
 
 
 def _warehouse(key: str | None = None) -> dict[str, str]:
@@ -333,7 +323,7 @@ def main(args: argparse.Namespace) -> None:
         service_port, bare_port = free_port(), free_port()
         log_dir = Path(os.environ.get("FULFILLMENT_BENCH_LOGS", scratch_dir))
         processes = [
-            spawn([*UVICORN, "--port", str(service_port), manifest.app], log_path=log_dir / "fulfillment-svc.log", env=service_env(infra)),
+            spawn([*UVICORN, "--port", str(service_port), manifest.app], log_path=log_dir / "fulfillment-svc.log", env=fulfillment_svc_env(infra)),
             spawn([*UVICORN, "--port", str(bare_port), *BARE_APP], log_path=log_dir / "bare.log", env=dict(os.environ, BENCH_DATABASE_URL=dsn)),
         ]
         service, bare = f"http://127.0.0.1:{service_port}", f"http://127.0.0.1:{bare_port}"

@@ -59,7 +59,7 @@ from pathlib import Path
 import httpx
 import orjson
 import psutil
-from _harness import infrastructure, machine, wait_ready
+from _harness import infrastructure, machine, service_env, wait_ready
 from orderpulse.db.migrations import upgrade
 from orderpulse.events import FEEDBACK, FULFILLMENT, NOTIFICATIONS, ORDERS, new_envelope, validate_data
 from orderpulse.events.topics import ALL_TOPICS, DEFAULT_PARTITIONS, dlq_topic
@@ -342,16 +342,7 @@ async def settle(client, run: Run, args, producer, topic_prefix: str, rate: floa
 
 
 def kpi_env(infra, topic_prefix: str, extra: list[str]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERPULSE_")}
-    env.update(
-        ORDERPULSE_SERVICE_NAME=KPI,
-        ORDERPULSE_DATABASE_URL=infra.database_url,
-        ORDERPULSE_KAFKA_BOOTSTRAP=infra.kafka_bootstrap,
-        ORDERPULSE_KAFKA_ENABLE_IDEMPOTENCE=str(infra.kafka_enable_idempotence).lower(),
-        ORDERPULSE_TOPIC_PREFIX=topic_prefix,
-        ORDERPULSE_LOG_LEVEL="WARNING",
-        ORDERPULSE_CONSUMER_SESSION_TIMEOUT_MS="6000",
-    )
+    env = service_env(infra, KPI, idempotence=infra.kafka_enable_idempotence, topic_prefix=topic_prefix)
     for item in extra:
         name, _, value = item.partition("=")
         env[name] = value

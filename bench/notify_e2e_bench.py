@@ -36,7 +36,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import orjson
-from _harness import infrastructure, machine, wait_ready
+from _harness import infrastructure, machine, service_env, wait_ready
 from orderpulse.db.migrations import upgrade
 from orderpulse.events import CUSTOMERS as CUSTOMERS_TOPIC
 from orderpulse.events import ORDERS, new_envelope
@@ -171,20 +171,9 @@ async def where_the_time_went(database_url: str) -> str:
     )
 
 
-def service_env(infra, name: str, smtp_port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERPULSE_")}
-    env.update(
-        ORDERPULSE_SERVICE_NAME=name,
-        ORDERPULSE_DATABASE_URL=infra.database_url,
-        ORDERPULSE_KAFKA_BOOTSTRAP=infra.kafka_bootstrap,
-        ORDERPULSE_KAFKA_ENABLE_IDEMPOTENCE="false",
-        ORDERPULSE_API_KEYS=orjson.dumps(KEYS).decode(),
-        ORDERPULSE_SIGNING_SECRETS=orjson.dumps(SECRETS).decode(),
-        ORDERPULSE_SMTP_PORT=str(smtp_port),
-        ORDERPULSE_LOG_LEVEL="WARNING",
-        ORDERPULSE_CONSUMER_SESSION_TIMEOUT_MS="6000",
-    )
-    return env
+def stack_service_env(infra, name: str, smtp_port: int) -> dict[str, str]:
+    return service_env(infra, name, api_keys=orjson.dumps(KEYS).decode(),
+                       signing_secrets=orjson.dumps(SECRETS).decode(), smtp_port=str(smtp_port))
 
 
 def order_body(n: int) -> dict:
@@ -380,7 +369,7 @@ def main(rate: float, seconds: float, runs: int, connections: int, notify_only: 
                         spawn(
                             [sys.executable, "-m", "uvicorn", manifest.app, "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
                             log_path=logs / f"{name}.log",
-                            env=service_env(infra, name, sink.port),
+                            env=stack_service_env(infra, name, sink.port),
                         )
                     )
                     urls[name] = f"http://127.0.0.1:{port}"

@@ -28,7 +28,7 @@ from pathlib import Path
 import _http_load as http_load
 import httpx
 import orjson
-from _harness import infrastructure, machine, wait_ready
+from _harness import infrastructure, machine, service_env, wait_ready
 from _http_load import BARE_APP, UVICORN, cpu_seconds, describe, run_line
 from orderpulse.db.migrations import upgrade
 from orderpulse.events.topics import ALL_TOPICS, DEFAULT_PARTITIONS, dlq_topic
@@ -44,18 +44,8 @@ CUSTOMERS = 64
 CATALOG = {"BENCH-MUG": "12.50", "BENCH-CAP": "9.90", "BENCH-TEE": "19.00", "BENCH-PEN": "1.25"}
 
 
-def service_env(infra) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERPULSE_")}
-    env.update(
-        ORDERPULSE_SERVICE_NAME="order-svc",
-        ORDERPULSE_DATABASE_URL=infra.database_url,
-        ORDERPULSE_KAFKA_BOOTSTRAP=infra.kafka_bootstrap,
-        ORDERPULSE_KAFKA_ENABLE_IDEMPOTENCE="false",
-        ORDERPULSE_API_KEYS=orjson.dumps(KEYS).decode(),
-        ORDERPULSE_LOG_LEVEL="WARNING",
-        ORDERPULSE_CONSUMER_SESSION_TIMEOUT_MS="6000",
-    )
-    return env
+def order_svc_env(infra) -> dict[str, str]:
+    return service_env(infra, "order-svc", api_keys=orjson.dumps(KEYS).decode())
 
 
 async def seed(url: str) -> None:
@@ -99,7 +89,7 @@ def main(
         service_port, bare_port = free_port(), free_port()
         log_dir = Path(os.environ.get("ORDER_ENTRY_BENCH_LOGS", logs))
         processes = [
-            spawn([*UVICORN, "--port", str(service_port), manifest.app], log_path=log_dir / "order-svc.log", env=service_env(infra)),
+            spawn([*UVICORN, "--port", str(service_port), manifest.app], log_path=log_dir / "order-svc.log", env=order_svc_env(infra)),
             spawn(
                 [*UVICORN, "--port", str(bare_port), *BARE_APP],
                 log_path=log_dir / "bare.log",
