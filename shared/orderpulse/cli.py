@@ -118,14 +118,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
                     return f"{name} exited with code {process.returncode}"
             return None
 
-        asyncio.run(simulate(config, Stack.load(stack_json), _say, watchdog=dead_service))
+        outcome = asyncio.run(simulate(config, Stack.load(stack_json), _say, watchdog=dead_service))
     except (KeyboardInterrupt, asyncio.CancelledError):
         _say("interrupted")
+        outcome = None
     finally:
         _ignore_stop_signals()  # the stack stops in order, whatever is pressed now
         _say("stopping ...")
         stop_stack(stack, _say)
-    return 0
+    return 1 if outcome is not None and outcome.stack_gone else 0
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -142,11 +143,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         _say(f"error: {error}")
         return 2
     try:
-        asyncio.run(simulate(config, stack, _say))
+        outcome = asyncio.run(simulate(config, stack, _say))
     except (KeyboardInterrupt, asyncio.CancelledError):
         _say("interrupted")
         return 130
-    return 0
+    return 1 if outcome.stack_gone else 0
 
 
 def simulation_config(args: argparse.Namespace):
@@ -172,6 +173,7 @@ def simulation_config(args: argparse.Namespace):
         mix=ErrorMix().with_text(args.mix),
         report_path=Path(args.report) if args.report else None,
         kpi_wait_s=parse_span(args.kpi_wait),
+        give_up_after_s=parse_span(args.give_up_after),
     )
 
 
@@ -199,6 +201,8 @@ def _add_simulation_options(parser: argparse.ArgumentParser, *, demo: bool) -> N
     parser.add_argument("--merchant-timezone", default="UTC", help="the services' merchant timezone (ship deadlines)")
     parser.add_argument("--report", default=None, help="also write the summary as JSON to this file")
     parser.add_argument("--kpi-wait", default="30s", help="at the end, how long to wait for kpi-svc to agree")
+    parser.add_argument("--give-up-after", default="2m",
+                        help="stop with an error once no service has answered for this long (default 2m)")
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

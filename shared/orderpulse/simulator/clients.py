@@ -4,6 +4,10 @@ pooled httpx.AsyncClient, retries of what is safe to retry, and errors counted b
 Every request the simulator sends is safe to repeat (an Idempotency-Key, an event id, a PUT of
 an absolute value, or a read), so transport errors, 429 and 5xx are retried with backoff. A 4xx
 is never retried: the simulator did not intend it, so it is recorded as a simulator bug.
+
+A stack that went away is not retried for ever: once no service has answered anything (a 503
+counts as an answer) for `GIVE_UP_AFTER_S` while requests were waiting, `Transport.check_alive`
+says so, and from then on every request fails at once (`ApiError` "stack unreachable").
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ if importlib.util.find_spec("sniffio") is None:
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_ATTEMPTS = 9  # ~23 s of retries: long enough for a supervisor to restart a killed service
+GIVE_UP_AFTER_S = 120.0  # no answer from any service for this long while asking: the stack is gone
+UNREACHABLE = "stack unreachable"
 UNINTENDED_SAMPLES = 20
 
 
@@ -131,20 +137,47 @@ def _problem_kind(response: httpx.Response) -> tuple[str, str]:
 
 
 class Transport:
-    def __init__(self, stack: Stack, traffic: Traffic, *, connections: int = 24, timeout_s: float = 30.0) -> None:
+    def __init__(self, stack: Stack, traffic: Traffic, *, connections: int = 24, timeout_s: float = 30.0,
+                 give_up_after_s: float = GIVE_UP_AFTER_S) -> None:
         """One pool per service, `connections` each (httpcore's pool costs grow with its size)."""
         self.stack = stack
         self.traffic = traffic
+        self.give_up_after_s = give_up_after_s
+        self.gone: str | None = None  # why the stack was given up on (`check_alive`)
+        self._asking_since: float | None = None  # the first request sent since the last answer
+        hooks = {"request": [self._asked], "response": [self._answered]}
         self.clients = {
             service: httpx.AsyncClient(
                 base_url=url,
                 limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
                 timeout=httpx.Timeout(timeout_s, connect=5.0),
+                event_hooks=hooks,
             )
             for service, url in stack.services.items()
         }
         # requests wait here rather than in httpcore's pool, whose queue handling is costly
         self.gates = {service: asyncio.Semaphore(connections) for service in stack.services}
+
+    async def _asked(self, _request: httpx.Request) -> None:
+        if self._asking_since is None:
+            self._asking_since = time.monotonic()
+
+    async def _answered(self, _response: httpx.Response) -> None:
+        self._asking_since = None
+
+    def check_alive(self) -> str | None:
+        """None while the stack answers; otherwise (and from then on) why it was given up on."""
+        if self.gone is None and self._asking_since is not None:
+            silent_s = time.monotonic() - self._asking_since
+            if silent_s >= self.give_up_after_s:
+                self.gone = (f"no service of the stack has answered for {silent_s:.0f} s "
+                             f"({', '.join(self.stack.services.values())}): is it still running? "
+                             "Start it with `orderpulse up`, then run the simulator again")
+        return self.gone
+
+    def _unless_gone(self, method: str, path: str) -> None:
+        if self.gone is not None:
+            raise ApiError(UNREACHABLE, method, path, detail=self.gone)
 
     async def close(self) -> None:
         for client in self.clients.values():
@@ -175,6 +208,7 @@ class Transport:
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
         for attempt in range(1, MAX_ATTEMPTS + 1):
+            self._unless_gone(method, path)
             if signed:  # signed again on every attempt: the timestamp must be fresh
                 headers.update(signed_headers(self.stack.signing_secrets[role], content or b"", int(time.time())))
             self.traffic.requests += 1
@@ -209,6 +243,7 @@ class Transport:
         any other answer is the caller's to read."""
         headers = {"Accept": "text/html"}
         for attempt in range(1, MAX_ATTEMPTS + 1):
+            self._unless_gone(method, path)
             self.traffic.requests += 1
             try:
                 async with self.gates[service]:

@@ -24,6 +24,7 @@ class Outcome:
     rows: list[Row]
     kpi_svc_note: str | None
     interrupted: bool
+    stack_gone: str | None = None  # why the run gave up on the stack (no service answered for long)
 
     @property
     def agrees(self) -> bool | None:
@@ -91,6 +92,7 @@ def report_json(outcome: Outcome) -> dict:
     return {
         "run_tag": outcome.run_tag,
         "interrupted": outcome.interrupted,
+        "stack_gone": outcome.stack_gone,
         "events": dict(outcome.tally.events),
         "requests": outcome.traffic.requests,
         "errors": dict(outcome.traffic.errors),

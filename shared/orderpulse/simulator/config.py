@@ -139,6 +139,7 @@ class SimulationConfig:
     report_path: Path | None = None  # also write the summary as JSON
     kpi_window: str = "30d"
     kpi_wait_s: float = 30.0  # at the end, how long to wait for kpi-svc to catch up
+    give_up_after_s: float = 120.0  # no service answering for this long: the stack is gone, the run stops
 
     def __post_init__(self) -> None:
         if self.rate_per_s < 0 or self.duration_s < 0 or self.backfill_s < 0:
@@ -149,6 +150,8 @@ class SimulationConfig:
             raise ValueError("live speed-up must be at least 1 (1 = real time)")
         if self.backfill_orders is not None and self.backfill_orders < 0:
             raise ValueError("backfill orders must not be negative")
+        if self.give_up_after_s <= 0:
+            raise ValueError("--give-up-after must be a positive time, e.g. 2m (or forever)")
 
     @property
     def planned_backfill_orders(self) -> int:

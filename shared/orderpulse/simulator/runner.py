@@ -52,7 +52,8 @@ class Simulation:
         self.config, self.stack, self.say, self.stop = config, stack, say, stop
         self.run_tag = config.run_tag or default_run_tag()
         self.tally, self.traffic = Tally(), Traffic()
-        self.transport = Transport(stack, self.traffic, connections=min(12, config.concurrency // 2 + 2))
+        self.transport = Transport(stack, self.traffic, connections=min(12, config.concurrency // 2 + 2),
+                                   give_up_after_s=config.give_up_after_s)
         self.orders, self.fulfillment = OrderApi(self.transport), FulfillmentApi(self.transport)
         self.notify = NotifyApi(self.transport) if stack.has(NOTIFY) else None
         self.feedback = FeedbackApi(self.transport) if stack.has(FEEDBACK) else None
@@ -74,6 +75,7 @@ class Simulation:
         config = self.config
         ticker = asyncio.create_task(self._tick())
         holder = asyncio.create_task(self._hold_on_stop())
+        watcher = asyncio.create_task(self._watch_stack())
         # an earlier run's work still under way would land in this run's figures: let it finish first
         await until_settled(self.transport.clients, self.say, what="before the run", timeout_s=SETTLE_BEFORE_S,
                             stop=self.stop)
@@ -112,6 +114,7 @@ class Simulation:
             await self.queue.close()
             ticker.cancel()
             holder.cancel()
+            watcher.cancel()
         self.progress.phase = "done"
         self.progress.show()
         outcome = await self._outcome(baseline)
@@ -172,6 +175,13 @@ class Simulation:
         """From the moment the user stops the run, no new step starts (stories already planned included)."""
         await self.stop.wait()
         self.pacer.hold()
+
+    async def _watch_stack(self) -> None:
+        """Stop the run once the stack stopped answering altogether (`Transport.check_alive`)."""
+        while not self.transport.check_alive():
+            await asyncio.sleep(1.0)
+        self.say(f"error: {self.transport.gone}; stopping the simulation")
+        self.stop.set()
 
     async def _finish_steps_under_way(self) -> None:
         try:
@@ -256,6 +266,9 @@ class Simulation:
         title = f"simulation summary (seed {config.seed}, run {self.run_tag}{', interrupted' if interrupted else ''})"
         for line in summary_lines(tally, self.traffic, title=title):
             self.say(line)
+        if self.transport.gone is not None:  # nothing to read back: say what was done, and why it stopped
+            self.say(f"the stack stopped answering: {self.transport.gone}")
+            return Outcome(self.run_tag, tally, self.traffic, [], None, interrupted, stack_gone=self.transport.gone)
         if not self.stack.has(KPI):
             await self._read_notifications()
             rows = alone(tally, config.kpi_window, with_costs)
