@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
+from orderpulse.db.bulk import BulkInsert
 from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,32 +38,6 @@ from notify_svc.adapters.state_repository import (
 from notify_svc.adapters.unit_of_work import SqlUnitOfWork
 from notify_svc.domain.values import Customer, Notification, OrderFacts
 from notify_svc.service_layer.ports import OrderContext
-
-
-class BulkInsert(NamedTuple):
-    """The one-statement form of a single-row INSERT ... ON CONFLICT DO NOTHING: its parameters as arrays."""
-
-    table: str
-    columns: dict[str, tuple[str, str]]  # the single-row statement's parameter -> (column, SQL type)
-
-    @property
-    def params(self) -> tuple[str, ...]:
-        return tuple(self.columns)
-
-    def sql(self, prefix: str) -> str:
-        """The statement, its parameters named `prefix` + the single-row names (jsonb travels as text)."""
-        names = ", ".join(column for column, _ in self.columns.values())
-        arrays = ", ".join(
-            f"CAST(:{prefix}{param} AS {'text' if kind == 'jsonb' else kind}[])" for param, (_, kind) in self.columns.items()
-        )
-        values = ", ".join(
-            f"CAST(u.{param} AS jsonb)" if kind == "jsonb" else f"u.{param}" for param, (_, kind) in self.columns.items()
-        )
-        return (
-            f"INSERT INTO {self.table} ({names}) SELECT {values} FROM unnest({arrays}) AS u ({', '.join(self.columns)}) "
-            "ON CONFLICT DO NOTHING"
-        )
-
 
 BULK = {
     ADD_ORDER: BulkInsert(
@@ -120,7 +95,7 @@ class PendingWrites:
                 continue
             prefix = f"w{len(parts)}_"
             parts.append(bulk.sql(prefix))
-            params.update({prefix + name: [row[name] for row in rows] for name in bulk.params})
+            params.update(bulk.arrays(rows, prefix))
         if parts:  # the tables are independent of each other: one round trip for all
             *first, last = parts
             with_parts = ", ".join(f"w{n} AS ({sql})" for n, sql in enumerate(first))

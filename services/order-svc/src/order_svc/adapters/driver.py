@@ -14,10 +14,9 @@ from typing import Any
 
 import asyncpg
 import orjson
+from orderpulse.db.bulk import sql_type
 from orderpulse.db.engine import ConnectionLost, is_unavailable_error
-from sqlalchemy import Column, Table, make_url
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.types import BigInteger, Boolean, DateTime, Integer, Numeric, Text
+from sqlalchemy import Table, make_url
 
 
 class DirectConnections:
@@ -136,17 +135,6 @@ class DirectConnections:
 def json_text(value: Any) -> str | None:
     """A JSONB value as text for `$n::text::jsonb` (None stays SQL NULL)."""
     return None if value is None else orjson.dumps(value).decode()
-
-
-_TYPES = ((JSONB, "jsonb"), (BigInteger, "int8"), (Integer, "int4"), (Numeric, "numeric"), (DateTime, "timestamptz"),
-          (Boolean, "bool"), (Text, "text"))
-
-
-def sql_type(column: Column) -> str:
-    for python_type, name in _TYPES:
-        if isinstance(column.type, python_type):
-            return name
-    raise TypeError(f"no SQL type known for {column}")
 
 
 @lru_cache(maxsize=32)

@@ -6,8 +6,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, insert, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from orderpulse.db.bulk import BulkInsert, BulkUpdate, column_types
+from sqlalchemy import Text, bindparam, delete, func, insert, select, text, tuple_, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_svc.adapters import rows, tables
@@ -35,12 +36,24 @@ class _Stored:
         )
 
 
-# one UPDATE run for many rows (executemany): the statement is compiled once, not per order
-_UPDATE_BY_KEY = (
-    update(tables.orders)
-    .where(tables.orders.c.order_id == bindparam("key_order_id"))
-    .values({column.name: bindparam(column.name) for column in tables.orders.c if column.name != "order_id"})
+# many orders' rows in one statement each (an executemany runs its statement once per row)
+_UPDATE_MANY = BulkUpdate("orders", "order_id", column_types(tables.orders))
+_UPDATE_MANY_SQL = text(_UPDATE_MANY.sql())
+_SHIPMENT_TYPES = column_types(tables.shipments)
+_UPSERT_SHIPMENTS = BulkInsert(
+    "shipments",
+    {name: (name, kind) for name, kind in _SHIPMENT_TYPES.items()},
+    conflict="(order_id, shipment_id) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in _SHIPMENT_TYPES if name not in ("order_id", "shipment_id")),
 )
+_UPSERT_SHIPMENTS_SQL = text(_UPSERT_SHIPMENTS.sql())
+
+
+def _among(order_ids: Sequence[str]):
+    """`order_ids` as a table to join: one statement text whatever their number (an IN list is a
+    new statement to parse and plan for every length), and a join rather than `= ANY(...)`,
+    whose generic plan can scan the whole table."""
+    return func.unnest(bindparam("order_ids", list(order_ids), type_=ARRAY(Text))).table_valued("order_id").render_derived(name="wanted")
 
 
 class SqlOrders:
@@ -68,11 +81,11 @@ class SqlOrders:
     async def get_many(self, order_ids: Iterable[str], *, for_update: bool = False) -> dict[str, Order]:
         """The known ones among `order_ids`, read with five statements however many they are;
         `for_update` locks their rows in order-id order (so two such reads never deadlock)."""
-        wanted = sorted(set(order_ids))
+        wanted = _among(sorted(set(order_ids)))
         o = tables.orders.c
-        query = select(tables.orders).where(o.order_id.in_(wanted)).order_by(o.order_id)
+        query = select(tables.orders).join(wanted, wanted.c.order_id == o.order_id).order_by(o.order_id)
         if for_update:
-            query = query.with_for_update()
+            query = query.with_for_update(of=tables.orders)
         found = (await self._session.execute(query)).mappings().all()
         if not found:
             return {}
@@ -123,10 +136,7 @@ class SqlOrders:
         for order in orders:
             if order.order_id not in self._stored:
                 raise LookupError(f"order {order.order_id} was not loaded in this unit of work")
-        values = [rows.order_row(order) for order in orders]
-        for row in values:
-            row["key_order_id"] = row.pop("order_id")
-        await self._session.execute(_UPDATE_BY_KEY, values)
+        await self._session.execute(_UPDATE_MANY_SQL, _UPDATE_MANY.arrays([rows.order_row(order) for order in orders]))
         shipments = []
         for order in orders:
             stored = self._stored[order.order_id]
@@ -156,7 +166,8 @@ class SqlOrders:
         return (await self._session.execute(query)).mappings().all()
 
     async def _children_of(self, table, order_ids: Sequence[str], *order_by) -> dict[str, list]:
-        query = select(table).where(table.c.order_id.in_(order_ids)).order_by(table.c.order_id, *order_by)
+        wanted = _among(order_ids)
+        query = select(table).join(wanted, wanted.c.order_id == table.c.order_id).order_by(table.c.order_id, *order_by)
         grouped: dict[str, list] = {}
         for row in (await self._session.execute(query)).mappings():
             grouped.setdefault(row["order_id"], []).append(row)
@@ -186,19 +197,8 @@ class SqlOrders:
             await self._upsert_shipments(_changed_shipments(order, stored))
 
     async def _upsert_shipments(self, changed: list[dict]) -> None:
-        if changed:
-            upsert = pg_insert(tables.shipments)
-            await self._session.execute(
-                upsert.on_conflict_do_update(
-                    index_elements=[tables.shipments.c.order_id, tables.shipments.c.shipment_id],
-                    set_={
-                        column: upsert.excluded[column]
-                        for column in changed[0]
-                        if column not in ("order_id", "shipment_id")
-                    },
-                ),
-                changed,
-            )
+        if changed:  # one row per (order, shipment): an upsert may not touch a row twice
+            await self._session.execute(_UPSERT_SHIPMENTS_SQL, _UPSERT_SHIPMENTS.arrays(changed))
 
 
 def _changed_shipments(order: Order, stored: _Stored) -> list[dict]:

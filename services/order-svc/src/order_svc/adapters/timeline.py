@@ -5,12 +5,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
-from sqlalchemy.dialects.postgresql import insert
+from orderpulse.db.bulk import BulkInsert
+from sqlalchemy import select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_svc.adapters import tables
 from order_svc.service_layer.ports import TimelineEntry
+
+# any number of entries in one statement (an executemany would run the INSERT once per entry)
+_APPEND = BulkInsert(
+    "timeline",
+    {
+        "event_id": ("event_id", "text"),
+        "order_id": ("order_id", "text"),
+        "type": ("type", "text"),
+        "source": ("source", "text"),
+        "occurred_at": ("occurred_at", "timestamptz"),
+        "data": ("data", "jsonb"),
+    },
+)
+_APPEND_SQL = text(_APPEND.sql())
 
 
 class SqlTimeline:
@@ -31,7 +45,7 @@ class SqlTimeline:
             }
             for entry in entries
         ]
-        await self._session.execute(insert(tables.timeline).on_conflict_do_nothing(index_elements=["event_id"]), values)
+        await self._session.execute(_APPEND_SQL, _APPEND.arrays(values))
 
     async def for_order(self, order_id: str, *, limit: int, after: tuple[datetime, int] | None) -> list[TimelineEntry]:
         t = tables.timeline.c

@@ -1,0 +1,97 @@
+"""Many rows in one statement: an INSERT or UPDATE whose parameters are arrays (one per column,
+unnested into rows), so PostgreSQL parses, plans and runs it once per batch instead of once per
+row (an executemany still runs the statement once for every row). jsonb values travel as text."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+import orjson
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Integer, Numeric, Table, Text
+from sqlalchemy.dialects.postgresql import JSONB
+
+
+def _array_type(kind: str) -> str:
+    return f"{'text' if kind == 'jsonb' else kind}[]"
+
+
+def _value(name: str, kind: str) -> str:
+    return f"CAST(u.{name} AS jsonb)" if kind == "jsonb" else f"u.{name}"
+
+
+def _arrays(columns: Mapping[str, str], rows: Sequence[Mapping[str, Any]], prefix: str) -> dict[str, list]:
+    params: dict[str, list] = {}
+    for param, kind in columns.items():
+        values = [row[param] for row in rows]
+        if kind == "jsonb":
+            values = [value if value is None or isinstance(value, str) else orjson.dumps(value).decode() for value in values]
+        params[prefix + param] = values
+    return params
+
+
+_TYPES = ((JSONB, "jsonb"), (BigInteger, "int8"), (Integer, "int4"), (Numeric, "numeric"), (DateTime, "timestamptz"),
+          (Boolean, "bool"), (Text, "text"))
+
+
+def sql_type(column: Column) -> str:
+    """The PostgreSQL type a value of `column` is sent as (a cast's target)."""
+    for python_type, name in _TYPES:
+        if isinstance(column.type, python_type):
+            return name
+    raise TypeError(f"no SQL type known for {column}")
+
+
+def column_types(table: Table) -> dict[str, str]:
+    """Column name -> `sql_type`, for every column of `table`, in order."""
+    return {column.name: sql_type(column) for column in table.columns}
+
+
+class BulkInsert(NamedTuple):
+    """The one-statement form of a single-row INSERT ... ON CONFLICT: its parameters as arrays.
+    `conflict` is what follows ON CONFLICT (an upsert's target and SET list, or DO NOTHING); an
+    upsert's rows must not repeat a key (PostgreSQL refuses to update a row twice in a statement)."""
+
+    table: str
+    columns: dict[str, tuple[str, str]]  # the single-row statement's parameter -> (column, SQL type)
+    conflict: str = "DO NOTHING"
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        return tuple(self.columns)
+
+    def sql(self, prefix: str = "") -> str:
+        """The statement, its parameters named `prefix` + the single-row names (jsonb travels as text)."""
+        names = ", ".join(column for column, _ in self.columns.values())
+        arrays = ", ".join(f"CAST(:{prefix}{param} AS {_array_type(kind)})" for param, (_, kind) in self.columns.items())
+        values = ", ".join(_value(param, kind) for param, (_, kind) in self.columns.items())
+        return (
+            f"INSERT INTO {self.table} ({names}) SELECT {values} FROM unnest({arrays}) AS u ({', '.join(self.columns)}) "
+            f"ON CONFLICT {self.conflict}"
+        )
+
+    def arrays(self, rows: Sequence[Mapping[str, Any]], prefix: str = "") -> dict[str, list]:
+        """The statement's parameters for `rows` (each keyed by the single-row names): one array
+        per column; a jsonb value that is not text yet is encoded here."""
+        return _arrays({param: kind for param, (_, kind) in self.columns.items()}, rows, prefix)
+
+
+class BulkUpdate(NamedTuple):
+    """UPDATE of many rows, each found by `key`, in one statement: every other column of
+    `columns` (name -> SQL type) is set from the row's values. The rows must not repeat a key."""
+
+    table: str
+    key: str
+    columns: dict[str, str]
+
+    def sql(self) -> str:
+        arrays = ", ".join(f"CAST(:{name} AS {_array_type(kind)})" for name, kind in self.columns.items())
+        sets = ", ".join(f"{name} = {_value(name, kind)}" for name, kind in self.columns.items() if name != self.key)
+        return (
+            f"UPDATE {self.table} AS t SET {sets} FROM unnest({arrays}) AS u ({', '.join(self.columns)}) "
+            f"WHERE t.{self.key} = u.{self.key}"
+        )
+
+    def arrays(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, list]:
+        """The statement's parameters for `rows` (each keyed by column name): one array per column."""
+        return _arrays(self.columns, rows, "")
