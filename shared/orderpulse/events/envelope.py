@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import uuid
@@ -36,6 +37,17 @@ class Envelope(BaseModel):
     partitionkey: str
     traceparent: str | None = None
     data: dict[str, Any]
+
+    @functools.cached_property
+    def validated_data(self) -> BaseModel:
+        """`data` validated against its type's model as consumers validate (fields this version
+        does not know yet are dropped), once per envelope: the consumer's poison check validates
+        every record it reads, and a handler asking for typed data gets that same model. Raises
+        like `registry.validate_data`. (An envelope is never changed after it is made: a copy with
+        other data would need a new envelope, not `model_copy`.)"""
+        from orderpulse.events.registry import validate_data  # the catalog imports this module
+
+        return validate_data(self.type, self.data, tolerate_new_fields=True)
 
     def to_json(self) -> bytes:
         """The envelope as it goes on the wire: its fields in declaration order, `None`s left out,

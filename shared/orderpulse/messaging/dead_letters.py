@@ -12,7 +12,7 @@ from aiokafka.structs import ConsumerRecord
 from pydantic import ValidationError
 
 from orderpulse.events.envelope import Envelope
-from orderpulse.events.registry import UnknownEventType, validate_data
+from orderpulse.events.registry import UnknownEventType
 from orderpulse.events.topics import dlq_topic
 from orderpulse.messaging.kafka import OutgoingRecord
 from orderpulse.messaging.relay import Publisher
@@ -45,7 +45,7 @@ def parse_record(record: ConsumerRecord, *, validate: bool = True) -> Envelope:
         raise PoisonRecord(f"not a CloudEvents envelope: {_first_error(error)}") from None
     if validate:
         try:
-            validate_data(envelope.type, envelope.data, tolerate_new_fields=True)
+            envelope.validated_data  # noqa: B018  (kept on the envelope for the handler)
         except UnknownEventType:
             raise PoisonRecord(f"unknown event type {envelope.type!r}") from None
         except ValidationError as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from orderpulse.db.bulk import BulkInsert
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +18,23 @@ _CANCELLED_AMONG = text(
     "SELECT k.order_id FROM unnest(CAST(:o AS text[])) AS u (order_id) JOIN known_orders k ON k.order_id = u.order_id "
     "WHERE k.cancelled_at IS NOT NULL"
 )
+
+# many rows in one statement, the same text whatever their number (a multi-row VALUES list is
+# compiled by SQLAlchemy and parsed by PostgreSQL anew for every length)
+_REMEMBER_PLACED = BulkInsert(
+    "known_orders",
+    {"order_id": ("order_id", "text"), "customer_id": ("customer_id", "text"), "placed_at": ("placed_at", "timestamptz")},
+    conflict="(order_id) DO UPDATE SET customer_id = excluded.customer_id, placed_at = excluded.placed_at "
+    "WHERE known_orders.customer_id IS NULL",
+)
+_REMEMBER_PLACED_SQL = text(_REMEMBER_PLACED.sql())
+_REMEMBER_LOCALES = BulkInsert(
+    "customer_locales",
+    {"customer_id": ("customer_id", "text"), "locale": ("locale", "text"), "updated_at": ("updated_at", "timestamptz")},
+    conflict="(customer_id) DO UPDATE SET locale = excluded.locale, updated_at = excluded.updated_at "
+    "WHERE customer_locales.updated_at <= excluded.updated_at",
+)
+_REMEMBER_LOCALES_SQL = text(_REMEMBER_LOCALES.sql())
 
 
 class SqlOrderBook:
@@ -32,16 +50,8 @@ class SqlOrderBook:
             first.setdefault(fact[0], fact)
         if not first:
             return
-        statement = insert(known_orders).values(
-            [{"order_id": o, "customer_id": c, "placed_at": at} for o, c, at in first.values()]
-        )
-        await self._session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["order_id"],
-                set_={"customer_id": statement.excluded.customer_id, "placed_at": statement.excluded.placed_at},
-                where=known_orders.c.customer_id.is_(None),
-            )
-        )
+        rows = [{"order_id": o, "customer_id": c, "placed_at": at} for o, c, at in first.values()]
+        await self._session.execute(_REMEMBER_PLACED_SQL, _REMEMBER_PLACED.arrays(rows))
 
     async def mark_cancelled(self, order_id: str, cancelled_at: datetime) -> None:
         statement = insert(known_orders).values(order_id=order_id, cancelled_at=cancelled_at)
@@ -84,16 +94,8 @@ class SqlOrderBook:
                 newest[profile[0]] = profile
         if not newest:
             return
-        statement = insert(customer_locales).values(
-            [{"customer_id": c, "locale": locale, "updated_at": at} for c, locale, at in newest.values()]
-        )
-        await self._session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["customer_id"],
-                set_={"locale": statement.excluded.locale, "updated_at": statement.excluded.updated_at},
-                where=customer_locales.c.updated_at <= statement.excluded.updated_at,
-            )
-        )
+        rows = [{"customer_id": c, "locale": locale, "updated_at": at} for c, locale, at in newest.values()]
+        await self._session.execute(_REMEMBER_LOCALES_SQL, _REMEMBER_LOCALES.arrays(rows))
 
     async def locale_of(self, customer_id: str) -> str | None:
         return await self._session.scalar(

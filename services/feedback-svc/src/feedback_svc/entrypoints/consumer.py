@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
-from orderpulse.events import Envelope, full_type, validate_data
+from orderpulse.events import Envelope, full_type
 from orderpulse.messaging.consumer import Batched, Handler
 from orderpulse.scheduling import DueWorkLoop, nudge_after_commit
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,7 +43,7 @@ def handler_table(
     async def on_orders_placed(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
         placed = []
         for envelope in envelopes:
-            data = validate_data(envelope.type, envelope.data, tolerate_new_fields=True)
+            data = envelope.validated_data
             placed.append(OrderPlaced(data.order_id, data.customer_id, envelope.time))
         async with joining(session) as uow:
             waiting = await orders.orders_placed(ctx, uow, placed)
@@ -54,7 +54,7 @@ def handler_table(
     async def on_customers_upserted(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
         profiles = []
         for envelope in envelopes:
-            data = validate_data(envelope.type, envelope.data, tolerate_new_fields=True)
+            data = envelope.validated_data
             profiles.append(CustomerProfile(data.customer_id, data.locale, envelope.time))
         async with joining(session) as uow:
             await orders.customers_upserted(ctx, uow, profiles)
@@ -68,7 +68,7 @@ def handler_table(
         run: list[Completion] = []
         async with joining(session) as uow:
             for envelope in envelopes:
-                data = validate_data(envelope.type, envelope.data, tolerate_new_fields=True)
+                data = envelope.validated_data
                 if envelope.type == FULFILLMENT_COMPLETED:
                     run.append(Completion(
                         order_id=data.order_id,
