@@ -6,7 +6,8 @@ For each batch from `getmany`:
    NOTHING RETURNING tells which are new) and apply each new event's handler; a batch handler
    (`handlers.Batched`) gets every new event of its types at once, after the per-event ones.
    Should one fail, the transaction is rolled back and the batch redone with a savepoint per
-   event and bounded retries; a handler that keeps failing sends its record to the DLQ.
+   event and bounded retries, in the same order (per-event handlers first, then each batch
+   handler's events one by one); a handler that keeps failing sends its record to the DLQ.
    Handlers therefore touch only the database session they are given (anything outside goes
    through the outbox);
 3. publish the dead letters, commit the transaction, and only then commit the offsets.
@@ -218,20 +219,20 @@ class IdempotentConsumer:
                 if handler is None:
                     result.count(record.topic, "ignored")
                     continue
-                if careful:
-                    error = await self._apply(session, handler, envelope)
-                elif isinstance(handler, Batched):
+                if isinstance(handler, Batched):  # after the per-event handlers, on either path
                     batched.setdefault(handler, []).append((record, envelope))
                     continue
+                if careful:
+                    error = await self._apply(session, handler, envelope)
                 else:
                     error = None
                     await self._apply_fast(session, handler, envelope)
-                if error is None:
-                    result.count(record.topic, "applied")
-                else:
-                    result.dead_lettered.append(DeadLetter(record, error, attempts=self._max_attempts))
-                    failed_ids.append(envelope.id)
+                self._settle(result, failed_ids, record, envelope, error)
             for batch_handler, items in sorted(batched.items(), key=lambda item: self._batch_order[item[0]]):
+                if careful:  # the same order as the fast path, each event in its own savepoint
+                    for record, envelope in items:
+                        self._settle(result, failed_ids, record, envelope, await self._apply(session, batch_handler, envelope))
+                    continue
                 await self._apply_fast_batch(session, batch_handler, [envelope for _, envelope in items])
                 for record, _ in items:
                     result.count(record.topic, "applied")
@@ -241,6 +242,16 @@ class IdempotentConsumer:
         for letter in result.dead_lettered:
             result.count(letter.record.topic, "dead_lettered")
         return result
+
+    def _settle(
+        self, result: BatchResult, failed_ids: list[str], record: ConsumerRecord, envelope: Envelope, error: str | None
+    ) -> None:
+        """Count an event applied, or set it aside for the DLQ (its dedup record released)."""
+        if error is None:
+            result.count(record.topic, "applied")
+        else:
+            result.dead_lettered.append(DeadLetter(record, error, attempts=self._max_attempts))
+            failed_ids.append(envelope.id)
 
     async def _apply_fast(self, session: AsyncSession, handler: Handler, envelope: Envelope) -> None:
         with event_context(envelope):

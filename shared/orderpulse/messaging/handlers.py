@@ -25,8 +25,9 @@ class Batched:
     of the types it is registered for, in the order they were read, after the batch's per-event
     handlers; batch handlers run in the order they first appear in the handler table. Should
     anything in the batch fail, the batch is redone with a savepoint per event and this handler
-    is called with that one event (`[envelope]`), so a poison event is retried and
-    dead-lettered alone. Hence only effects that do not depend on the batch's other events
+    is called with each of its events alone (`[envelope]`), in the same place as on the fast
+    path (after the per-event handlers, batch handlers in table order), so a poison event is
+    retried and dead-lettered alone and the others end as they would have. Hence only effects that do not depend on the batch's other events
     being applied first may be batched: plain inserts and upserts, or effects that already come
     out the same whatever the order of arrival. It must give the same result for a list as for
     its events one by one.

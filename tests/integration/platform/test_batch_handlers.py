@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from consumer_harness import Harness, cancelled, record_application
-from consumer_harness import applied_count_is as _count_is
-from orderpulse.messaging.consumer import Batched
-from orderpulse.messaging.kafka import read_to_end
+from consumer_harness import CANCELLED, applied_count_is as _count_is
+from orderpulse.events.envelope import new_envelope
+from orderpulse.messaging.consumer import Batched, IdempotentConsumer
+from orderpulse.messaging.dead_letters import DeadLetterQueue
+from orderpulse.messaging.kafka import create_consumer, read_to_end
 from sqlalchemy import text
 
 INSERT_MANY = text(
@@ -134,3 +136,54 @@ async def test_a_running_consumer_with_a_batch_handler_applies_every_record_give
 
     applied, processed = await effects(sessions)
     assert len(applied) == len({event_id for event_id, _ in applied}) == len(processed) == 120
+
+
+RELEASED = "orderpulse.order.released.v1"
+SEEN = text(
+    "INSERT INTO applied (event_id, order_id) "
+    "SELECT :e, 'seen ' || (SELECT count(*) FROM applied WHERE order_id = :o)"
+)
+
+
+def released(order_id: str) -> bytes:
+    return new_envelope(type="order.released.v1", source="/platform-test", key=order_id,
+                        data={"order_id": order_id}).to_json()
+
+
+async def record_what_was_seen(session, envelopes) -> None:
+    """A batch handler whose effect depends on what the per-event handler wrote before it."""
+    for envelope in envelopes:
+        await session.execute(SEEN, {"e": envelope.id, "o": envelope.data["order_id"]})
+
+
+async def test_the_redo_path_runs_a_batch_handler_where_the_fast_path_does_after_the_per_event_handlers(
+    kafka_bootstrap, sessions, other_sessions, unique_name
+):
+    """The same batch once on the fast path and once redone (a poison event in it): what a batch
+    handler sees of the per-event handlers' effects is the same (it used to run in arrival order
+    on the redo path, before a per-event handler of an event read after it)."""
+    async with Harness(kafka_bootstrap, sessions, f"test.order.{unique_name}", f"order-{unique_name}") as harness:
+        for value in (released("ord_1"), cancelled("ord_1"), released("ord_1"), cancelled("ord_2"), released("ord_2")):
+            await harness.producer.send_and_wait(harness.topic, key=b"k", value=value, partition=0)
+        clean = await records_of(harness)
+        await harness.producer.send_and_wait(harness.topic, key=b"k", value=cancelled("ord_x", reason="explode"), partition=0)
+        with_poison = await records_of(harness)
+        outcomes = []
+        for session_factory, batch in ((sessions, clean), (other_sessions, with_poison)):
+            kafka_consumer = create_consumer(harness.settings, harness.topic, group_id=f"g-{unique_name}")
+            runner = IdempotentConsumer(
+                consumer=kafka_consumer, session_factory=session_factory,
+                handlers={CANCELLED: record_application, RELEASED: Batched(record_what_was_seen)},
+                dead_letters=DeadLetterQueue(harness.publisher, harness.service), service=harness.service,
+                max_attempts=2, retry_backoff_s=0.01,
+            )
+            outcomes.append(await runner.process(batch))
+            await kafka_consumer.stop()
+
+    fast, redone = outcomes
+    assert (fast.applied, len(fast.dead_lettered)) == (5, 0)
+    assert (redone.applied, len(redone.dead_lettered)) == (5, 1)
+    seen_fast = sorted(order_id for _, order_id in (await effects(sessions))[0] if order_id.startswith("seen"))
+    seen_redone = sorted(order_id for _, order_id in (await effects(other_sessions))[0] if order_id.startswith("seen"))
+    assert seen_fast == ["seen 1", "seen 1", "seen 1"]  # every cancellation of its order was written before
+    assert seen_redone == seen_fast
