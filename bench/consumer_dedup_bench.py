@@ -27,10 +27,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import statistics
 import time
 import uuid
 from collections import Counter
+from pathlib import Path
 
 import asyncpg
 import orjson
@@ -104,7 +106,7 @@ async def measure(infra, events: int, runs: int, handler: str) -> None:
     gc.freeze()
 
     conn = await asyncpg.connect(plain_dsn(infra.database_url))
-    rates, baseline, cpu_per_event = [], [], []
+    rates, baseline, cpu_per_event, db_cpu_per_event = [], [], [], []
     for run in range(runs):
         baseline.append(await bare_loop(settings, topic, events))
         schema = f"bench_{uuid.uuid4().hex[:8]}"
@@ -142,6 +144,9 @@ async def measure(infra, events: int, runs: int, handler: str) -> None:
                     PROFILE.disable()
         rates.append(events / (time.perf_counter() - started))
         cpu_per_event.append((time.process_time() - cpu_started) / events * 1e6)
+        db_cpu = await backends_cpu_s(conn)
+        if db_cpu is not None:
+            db_cpu_per_event.append(db_cpu / events * 1e6)
         await kafka_consumer.stop()
         await engine.dispose()
         assert dead == 0, f"{dead} events dead-lettered: not what the handlers should do with valid events"
@@ -163,10 +168,29 @@ async def measure(infra, events: int, runs: int, handler: str) -> None:
     print(f"consumer process CPU per event: median {statistics.median(cpu_per_event):.1f} µs "
           f"(min {min(cpu_per_event):.1f}, max {max(cpu_per_event):.1f}; steadier than the rate on a shared machine; "
           "PostgreSQL's own CPU not included)")
+    if db_cpu_per_event:
+        print(f"PostgreSQL backends' CPU per event (the consumer's connections, over their life): median "
+              f"{statistics.median(db_cpu_per_event):.1f} µs (min {min(db_cpu_per_event):.1f}, max {max(db_cpu_per_event):.1f})")
     print(f"ratio consumer / baseline: {statistics.median(rates) / statistics.median(baseline):.2f}"
           f"   bar: ≥ 10,000 events/s → {'met' if statistics.median(rates) >= 10_000 else 'NOT met'}")
     value, base = statistics.median(rates), statistics.median(baseline)
     print(f"RESULT consumer_dedup_{handler.replace('-', '_')} value={value:.0f}/s baseline={base:.0f}/s ratio={value / base:.3f}")
+
+
+async def backends_cpu_s(conn) -> float | None:
+    """CPU seconds used by the other client backends of this PostgreSQL (the consumer's pooled
+    connections, opened for the run), from /proc; None where the server is not local."""
+    pids = [row[0] for row in await conn.fetch(
+        "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")]
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
 
 
 def cancelled_events(count: int) -> list:
