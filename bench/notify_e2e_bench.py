@@ -144,31 +144,49 @@ async def measure(infra, urls, sink, rate, seconds, runs, connections, notify_on
                 results.append(await run_once(urls["order-svc"], sink, rate, seconds, connections))
             else:
                 results.append(await publish_once(producer, sink, rate, seconds))
-            print(await where_the_time_went(infra.database_url))
+            print(await where_the_time_went(infra.database_url, None if notify_only else service_named("order-svc").schema))
         return results
     finally:
         if producer is not None:
             await producer.stop()
 
 
-async def where_the_time_went(database_url: str) -> str:
-    """notify-svc's share, from its table: trigger -> row written (consumer), row -> sent (sender)."""
+async def where_the_time_went(database_url: str, relay_schema: str | None) -> str:
+    """notify-svc's share, from its table: trigger -> row written (consumer), row -> sent (sender).
+    With order-svc running (`relay_schema`), trigger -> row is split at the moment order-svc's relay
+    marked the trigger published (Kafka had acknowledged it): the relay's share, then Kafka's fetch
+    and notify-svc's consumer."""
     connection = await asyncpg.connect(plain_dsn(database_url))
+    recent = "n.status = 'sent' AND n.created_at > now() - interval '40 seconds'"
     try:
         row = await connection.fetchrow(
-            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM created_at - trigger_time)) AS c50, "
-            "percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM created_at - trigger_time)) AS c99, "
-            "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - created_at)) AS s50, "
-            "percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - created_at)) AS s99 "
-            "FROM notify_svc.notifications WHERE status = 'sent' AND created_at > now() - interval '40 seconds'"
+            f"SELECT {_quantiles('n.created_at - n.trigger_time', 'c')}, {_quantiles('n.sent_at - n.created_at', 's')} "
+            f"FROM notify_svc.notifications n WHERE {recent}"
         )
+        relay = None
+        if relay_schema is not None:
+            relay = await connection.fetchrow(
+                f"SELECT {_quantiles('o.published_at - n.trigger_time', 'r')}, {_quantiles('n.created_at - o.published_at', 'k')} "
+                f"FROM notify_svc.notifications n JOIN {relay_schema}.outbox o ON o.event_id = n.trigger_event_id WHERE {recent}"
+            )
         await connection.execute("DELETE FROM notify_svc.notifications WHERE created_at < now() - interval '1 second'")
     finally:
         await connection.close()
-    return (
-        f"   notify-svc: event -> row p50 {row['c50'] * 1000:,.0f} ms p99 {row['c99'] * 1000:,.0f} ms · "
-        f"row -> sent p50 {row['s50'] * 1000:,.0f} ms p99 {row['s99'] * 1000:,.0f} ms"
+    line = f"   notify-svc: event -> row {_ms(row, 'c')} · row -> sent {_ms(row, 's')}"
+    if relay is not None and relay["r50"] is not None:
+        line += f"\n     of event -> row: event -> published by order-svc's relay {_ms(relay, 'r')} · published -> row {_ms(relay, 'k')}"
+    return line
+
+
+def _quantiles(interval: str, name: str) -> str:
+    return ", ".join(
+        f"percentile_cont({q}) WITHIN GROUP (ORDER BY extract(epoch FROM {interval})) AS {name}{label}"
+        for q, label in ((0.5, "50"), (0.99, "99"))
     )
+
+
+def _ms(row, name: str) -> str:
+    return f"p50 {row[name + '50'] * 1000:,.0f} ms p99 {row[name + '99'] * 1000:,.0f} ms"
 
 
 def stack_service_env(infra, name: str, smtp_port: int) -> dict[str, str]:
