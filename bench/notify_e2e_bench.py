@@ -17,6 +17,7 @@ histogram); 503 retries; the rate of orders answered. The RESULT line gives the 
 the runs.
 
     .venv/bin/python bench/notify_e2e_bench.py [--rate 200] [--seconds 10] [--runs 5] [--connections 64]
+        [--notify-setting sender_workers=1 ...]
 """
 
 from __future__ import annotations
@@ -189,9 +190,10 @@ def _ms(row, name: str) -> str:
     return f"p50 {row[name + '50'] * 1000:,.0f} ms p99 {row[name + '99'] * 1000:,.0f} ms"
 
 
-def stack_service_env(infra, name: str, smtp_port: int) -> dict[str, str]:
+def stack_service_env(infra, name: str, smtp_port: int, notify_settings: dict[str, str]) -> dict[str, str]:
+    extra = notify_settings if name == "notify-svc" else {}
     return service_env(infra, name, api_keys=orjson.dumps(KEYS).decode(),
-                       signing_secrets=orjson.dumps(SECRETS).decode(), smtp_port=str(smtp_port))
+                       signing_secrets=orjson.dumps(SECRETS).decode(), smtp_port=str(smtp_port), **extra)
 
 
 def order_body(n: int) -> dict:
@@ -369,7 +371,8 @@ def describe(run_number: int, count: int, run: Run, notify_only: bool) -> str:
     )
 
 
-def main(rate: float, seconds: float, runs: int, connections: int, notify_only: bool = False) -> None:
+def main(rate: float, seconds: float, runs: int, connections: int, notify_only: bool = False,
+         notify_settings: dict[str, str] | None = None) -> None:
     print(f"notify end-to-end benchmark · {machine()}")
     print(__doc__.split("\n\n")[1])
     with infrastructure() as infra, tempfile.TemporaryDirectory(prefix="notify-bench-") as logs_tmp:
@@ -387,7 +390,7 @@ def main(rate: float, seconds: float, runs: int, connections: int, notify_only: 
                         spawn(
                             [sys.executable, "-m", "uvicorn", manifest.app, "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
                             log_path=logs / f"{name}.log",
-                            env=stack_service_env(infra, name, sink.port),
+                            env=stack_service_env(infra, name, sink.port, notify_settings or {}),
                         )
                     )
                     urls[name] = f"http://127.0.0.1:{port}"
@@ -414,5 +417,12 @@ if __name__ == "__main__":
         "--notify-only", action="store_true",
         help="publish order-svc's events (placed, confirmed) straight to Kafka: notify-svc's share of the latency alone",
     )
+    parser.add_argument(
+        "--notify-setting", action="append", default=[], metavar="NAME=VALUE",
+        help="a setting of notify-svc's (ORDERPULSE_<NAME>), e.g. sender_workers=1; repeatable",
+    )
     args = parser.parse_args()
-    main(args.rate, args.seconds, args.runs, args.connections, args.notify_only)
+    settings = dict(setting.split("=", 1) for setting in args.notify_setting)
+    if settings:
+        print(f"notify-svc settings: {settings}")
+    main(args.rate, args.seconds, args.runs, args.connections, args.notify_only, settings)

@@ -126,8 +126,8 @@ class FakeNotifications:
         due = [n for n in self.rows.values() if n.status == PENDING and n.due_at is not None and n.due_at <= now]
         return sorted(due, key=lambda n: n.due_at)[:limit]
 
-    async def next_due(self):
-        dues = [n.due_at for n in self.rows.values() if n.status == PENDING and n.due_at]
+    async def next_due(self, after):
+        dues = [n.due_at for n in self.rows.values() if n.status == PENDING and n.due_at and n.due_at > after]
         return min(dues) if dues else None
 
     async def update(self, notifications) -> None:

@@ -40,7 +40,7 @@ async def run_due(ctx: ServiceContext, now: datetime) -> datetime | None:
         oldest = due[0].due_at if due else None
         metrics.queue_lag_seconds.set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
         if not due:
-            return await uow.notifications.next_due()
+            return await uow.notifications.next_due(after=now)
         finished: list[Notification] = []
         to_send: list[tuple[Notification, OutgoingMessage]] = []
         customers = await uow.state.customers(n.customer_id for n in due)
@@ -52,12 +52,12 @@ async def run_due(ctx: ServiceContext, now: datetime) -> datetime | None:
                 to_send.append(prepared)
             else:
                 finished.append(prepared)
-        limit = asyncio.Semaphore(ctx.policy.sender_concurrency)
+        limit = ctx.send_slots()
         errors = await asyncio.gather(*(_send(ctx, message, limit) for _, message in to_send))
         for (n, _), error in zip(to_send, errors, strict=True):
             finished.append(_sent(ctx, uow, n) if error is None else _failed(ctx, uow, n, n.attempts + 1, error, now, final=False))
         await uow.notifications.update(finished)
-        following = now if len(due) >= batch_size else await uow.notifications.next_due()
+        following = now if len(due) >= batch_size else await uow.notifications.next_due(after=now)
         await uow.commit()
     return following
 
