@@ -11,7 +11,7 @@ from email.utils import format_datetime
 import aiosmtplib
 
 from notify_svc.adapters.failover import first_that_takes_it
-from notify_svc.adapters.mime import Mail, address, encoded_text, multipart_alternative, one_line, split_address
+from notify_svc.adapters.mime import Mail, address, encoded_text, multipart_alternative, one_line, sender_header
 from notify_svc.adapters.rendering import MessageRenderer
 from notify_svc.adapters.smtp_pool import SmtpPool, SmtpServer
 from notify_svc.service_layer.ports import OutgoingMessage
@@ -29,9 +29,9 @@ def build_email(
 ) -> Mail:
     """multipart/alternative, text then HTML, from `sender` (`Name <addr>`) to the message's address."""
     rendered = renderer.render(message)
-    sender_name, sender_address = split_address(sender)
+    from_header, sender_address = sender_header(sender)
     headers = [
-        ("From", address(sender_name, sender_address)),
+        ("From", from_header),
         ("To", address(message.name, message.to)),
         ("Subject", encoded_text(rendered.subject)),
         ("Date", format_datetime(now_utc)),

@@ -15,6 +15,7 @@ only travel raw (`smtputf8`: the server must support SMTPUTF8).
 from __future__ import annotations
 
 import base64
+import functools
 import uuid
 from dataclasses import dataclass
 from email.header import Header
@@ -72,6 +73,9 @@ def address(name: str, addr: str) -> str:
     return f"{shown} <{addr}>"
 
 
-def split_address(value: str) -> tuple[str, str]:
-    """`Name <addr>` -> (name, addr), as a From setting is written."""
-    return parseaddr(value)
+@functools.lru_cache(maxsize=16)
+def sender_header(value: str) -> tuple[str, str]:
+    """A From setting (`Name <addr>`) -> (the From header, the envelope address); the same for every
+    mail, so parsed once."""
+    name, addr = parseaddr(value)
+    return address(name, addr), addr
