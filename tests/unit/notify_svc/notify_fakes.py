@@ -214,10 +214,13 @@ class FakeChannels:
     def __init__(self) -> None:
         self.sent: list[OutgoingMessage] = []
         self.failing: set[str] = set()
+        self.broken: set[str] = set()  # channels whose adapter raises something other than SendFailed
 
     async def send(self, message: OutgoingMessage) -> None:
         if message.channel in self.failing:
             raise SendFailed(f"{message.channel} provider down")
+        if message.channel in self.broken:
+            raise UnicodeEncodeError("ascii", message.to, 0, 1, "not ASCII")
         self.sent.append(message)
 
 

@@ -1,8 +1,8 @@
 """The sender: claim due messages, check each once more, send, and record the outcome.
 
-One transaction per batch: due rows are claimed with `FOR UPDATE SKIP LOCKED` (other replicas
-take other rows), sent concurrently, and marked sent / rescheduled / failed together with their
-outbox events. A crash before the commit leaves them pending: they are sent again under the same
+One transaction per batch: due rows are claimed with `FOR UPDATE SKIP LOCKED` (other sender
+loops and replicas take other rows), sent concurrently, and marked sent / rescheduled / failed
+together with their outbox events. A crash before the commit leaves them pending: they are sent again under the same
 `notification_id`, which the providers deduplicate (Message-ID, `webhook-id`).
 """
 
@@ -63,12 +63,17 @@ async def run_due(ctx: ServiceContext, now: datetime) -> datetime | None:
 
 
 async def _send(ctx: ServiceContext, message: OutgoingMessage, limit: asyncio.Semaphore) -> str | None:
-    """None when sent, else what went wrong."""
+    """None when sent, else what went wrong. Whatever an adapter raises is a failed attempt of this
+    message: let through, it rolled the whole batch back, and the batch's other messages, already
+    sent, were sent again at every retry of the loop, while this one never reached its last attempt."""
     async with limit:
         try:
             await ctx.channels.send(message)
         except SendFailed as error:
             return str(error)
+        except Exception as error:  # logged by `_failed`, the address taken out as a provider's failure is
+            described = f"{type(error).__name__}: {error}"
+            return described.replace(message.to, "<recipient>") if message.to else described
     return None
 
 
