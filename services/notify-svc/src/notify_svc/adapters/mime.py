@@ -7,8 +7,9 @@ parse of `send_message` 3 % of notify-svc's samples at 200 mails/s). The bytes b
 ones that path produced, in the same form: each part utf-8, base64 (76-character lines), so no
 line of a part can be mistaken for the boundary.
 
-Header values are one line whatever they hold (a CR or LF would start a header of its own);
-non-ASCII text goes as RFC 2047 encoded words, except an internationalised address, which can
+A value cannot start a header of its own: a CR or LF in it becomes a space (only the encoded
+words of a long non-ASCII subject are folded, onto continuation lines); non-ASCII text goes as
+RFC 2047 encoded words, except an internationalised address, which can
 only travel raw (`smtputf8`: the server must support SMTPUTF8).
 """
 
