@@ -13,8 +13,9 @@ transaction, outbox relay, Kafka, notify-svc's consumer and sender, SMTP. Printe
 and p99 end to end; the POST's answer from due (p50, p99); of it the time before it was sent
 (sent − due, p99: waiting for a free connection or for the generator) and how late the
 generator's schedule ran at worst; order-svc's own request time (p99 from its duration
-histogram); 503 retries; the rate of orders answered. The RESULT line gives the median p99 of
-the runs.
+histogram); 503 retries; the rate of orders answered; and from notify-svc's table, trigger → row
+(split where order-svc's relay marked the trigger published) and row → sent. The RESULT line gives
+the median p99 of the runs.
 
     .venv/bin/python bench/notify_e2e_bench.py [--rate 200] [--seconds 10] [--runs 5] [--connections 64]
         [--notify-setting sender_workers=1 ...]
