@@ -13,10 +13,12 @@ transaction, outbox relay, Kafka, notify-svc's consumer and sender, SMTP. Printe
 and p99 end to end; the POST's answer from due (p50, p99); of it the time before it was sent
 (sent − due, p99: waiting for a free connection or for the generator) and how late the
 generator's schedule ran at worst; order-svc's own request time (p99 from its duration
-histogram); 503 retries; the rate of orders answered. The RESULT line gives the median p99 of
-the runs.
+histogram); 503 retries; the rate of orders answered; and from notify-svc's table, trigger → row
+(split where order-svc's relay marked the trigger published) and row → sent. The RESULT line gives
+the median p99 of the runs.
 
     .venv/bin/python bench/notify_e2e_bench.py [--rate 200] [--seconds 10] [--runs 5] [--connections 64]
+        [--notify-setting sender_workers=1 ...]
 """
 
 from __future__ import annotations
@@ -144,36 +146,55 @@ async def measure(infra, urls, sink, rate, seconds, runs, connections, notify_on
                 results.append(await run_once(urls["order-svc"], sink, rate, seconds, connections))
             else:
                 results.append(await publish_once(producer, sink, rate, seconds))
-            print(await where_the_time_went(infra.database_url))
+            print(await where_the_time_went(infra.database_url, None if notify_only else service_named("order-svc").schema))
         return results
     finally:
         if producer is not None:
             await producer.stop()
 
 
-async def where_the_time_went(database_url: str) -> str:
-    """notify-svc's share, from its table: trigger -> row written (consumer), row -> sent (sender)."""
+async def where_the_time_went(database_url: str, relay_schema: str | None) -> str:
+    """notify-svc's share, from its table: trigger -> row written (consumer), row -> sent (sender).
+    With order-svc running (`relay_schema`), trigger -> row is split at the moment order-svc's relay
+    marked the trigger published (Kafka had acknowledged it): the relay's share, then Kafka's fetch
+    and notify-svc's consumer."""
     connection = await asyncpg.connect(plain_dsn(database_url))
+    recent = "n.status = 'sent' AND n.created_at > now() - interval '40 seconds'"
     try:
         row = await connection.fetchrow(
-            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM created_at - trigger_time)) AS c50, "
-            "percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM created_at - trigger_time)) AS c99, "
-            "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - created_at)) AS s50, "
-            "percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - created_at)) AS s99 "
-            "FROM notify_svc.notifications WHERE status = 'sent' AND created_at > now() - interval '40 seconds'"
+            f"SELECT {_quantiles('n.created_at - n.trigger_time', 'c')}, {_quantiles('n.sent_at - n.created_at', 's')} "
+            f"FROM notify_svc.notifications n WHERE {recent}"
         )
+        relay = None
+        if relay_schema is not None:
+            relay = await connection.fetchrow(
+                f"SELECT {_quantiles('o.published_at - n.trigger_time', 'r')}, {_quantiles('n.created_at - o.published_at', 'k')} "
+                f"FROM notify_svc.notifications n JOIN {relay_schema}.outbox o ON o.event_id = n.trigger_event_id WHERE {recent}"
+            )
         await connection.execute("DELETE FROM notify_svc.notifications WHERE created_at < now() - interval '1 second'")
     finally:
         await connection.close()
-    return (
-        f"   notify-svc: event -> row p50 {row['c50'] * 1000:,.0f} ms p99 {row['c99'] * 1000:,.0f} ms · "
-        f"row -> sent p50 {row['s50'] * 1000:,.0f} ms p99 {row['s99'] * 1000:,.0f} ms"
+    line = f"   notify-svc: event -> row {_ms(row, 'c')} · row -> sent {_ms(row, 's')}"
+    if relay is not None and relay["r50"] is not None:
+        line += f"\n     of event -> row: event -> published by order-svc's relay {_ms(relay, 'r')} · published -> row {_ms(relay, 'k')}"
+    return line
+
+
+def _quantiles(interval: str, name: str) -> str:
+    return ", ".join(
+        f"percentile_cont({q}) WITHIN GROUP (ORDER BY extract(epoch FROM {interval})) AS {name}{label}"
+        for q, label in ((0.5, "50"), (0.99, "99"))
     )
 
 
-def stack_service_env(infra, name: str, smtp_port: int) -> dict[str, str]:
+def _ms(row, name: str) -> str:
+    return f"p50 {row[name + '50'] * 1000:,.0f} ms p99 {row[name + '99'] * 1000:,.0f} ms"
+
+
+def stack_service_env(infra, name: str, smtp_port: int, notify_settings: dict[str, str]) -> dict[str, str]:
+    extra = notify_settings if name == "notify-svc" else {}
     return service_env(infra, name, api_keys=orjson.dumps(KEYS).decode(),
-                       signing_secrets=orjson.dumps(SECRETS).decode(), smtp_port=str(smtp_port))
+                       signing_secrets=orjson.dumps(SECRETS).decode(), smtp_port=str(smtp_port), **extra)
 
 
 def order_body(n: int) -> dict:
@@ -351,7 +372,8 @@ def describe(run_number: int, count: int, run: Run, notify_only: bool) -> str:
     )
 
 
-def main(rate: float, seconds: float, runs: int, connections: int, notify_only: bool = False) -> None:
+def main(rate: float, seconds: float, runs: int, connections: int, notify_only: bool = False,
+         notify_settings: dict[str, str] | None = None) -> None:
     print(f"notify end-to-end benchmark · {machine()}")
     print(__doc__.split("\n\n")[1])
     with infrastructure() as infra, tempfile.TemporaryDirectory(prefix="notify-bench-") as logs_tmp:
@@ -369,7 +391,7 @@ def main(rate: float, seconds: float, runs: int, connections: int, notify_only: 
                         spawn(
                             [sys.executable, "-m", "uvicorn", manifest.app, "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
                             log_path=logs / f"{name}.log",
-                            env=stack_service_env(infra, name, sink.port),
+                            env=stack_service_env(infra, name, sink.port, notify_settings or {}),
                         )
                     )
                     urls[name] = f"http://127.0.0.1:{port}"
@@ -396,5 +418,12 @@ if __name__ == "__main__":
         "--notify-only", action="store_true",
         help="publish order-svc's events (placed, confirmed) straight to Kafka: notify-svc's share of the latency alone",
     )
+    parser.add_argument(
+        "--notify-setting", action="append", default=[], metavar="NAME=VALUE",
+        help="a setting of notify-svc's (ORDERPULSE_<NAME>), e.g. sender_workers=1; repeatable",
+    )
     args = parser.parse_args()
-    main(args.rate, args.seconds, args.runs, args.connections, args.notify_only)
+    settings = dict(setting.split("=", 1) for setting in args.notify_setting)
+    if settings:
+        print(f"notify-svc settings: {settings}")
+    main(args.rate, args.seconds, args.runs, args.connections, args.notify_only, settings)

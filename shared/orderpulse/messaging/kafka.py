@@ -73,6 +73,7 @@ def create_consumer(settings: PlatformSettings, *topics: str, group_id: str | No
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=settings.consumer_batch_size,
+        fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
         session_timeout_ms=settings.consumer_session_timeout_ms,
         heartbeat_interval_ms=settings.consumer_heartbeat_interval_ms,
         rebalance_timeout_ms=max(settings.consumer_session_timeout_ms, 2_000),

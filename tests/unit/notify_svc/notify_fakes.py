@@ -126,8 +126,8 @@ class FakeNotifications:
         due = [n for n in self.rows.values() if n.status == PENDING and n.due_at is not None and n.due_at <= now]
         return sorted(due, key=lambda n: n.due_at)[:limit]
 
-    async def next_due(self):
-        dues = [n.due_at for n in self.rows.values() if n.status == PENDING and n.due_at]
+    async def next_due(self, after):
+        dues = [n.due_at for n in self.rows.values() if n.status == PENDING and n.due_at and n.due_at > after]
         return min(dues) if dues else None
 
     async def update(self, notifications) -> None:
@@ -214,10 +214,13 @@ class FakeChannels:
     def __init__(self) -> None:
         self.sent: list[OutgoingMessage] = []
         self.failing: set[str] = set()
+        self.broken: set[str] = set()  # channels whose adapter raises something other than SendFailed
 
     async def send(self, message: OutgoingMessage) -> None:
         if message.channel in self.failing:
             raise SendFailed(f"{message.channel} provider down")
+        if message.channel in self.broken:
+            raise UnicodeEncodeError("ascii", message.to, 0, 1, "not ASCII")
         self.sent.append(message)
 
 

@@ -1,5 +1,6 @@
 """Templates for every milestone and locale; email headers; Standard Webhooks signatures."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 
@@ -57,31 +58,54 @@ def test_an_unknown_locale_falls_back_to_its_language_then_english():
     assert "Ihre Bestellung" in renderer.render(message("delivered", "de-AT")).subject
 
 
+def sent_email(milestone: str = "delivered", locale: str = "en", **overrides):
+    """The bytes notify-svc hands to SMTP, parsed back as a mail client reads them."""
+    mail = build_email(replace(message(milestone, locale), **overrides), renderer, sender="Shop <shop@example.com>",
+                       unsubscribe_address="u@example.com", now_utc=NOW)
+    return mail, message_from_bytes(mail.data, policy=policy.default)
+
+
 def test_an_email_has_text_and_html_a_stable_message_id_and_list_unsubscribe():
-    email = build_email(message("delivered"), renderer, sender="shop@example.com", unsubscribe_address="u@example.com", now_utc=NOW)
-    again = build_email(message("delivered"), renderer, sender="shop@example.com", unsubscribe_address="u@example.com", now_utc=NOW)
+    mail, email = sent_email()
+    _, again = sent_email()
     assert email["Message-ID"] == again["Message-ID"] == message_id(message("delivered").notification_id)
     assert email["List-Unsubscribe"].startswith("<mailto:u@example.com")
-    assert [part.get_content_type() for part in email.get_payload()] == ["text/plain", "text/html"]
-    parsed = message_from_bytes(email.as_bytes(), policy=policy.default)
-    assert parsed["Subject"] == "Your order ord-42 has been delivered" and parsed["To"].addresses[0].display_name == "Ada <Lovelace>"
+    assert [part.get_content_type() for part in email.iter_parts()] == ["text/plain", "text/html"]
+    assert email["Subject"] == "Your order ord-42 has been delivered" and email["To"].addresses[0].display_name == "Ada <Lovelace>"
+    assert email["From"].addresses[0].addr_spec == "shop@example.com" and email["X-OrderPulse-Order-Id"] == "ord-42"
+    assert (mail.sender, mail.recipient, mail.smtputf8) == ("shop@example.com", "ada@example.com", False)
 
 
 def test_the_mime_boundary_is_fresh_per_mail_and_both_parts_read_back_whole():
     rendered = renderer.render(message("delivered"))
-    sent = [build_email(message("delivered"), renderer, sender="s@example.com", unsubscribe_address="u@example.com",
-                        now_utc=NOW) for _ in range(2)]
-    assert sent[0].get_boundary() != sent[1].get_boundary()
-    parsed = message_from_bytes(sent[0].as_bytes(), policy=policy.default)
-    text, html = (part.get_content() for part in parsed.iter_parts())
+    (_, first), (_, second) = sent_email(), sent_email()
+    assert first.get_boundary() != second.get_boundary()
+    text, html = (part.get_content() for part in first.iter_parts())
     assert (text, html) == (rendered.text, rendered.html)
 
 
+def test_every_line_of_an_email_ends_in_crlf_and_stays_within_smtp_limits():
+    mail, _ = sent_email("shipped", "de")
+    lines = mail.data.split(b"\r\n")
+    assert lines[-1] == b"" and all(b"\n" not in line and b"\r" not in line and len(line) <= 998 for line in lines)
+
+
 def test_a_german_subject_survives_the_trip_through_smtp_encoding():
-    email = build_email(message("order_confirmed", "de"), renderer, sender="s@example.com", unsubscribe_address="u@example.com", now_utc=NOW)
-    parsed = message_from_bytes(email.as_bytes(), policy=policy.default)
-    assert parsed["Subject"] == "Ihre Bestellung ord-42 ist bestätigt"
-    assert "Ihre Bestellung ord-42 ist bestätigt" in parsed.get_body(("plain",)).get_content()
+    _, email = sent_email("order_confirmed", "de")
+    assert email["Subject"] == "Ihre Bestellung ord-42 ist bestätigt"
+    assert "Ihre Bestellung ord-42 ist bestätigt" in email.get_body(("plain",)).get_content()
+
+
+def test_a_line_break_in_a_name_cannot_add_a_header():
+    _, email = sent_email(name="Ada\r\nBcc: eve@example.com")
+    assert email["Bcc"] is None and email["To"].addresses[0].addr_spec == "ada@example.com"
+
+
+def test_a_non_ascii_name_is_encoded_and_a_non_ascii_address_asks_for_smtputf8():
+    mail, email = sent_email(name="Zoë Müller")
+    assert email["To"].addresses[0].display_name == "Zoë Müller" and mail.data.isascii() and not mail.smtputf8
+    mail, _ = sent_email(to="zoë@example.com", name="Zoë")
+    assert mail.smtputf8 and mail.recipient == "zoë@example.com" and "\r\nTo: =?utf-8?q?Zo=C3=AB?= <zoë@example.com>\r\n".encode() in mail.data
 
 
 def test_an_sms_request_carries_a_standard_webhooks_signature_that_verifies():

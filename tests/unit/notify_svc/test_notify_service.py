@@ -144,6 +144,23 @@ async def test_a_failing_channel_retries_with_growing_waits_then_fails_finally_w
     assert await run_due(ctx, clock.advance(hours=1)) is None
 
 
+async def test_a_channel_that_breaks_unexpectedly_is_a_failed_attempt_and_the_rest_of_the_batch_is_recorded_sent():
+    uow, clock = FakeUnitOfWork(), Clock()
+    ctx = context(uow, clock, retries={"email": RetryPolicy(max_attempts=2, base_s=10, cap_s=60)})
+    ctx.channels.broken.add("email")
+    await deliver(ctx, uow, "customer.upserted.v1", customer("vip"), T0)
+    await deliver(ctx, uow, "order.placed.v1", placed("vip"), T0)
+    await deliver(ctx, uow, "order.confirmed.v1", {"order_id": "ord-1"}, T0)
+    following = await run_due(ctx, clock())
+    assert [m.channel for m in ctx.channels.sent] == ["sms"] and [s["channel"] for s in uow.published("notification.sent")] == ["sms"]
+    [failure] = uow.published("notification.failed")
+    assert (failure["channel"], failure["attempts"], failure["final"]) == ("email", 1, False)
+    assert "UnicodeEncodeError" in failure["error"] and "ada@example.com" not in failure["error"]
+    await run_due(ctx, following)
+    assert [(f["attempts"], f["final"]) for f in uow.published("notification.failed")] == [(1, False), (2, True)]
+    assert [m.channel for m in ctx.channels.sent] == ["sms"]
+
+
 async def test_a_carrier_eta_past_the_promise_tells_the_customer_of_a_delay_once():
     uow, clock = FakeUnitOfWork(), Clock()
     ctx = context(uow, clock, digest_window=timedelta(0))

@@ -56,6 +56,17 @@ def policy_from(settings: NotifySettings) -> NotifyPolicy:
     )
 
 
+class EverySender:
+    """Wakes every sender loop: the idle ones claim what a commit made due (rows others hold they skip)."""
+
+    def __init__(self, loops: list[DueWorkLoop]) -> None:
+        self._loops = loops
+
+    def nudge(self) -> None:
+        for loop in self._loops:
+            loop.nudge()
+
+
 def tracking_links(settings: NotifySettings) -> Callable[[str, datetime], str]:
     """`<order-svc public URL>/track/<token>`, the token signed for the order id."""
     secret = settings.secret(TRACKING_SECRET)
@@ -87,17 +98,20 @@ def build_app(
         policy=policy_from(settings),
         clock=clock,
     )
-    loop = DueWorkLoop(
-        "notification-sender",
-        lambda now: run_due(ctx, now),
-        service=settings.service_name,
-        clock=clock,
-        max_sleep_s=settings.sender_max_sleep_s,
-    )
-    ctx.sender = loop
+    senders = [
+        DueWorkLoop(
+            "notification-sender",
+            lambda now: run_due(ctx, now),
+            service=settings.service_name,
+            clock=clock,
+            max_sleep_s=settings.sender_max_sleep_s,
+        )
+        for _ in range(settings.sender_workers)
+    ]
+    ctx.sender = EverySender(senders)
     handlers = handler_table(ctx, lambda session: BatchUnitOfWork.joining(session, schema=schema))
     platform = Platform(
-        settings, consumed_topics=(CUSTOMERS, ORDERS, FULFILLMENT, FEEDBACK), handlers=handlers, loops=[loop]
+        settings, consumed_topics=(CUSTOMERS, ORDERS, FULFILLMENT, FEEDBACK), handlers=handlers, loops=senders
     )
 
     @asynccontextmanager

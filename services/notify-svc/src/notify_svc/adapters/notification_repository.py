@@ -43,6 +43,8 @@ _CLAIM = text(
     "ORDER BY due_at LIMIT :limit FOR UPDATE SKIP LOCKED"
 )
 
+_NEXT_DUE = text("SELECT min(due_at) FROM notifications WHERE status = 'pending' AND due_at > :after")
+
 _UPDATE = text(
     "UPDATE notifications SET status = :status, due_at = :due_at, attempts = :attempts, deferred = :deferred, "
     "reason = :reason, last_error = :last_error, sent_at = :sent_at WHERE notification_id = :notification_id"
@@ -113,10 +115,8 @@ class SqlNotificationStore:
         rows = await self._session.execute(_CLAIM, {"now": now, "limit": limit})
         return [_notification(row) for row in rows]
 
-    async def next_due(self) -> datetime | None:
-        return (
-            await self._session.execute(text("SELECT min(due_at) FROM notifications WHERE status = 'pending'"))
-        ).scalar()
+    async def next_due(self, after: datetime) -> datetime | None:
+        return (await self._session.execute(_NEXT_DUE, {"after": after})).scalar()
 
     async def update(self, notifications: Sequence[Notification]) -> None:
         if not notifications:

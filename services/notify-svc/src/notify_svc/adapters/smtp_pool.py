@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass
-from email.message import Message
 
 import aiosmtplib
+
+from notify_svc.adapters.mime import Mail
 
 # our EHLO name; without one aiosmtplib asks the resolver (socket.getfqdn) for every connection
 LOCAL_HOSTNAME = "notify.orderpulse.local"
@@ -34,19 +35,19 @@ class SmtpPool:
         self._slots = asyncio.Semaphore(size)
         self._timeout_s = timeout_s
 
-    async def send(self, message: Message) -> None:
+    async def send(self, mail: Mail) -> None:
         async with self._slots:
             reused = bool(self._idle)
             client = self._idle.pop() if reused else await self._connect()
             try:
-                await client.send_message(message)
+                await _transact(client, mail)
             except (aiosmtplib.SMTPException, OSError, TimeoutError):
                 await _close(client)
                 if not reused:
                     raise
                 client = await self._connect()
                 try:
-                    await client.send_message(message)
+                    await _transact(client, mail)
                 except BaseException:
                     await _close(client)
                     raise
@@ -77,6 +78,10 @@ class SmtpPool:
                 await client.quit()
             except (aiosmtplib.SMTPException, OSError, TimeoutError):
                 await _close(client)
+
+
+async def _transact(client: aiosmtplib.SMTP, mail: Mail) -> None:
+    await client.sendmail(mail.sender, [mail.recipient], mail.data, mail_options=["SMTPUTF8"] if mail.smtputf8 else None)
 
 
 async def _close(client: aiosmtplib.SMTP) -> None:

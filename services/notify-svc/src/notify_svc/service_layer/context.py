@@ -3,6 +3,7 @@ clock, the channels and the sender's wake-up call. `bootstrap.py` builds one; te
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -45,6 +46,12 @@ class ServiceContext:
     policy: NotifyPolicy = field(default_factory=NotifyPolicy)
     clock: Callable[[], datetime] = utcnow
     sender: Waker = field(default_factory=lambda: _Idle())
+    sends_in_flight: asyncio.Semaphore | None = None  # shared by every sender loop; made at the first send
+
+    def send_slots(self) -> asyncio.Semaphore:
+        if self.sends_in_flight is None:
+            self.sends_in_flight = asyncio.Semaphore(self.policy.sender_concurrency)
+        return self.sends_in_flight
 
 
 class _Idle:

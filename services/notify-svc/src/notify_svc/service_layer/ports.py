@@ -104,7 +104,10 @@ class NotificationStore(Protocol):
     async def claim_due(self, now: datetime, limit: int) -> list[Notification]:
         """Due pending messages, oldest due first, locked (`FOR UPDATE SKIP LOCKED`) for this transaction."""
 
-    async def next_due(self) -> datetime | None: ...
+    async def next_due(self, after: datetime) -> datetime | None:
+        """The earliest due time later than `after` of a pending message. What was due by then was
+        claimed by this run, or is held by another sender that will finish it: a sender that counted
+        those would run again at once and claim nothing, over and over, until that sender commits."""
 
     async def update(self, notifications: Sequence[Notification]) -> None:
         """Store status, due time, attempts, deferral, reason, error and sent time (one statement)."""

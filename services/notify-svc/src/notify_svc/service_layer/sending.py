@@ -1,8 +1,8 @@
 """The sender: claim due messages, check each once more, send, and record the outcome.
 
-One transaction per batch: due rows are claimed with `FOR UPDATE SKIP LOCKED` (other replicas
-take other rows), sent concurrently, and marked sent / rescheduled / failed together with their
-outbox events. A crash before the commit leaves them pending: they are sent again under the same
+One transaction per batch: due rows are claimed with `FOR UPDATE SKIP LOCKED` (other sender
+loops and replicas take other rows), sent concurrently, and marked sent / rescheduled / failed
+together with their outbox events. A crash before the commit leaves them pending: they are sent again under the same
 `notification_id`, which the providers deduplicate (Message-ID, `webhook-id`).
 """
 
@@ -40,7 +40,7 @@ async def run_due(ctx: ServiceContext, now: datetime) -> datetime | None:
         oldest = due[0].due_at if due else None
         metrics.queue_lag_seconds.set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
         if not due:
-            return await uow.notifications.next_due()
+            return await uow.notifications.next_due(after=now)
         finished: list[Notification] = []
         to_send: list[tuple[Notification, OutgoingMessage]] = []
         customers = await uow.state.customers(n.customer_id for n in due)
@@ -52,23 +52,28 @@ async def run_due(ctx: ServiceContext, now: datetime) -> datetime | None:
                 to_send.append(prepared)
             else:
                 finished.append(prepared)
-        limit = asyncio.Semaphore(ctx.policy.sender_concurrency)
+        limit = ctx.send_slots()
         errors = await asyncio.gather(*(_send(ctx, message, limit) for _, message in to_send))
         for (n, _), error in zip(to_send, errors, strict=True):
             finished.append(_sent(ctx, uow, n) if error is None else _failed(ctx, uow, n, n.attempts + 1, error, now, final=False))
         await uow.notifications.update(finished)
-        following = now if len(due) >= batch_size else await uow.notifications.next_due()
+        following = now if len(due) >= batch_size else await uow.notifications.next_due(after=now)
         await uow.commit()
     return following
 
 
 async def _send(ctx: ServiceContext, message: OutgoingMessage, limit: asyncio.Semaphore) -> str | None:
-    """None when sent, else what went wrong."""
+    """None when sent, else what went wrong. Whatever an adapter raises is a failed attempt of this
+    message: let through, it rolled the whole batch back, and the batch's other messages, already
+    sent, were sent again at every retry of the loop, while this one never reached its last attempt."""
     async with limit:
         try:
             await ctx.channels.send(message)
         except SendFailed as error:
             return str(error)
+        except Exception as error:  # logged by `_failed`, the address taken out as a provider's failure is
+            described = f"{type(error).__name__}: {error}"
+            return described.replace(message.to, "<recipient>") if message.to else described
     return None
 
 
