@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 
-async def eventually(check: Callable[[], Awaitable[Any]], *, timeout_s: float = 30.0, interval_s: float = 0.1) -> Any:
-    """Poll `check` until it returns something truthy (and return it), or fail at the deadline."""
+async def eventually(
+    check: Callable[[], Awaitable[Any]] | Callable[[], Any], *, timeout_s: float = 30.0, interval_s: float = 0.05
+) -> Any:
+    """Poll `check` (async, or a plain function) until it returns something truthy (and return
+    it), or fail at the deadline with its last result."""
     deadline = time.monotonic() + timeout_s
     while True:
-        result = await check()
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
         if result:
             return result
         if time.monotonic() > deadline:

@@ -7,10 +7,8 @@ warehouse), so records a previous test left on the orders topic cannot touch its
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,6 +23,7 @@ from orderpulse.events import ORDERS, new_envelope
 from orderpulse.messaging.kafka import create_producer
 from orderpulse.testing.database import truncate_schema
 from orderpulse.testing.infrastructure import Infrastructure
+from orderpulse.testing.polling import eventually
 from orderpulse.testing.service import auth, running_app, service_settings, signed
 from sqlalchemy import text
 
@@ -66,18 +65,6 @@ def names() -> Names:
 async def settings(infrastructure: Infrastructure, fulfillment_schema: str, names: Names) -> FulfillmentSettings:
     await truncate_schema(infrastructure.database_url, fulfillment_schema)
     return service_settings(FulfillmentSettings, infrastructure, default_warehouse_id=names.warehouse)
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], *, timeout_s: float = 20.0, interval_s: float = 0.05) -> Any:
-    """Poll `check` until it returns something truthy (and return it), or fail at the deadline."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached within {timeout_s} s; last result: {result!r}")
-        await asyncio.sleep(interval_s)
 
 
 class Warehouse:

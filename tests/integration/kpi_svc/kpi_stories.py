@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from kpi_svc.domain import KpiEngine
 from kpi_svc.settings import KpiSettings
@@ -17,17 +14,6 @@ _spec = importlib.util.spec_from_file_location("kpi_events", Path(__file__).pare
 kpi_events = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(kpi_events)
 OrderStory = kpi_events.OrderStory
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], *, timeout_s: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached within {timeout_s} s; last result: {result!r}")
-        await asyncio.sleep(0.05)
 
 
 def stories(tag: str, base: datetime | None = None) -> dict[str, list[dict]]:

@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from kpi_stories import all_events, eventually, metric_value, readiness, send_events, stories
+from kpi_stories import all_events, metric_value, readiness, send_events, stories
 from kpi_svc.bootstrap import build_app
 from kpi_svc.settings import KpiSettings
 from orderpulse.events.topics import ALL_TOPICS
 from orderpulse.messaging.kafka import ensure_topics
 from orderpulse.testing.database import truncate_schema
+from orderpulse.testing.polling import eventually
 from orderpulse.testing.service import running_app, service_settings
 from test_kpi_stream import _offsets_reach, expected, until_figures  # noqa: I001
 

@@ -12,8 +12,9 @@ import subprocess
 import sys
 
 import httpx
-from kpi_stories import all_events, eventually, stories
+from kpi_stories import all_events, stories
 from orderpulse.stack.processes import free_port
+from orderpulse.testing.polling import eventually
 from orderpulse.testing.service import TEST_API_KEYS, auth
 from test_kpi_stream import WINDOWS, expected, figures  # noqa: I001
 

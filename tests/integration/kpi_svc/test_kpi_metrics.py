@@ -6,9 +6,10 @@ import subprocess
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from kpi_stories import all_events, eventually, metric_value, stories
+from kpi_stories import all_events, metric_value, stories
 from kpi_svc.bootstrap import build_app
 from orderpulse.events.topics import ORDERS
+from orderpulse.testing.polling import eventually
 from orderpulse.testing.service import running_app
 from test_kpi_stream import expected, until_figures  # noqa: I001
 

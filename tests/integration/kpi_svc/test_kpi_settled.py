@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from kpi_stories import OrderStory, all_events, eventually, scalar, stories
+from kpi_stories import OrderStory, all_events, scalar, stories
 from kpi_svc.bootstrap import build_app
+from orderpulse.testing.polling import eventually
 from orderpulse.testing.service import auth, running_app
 from test_kpi_stream import expected, until_figures  # noqa: I001
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import orjson
 from aiokafka import AIOKafkaConsumer
-from kpi_stories import all_events, eventually, expected_engine, scalar, stories
+from kpi_stories import all_events, expected_engine, scalar, stories
 from kpi_svc.bootstrap import build_app
 from orderpulse.events.topics import FULFILLMENT, ORDERS, dlq_topic
+from orderpulse.testing.polling import eventually
 from orderpulse.testing.service import auth, running_app
 
 WINDOWS = ("7d", "30d")

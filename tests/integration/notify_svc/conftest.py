@@ -7,10 +7,8 @@ feedback-svc by publishing their events, and read what notify-svc published with
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,14 +22,11 @@ from orderpulse.messaging.kafka import create_producer
 from orderpulse.testing.database import truncate_schema
 from orderpulse.testing.infrastructure import Infrastructure
 from orderpulse.testing.kafka_probe import TopicProbe
-from orderpulse.testing.service import TEST_SIGNING_SECRETS, service_settings
+from orderpulse.testing.service import service_settings
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 SCHEMA = "notify_svc"
-TRACKING_SECRET = "test-secret-tracking-links-0123456789"
-WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-SHOP_URL = "https://shop.test"
 TOPIC_OF = {"customer": CUSTOMERS, "order": ORDERS, "return": ORDERS, "shipment": FULFILLMENT, "fulfillment": FULFILLMENT}
 
 
@@ -59,39 +54,10 @@ def sms_receiver() -> Iterator[HttpReceiver]:
         receiver.stop()
 
 
-def notify_settings(infrastructure: Infrastructure, **overrides: Any) -> NotifySettings:
-    secrets = {**TEST_SIGNING_SECRETS, "tracking": TRACKING_SECRET, "notify-webhooks": WEBHOOK_SECRET}
-    values = dict(
-        signing_secrets=secrets,
-        public_urls={"order-svc": SHOP_URL},
-        digest_window_s=1.5,
-        retry_base_s=0.05,
-        retry_cap_s=0.2,
-        provider_timeout_s=2.0,
-        sender_max_sleep_s=0.5,
-    )
-    values.update(overrides)
-    return service_settings(NotifySettings, infrastructure, **values)
-
-
 @pytest.fixture
 async def clean_schema(infrastructure: Infrastructure, notify_schema: str) -> str:
     await truncate_schema(infrastructure.database_url, notify_schema)
     return notify_schema
-
-
-async def eventually(check: Callable[[], Awaitable[Any]] | Callable[[], Any], *, timeout_s: float = 30.0) -> Any:
-    """Poll `check` until it returns something truthy (and return it), or fail at the deadline."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached within {timeout_s} s; last result: {result!r}")
-        await asyncio.sleep(0.1)
 
 
 class World:

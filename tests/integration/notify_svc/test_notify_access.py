@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from conftest import notify_settings
+from notify_stack import notify_settings
 from notify_svc.bootstrap import build_app
 from orderpulse.testing.api_roles import NOTIFY_SVC
 from orderpulse.testing.service import ROLES, auth

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from conftest import SHOP_URL, TRACKING_SECRET, WEBHOOK_SECRET
+from notify_stack import SHOP_URL, TRACKING_SECRET, WEBHOOK_SECRET
 from orderpulse.stack.processes import free_port
 from orderpulse.testing.service import TEST_SIGNING_SECRETS
 from orderpulse.testing.uvicorn import service_environment, serving

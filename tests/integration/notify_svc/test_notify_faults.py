@@ -3,9 +3,10 @@ recovers gets the message exactly once; one failing channel never holds back the
 
 from __future__ import annotations
 
-from conftest import eventually, notify_settings
+from notify_stack import notify_settings
 from notify_svc.bootstrap import build_app
 from orderpulse.stack.processes import free_port
+from orderpulse.testing.polling import eventually
 from orderpulse.testing.service import auth, running_app
 
 

@@ -8,9 +8,10 @@ import re
 from datetime import UTC, datetime
 
 import httpx
-from conftest import SHOP_URL, TRACKING_SECRET, WEBHOOK_SECRET, eventually, notify_settings
+from notify_stack import SHOP_URL, TRACKING_SECRET, WEBHOOK_SECRET, notify_settings
 from notify_svc.bootstrap import build_app
 from orderpulse.signed_tokens import TokenSigner
+from orderpulse.testing.polling import eventually
 from orderpulse.testing.service import auth, running_app
 from standardwebhooks import Webhook
 

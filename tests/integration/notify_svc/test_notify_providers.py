@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from conftest import WEBHOOK_SECRET
+from notify_stack import WEBHOOK_SECRET
 from notify_svc.adapters.email import SmtpEmail
 from notify_svc.adapters.rendering import MessageRenderer
 from notify_svc.adapters.smtp_pool import SmtpServer

@@ -3,7 +3,6 @@ while nothing is packed, and reported not applied (and undone) when packing won 
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import datetime
 
@@ -11,18 +10,11 @@ import httpx
 from fulfillment_svc.bootstrap import build_app as fulfillment_app
 from order_svc.bootstrap import build_app as order_app
 from orderpulse.business_days import BusinessCalendar
+from orderpulse.testing.polling import eventually
 from orderpulse.testing.service import auth, running_app
 
 HOME = {"country": "GB", "region": "London", "city": "London", "postal_code": "N1 9GU", "line1": "1 Upper St"}
 BROOKLYN = {"country": "US", "region": "NY", "city": "Brooklyn", "postal_code": "11201", "line1": "5 Court St"}
-
-
-async def eventually(check, timeout_s: float = 30.0):
-    deadline = time.monotonic() + timeout_s
-    while not (result := await check()):
-        assert time.monotonic() < deadline, f"not reached within {timeout_s} s"
-        await asyncio.sleep(0.1)
-    return result
 
 
 class Shop:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -167,18 +164,6 @@ async def publish(producer: AIOKafkaProducer, *envelopes) -> None:
             value=envelope.to_json(),
             headers=[("ce_type", envelope.type.encode()), ("ce_id", envelope.id.encode())],
         )
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], timeout_s: float = 20.0, interval_s: float = 0.05) -> Any:
-    """Poll `check` until it returns something truthy, or fail at the deadline."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout_s} s (last result: {result!r})")
-        await asyncio.sleep(interval_s)
 
 
 async def order_status(client: httpx.AsyncClient, order_id: str) -> str:

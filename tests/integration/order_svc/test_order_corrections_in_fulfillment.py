@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import orjson
-from order_stack import HOME, created, event, eventually, outbox_types, place, publish, seed
+from order_stack import HOME, created, event, outbox_types, place, publish, seed
+from orderpulse.testing.polling import eventually
 from orderpulse.testing.service import auth
 
 BROOKLYN = {**HOME, "city": "Brooklyn"}

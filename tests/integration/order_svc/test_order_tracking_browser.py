@@ -7,12 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from aiokafka import AIOKafkaProducer
-from order_stack import dispatched, eventually, place, publish, seed, timeline_ids
+from order_stack import dispatched, place, publish, seed, timeline_ids
 from order_svc.bootstrap import build_app
 from order_svc.settings import OrderSettings
 from orderpulse.signed_tokens import TokenSigner
 from orderpulse.testing.browser import run_beside_browser
 from orderpulse.testing.http_server import serving
+from orderpulse.testing.polling import eventually
 from orderpulse.testing.service import TEST_SIGNING_SECRETS, service_settings
 
 TRACKING_SECRET = "test-secret-tracking-links-0123456789"

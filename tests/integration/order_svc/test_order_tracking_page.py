@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from order_stack import CUSTOMER, created, delivered, dispatched, event, eventually, place, publish, seed, timeline_ids
+from order_stack import CUSTOMER, created, delivered, dispatched, event, place, publish, seed, timeline_ids
 from order_svc.bootstrap import build_app
 from order_svc.settings import OrderSettings
 from orderpulse.signed_tokens import TokenSigner
+from orderpulse.testing.polling import eventually
 from orderpulse.testing.service import TEST_SIGNING_SECRETS, auth, running_app, service_settings
 
 TRACKING_SECRET = "test-secret-tracking-links-0123456789"

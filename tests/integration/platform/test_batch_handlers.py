@@ -9,8 +9,8 @@ after each batch fails and is only logged, as after a rebalance.
 from __future__ import annotations
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from consumer_harness import Harness, cancelled, record_application
-from consumer_harness import CANCELLED, applied_count_is as _count_is
+from consumer_harness import CANCELLED, Harness, cancelled, record_application
+from consumer_harness import applied_count_is as _count_is
 from orderpulse.events.envelope import new_envelope
 from orderpulse.messaging.consumer import Batched, IdempotentConsumer
 from orderpulse.messaging.dead_letters import DeadLetterQueue
