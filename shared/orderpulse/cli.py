@@ -106,6 +106,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     monitoring_lines = _monitoring_beside(stack, args.prometheus)
     if monitoring_lines is None:
         return 1
+    outcome = None
     try:
         print_summary(stack, _say)
         for line in where_to_look(stack.services) + monitoring_lines:
@@ -121,7 +122,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
         outcome = asyncio.run(simulate(config, Stack.load(stack_json), _say, watchdog=dead_service))
     except (KeyboardInterrupt, asyncio.CancelledError):
         _say("interrupted")
-        outcome = None
     finally:
         _ignore_stop_signals()  # the stack stops in order, whatever is pressed now
         _say("stopping ...")
