@@ -28,6 +28,7 @@ import orjson
 
 from orderpulse.http.signatures import signed_headers
 from orderpulse.rfc3339 import format_time as format_time  # as the services answer, so times compare equal
+from orderpulse.simulator.config import GIVE_UP_AFTER_S
 
 if importlib.util.find_spec("sniffio") is None:
     # httpcore tries `import sniffio` on every request; without the package that is a full import
@@ -36,7 +37,6 @@ if importlib.util.find_spec("sniffio") is None:
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_ATTEMPTS = 9  # ~23 s of retries: long enough for a supervisor to restart a killed service
-GIVE_UP_AFTER_S = 120.0  # no answer from any service for this long while asking: the stack is gone
 UNREACHABLE = "stack unreachable"
 UNINTENDED_SAMPLES = 20
 

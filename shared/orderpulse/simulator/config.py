@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+GIVE_UP_AFTER_S = 120.0  # no answer from any service for this long while asking: the stack is gone
+
 _SPAN_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
 _SPAN_UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:/\s*(s|sec|second|m|min|minute|h|hour))?\s*$")
@@ -139,7 +141,7 @@ class SimulationConfig:
     report_path: Path | None = None  # also write the summary as JSON
     kpi_window: str = "30d"
     kpi_wait_s: float = 30.0  # at the end, how long to wait for kpi-svc to catch up
-    give_up_after_s: float = 120.0  # no service answering for this long: the stack is gone, the run stops
+    give_up_after_s: float = GIVE_UP_AFTER_S  # no service answering for this long: the stack is gone, the run stops
 
     def __post_init__(self) -> None:
         if self.rate_per_s < 0 or self.duration_s < 0 or self.backfill_s < 0:
