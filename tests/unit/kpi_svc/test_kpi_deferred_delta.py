@@ -6,13 +6,15 @@ applied in between."""
 
 import json
 from dataclasses import replace
+from datetime import timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 from kpi_events import MONDAY, OrderStory
-from kpi_svc.domain import KpiEngine, merge_deltas
+from kpi_svc.domain import KpiEngine, KpiRules, merge_deltas
 from test_kpi_properties import FINAL, HOUR, PROPERTY_SETTINGS, RULES, keep, outcome, scenario
 
+DAY = timedelta(days=1)
 WRITE, READ_THEN_WRITE, FAIL = "write", "read, then write", "fail"
 
 
@@ -85,3 +87,17 @@ def test_a_deferred_delta_holds_the_orders_as_they_were_when_it_was_taken():
     assert deferred["ord_1"] == encoded["ord_1"]
     reconciled = taken_deferred.dirty_snapshot(serialize=as_json).orders["ord_1"]
     assert reconciled != encoded["ord_1"]
+
+
+def test_a_failed_deferred_delta_whose_order_left_memory_since_is_merged_with_the_next_one():
+    """A save failed; before the next checkpoint the clock evicts the order the delta holds: the
+    delta is pinned first, so the merge writes the order's tombstone, not an error."""
+    engine = KpiEngine(KpiRules())
+    for item in OrderStory("ord_1", MONDAY).happy_path():
+        engine.apply(item)
+    engine.advance(MONDAY + 3 * DAY)
+    failed = engine.dirty_snapshot(serialize=as_json, deferred=True)
+    engine.advance(MONDAY + 30 * DAY)  # the claim window closed: ord_1 leaves memory
+    assert engine.open_orders == 0 and "ord_1" in engine.tombstones
+    merged = merge_deltas(failed, engine.dirty_snapshot(serialize=as_json, deferred=True))
+    assert json.loads(merged.orders["ord_1"])["kind"] == "tombstone"

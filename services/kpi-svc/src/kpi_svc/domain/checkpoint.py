@@ -68,12 +68,14 @@ class DeferredOrders(Mapping):
     docs/kpi-decisions.md, "Memory"). Shifts and tombstones (small) come encoded (`ready`).
 
     Encoded later, an order must still be what it was when the delta was taken, as the
-    buckets and meta of the delta are. The engine therefore pins its deferred deltas (encodes
-    what is left, at once) before anything reconciles an order or moves its clock
-    (`pin_deferred`: `flush()` with orders to reconcile - a read while the delta is written -,
-    `advance()`, the cap on expanded orders). An event applied meanwhile (the stream does not:
-    it holds its lock from the snapshot to the commit) only adds facts and a dirty mask, with
-    which a saved order is consistent with the saved buckets anyway (as with flush=False)."""
+    buckets and meta of the delta are. The stream holds its lock from the snapshot to the
+    commit, but a read (a report, a scorecard, the gauges) may flush the engine meanwhile. So
+    the engine pins its deferred deltas (encodes what they still hold, at once) first
+    (`pin_deferred`): in `flush()` when it has orders to reconcile, and in `advance()`, whose
+    evictions take orders out of the engine (a failed save's delta waits for the next
+    checkpoint, which advances first). Other changes after a failed save (events applied, the
+    cap compressing orders) mark the orders changed, so the next delta, merged with this one
+    (`merge_deltas`: the newer payload wins), writes them as they are then."""
 
     __slots__ = ("_engine", "_ready", "_later", "_pinned", "_keep", "_copy", "__weakref__")
 

@@ -48,8 +48,6 @@ class OrderLifecycle:
         catches up, the orders touched between two checkpoints no longer stay expanded
         together. The orders expanded last stay: most are in a burst of events (placed,
         confirmed, invoiced within minutes), and compressing them would only thaw them again."""
-        if self.deferred_orders:
-            pin_deferred(self)
         orders = self.orders
         for order in list(islice(orders.values(), len(orders) - self._hot_cap // 2)):
             if order.dirty:
