@@ -11,10 +11,13 @@ on, settled orders handed to the checkpoint), and every `--checkpoint-every` eve
 `advance(watermark)` + `dirty_snapshot(orjson.dumps)` with the watermark = the event time read
 last (a replay reading every topic in step). At every checkpoint it notes its resident set
 (/proc/self/statm) above the baseline taken before the engine existed, and the open orders:
-twice, while the checkpoint delta is alive (kpi-svc holds it while PostgreSQL writes it) and
-after it is freed and the free heap pages are given back as kpi-svc's stream does after each
-checkpoint (orderpulse.memory.release_free_heap; --keep-free-heap: not, as before 2026-12-07).
-The RESULT is the higher of the two. --catch-up: advance and snapshot with flush=False, as
+while the checkpoint delta is alive and written (kpi-svc holds it while PostgreSQL writes it:
+its order rows are taken ORDER_ROWS_PER_STATEMENT at a time, as CheckpointStore.save sends
+them, and sampled with each chunk alive; since 2026-12-07 kpi-svc encodes them then,
+`dirty_snapshot(deferred=True)`; --encode-at-once: the whole delta encoded first, as before),
+and after it is freed and the free heap pages are given back as kpi-svc's stream does after
+each checkpoint (orderpulse.memory.release_free_heap; --keep-free-heap: not, as before
+2026-12-07). The RESULT is the higher of the two. --catch-up: advance and snapshot with flush=False, as
 kpi-svc's stream does while a partition's watermark is more than a minute behind the wall clock
 (a real replay: changed orders are reconciled by a read, or by the cap on expanded orders). "Open orders" are the engine's `open_orders`, what the
 `orderpulse_kpi_open_orders` gauge exports: the orders held in memory, expanded or compressed.
@@ -30,7 +33,7 @@ import subprocess
 import sys
 import time
 from datetime import timedelta
-from itertools import count
+from itertools import count, islice
 from pathlib import Path
 
 import orjson
@@ -39,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "kpi-svc" / "src"))
 
 from kpi_engine_bench import START, synthetic_topics  # noqa: E402
+from kpi_svc.adapters.checkpoint_store import ORDER_ROWS_PER_STATEMENT  # noqa: E402
 from kpi_svc.domain import KpiEngine, KpiRules  # noqa: E402
 from orderpulse.memory import release_free_heap  # noqa: E402
 
@@ -81,6 +85,8 @@ def main() -> None:
                         help="KpiRules.evictions_per_advance (0: no limit, as before 2026-12-07)")
     parser.add_argument("--keep-free-heap", action="store_true",
                         help="do not give free heap pages back after a checkpoint (as before 2026-12-07)")
+    parser.add_argument("--encode-at-once", action="store_true",
+                        help="encode the whole checkpoint delta before writing it (as before 2026-12-07)")
     parser.add_argument("--catch-up", action="store_true",
                         help="advance / dirty_snapshot with flush=False, as the stream while catching up")
     parser.add_argument("--emit", action="store_true", help=argparse.SUPPRESS)
@@ -110,9 +116,13 @@ def main() -> None:
     def checkpoint(report: bool = True) -> None:
         nonlocal worst, peak, most_open, peak_alive
         engine.advance(watermark, flush=not args.catch_up)
-        delta = engine.dirty_snapshot(orjson.dumps, flush=not args.catch_up)
+        delta = engine.dirty_snapshot(orjson.dumps, flush=not args.catch_up, deferred=not args.encode_at_once)
         alive = rss_bytes() - baseline
-        del delta
+        rows = iter(delta.orders.items())  # written as CheckpointStore.save sends them, a chunk at a time
+        while chunk := list(islice(rows, ORDER_ROWS_PER_STATEMENT)):
+            alive = max(alive, rss_bytes() - baseline)
+            del chunk
+        del delta, rows
         engine.drain_observations()
         if not args.keep_free_heap:
             release_free_heap()

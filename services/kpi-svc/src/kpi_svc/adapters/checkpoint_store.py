@@ -6,7 +6,8 @@ and only while the writer still holds the epoch it got when it restored the part
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import islice
 from typing import Any, NamedTuple
 
 import orjson
@@ -41,6 +42,7 @@ _CLAIM = text(
     "INSERT INTO kpi_owners (partition, epoch) VALUES (:p, 1) "
     "ON CONFLICT (partition) DO UPDATE SET epoch = kpi_owners.epoch + 1 RETURNING epoch"
 )
+ORDER_ROWS_PER_STATEMENT = 1000  # order rows encoded and sent at a time (each ~3 KB)
 _EPOCHS = text("SELECT partition, epoch FROM kpi_owners WHERE partition = ANY(:ps) ORDER BY partition FOR UPDATE")
 
 
@@ -92,12 +94,14 @@ class CheckpointStore:
         offsets: Mapping[tuple[str, int], StoredOffset],
         epochs: Mapping[int, int],
     ) -> None:
-        """Every delta (payloads already bytes) and the next offsets, in one transaction, refused
-        (Fenced) when a partition written is no longer owned at the epoch given for it."""
-        upsert_orders, delete_orders, upsert_buckets, delete_buckets, metas, settled = [], [], [], [], [], []
+        """Every delta (payloads bytes) and the next offsets, in one transaction, refused (Fenced)
+        when a partition written is no longer owned at the epoch given for it. The order rows go
+        ORDER_ROWS_PER_STATEMENT at a time, read from each delta's orders as they are sent: a
+        delta's DeferredOrders encodes them then (kpi_svc.domain.checkpoint), so a delta of
+        thousands of changed orders is never held encoded at once."""
+        delete_orders, upsert_buckets, delete_buckets, metas, settled = [], [], [], [], []
         for p, delta in deltas.items():
             settled += [{"k": k, "p": p, "u": until, "v": v} for k, (v, until) in (delta.settled or {}).items()]
-            upsert_orders += [{"p": p, "k": k, "v": v} for k, v in delta.orders.items()]
             delete_orders += [{"p": p, "k": k} for k in delta.removed_orders]
             upsert_buckets += [{"p": p, "k": k, "v": v} for k, v in delta.buckets.items()]
             delete_buckets += [{"p": p, "k": k} for k in delta.removed_buckets]
@@ -109,8 +113,9 @@ class CheckpointStore:
                 stale = {p for p in written if held.get(p) != epochs.get(p)}
                 if stale:
                     raise Fenced(stale)
+            for rows in _chunks(_order_rows(deltas), ORDER_ROWS_PER_STATEMENT):
+                await conn.execute(_UPSERT_ORDER, rows)
             for statement, rows in (
-                (_UPSERT_ORDER, upsert_orders),
                 (_DELETE_ORDER, delete_orders),
                 (_UPSERT_BUCKET, upsert_buckets),
                 (_DELETE_BUCKET, delete_buckets),
@@ -155,6 +160,17 @@ class CheckpointStore:
         """Drop settled orders kept long enough (settled_retention_s after they settled)."""
         async with self._engine.begin() as conn:
             return (await conn.execute(text("DELETE FROM kpi_settled WHERE keep_until_ms < :now"), {"now": now_ms})).rowcount
+
+
+def _order_rows(deltas: Mapping[int, CheckpointDelta]) -> Iterator[dict]:
+    for p, delta in deltas.items():
+        for k, v in delta.orders.items():
+            yield {"p": p, "k": k, "v": v}
+
+
+def _chunks(rows: Iterator[dict], size: int) -> Iterator[list[dict]]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
 
 
 async def _load(conn: AsyncConnection, partition: int) -> PartitionCheckpoint:

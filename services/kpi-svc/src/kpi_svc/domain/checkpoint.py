@@ -7,7 +7,8 @@ what it says was removed, in the same transaction as the consumer offsets.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import weakref
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .codec import (
@@ -60,6 +61,71 @@ class CheckpointDelta(NamedTuple):
     settled: dict[str, tuple[Any, int]] | None = None  # evicted order id -> (its last facts, keep until ms)
 
 
+class DeferredOrders(Mapping):
+    """The orders of a checkpoint delta (key -> payload), each encoded when it is read: the
+    writer takes them a chunk at a time, so a delta of thousands of changed orders is never
+    held encoded at once (~3 KB each: 8,000-14,000 per checkpoint while a replay catches up,
+    docs/kpi-decisions.md, "Memory"). Shifts and tombstones (small) come encoded (`ready`).
+
+    Encoded later, an order must still be what it was when the delta was taken, as the
+    buckets and meta of the delta are. The stream holds its lock from the snapshot to the
+    commit, but a read (a report, a scorecard, the gauges) may flush the engine meanwhile. So
+    the engine pins its deferred deltas (encodes what they still hold, at once) first
+    (`pin_deferred`): in `flush()` when it has orders to reconcile, and in `advance()`, whose
+    evictions take orders out of the engine (a failed save's delta waits for the next
+    checkpoint, which advances first). Other changes after a failed save (events applied, the
+    cap compressing orders) mark the orders changed, so the next delta, merged with this one
+    (`merge_deltas`: the newer payload wins), writes them as they are then."""
+
+    __slots__ = ("_engine", "_ready", "_later", "_pinned", "_keep", "_copy", "__weakref__")
+
+    def __init__(self, engine: KpiEngine, ready: dict[str, Any], later: list[str],
+                 keep: Callable[[Any], Any], copy: bool) -> None:
+        self._engine: KpiEngine | None = engine
+        self._ready = ready
+        self._later = dict.fromkeys(later)  # order id -> None, its payload once pinned
+        self._pinned = False
+        self._keep, self._copy = keep, copy
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._later:
+            return self._ready[key]
+        if self._pinned:
+            return self._later[key]
+        order = self._engine.peek_order(key)
+        if order is None:
+            raise RuntimeError(f"order {key!r} left the engine before its checkpoint delta was pinned")
+        return self._keep(encode_order(order, self._copy))
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._ready
+        yield from self._later
+
+    def __len__(self) -> int:
+        return len(self._ready) + len(self._later)
+
+    def __contains__(self, key: object) -> bool:  # without encoding (Mapping's would)
+        return key in self._later or key in self._ready
+
+    def pin(self) -> None:
+        """Encode every order now: the engine is about to change them (safe while a writer is
+        half-way through: no key is added or removed)."""
+        if not self._pinned:
+            later = self._later
+            for key in later:
+                later[key] = self[key]
+            self._pinned, self._engine = True, None
+
+
+def pin_deferred(engine: KpiEngine) -> None:
+    """Encode what the engine's deferred deltas still hold, before it changes an order."""
+    held, engine.deferred_orders = engine.deferred_orders, []
+    for ref in held:
+        orders = ref()
+        if orders is not None:
+            orders.pin()
+
+
 def merge_deltas(older: CheckpointDelta, newer: CheckpointDelta) -> CheckpointDelta:
     """One delta with the effect of writing `older` then `newer`: a checkpoint that failed keeps
     what it drained, and the next one writes it together with what changed since."""
@@ -74,11 +140,14 @@ def merge_deltas(older: CheckpointDelta, newer: CheckpointDelta) -> CheckpointDe
 
 
 def dirty_snapshot(
-    engine: KpiEngine, serialize: Callable[[Any], Any] | None = None, flush: bool = True
+    engine: KpiEngine, serialize: Callable[[Any], Any] | None = None, flush: bool = True, deferred: bool = False
 ) -> CheckpointDelta:
     """`serialize` (e.g. orjson.dumps) turns each payload into bytes at once: the plain
     structures then live for microseconds, which keeps them out of the garbage collector's
     older generations.
+
+    deferred=True: the orders are a `DeferredOrders`, encoded as the writer reads them (the
+    rest of the delta - shifts, tombstones, buckets, meta, settled orders - is encoded now).
 
     flush=False saves orders not reconciled yet with their dirty mask (the buckets hold exactly
     the contributions the saved orders record, so the checkpoint is consistent): cheaper while
@@ -87,9 +156,13 @@ def dirty_snapshot(
         engine.flush()
     orders: dict[str, Any] = {}
     removed: list[str] = []
+    later: list[str] = []
     keep = _identity if serialize is None else exact_size(serialize)
     copy = serialize is None  # serialized at once: the encoded form may share the order's containers
     for key in engine.take_changed_keys():
+        if deferred and (key in engine.orders or key in engine.cold):
+            later.append(key)
+            continue
         order = engine.peek_order(key)
         if order is not None:
             orders[key] = keep(encode_order(order, copy))
@@ -102,6 +175,9 @@ def dirty_snapshot(
     buckets, removed_buckets = engine.buckets.drain_changes(None if serialize is None else keep)
     meta = {"format": FORMAT, "clock_ms": engine.clock_ms, "newest_event_ms": engine.newest_event_ms}
     settled = {order.order_id: (keep(encode_order(order, copy)), until) for order, until in engine.take_settled()} or None
+    if deferred:
+        orders = DeferredOrders(engine, orders, later, keep, copy)
+        engine.deferred_orders.append(weakref.ref(orders))
     return CheckpointDelta(orders, removed, buckets, removed_buckets, meta, settled)
 
 

@@ -19,7 +19,7 @@ from . import contributions as contrib
 from .buckets import BucketStore
 from .business_days import BusinessCalendar
 from .catalog import F_CSAT, F_DELIVERY, F_ENTRY, F_ISSUES, F_LABELS, F_NOTIFY, F_SHIP
-from .checkpoint import CheckpointDelta, dirty_snapshot, restore_engine
+from .checkpoint import CheckpointDelta, dirty_snapshot, pin_deferred, restore_engine
 from .coldstore import ColdStore
 from .event_ids import holds, uuid_key, with_id
 from .facts import EMITTED_SHIP, OrderFacts, ShiftFacts, first_dispatch
@@ -81,6 +81,7 @@ class KpiEngine(OrderLifecycle):
         self.wakes = WakeSchedule()
         self._dirty: list[OrderFacts] = []
         self._changed: set[str] = set()
+        self.deferred_orders: list = []  # weak references to the DeferredOrders of deltas taken (checkpoint.py)
 
     # --- input -----------------------------------------------------------------------------
     def apply(self, event: dict) -> Applied:
@@ -180,6 +181,8 @@ class KpiEngine(OrderLifecycle):
     # --- keeping buckets in step ------------------------------------------------------------
     def flush(self) -> None:
         """Bring the buckets in step with every order changed since the last flush."""
+        if self._dirty and self.deferred_orders:
+            pin_deferred(self)
         dirty, self._dirty = self._dirty, []
         for order in dirty:
             if order.dirty:
@@ -307,11 +310,14 @@ class KpiEngine(OrderLifecycle):
         return drained
 
     # --- checkpoints -------------------------------------------------------------------------
-    def dirty_snapshot(self, serialize: Callable[[Any], Any] | None = None, flush: bool = True) -> CheckpointDelta:
+    def dirty_snapshot(
+        self, serialize: Callable[[Any], Any] | None = None, flush: bool = True, deferred: bool = False
+    ) -> CheckpointDelta:
         """What changed since the previous call (orders, shifts, tombstones, buckets) + meta.
         Pass `serialize=orjson.dumps` to get bytes payloads (cheaper), flush=False while
-        catching up (see checkpoint.dirty_snapshot)."""
-        return dirty_snapshot(self, serialize, flush)
+        catching up, deferred=True to have the orders encoded as the writer reads them (see
+        checkpoint.dirty_snapshot)."""
+        return dirty_snapshot(self, serialize, flush, deferred)
 
     @classmethod
     def restore(

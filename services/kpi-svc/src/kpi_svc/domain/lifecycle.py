@@ -10,7 +10,7 @@ from datetime import datetime
 from itertools import islice
 
 from .catalog import F_ISSUES, F_SHIP
-from .checkpoint import restore_order
+from .checkpoint import pin_deferred, restore_order
 from .codec import decode_order
 from .event_ids import holds, uuid_key
 from .facts import OrderFacts
@@ -102,6 +102,8 @@ class OrderLifecycle:
         the memory, grew with every order placed. While replaying (spill=False) it is kept
         compressed as before: a replay reaches an order's late events (surveys, claims) within
         seconds, and reviving it from the store for each would cost a query."""
+        if self.deferred_orders:  # orders change below: what a delta taken still holds is encoded first
+            pin_deferred(self)
         self.clock_ms = max(self.clock_ms, datetime_to_ms(now))
         clock = self.clock_ms
         self.buckets.advance(clock)

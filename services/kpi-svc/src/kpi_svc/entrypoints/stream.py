@@ -248,7 +248,8 @@ class KpiStream(RecordApplier, PartitionOwnership):
             if watermark is not None:
                 # caught up: settled orders leave memory once quiet (KpiEngine.advance, spill)
                 engine.advance(watermark, flush=flush, spill=flush)
-            delta = engine.dirty_snapshot(serialize=orjson.dumps, flush=flush)
+            # the orders are encoded as the store writes them, a chunk at a time (DeferredOrders)
+            delta = engine.dirty_snapshot(serialize=orjson.dumps, flush=flush, deferred=True)
             older = self._unsaved.pop(partition, None)
             deltas[partition] = delta if older is None else merge_deltas(older, delta)
             self._observations += engine.drain_observations()
