@@ -29,7 +29,7 @@ from orderpulse.observability import metrics as platform_metrics
 
 from kpi_svc.adapters.checkpoint_store import CheckpointStore, Fenced, StoredOffset
 from kpi_svc.domain import KpiEngine, KpiRules, merge_deltas
-from kpi_svc.entrypoints import metrics
+from kpi_svc.entrypoints import full_collections, metrics
 from kpi_svc.entrypoints.ownership import Listener, PartitionOwnership
 from kpi_svc.entrypoints.records import RecordApplier, poison_reason
 from kpi_svc.entrypoints.stream_health import StreamHealth
@@ -166,6 +166,7 @@ class KpiStream(RecordApplier, PartitionOwnership):
                 self.final_checkpoint_s = time.monotonic() - started
             await self.commit_to_kafka(saved)
         finally:
+            full_collections.resume(self)
             self.health.stopped()
             if self._anchors is not None:
                 await self._anchors.close()
@@ -273,6 +274,11 @@ class KpiStream(RecordApplier, PartitionOwnership):
         release_free_heap()
         self.checkpoints += 1
         self.catching_up = catching_up
+        # a backlog grows the state fast: no full GC pass over it until caught up (full_collections.py)
+        if catching_up:
+            full_collections.defer(self)
+        else:
+            full_collections.resume(self)
         metrics.record_observations(self._observations)
         self._observations = []
         if time.monotonic() >= self._housekeeping_at:
