@@ -27,9 +27,8 @@ def defer(holder: object) -> None:
     """No full pass (past DEFERRED_THRESHOLD) until every holder resumed them."""
     global _restore
     if not _holders:
-        _restore = gc.get_threshold()
-        young, middle = _restore[0], _restore[1] if len(_restore) > 1 else 10
-        gc.set_threshold(young, middle, max(DEFERRED_THRESHOLD, *_restore[2:]))
+        _restore = young, middle, oldest = gc.get_threshold()
+        gc.set_threshold(young, middle, max(DEFERRED_THRESHOLD, oldest))
     _holders.add(id(holder))
 
 

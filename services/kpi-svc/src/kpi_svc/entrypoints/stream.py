@@ -150,6 +150,7 @@ class KpiStream(RecordApplier, PartitionOwnership):
                     if (time.monotonic() - last >= interval_s and retry_due) or (self._holding and retry_due):
                         saved = await self._checkpoint_or_hold()
                         last = time.monotonic()
+                        self._pace_full_collections()
                         await self._watch_log_ends()
                 if saved:
                     await self.commit_to_kafka(saved)
@@ -171,6 +172,14 @@ class KpiStream(RecordApplier, PartitionOwnership):
             if self._anchors is not None:
                 await self._anchors.close()
             await consumer.stop()
+
+    def _pace_full_collections(self) -> None:
+        """While catching up a backlog the state grows fast: no full GC pass walks it until the
+        stream is caught up (full_collections.py); `run` gives the thresholds back when it ends."""
+        if self.catching_up:
+            full_collections.defer(self)
+        else:
+            full_collections.resume(self)
 
     async def _read_rebuilt_partitions_again(self, batch: dict) -> None:
         """A topic-partition whose anchor record is gone was rebuilt (the embedded broker restarted
@@ -274,11 +283,6 @@ class KpiStream(RecordApplier, PartitionOwnership):
         release_free_heap()
         self.checkpoints += 1
         self.catching_up = catching_up
-        # a backlog grows the state fast: no full GC pass over it until caught up (full_collections.py)
-        if catching_up:
-            full_collections.defer(self)
-        else:
-            full_collections.resume(self)
         metrics.record_observations(self._observations)
         self._observations = []
         if time.monotonic() >= self._housekeeping_at:
