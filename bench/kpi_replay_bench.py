@@ -17,10 +17,12 @@ its final checkpoint). Runs alternate baseline and kpi-svc; median of --runs run
 and the load average before and after (the machine is shared). The same runs are also given per
 second of this process's CPU time (process_time; the broker and PostgreSQL are child processes,
 not counted; kpi-svc's from the start of its stream run, group join and idle polls included),
-which a loaded machine disturbs much less: `RESULT kpi_replay_cpu`.
+which a loaded machine disturbs much less: `RESULT kpi_replay_cpu`. --freeze-startup-heap: before
+each kpi-svc run, gc.collect() + gc.freeze() as kpi_svc/main.py does at start-up; a heap frozen
+small makes the collector's full passes come as often as in a freshly started service.
 Bar (quality.md): ≥ 20 % of the baseline, ≥ 150,000 events/s.
 
-    .venv/bin/python bench/kpi_replay_bench.py [--orders 20000] [--runs 5] [--catch-up-interval S]
+    .venv/bin/python bench/kpi_replay_bench.py [--orders 20000] [--runs 5] [--catch-up-interval S] [--freeze-startup-heap]
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ from kpi_svc.settings import KpiSettings  # noqa: E402
 from orderpulse.db.migrations import upgrade  # noqa: E402
 from orderpulse.events.topics import ALL_TOPICS  # noqa: E402
 from orderpulse.messaging.kafka import create_consumer, create_producer, ensure_topics  # noqa: E402
-from orderpulse.runtime import Platform  # noqa: E402
+from orderpulse.runtime import Platform, freeze_startup_heap  # noqa: E402
 from orderpulse.testing.database import plain_dsn  # noqa: E402
 
 PARTITIONS = 12
@@ -114,7 +116,8 @@ class FullPasses:
 FULL_PASSES = FullPasses()
 
 
-async def kpi_run(base: KpiSettings, database_url: str, events: int, catch_up_interval_s: float | None) -> tuple[float, float, int]:
+async def kpi_run(base: KpiSettings, database_url: str, events: int, catch_up_interval_s: float | None,
+                  freeze: bool = False) -> tuple[float, float, int]:
     suffix = uuid.uuid4().hex[:8]
     # broker_check_interval_s: no partition-anchor checks during the timing. Tansu answers
     # ListOffsets(latest) below the last offset it returned in a fetch (the base offset of the last
@@ -127,6 +130,8 @@ async def kpi_run(base: KpiSettings, database_url: str, events: int, catch_up_in
     await asyncio.to_thread(upgrade, MANIFEST.migrations, database_url, settings.db_schema)
     platform = Platform(settings, run_relay=False)
     stream = build_stream(settings, platform)
+    if freeze:  # what kpi_svc/main.py does once the app is built: a service process that just started
+        freeze_startup_heap()
     try:
         cpu_started = time.process_time()
         gc.callbacks.append(FULL_PASSES.note)
@@ -147,7 +152,7 @@ async def kpi_run(base: KpiSettings, database_url: str, events: int, catch_up_in
     return events / elapsed, events / cpu_s, open_orders
 
 
-async def measure(infra, orders: int, runs: int, catch_up_interval_s: float | None) -> None:
+async def measure(infra, orders: int, runs: int, catch_up_interval_s: float | None, freeze: bool = False) -> None:
     prefix = f"bench{uuid.uuid4().hex[:6]}."
     settings = KpiSettings(
         database_url=infra.database_url, kafka_bootstrap=infra.kafka_bootstrap,
@@ -162,10 +167,11 @@ async def measure(infra, orders: int, runs: int, catch_up_interval_s: float | No
         rate, cpu_rate = await bare_loop(settings, events)
         baseline.append(rate)
         baseline_cpu.append(cpu_rate)
-        rate, cpu_rate, open_orders = await kpi_run(settings, infra.database_url, events, catch_up_interval_s)
+        rate, cpu_rate, open_orders = await kpi_run(settings, infra.database_url, events, catch_up_interval_s, freeze)
         rates.append(rate)
         rates_cpu.append(cpu_rate)
     print(f"catch-up checkpoint interval: {catch_up_interval_s or 5 * settings.checkpoint_interval_s} s; "
+          f"start-up heap frozen before each kpi-svc run: {'yes' if freeze else 'no'}; "
           f"load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(describe("baseline: getmany + orjson.loads", baseline))
     print(describe("kpi-svc stream -> checkpointed state", rates))
@@ -191,11 +197,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--catch-up-interval", type=float, default=None,
                         help="kpi-svc's catch_up_checkpoint_interval_s (default: its own, 5 x checkpoint_interval_s)")
+    parser.add_argument("--freeze-startup-heap", action="store_true",
+                        help="before each kpi-svc run, orderpulse.runtime.freeze_startup_heap() as kpi_svc/main.py "
+                             "does at start-up (the collector's full passes then come as often as in the service)")
     args = parser.parse_args()
     print(f"kpi-svc replay benchmark · {machine()} · load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(__doc__.split("\n\n")[1])
     with infrastructure() as infra:
-        asyncio.run(measure(infra, args.orders, args.runs, args.catch_up_interval))
+        asyncio.run(measure(infra, args.orders, args.runs, args.catch_up_interval, args.freeze_startup_heap))
 
 
 if __name__ == "__main__":

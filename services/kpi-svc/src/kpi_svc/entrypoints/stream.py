@@ -127,6 +127,9 @@ class KpiStream(RecordApplier, PartitionOwnership):
         consumer = self.consumer = self._consumer_factory()
         consumer.subscribe(list(self.topics), listener=Listener(self))
         await consumer.start()
+        # a stream starts with a backlog more often than not (a restart, a replay): as if catching
+        # up until its first checkpoint says otherwise (the state grows fastest while still small)
+        full_collections.defer(self)
         try:
             last = time.monotonic()
             idle_polls = 0
