@@ -3,7 +3,7 @@
 A replay grows the engines' state by ~10^6 objects (facts, contributions, bucket cells), and
 CPython's collector runs a full pass each time the objects that survived into the oldest
 generation grew by a quarter: each pass walks all of the state. Measured on the replay's
-engine work (12 engines, 20,000 orders, docs/benchmarks.md "kpi-svc replay", 2026-12-07):
+engine work (12 engines, 20,000 orders, docs/benchmarks.md "kpi-svc engine", 2026-12-07):
 seven full passes took 3.4 s of 13.4 s of CPU; deferred, the work took 9.3 s. The engine state
 has no reference cycles (refcounting frees it); the garbage a pass would find is the event
 loop's and the Kafka client's, a few cycles a second, and the first full pass after catching
