@@ -9,6 +9,9 @@ event-time order, topics interleaved in batches like `getmany`), then times a fr
 applying all of them, including the lazy flushes and a `dirty_snapshot` + `advance` every
 `--checkpoint-every` events (what the wiring does about once a second). Reports the median of
 `--runs` runs and their spread, and, as a same-run baseline, orjson.loads of the same events.
+`--partitions 12` spreads the events over 12 engines by order id, as kpi-svc does with the
+replay benchmark's 12 partitions (one engine holding all 20,000 orders is over its
+hot_orders_cap); `--catch-up --defer-full-gc` is then the stream's own setting while replaying.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import random
 import statistics
 import sys
 import time
+import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -129,27 +133,41 @@ def replay_order(topics: dict[str, list[tuple[datetime, dict]]], batch: int) -> 
     return out, watermarks
 
 
+def partition_of(event: dict, partitions: int) -> int:
+    """The engine an event goes to: one per partition, keyed by order id like the topics."""
+    return zlib.crc32(event["partitionkey"].encode()) % partitions
+
+
 def run_engine(events: list[dict], watermarks: list[int], checkpoint_every: int, report_every: int,
-               now_ms: int, serialize=None, catch_up: bool = False, freeze: bool = False) -> float:
-    engine = KpiEngine(KpiRules())
+               now_ms: int, serialize=None, catch_up: bool = False, freeze: bool = False,
+               partitions: int = 1) -> float:
+    engines = [KpiEngine(KpiRules()) for _ in range(partitions)]
+    applies = [engine.apply for engine in engines]
+    routed = [(applies[partition_of(event, partitions)], event) for event in events] if partitions > 1 else None
     flush = not catch_up
     started = time.perf_counter()
-    apply = engine.apply
     for number, offset in enumerate(range(0, len(events), checkpoint_every), start=1):
-        for event in events[offset:offset + checkpoint_every]:
-            apply(event)
+        if routed is None:
+            apply = applies[0]
+            for event in events[offset:offset + checkpoint_every]:
+                apply(event)
+        else:
+            for apply, event in routed[offset:offset + checkpoint_every]:
+                apply(event)
         end = min(offset + checkpoint_every, len(events)) - 1
-        engine.advance(watermarks[end], flush=flush)
-        if number % report_every == 0:  # gauges: the four windows (reports flush the engine)
-            for window in ("1h", "24h", "7d", "30d"):
-                engine.report(window, watermarks[end])
-        engine.dirty_snapshot(serialize, flush=flush)
-        engine.drain_observations()
+        for engine in engines:
+            engine.advance(watermarks[end], flush=flush)
+            if number % report_every == 0:  # gauges: the four windows (reports flush the engine)
+                for window in ("1h", "24h", "7d", "30d"):
+                    engine.report(window, watermarks[end])
+            engine.dirty_snapshot(serialize, flush=flush)
+            engine.drain_observations()
         if freeze:
             gc.freeze()  # engine state has no reference cycles: freed by refcount, never scanned again
-    engine.advance(now_ms)
-    engine.dirty_snapshot(serialize)
-    engine.report("30d", now_ms)
+    for engine in engines:
+        engine.advance(now_ms)
+        engine.dirty_snapshot(serialize)
+        engine.report("30d", now_ms)
     return time.perf_counter() - started
 
 
@@ -193,6 +211,13 @@ def main() -> None:
     parser.add_argument("--catch-up", action="store_true",
                         help="advance/dirty_snapshot with flush=False (orders reconciled at gauge refreshes only)")
     parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() after every checkpoint")
+    parser.add_argument("--partitions", type=int, default=1,
+                        help="engines, the events spread over them by order id (kpi-svc: one per partition; the "
+                             "replay bench's topics have 12). With 1, 20,000 orders exceed one engine's "
+                             "hot_orders_cap (2,000) and most of the time goes to compressing and expanding them")
+    parser.add_argument("--defer-full-gc", action="store_true",
+                        help="gc.set_threshold(700, 10, 1000) during the runs: what kpi-svc's stream does while "
+                             "catching up (kpi_svc/entrypoints/full_collections.py)")
     parser.add_argument("--memory", action="store_true", help="also one traced run: bytes per open order")
     parser.add_argument("--batch", type=int, default=500, help="events per topic per getmany-like batch")
     parser.add_argument("--checkpoint-every", type=int, default=50_000,
@@ -210,6 +235,7 @@ def main() -> None:
           f"gauge refresh (report 1h/24h/7d/30d) every {args.report_every} checkpoint(s), "
           f"flush at checkpoints: {'no (catch-up mode)' if args.catch_up else 'yes'}, "
           f"gc.freeze after checkpoints: {'yes' if args.gc_freeze else 'no'}, "
+          f"engines: {args.partitions} (events by order id), full GC passes deferred: {'yes' if args.defer_full_gc else 'no'}, "
           f"then advance(end)+dirty_snapshot+30d report, all inside the timing; time.perf_counter; gc enabled; "
           f"median of {args.runs} runs")
     print(f"data: {args.orders} orders placed at {args.orders_per_day}/day, {len(events)} events "
@@ -222,11 +248,13 @@ def main() -> None:
         serialize = orjson.dumps  # what the wiring passes to dirty_snapshot
     except ImportError:
         serialize = None
+    if args.defer_full_gc:
+        gc.set_threshold(700, 10, 1000)
     rates = []
     for run in range(args.runs):
         gc.collect()
         elapsed = run_engine(events, watermarks, args.checkpoint_every, args.report_every, now_ms, serialize,
-                             args.catch_up, args.gc_freeze)
+                             args.catch_up, args.gc_freeze, args.partitions)
         rates.append(len(events) / elapsed)
         print(f"  run {run + 1}: {rates[-1]:,.0f} events/s")
     median = statistics.median(rates)

@@ -3,10 +3,13 @@ in PostgreSQL, and answers GET /v1/kpis with the figures an offline recomputatio
 
 from __future__ import annotations
 
+import gc
+
 import orjson
 from aiokafka import AIOKafkaConsumer
 from kpi_stories import all_events, expected_engine, scalar, stories
 from kpi_svc.bootstrap import build_app
+from kpi_svc.entrypoints import full_collections
 from orderpulse.events.topics import FULFILLMENT, ORDERS, dlq_topic
 from orderpulse.testing.polling import eventually
 from orderpulse.testing.service import auth, running_app
@@ -109,6 +112,25 @@ async def test_a_restart_mid_stream_resumes_from_the_checkpoint_with_the_same_fi
     async with running_app(restarted) as client:
         await until_figures(client, expected(settings, first + second))
         assert restarted.state.stream.applied == len(second)  # resumed at the stored offsets, not from zero
+
+
+async def test_full_gc_passes_wait_while_a_backlog_is_read_and_come_back_once_caught_up(settings, publish, monkeypatch):
+    before = gc.get_threshold()
+    deferring = []
+    defer = full_collections.defer
+    monkeypatch.setattr(full_collections, "defer", lambda holder: (deferring.append(holder), defer(holder)))
+    events = all_events(stories("gc"))  # days old: the stream starts behind, then catches up
+    await publish(events)
+    app = build_app(settings)
+    async with running_app(app) as client:
+        await until_figures(client, expected(settings, events))
+        assert app.state.stream in deferring
+
+        async def thresholds_back() -> bool:
+            return gc.get_threshold() == before and not full_collections.deferred()
+
+        await eventually(thresholds_back)
+    assert gc.get_threshold() == before
 
 
 async def _offsets_reach(settings, count: int) -> bool:

@@ -29,7 +29,7 @@ from orderpulse.observability import metrics as platform_metrics
 
 from kpi_svc.adapters.checkpoint_store import CheckpointStore, Fenced, StoredOffset
 from kpi_svc.domain import KpiEngine, KpiRules, merge_deltas
-from kpi_svc.entrypoints import metrics
+from kpi_svc.entrypoints import full_collections, metrics
 from kpi_svc.entrypoints.ownership import Listener, PartitionOwnership
 from kpi_svc.entrypoints.records import RecordApplier, poison_reason
 from kpi_svc.entrypoints.stream_health import StreamHealth
@@ -127,6 +127,9 @@ class KpiStream(RecordApplier, PartitionOwnership):
         consumer = self.consumer = self._consumer_factory()
         consumer.subscribe(list(self.topics), listener=Listener(self))
         await consumer.start()
+        # a stream starts with a backlog more often than not (a restart, a replay): as if catching
+        # up until its first checkpoint says otherwise (the state grows fastest while still small)
+        full_collections.defer(self)
         try:
             last = time.monotonic()
             idle_polls = 0
@@ -150,6 +153,7 @@ class KpiStream(RecordApplier, PartitionOwnership):
                     if (time.monotonic() - last >= interval_s and retry_due) or (self._holding and retry_due):
                         saved = await self._checkpoint_or_hold()
                         last = time.monotonic()
+                        self._pace_full_collections()
                         await self._watch_log_ends()
                 if saved:
                     await self.commit_to_kafka(saved)
@@ -166,10 +170,19 @@ class KpiStream(RecordApplier, PartitionOwnership):
                 self.final_checkpoint_s = time.monotonic() - started
             await self.commit_to_kafka(saved)
         finally:
+            full_collections.resume(self)
             self.health.stopped()
             if self._anchors is not None:
                 await self._anchors.close()
             await consumer.stop()
+
+    def _pace_full_collections(self) -> None:
+        """While catching up a backlog the state grows fast: no full GC pass walks it until the
+        stream is caught up (full_collections.py); `run` gives the thresholds back when it ends."""
+        if self.catching_up:
+            full_collections.defer(self)
+        else:
+            full_collections.resume(self)
 
     async def _read_rebuilt_partitions_again(self, batch: dict) -> None:
         """A topic-partition whose anchor record is gone was rebuilt (the embedded broker restarted
