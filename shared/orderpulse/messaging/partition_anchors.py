@@ -145,6 +145,7 @@ class KafkaRecordReader:
                 return {}
             ends = await consumer.end_offsets(present)
             starts = await consumer.beginning_offsets(present)
+            ends.update(await _true_ends(consumer, {tp: ends[tp] for tp in present if 0 < ends[tp] <= offsets[tp]}))
             found: dict[TopicPartition, bytes | str] = {}
             wanted = {}
             for tp in present:
@@ -166,3 +167,27 @@ class KafkaRecordReader:
             return found
         finally:
             await consumer.stop()
+
+
+async def _true_ends(consumer: AIOKafkaConsumer, ends: Mapping[TopicPartition, int]) -> dict[TopicPartition, int]:
+    """The log ends of `ends`' partitions as their records show them. Tansu answers a partition's
+    end (ListOffsets, latest) as its last batch's first offset + 1, short of the records after it
+    in that batch: a consumer's anchor among them looked rebuilt, and the consumer read the whole
+    partition again at every check. Reading from the answered end - 1 returns that last batch; its
+    last offset + 1 is the end. (Kafka answers the true end; the read then finds its last record.)
+    A partition that returns nothing in time keeps the answered end."""
+    if not ends:
+        return {}
+    consumer.assign(list(ends))
+    for tp, end in ends.items():
+        consumer.seek(tp, end - 1)
+    true_ends, waiting = dict(ends), set(ends)
+    deadline = time.monotonic() + 1.0
+    while waiting and time.monotonic() < deadline:
+        for tp, records in (await consumer.getmany(*waiting, timeout_ms=200)).items():
+            if records:
+                true_ends[tp] = max(true_ends[tp], records[-1].offset + 1)
+                waiting.discard(tp)
+                consumer.pause(tp)
+    return true_ends
+
