@@ -37,6 +37,13 @@ async def deliver(ctx, uow, short_type: str, data: dict, at: datetime, event_id:
         await uow.commit()
 
 
+async def confirmed_vip_order(ctx, uow) -> None:
+    """A VIP customer's order ord-1, placed and confirmed at T0 (an email and an SMS fall due)."""
+    await deliver(ctx, uow, "customer.upserted.v1", customer("vip"), T0)
+    await deliver(ctx, uow, "order.placed.v1", placed("vip"), T0)
+    await deliver(ctx, uow, "order.confirmed.v1", {"order_id": "ord-1"}, T0)
+
+
 async def test_parcels_dispatched_within_the_window_share_one_message_and_a_late_one_gets_its_own():
     uow, clock = FakeUnitOfWork(), Clock()
     ctx = context(uow, clock, digest_window=timedelta(minutes=2))
@@ -128,9 +135,7 @@ async def test_a_failing_channel_retries_with_growing_waits_then_fails_finally_w
     uow, clock = FakeUnitOfWork(), Clock()
     ctx = context(uow, clock, retries={"email": RetryPolicy(max_attempts=3, base_s=10, cap_s=60)})
     ctx.channels.failing.add("email")
-    await deliver(ctx, uow, "customer.upserted.v1", customer("vip"), T0)
-    await deliver(ctx, uow, "order.placed.v1", placed("vip"), T0)
-    await deliver(ctx, uow, "order.confirmed.v1", {"order_id": "ord-1"}, T0)
+    await confirmed_vip_order(ctx, uow)
     waits = []
     for _ in range(3):
         following = await run_due(ctx, clock())
@@ -148,9 +153,7 @@ async def test_a_channel_that_breaks_unexpectedly_is_a_failed_attempt_and_the_re
     uow, clock = FakeUnitOfWork(), Clock()
     ctx = context(uow, clock, retries={"email": RetryPolicy(max_attempts=2, base_s=10, cap_s=60)})
     ctx.channels.broken.add("email")
-    await deliver(ctx, uow, "customer.upserted.v1", customer("vip"), T0)
-    await deliver(ctx, uow, "order.placed.v1", placed("vip"), T0)
-    await deliver(ctx, uow, "order.confirmed.v1", {"order_id": "ord-1"}, T0)
+    await confirmed_vip_order(ctx, uow)
     following = await run_due(ctx, clock())
     assert [m.channel for m in ctx.channels.sent] == ["sms"] and [s["channel"] for s in uow.published("notification.sent")] == ["sms"]
     [failure] = uow.published("notification.failed")
@@ -178,9 +181,7 @@ async def test_a_carrier_eta_past_the_promise_tells_the_customer_of_a_delay_once
 async def test_a_replayed_day_old_milestone_is_suppressed_as_stale_and_never_sent():
     uow, clock = FakeUnitOfWork(), Clock(T0 + timedelta(days=2))
     ctx = context(uow, clock)
-    await deliver(ctx, uow, "customer.upserted.v1", customer("vip"), T0)
-    await deliver(ctx, uow, "order.placed.v1", placed("vip"), T0)
-    await deliver(ctx, uow, "order.confirmed.v1", {"order_id": "ord-1"}, T0)
+    await confirmed_vip_order(ctx, uow)
     assert await run_due(ctx, clock()) is None and ctx.channels.sent == [] and not uow.calls.calls
     assert [e["reason"] for e in uow.published("notification.suppressed")] == ["stale"]
     assert sorted((n.channel, n.status, n.reason) for n in uow.notifications.rows.values()) == [
