@@ -13,7 +13,6 @@ from order_stack import (
     HOME,
     delivered,
     dispatched,
-    eventually,
     new_key,
     order_body,
     order_status,
@@ -24,6 +23,7 @@ from order_stack import (
 )
 from orderpulse.http.signatures import signed_headers
 from orderpulse.testing.api_roles import ORDER_SVC, SIGNED
+from orderpulse.testing.polling import eventually
 from orderpulse.testing.service import ROLES, TEST_SIGNING_SECRETS, auth, signed
 
 ALLOWED = {f"{method} {template}": roles - {SIGNED} for (method, template), roles in ORDER_SVC.items()}

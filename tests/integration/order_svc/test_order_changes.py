@@ -10,7 +10,6 @@ from order_stack import (
     body_of,
     delivered,
     dispatched,
-    eventually,
     new_key,
     order_status,
     outbox_types,
@@ -21,6 +20,7 @@ from order_stack import (
 )
 from orderpulse.events import ORDERS
 from orderpulse.testing.kafka_probe import TopicProbe
+from orderpulse.testing.polling import eventually
 from orderpulse.testing.service import auth
 
 

@@ -8,7 +8,6 @@ from order_stack import (
     created,
     delivered,
     dispatched,
-    eventually,
     in_transit,
     notification_sent,
     order_status,
@@ -20,6 +19,7 @@ from order_stack import (
 )
 from orderpulse.events import new_envelope
 from orderpulse.testing.kafka_probe import TopicProbe
+from orderpulse.testing.polling import eventually
 from orderpulse.testing.service import auth
 
 
