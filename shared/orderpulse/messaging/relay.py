@@ -218,6 +218,10 @@ class OutboxRelay:
             except Exception as error:  # database or broker away: wait and try again, never die
                 log.warning("outbox relay interrupted, retrying", extra={"error": repr(error)})
                 self._check_broker_now = True
+                # the whole back-off, even if a notification came before the failure: a relay that
+                # lost its lock leaves the next election to the others for two polls (it took the
+                # lock straight back about as often as the waiting relay did)
+                self._wakeup.clear()
                 await self._sleep(min(5.0, self._poll_interval_s * 2))
 
     async def _run_as_leader(self) -> None:
