@@ -3,13 +3,15 @@ its handlers one event at a time leave.
 
 The same records are read back from the broker and given to two consumers over their own
 schemas: one runs the handler table's handlers one event at a time, the other the batch handlers
-(runs of completions schedule their surveys with one read and one statement; a cancellation is
-applied alone in its place). The first batch: orders placed, completions that schedule a survey,
+(completions and cancellations of different orders go together: the completions' surveys
+scheduled with one read and one statement, the cancellations marked with one; an order that has
+both is applied in the order read). The first batch: orders placed, completions that schedule a survey,
 an order completed twice (one survey), an order cancelled after its completion (its survey
 withdrawn) and one cancelled before it (no survey), an order closed short with nothing delivered
 (no survey), a duplicate record and one that is not JSON. The second: completions around one whose
-data breaks the catalog's schema (dead-lettered as it is read) and the cancellation of an order
-whose survey the first batch scheduled. Their schemas must end up the same, row for row (survey ids aside: they are
+data breaks the catalog's schema (dead-lettered as it is read), the cancellation of an order
+whose survey the first batch scheduled, an order cancelled twice (the first time stays) and one
+completed, then cancelled in the same batch (its survey withdrawn). Their schemas must end up the same, row for row (survey ids aside: they are
 drawn fresh); a replay changes nothing.
 """
 
@@ -80,7 +82,10 @@ def records_to_produce(tag: str) -> tuple[list[bytes], int]:
         twice,  # the same record again
         completed("o5", 33),
     ]
-    second = [completed("o6", 12), orjson.dumps(broken), cancelled("o5", 8), completed("o7", 7)]
+    second = [
+        completed("o6", 12), cancelled("o8", 11.5), orjson.dumps(broken), cancelled("o5", 8), cancelled("o8", 7.5),
+        completed("o7", 7), cancelled("o6", 6),
+    ]
     return first + second, len(first)
 
 
@@ -121,18 +126,19 @@ async def test_a_batch_of_cancellations_and_completions_leaves_the_same_surveys_
                 assert [offset for offset, _ in expected[3]] == [9]
                 assert batched.sizes == [5, 8]  # the placed orders at once, then every cancellation and completion
             else:
-                assert expected[:2] == (3, 0)
-                assert [offset for offset, _ in expected[3]] == [first + 1]
+                assert expected[:2] == (6, 0)
+                assert [offset for offset, _ in expected[3]] == [first + 2]
                 assert "violates its schema" in expected[3][0][1]
-                assert batched.sizes[2:] == [3]
+                assert batched.sizes[2:] == [6]
         assert set(one_by_one.sizes) == {1}
 
         wanted = await one_by_one.snapshot()
         surveys = {order.removeprefix(f"{tag}-"): status for order, status, *_ in wanted["surveys"]}
-        assert surveys == {"o1": "scheduled", "o2": "withdrawn", "o5": "withdrawn", "o6": "scheduled", "o7": "scheduled"}
-        cancelled = sorted(o.removeprefix(f"{tag}-") for o, _c, _p, at in wanted["known_orders"] if at is not None)
-        assert cancelled == ["o2", "o3", "o5"]
+        assert surveys == {"o1": "scheduled", "o2": "withdrawn", "o5": "withdrawn", "o6": "withdrawn", "o7": "scheduled"}
+        cancelled = {o.removeprefix(f"{tag}-"): at for o, _c, _p, at in wanted["known_orders"] if at is not None}
+        assert sorted(cancelled) == ["o2", "o3", "o5", "o6", "o8"]
+        assert cancelled["o8"] == NOW - timedelta(minutes=11.5)  # its first cancellation
 
         replay = outcome(await batched.consumer.process(whole))
-        assert replay[0] == 0 and replay[1] == 17  # every good record a duplicate now (one twice)
+        assert replay[0] == 0 and replay[1] == 20  # every good record a duplicate now (one twice)
         assert await batched.snapshot() == wanted

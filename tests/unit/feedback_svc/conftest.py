@@ -52,6 +52,10 @@ class FakeOrderBook:
     async def mark_cancelled(self, order_id, cancelled_at):
         self._store.orders.setdefault(order_id, {"customer_id": None, "cancelled": False})["cancelled"] = True
 
+    async def mark_all_cancelled(self, cancelled):
+        for order_id, cancelled_at in cancelled:
+            await self.mark_cancelled(order_id, cancelled_at)
+
     async def get(self, order_id):
         row = self._store.orders.get(order_id)
         if row is None or row["customer_id"] is None:
@@ -95,7 +99,7 @@ class FakeSurveys:
         found = [s for s in self._store.surveys.values() if s.order_id == order_id]
         return copy.deepcopy(found[0]) if found else None
 
-    async def of_orders(self, order_ids):
+    async def of_orders(self, order_ids, *, lock=False):
         wanted = set(order_ids)
         return [copy.deepcopy(s) for s in self._store.surveys.values() if s.order_id in wanted]
 

@@ -66,6 +66,37 @@ async def test_a_survey_scheduled_then_its_order_cancelled_is_withdrawn(service)
     assert service.events() == [] and next(iter(service.store.surveys.values())).status == "withdrawn"
 
 
+async def test_outcomes_of_different_orders_go_together_and_those_of_one_order_keep_their_order(service):
+    now = service.clock.now
+    for order_id in ("ord_1", "ord_2", "ord_3", "ord_4"):
+        await fact(service, orders.order_placed, OrderPlaced(order_id, "cus_1", now - timedelta(days=2)))
+    outcomes = [
+        Completion("ord_1", now, 2, False),
+        OrderCancelled("ord_2", now),
+        Completion("ord_3", now, 2, False),
+        OrderCancelled("ord_1", now),  # after its completion: the survey is withdrawn
+        Completion("ord_2", now, 2, False),  # after its cancellation: no survey
+        OrderCancelled("ord_4", now),
+    ]
+    marked = []
+    async with service.uow() as uow:
+        book = uow.orders
+        mark_all_cancelled = book.mark_all_cancelled
+
+        async def recorded(cancelled):
+            marked.append([order_id for order_id, _ in cancelled])
+            await mark_all_cancelled(cancelled)
+
+        book.mark_all_cancelled = recorded
+        scheduled = await orders.order_outcomes(service.ctx, uow, outcomes)
+        await uow.commit()
+    assert [completion.order_id for completion in scheduled] == ["ord_1", "ord_3"]
+    assert marked == [["ord_2"], ["ord_1", "ord_4"]]  # cut only where ord_1's cancellation followed its completion
+    statuses = {survey.order_id: survey.status for survey in service.store.surveys.values()}
+    assert statuses == {"ord_1": "withdrawn", "ord_3": "scheduled"}
+    assert {order_id for order_id, row in service.store.orders.items() if row["cancelled"]} == {"ord_1", "ord_2", "ord_4"}
+
+
 async def test_the_customers_locale_is_remembered_for_the_page(service):
     await fact(service, orders.customer_upserted, CustomerProfile("cus_1", "de-DE", service.clock.now))
     async with service.uow() as uow:

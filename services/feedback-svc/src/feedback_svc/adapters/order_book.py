@@ -7,7 +7,6 @@ from datetime import datetime
 
 from orderpulse.db.bulk import BulkInsert
 from sqlalchemy import select, text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from feedback_svc.adapters.tables import customer_locales, known_orders
@@ -35,6 +34,12 @@ _REMEMBER_LOCALES = BulkInsert(
     "WHERE customer_locales.updated_at <= excluded.updated_at",
 )
 _REMEMBER_LOCALES_SQL = text(_REMEMBER_LOCALES.sql())
+_MARK_CANCELLED = BulkInsert(
+    "known_orders",
+    {"order_id": ("order_id", "text"), "cancelled_at": ("cancelled_at", "timestamptz")},
+    conflict="(order_id) DO UPDATE SET cancelled_at = excluded.cancelled_at WHERE known_orders.cancelled_at IS NULL",
+)
+_MARK_CANCELLED_SQL = text(_MARK_CANCELLED.sql())
 
 
 class SqlOrderBook:
@@ -54,14 +59,16 @@ class SqlOrderBook:
         await self._session.execute(_REMEMBER_PLACED_SQL, _REMEMBER_PLACED.arrays(rows))
 
     async def mark_cancelled(self, order_id: str, cancelled_at: datetime) -> None:
-        statement = insert(known_orders).values(order_id=order_id, cancelled_at=cancelled_at)
-        await self._session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["order_id"],
-                set_={"cancelled_at": statement.excluded.cancelled_at},
-                where=known_orders.c.cancelled_at.is_(None),
-            )
-        )
+        await self.mark_all_cancelled([(order_id, cancelled_at)])
+
+    async def mark_all_cancelled(self, cancelled: Sequence[tuple[str, datetime]]) -> None:
+        first: dict[str, datetime] = {}
+        for order_id, cancelled_at in cancelled:  # the first cancellation's time stays, as one by one
+            first.setdefault(order_id, cancelled_at)
+        if not first:
+            return
+        rows = [{"order_id": order_id, "cancelled_at": at} for order_id, at in first.items()]
+        await self._session.execute(_MARK_CANCELLED_SQL, _MARK_CANCELLED.arrays(rows))
 
     async def get(self, order_id: str) -> KnownOrder | None:
         row = (await self._session.execute(select(known_orders).where(known_orders.c.order_id == order_id))).first()

@@ -49,6 +49,14 @@ _ADD_ALL_IF_NEW = text(
 )
 
 
+# a join on unnest: the same text whatever the number (an IN list is a new statement for every length)
+_OF_ORDERS = text(
+    "SELECT s.* FROM unnest(CAST(:o AS text[])) AS u (order_id) JOIN surveys s ON s.order_id = u.order_id "
+    "ORDER BY s.order_id"
+)
+_OF_ORDERS_LOCKED = text(_OF_ORDERS.text + " FOR UPDATE OF s")
+
+
 class SqlSurveyRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -86,8 +94,8 @@ class SqlSurveyRepository:
     async def get_by_order(self, order_id: str, *, lock: bool = False) -> Survey | None:
         return await self._one(select(surveys).where(surveys.c.order_id == order_id), lock)
 
-    async def of_orders(self, order_ids: Iterable[str]) -> list[Survey]:
-        rows = await self._session.execute(select(surveys).where(surveys.c.order_id.in_(list(set(order_ids)))))
+    async def of_orders(self, order_ids: Iterable[str], *, lock: bool = False) -> list[Survey]:
+        rows = await self._session.execute(_OF_ORDERS_LOCKED if lock else _OF_ORDERS, {"o": sorted(set(order_ids))})
         return [_survey(row) for row in rows]
 
     async def _one(self, statement, lock: bool) -> Survey | None:

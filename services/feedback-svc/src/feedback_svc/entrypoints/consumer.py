@@ -61,34 +61,28 @@ def handler_table(
             await uow.commit()
 
     async def on_order_outcomes(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
-        """order.cancelled and fulfillment.completed in the order they were read: a run of
-        completions schedules its surveys together (`orders.fulfillments_completed`: one read,
-        one statement), a cancellation is applied alone in its place (it locks and withdraws a
-        survey a completion before it may have scheduled)."""
-        run: list[Completion] = []
+        """order.cancelled and fulfillment.completed with the outcome of applying them in the
+        order they were read (`orders.order_outcomes`): those of different orders together
+        (the completions' surveys scheduled with one read and one statement, the cancellations
+        marked with one statement and their surveys read with one)."""
+        outcomes: list[Completion | OrderCancelled] = []
+        for envelope in envelopes:
+            data = envelope.validated_data
+            if envelope.type == FULFILLMENT_COMPLETED:
+                outcomes.append(Completion(
+                    order_id=data.order_id,
+                    delivered_at=data.delivered_at,
+                    units_delivered=sum(line.quantity for line in data.lines_delivered),
+                    closed_short=data.closed_short,
+                ))
+            else:
+                outcomes.append(OrderCancelled(data.order_id, envelope.time))
         async with joining(session) as uow:
-            for envelope in envelopes:
-                data = envelope.validated_data
-                if envelope.type == FULFILLMENT_COMPLETED:
-                    run.append(Completion(
-                        order_id=data.order_id,
-                        delivered_at=data.delivered_at,
-                        units_delivered=sum(line.quantity for line in data.lines_delivered),
-                        closed_short=data.closed_short,
-                    ))
-                    continue
-                await schedule_surveys(session, uow, run)
-                run = []
-                await orders.order_cancelled(ctx, uow, OrderCancelled(data.order_id, envelope.time))
-            await schedule_surveys(session, uow, run)
+            for completion in await orders.order_outcomes(ctx, uow, outcomes):
+                due_soon(session, completion.delivered_at + ctx.policy.survey_delay)
             await uow.commit()
 
-    async def schedule_surveys(session: AsyncSession, uow: FeedbackUnitOfWork, completions: list[Completion]) -> None:
-        if completions:
-            for completion in await orders.fulfillments_completed(ctx, uow, completions):
-                due_soon(session, completion.delivered_at + ctx.policy.survey_delay)
-
-    outcomes = Batched(on_order_outcomes)  # one handler for both: a batch's cancellations keep their place
+    outcomes = Batched(on_order_outcomes)  # one handler for both: an order's cancellation keeps its place
     return {
         ORDER_PLACED: Batched(on_orders_placed),  # plain upserts: one statement per batch
         ORDER_CANCELLED: outcomes,

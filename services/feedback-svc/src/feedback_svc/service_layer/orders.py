@@ -28,10 +28,18 @@ async def orders_placed(ctx: ServiceContext, uow: FeedbackUnitOfWork, facts: Seq
 
 
 async def order_cancelled(ctx: ServiceContext, uow: FeedbackUnitOfWork, fact: OrderCancelled) -> None:
-    await uow.orders.mark_cancelled(fact.order_id, fact.cancelled_at)
-    survey = await uow.surveys.get_by_order(fact.order_id, lock=True)
-    if survey is not None and survey.withdraw():
-        await uow.surveys.save(survey)
+    await orders_cancelled(ctx, uow, [fact])
+
+
+async def orders_cancelled(ctx: ServiceContext, uow: FeedbackUnitOfWork, facts: Sequence[OrderCancelled]) -> None:
+    """`order_cancelled` for many at once (one statement, one read of their surveys, locked, and
+    a write for each survey withdrawn); the first cancellation of an order gives its time."""
+    if not facts:
+        return
+    await uow.orders.mark_all_cancelled([(fact.order_id, fact.cancelled_at) for fact in facts])
+    for survey in await uow.surveys.of_orders((fact.order_id for fact in facts), lock=True):
+        if survey.withdraw():
+            await uow.surveys.save(survey)
 
 
 async def customer_upserted(ctx: ServiceContext, uow: FeedbackUnitOfWork, fact: CustomerProfile) -> None:
@@ -76,3 +84,40 @@ async def fulfillments_completed(
     ]
     added = await uow.surveys.add_all_if_new([survey for _, survey in planned])
     return [completion for completion, survey in planned if survey.survey_id in added]
+
+
+async def order_outcomes(
+    ctx: ServiceContext, uow: FeedbackUnitOfWork, outcomes: Sequence[Completion | OrderCancelled]
+) -> list[Completion]:
+    """Completions and cancellations as they were read, with the outcome one by one would leave;
+    returns the completions that scheduled a new survey. Facts about different orders touch
+    different rows, so they go together: completions with `fulfillments_completed`, cancellations
+    with `orders_cancelled`. Only where an order has both does the order of the two kinds matter
+    (a survey scheduled, then withdrawn; or a cancelled order's completion, which schedules
+    nothing), so the facts gathered so far are applied before such a fact joins the next group."""
+    scheduled: list[Completion] = []
+    completions: list[Completion] = []
+    cancellations: list[OrderCancelled] = []
+    completed_ids: set[str] = set()
+    cancelled_ids: set[str] = set()
+
+    async def apply_gathered() -> None:
+        if completions:
+            scheduled.extend(await fulfillments_completed(ctx, uow, completions))
+        await orders_cancelled(ctx, uow, cancellations)
+        for gathered in (completions, cancellations, completed_ids, cancelled_ids):
+            gathered.clear()
+
+    for outcome in outcomes:
+        if isinstance(outcome, Completion):
+            if outcome.order_id in cancelled_ids:
+                await apply_gathered()
+            completions.append(outcome)
+            completed_ids.add(outcome.order_id)
+        else:
+            if outcome.order_id in completed_ids:
+                await apply_gathered()
+            cancellations.append(outcome)
+            cancelled_ids.add(outcome.order_id)
+    await apply_gathered()
+    return scheduled

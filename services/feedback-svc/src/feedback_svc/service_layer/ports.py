@@ -53,6 +53,9 @@ class OrderBook(Protocol):
     async def mark_cancelled(self, order_id: str, cancelled_at: datetime) -> None:
         """Remembered even before `order.placed` arrives (topics are not ordered)."""
 
+    async def mark_all_cancelled(self, cancelled: Sequence[tuple[str, datetime]]) -> None:
+        """`mark_cancelled` of each (order_id, cancelled_at), in order, in one go."""
+
     async def get(self, order_id: str) -> KnownOrder | None: ...
 
     async def is_cancelled(self, order_id: str) -> bool: ...
@@ -80,8 +83,8 @@ class SurveyRepository(Protocol):
 
     async def get_by_order(self, order_id: str, *, lock: bool = False) -> Survey | None: ...
 
-    async def of_orders(self, order_ids: Iterable[str]) -> list[Survey]:
-        """The surveys of these orders (one read)."""
+    async def of_orders(self, order_ids: Iterable[str], *, lock: bool = False) -> list[Survey]:
+        """The surveys of these orders (one read); `lock`: locked, in order-id order."""
 
     async def save(self, survey: Survey) -> None: ...
 
