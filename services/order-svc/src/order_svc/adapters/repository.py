@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from orderpulse.db.bulk import BulkInsert, BulkUpdate, column_types
-from sqlalchemy import Text, bindparam, delete, func, insert, select, text, tuple_, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import delete, insert, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_svc.adapters import rows, tables
@@ -49,11 +48,21 @@ _UPSERT_SHIPMENTS = BulkInsert(
 _UPSERT_SHIPMENTS_SQL = text(_UPSERT_SHIPMENTS.sql())
 
 
-def _among(order_ids: Sequence[str]):
-    """`order_ids` as a table to join: one statement text whatever their number (an IN list is a
-    new statement to parse and plan for every length), and a join rather than `= ANY(...)`,
-    whose generic plan can scan the whole table."""
-    return func.unnest(bindparam("order_ids", list(order_ids), type_=ARRAY(Text))).table_valued("order_id").render_derived(name="wanted")
+def _beneath(table: str, order_by: str, name: str) -> str:
+    """The rows beneath an order, as an array of the table's row type (asyncpg reads each as a record)."""
+    return f"ARRAY(SELECT c FROM {table} AS c WHERE c.order_id = o.order_id ORDER BY c.{order_by}) AS {name}"
+
+
+# orders with everything beneath them in one statement, the same text whatever their number
+# (`wanted`: the ids as a table to join, not `= ANY(...)`, whose generic plan can scan the table)
+_READ_SQL = (
+    f"SELECT o.*, {_beneath('order_lines', 'position', 'lines_')}, {_beneath('invoices', 'position', 'invoices_')}, "
+    f"{_beneath('returns', 'position', 'returns_')}, {_beneath('shipments', 'shipment_id', 'shipments_')} "
+    "FROM unnest(CAST(:order_ids AS text[])) AS wanted (order_id) JOIN orders o ON o.order_id = wanted.order_id "
+    "ORDER BY o.order_id"
+)
+_READ = text(_READ_SQL)
+_READ_LOCKED = text(_READ_SQL + " FOR UPDATE OF o")
 
 
 class SqlOrders:
@@ -62,49 +71,21 @@ class SqlOrders:
         self._stored: dict[str, _Stored] = {}
 
     async def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
-        query = select(tables.orders).where(tables.orders.c.order_id == order_id)
-        if for_update:
-            query = query.with_for_update()
-        row = (await self._session.execute(query)).mappings().first()
-        if row is None:
-            return None
-        order = rows.order_from_rows(
-            row,
-            lines=await self._children(tables.order_lines, order_id, tables.order_lines.c.position),
-            invoices=await self._children(tables.invoices, order_id, tables.invoices.c.position),
-            returns=await self._children(tables.returns, order_id, tables.returns.c.position),
-            shipments=await self._children(tables.shipments, order_id, tables.shipments.c.shipment_id),
-        )
-        self._stored[order_id] = _Stored.of(order)
-        return order
+        return (await self.get_many([order_id], for_update=for_update)).get(order_id)
 
     async def get_many(self, order_ids: Iterable[str], *, for_update: bool = False) -> dict[str, Order]:
-        """The known ones among `order_ids`, read with five statements however many they are;
-        `for_update` locks their rows in order-id order (so two such reads never deadlock)."""
-        wanted = _among(sorted(set(order_ids)))
-        o = tables.orders.c
-        query = select(tables.orders).join(wanted, wanted.c.order_id == o.order_id).order_by(o.order_id)
-        if for_update:
-            query = query.with_for_update(of=tables.orders)
-        found = (await self._session.execute(query)).mappings().all()
-        if not found:
-            return {}
-        known = [row["order_id"] for row in found]
-        children = {
-            name: await self._children_of(table, known, *order_by)
-            for name, table, order_by in (
-                ("lines", tables.order_lines, (tables.order_lines.c.position,)),
-                ("invoices", tables.invoices, (tables.invoices.c.position,)),
-                ("returns", tables.returns, (tables.returns.c.position,)),
-                ("shipments", tables.shipments, (tables.shipments.c.shipment_id,)),
-            )
-        }
+        """The known ones among `order_ids`, each with its lines, invoices, returns and shipments,
+        read with one statement however many they are; `for_update` locks their rows in
+        order-id order (so two such reads never deadlock)."""
+        statement = _READ_LOCKED if for_update else _READ
+        found = await self._session.execute(statement, {"order_ids": sorted(set(order_ids))})
         orders = {}
-        for row in found:
-            order_id = row["order_id"]
-            order = rows.order_from_rows(row, **{name: rows_of.get(order_id, ()) for name, rows_of in children.items()})
-            self._stored[order_id] = _Stored.of(order)
-            orders[order_id] = order
+        for row in found.mappings():
+            order = rows.order_from_rows(
+                row, lines=row["lines_"], invoices=row["invoices_"], returns=row["returns_"], shipments=row["shipments_"]
+            )
+            self._stored[order.order_id] = _Stored.of(order)
+            orders[order.order_id] = order
         return orders
 
     async def exists(self, order_id: str) -> bool:
@@ -160,18 +141,6 @@ class SqlOrders:
             query = query.where(tuple_(o.placed_at, o.order_id) < tuple_(placed_at, order_id))
         result = await self._session.execute(query)
         return [OrderSummary(**row) for row in result.mappings()]
-
-    async def _children(self, table, order_id: str, *order_by):
-        query = select(table).where(table.c.order_id == order_id).order_by(*order_by)
-        return (await self._session.execute(query)).mappings().all()
-
-    async def _children_of(self, table, order_ids: Sequence[str], *order_by) -> dict[str, list]:
-        wanted = _among(order_ids)
-        query = select(table).join(wanted, wanted.c.order_id == table.c.order_id).order_by(table.c.order_id, *order_by)
-        grouped: dict[str, list] = {}
-        for row in (await self._session.execute(query)).mappings():
-            grouped.setdefault(row["order_id"], []).append(row)
-        return grouped
 
     async def _write_children(self, order: Order, stored: _Stored, *, shipments: bool = True) -> None:
         order_id = order.order_id
