@@ -9,9 +9,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from .status import IN_FULFILLMENT_FACTS, SHIPMENT_SCAN_FACTS, OrderStatus
-from .values import FulfillmentFact, ShipmentSummary, SkuQuantity
+from .values import FulfillmentFact, OrderLine, ShipmentSummary, SkuQuantity
 
 LinesLike = Iterable[SkuQuantity | Mapping]
+_VALUES = (SkuQuantity, OrderLine)  # never mappings
 
 
 def sku_counts(lines: LinesLike) -> Counter[str]:
@@ -19,9 +20,11 @@ def sku_counts(lines: LinesLike) -> Counter[str]:
     other services' truth: taken as reported, not validated like caller input)."""
     counts: Counter[str] = Counter()
     for line in lines:
-        sku = line["sku"] if isinstance(line, Mapping) else line.sku
-        count = line["quantity"] if isinstance(line, Mapping) else line.quantity
-        counts[sku] += int(count)
+        # a dict or a value first: an isinstance check against the Mapping ABC costs more than the rest
+        if isinstance(line, dict) or (type(line) not in _VALUES and isinstance(line, Mapping)):
+            counts[line["sku"]] += int(line["quantity"])
+        else:
+            counts[line.sku] += int(line.quantity)
     return counts
 
 
