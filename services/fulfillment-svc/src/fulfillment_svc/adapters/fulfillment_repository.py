@@ -8,12 +8,12 @@ find the oldest backorders of a sku. `save` writes only what changed since loadi
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
+import orjson
 from orderpulse.db.bulk import BulkInsert
 from sqlalchemy import Text, bindparam, delete, func, literal_column, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
@@ -157,7 +157,7 @@ class SqlFulfillmentRepository:
             "f": [f.fulfillment_id for f, _ in snapshots], "o": [f.order_id for f, _ in snapshots],
             "w": [f.warehouse_id for f, _ in snapshots], "s": [after.status for _, after in snapshots],
             "d": [f.ship_deadline for f, _ in snapshots], "p": [after.promised_by for _, after in snapshots],
-            "c": [f.created_at for f, _ in snapshots], "j": [json.dumps(after.state) for _, after in snapshots],
+            "c": [f.created_at for f, _ in snapshots], "j": [orjson.dumps(after.state).decode() for _, after in snapshots],
         })
         shipment_rows: list[dict[str, Any]] = []
         owed: list[tuple[str, str, str, int, datetime]] = []

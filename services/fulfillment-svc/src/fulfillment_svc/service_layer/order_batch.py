@@ -59,6 +59,8 @@ class OrderBatch:
         self._created: list[Stock] = []
         self._by_id = {f.fulfillment_id: f for f in fulfillments}
         self._by_order = {f.order_id: f for f in self._by_id.values()}
+        # those whose backorders may differ from what was saved: loaded ones, and opened ones that ever owed
+        self._may_owe = set(self._by_id)
         self._opened: list[Fulfillment] = []
         self._opened_ids: set[str] = set()
         self._changed: set[str] = set()  # loaded fulfillments to write back
@@ -105,6 +107,7 @@ class OrderBatch:
         rows = self._rows(fulfillment.warehouse_id, skus)
         outcome = reconfirm(fulfillment, order, occurred_at=occurred_at, stock_by_sku=rows)
         touched = {fulfillment.fulfillment_id}
+        self._may_owe.add(fulfillment.fulfillment_id)
         if outcome == APPLIED:  # units of dropped lines go to whoever waits
             touched |= await self._fill_backorders(fulfillment.warehouse_id, skus)
         if outcome in (APPLIED, UNCHANGED):
@@ -153,6 +156,8 @@ class OrderBatch:
         self._by_id[fulfillment.fulfillment_id] = self._by_order[order.order_id] = fulfillment
         self._opened.append(fulfillment)
         self._opened_ids.add(fulfillment.fulfillment_id)
+        if fulfillment.backordered:
+            self._may_owe.add(fulfillment.fulfillment_id)
         self._uow.record(fulfillment.events)
         fulfillment.events.clear()
 
@@ -179,6 +184,7 @@ class OrderBatch:
                 missing = [a.fulfillment_id for a in plan if a.fulfillment_id not in self._by_id]
                 for fulfillment in (await self._uow.fulfillments.lock_many(missing)).values() if missing else ():
                     self._by_id[fulfillment.fulfillment_id] = self._by_order[fulfillment.order_id] = fulfillment
+                    self._may_owe.add(fulfillment.fulfillment_id)
                 allocations = fill_backorders(row, [self._by_id[a.fulfillment_id] for a in plan])
                 filled.update(a.fulfillment_id for a in allocations)
         return filled
@@ -188,7 +194,8 @@ class OrderBatch:
         if key not in self._saved_backorders:
             self._saved_backorders.update(await self._uow.fulfillments.backorders_of_many([key]))
         owed = {b.fulfillment_id: b for b in self._saved_backorders[key]}
-        for fulfillment in self._by_id.values():  # fresher than what was saved before the batch
+        for fulfillment_id in self._may_owe:  # fresher than what was saved before the batch
+            fulfillment = self._by_id[fulfillment_id]
             if fulfillment.warehouse_id == warehouse_id:
                 backorder = fulfillment.backorder_of(sku)
                 if backorder is None:
