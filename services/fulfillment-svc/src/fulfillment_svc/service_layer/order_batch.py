@@ -142,7 +142,10 @@ class OrderBatch:
 
     def _open(self, order: ConfirmedOrder, occurred_at: datetime) -> None:
         wanted = quantities_by_sku(order.lines)
-        available = {w: {sku: rows[sku].available for sku in wanted if sku in rows} for w, rows in self._stock.items()}
+        available = {}  # of the warehouses holding any of the skus (one holding none never wins: `pick_warehouse`)
+        for w, rows in self._stock.items():
+            if have := {sku: rows[sku].available for sku in wanted if sku in rows}:
+                available[w] = have
         warehouse_id = pick_warehouse(available, wanted, self._ctx.policy)
         fulfillment = open_fulfillment(
             order,

@@ -24,10 +24,16 @@ def pick_warehouse(available: Mapping[str, Mapping[str, int]], wanted: Mapping[s
     """The warehouse that can reserve the most of `wanted`; ties, and an order no warehouse has
     anything of, go to the default warehouse, then to the lowest id. A warehouse with nothing of
     `wanted` never wins over the default, so listing more warehouses changes nothing."""
+    best = policy.default_warehouse_id
+    most = _units(available.get(best, {}), wanted)
+    for warehouse_id in sorted(available):  # strictly more wins: of equals, the lowest id stays
+        if warehouse_id != policy.default_warehouse_id and (units := _units(available[warehouse_id], wanted)) > most:
+            best, most = warehouse_id, units
+    return best
 
-    def units(warehouse_id: str) -> int:
-        have = available.get(warehouse_id, {})
-        return sum(min(quantity, max(have.get(sku, 0), 0)) for sku, quantity in wanted.items())
 
-    candidates = set(available) | {policy.default_warehouse_id}
-    return min(candidates, key=lambda w: (-units(w), w != policy.default_warehouse_id, w))
+def _units(have: Mapping[str, int], wanted: Mapping[str, int]) -> int:
+    total = 0
+    for sku, quantity in wanted.items():
+        total += min(quantity, max(have.get(sku, 0), 0))
+    return total
