@@ -2,11 +2,12 @@
 
 `OrderBatch.locked` reads the batch's orders (those cancelled before any fulfillment, the
 fulfillments there are) and the stock of every sku they name, unlocked; that tells which stock
-rows the batch may touch: every existing row of those skus in every warehouse that has any of
-them (and the default warehouse, and the fulfillments' own). It locks them at once, in the one
-order every transaction uses — each warehouse's stock lock (warehouses in order), the rows in
-(warehouse, sku) order, then the fulfillments in id order — and checks that no fulfillment
-needs a row outside them (else `TransientConflict`: the transaction is done again).
+rows the batch may touch: every existing row of those skus in the fulfillments' warehouses and,
+when the batch may open a fulfillment, in the default warehouse and every warehouse holding any
+of them. It locks them at once, in the one order every transaction uses — each warehouse's stock
+lock (warehouses in order), the rows in (warehouse, sku) order, then the fulfillments in id
+order — and checks that no fulfillment needs a row outside them (else `TransientConflict`: the
+facts are done again one at a time).
 
 Then `confirm` and `cancel` apply the facts one after another, in memory, on the locked rows,
 exactly as one fact at a time would: a new order chooses its warehouse on the stock as the facts
@@ -80,10 +81,10 @@ class OrderBatch:
         skus = {sku for _, named in lines_by_order if named is not None for sku in named}
         for fulfillment in existing.values():
             skus |= _skus_of(fulfillment)
-        warehouses = {ctx.policy.default_warehouse_id} | {f.warehouse_id for f in existing.values()}
+        warehouses = {f.warehouse_id for f in existing.values()}
         if any(named is not None and order_id not in existing and order_id not in cancelled
-               for order_id, named in lines_by_order):  # a new order may go to any warehouse that has its skus
-            warehouses |= set(await uow.stock.available_by_warehouse(skus))
+               for order_id, named in lines_by_order):  # a new order goes to the default or to one with its skus
+            warehouses |= {ctx.policy.default_warehouse_id, *await uow.stock.available_by_warehouse(skus)}
         stock = await uow.stock.lock_existing(warehouses, skus)
         fulfillments = await uow.fulfillments.lock_many(f.fulfillment_id for f in existing.values())
         for fulfillment in fulfillments.values():
