@@ -51,12 +51,14 @@ class OrderBatch:
         ctx: ServiceContext,
         uow: FulfillmentUnitOfWork,
         stock: dict[str, dict[str, Stock]],
+        skus: set[str],
         fulfillments: Iterable[Fulfillment],
         cancelled: set[str],
         saved_backorders: dict[Pair, list[Backorder]],
     ) -> None:
         self._ctx, self._uow = ctx, uow
         self._stock = stock  # warehouse -> sku -> row: locked, or created at zero by this batch
+        self._skus = skus  # the skus locked in every warehouse of `stock` (a row missing there does not exist)
         self._created: list[Stock] = []
         self._by_id = {f.fulfillment_id: f for f in fulfillments}
         self._by_order = {f.order_id: f for f in self._by_id.values()}
@@ -91,7 +93,7 @@ class OrderBatch:
             if fulfillment.warehouse_id not in stock or not _skus_of(fulfillment) <= skus:
                 raise TransientConflict(f"the stock needs of {fulfillment.fulfillment_id} changed while it was read")
         saved = await uow.fulfillments.backorders_of_many(_may_be_freed(lines_by_order, fulfillments, stock))
-        return cls(ctx, uow, stock, fulfillments.values(), cancelled, saved)
+        return cls(ctx, uow, stock, skus, fulfillments.values(), cancelled, saved)
 
     # --- the facts -------------------------------------------------------------------------
 
@@ -168,7 +170,9 @@ class OrderBatch:
     def _rows(self, warehouse_id: str, skus: Iterable[str]) -> dict[str, Stock]:
         """The locked rows of `skus` in the warehouse; a missing one is created at zero, as a
         reservation that finds none does (so that a later count waits for it and sees its backorder)."""
-        rows = self._stock[warehouse_id]
+        rows = self._stock.get(warehouse_id)
+        if rows is None or not self._skus.issuperset(skus):  # not locked: only one at a time can tell
+            raise TransientConflict(f"stock of {warehouse_id} needed beyond what the batch locked")
         for sku in skus:
             if sku not in rows:
                 rows[sku] = Stock(warehouse_id, sku)
