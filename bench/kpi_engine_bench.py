@@ -41,12 +41,16 @@ def _iso(moment: datetime) -> str:
 
 
 class _Ids:
+    """Canonical lowercase UUIDs, as the producers write them (kpi-svc holds those packed, 16
+    bytes an id; any other form as strings). Unique for any count: the number's high bits go
+    into the second group, its low 48 into the last."""
+
     def __init__(self) -> None:
         self.n = 0
 
     def __call__(self) -> str:
         self.n += 1
-        return f"0191e7c4-{self.n:04x}-7000-8000-{self.n:012x}"
+        return f"0191e7c4-{(self.n >> 48) & 0xFFFF:04x}-7000-8000-{self.n & 0xFFFF_FFFF_FFFF:012x}"
 
 
 def synthetic_topics(orders: int, orders_per_day: int = 10_000, seed: int = 7, start: datetime = START,

@@ -39,24 +39,33 @@ SNAPSHOT = {
 }
 
 
-def records_to_produce(tag: str) -> tuple[list[bytes], int]:
-    """The records, and how many of them make the first batch."""
+class Records:
+    """Records of order-svc's events about the orders of one test (`tag`)."""
 
-    def event(short_type: str, order: str, data: dict, minutes_ago: float) -> bytes:
-        order_id = f"{tag}-{order}"
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+
+    def event(self, short_type: str, order: str, data: dict, minutes_ago: float) -> bytes:
+        order_id = f"{self.tag}-{order}"
         return new_envelope(type=short_type, source="/order-svc", key=order_id, data={"order_id": order_id, **data},
                             time=NOW - timedelta(minutes=minutes_ago)).to_json()
 
-    def confirmed(order: str, minutes_ago: float, **units: int) -> bytes:
+    def confirmed(self, order: str, minutes_ago: float, **units: int) -> bytes:
         lines = [{"line_id": f"{order}-l{n}", "sku": sku, "quantity": quantity, "unit_price": "12.50"}
                  for n, (sku, quantity) in enumerate(units.items(), start=1)]
-        return event("order.confirmed.v1", order, {
+        return self.event("order.confirmed.v1", order, {
             "lines": lines, "ship_to": {"country": "DE", "region": "BE", "city": "Berlin", "postal_code": "10115"},
             "service_level": "standard", "promised_by": (NOW + timedelta(days=5)).isoformat(),
         }, minutes_ago)
 
-    def cancelled(order: str, minutes_ago: float) -> bytes:
-        return event("order.cancelled.v1", order, {"reason": "customer", "cancelled_by": "support"}, minutes_ago)
+    def cancelled(self, order: str, minutes_ago: float) -> bytes:
+        return self.event("order.cancelled.v1", order, {"reason": "customer", "cancelled_by": "support"}, minutes_ago)
+
+
+def records_to_produce(tag: str) -> tuple[list[bytes], int]:
+    """The records, and how many of them make the first batch."""
+    records = Records(tag)
+    event, confirmed, cancelled = records.event, records.confirmed, records.cancelled
 
     twice = confirmed("o1", 30, MUG=2, TEE=1)
     unreadable = orjson.loads(confirmed("bad", 10, MUG=1))
@@ -87,15 +96,16 @@ def records_to_produce(tag: str) -> tuple[list[bytes], int]:
 class Stand(ConsumerStand):
     """A fulfillment-svc consumer over its own freshly migrated schema with the same stock."""
 
-    def __init__(self, infrastructure, topic: str, batched: bool) -> None:
+    def __init__(self, infrastructure, topic: str, batched: bool, stock: list[tuple[str, str, int]] = STOCK) -> None:
         super().__init__(infrastructure, topic, migrations=MANIFEST.migrations, prefix="fulfillment_batch",
                          service="ful-batch-test", batched=batched)
+        self.stock = stock
 
     async def __aenter__(self) -> Stand:
         await super().__aenter__()
         await self.query(lambda connection: connection.executemany(
             f'INSERT INTO "{self.schema}".stock (warehouse_id, sku, on_hand, reserved, updated_at) '
-            "VALUES ($1, $2, $3, 0, now())", STOCK))
+            "VALUES ($1, $2, $3, 0, now())", self.stock))
         numbers = itertools.count(1)
         ctx = ServiceContext(unit_of_work=None, policy=Policy(default_warehouse_id="wh-1"), clock=lambda: NOW,
                              new_id=lambda prefix: f"{prefix}_{next(numbers):04d}")
@@ -150,4 +160,71 @@ async def test_a_batch_of_order_events_leaves_the_same_fulfillments_stock_events
 
         replay = outcome(await batched.consumer.process(whole))
         assert replay[0] == 0 and replay[1] == 16  # every good record a duplicate now (one twice)
+        assert await batched.snapshot() == wanted
+
+
+async def held(stand: Stand, tag: str) -> tuple[dict, dict]:
+    """(warehouse, sku) -> (on_hand, reserved); order -> (status, reserved, backordered) of the test's orders."""
+
+    async def read(connection) -> tuple[dict, dict]:
+        stock = {(r["warehouse_id"], r["sku"]): (r["on_hand"], r["reserved"])
+                 for r in await connection.fetch(f'SELECT * FROM "{stand.schema}".stock')}
+        orders = {r["order_id"].removeprefix(f"{tag}-"): (r["status"], orjson.loads(r["state"])["reserved"],
+                                                           orjson.loads(r["state"])["backordered"])
+                  for r in await connection.fetch(f'SELECT order_id, status, state FROM "{stand.schema}".fulfillments')}
+        return stock, orders
+
+    return await stand.query(read)
+
+
+async def test_confirmations_and_cancellations_mixed_in_one_batch_share_short_stock_as_one_at_a_time(
+    infrastructure, kafka_topics
+):
+    """Two orders compete for the last unit of a sku in one batch; an order confirmed and cancelled
+    in the same batch gives its units to an order confirmed after it; a cancel later in that batch
+    hands the last unit to the backorder made earlier in it. The next batch cancels that order: its
+    unit goes to the backorder left by the first batch (a fulfillment the batch does not otherwise
+    hold), and a re-sent confirmation needing less frees units."""
+    tag = uuid.uuid4().hex[:8]
+    topic = f"test.fulfillment.mixed.{tag}"
+    records = Records(tag)
+    first = [
+        records.confirmed("a1", 30, LAST=1),  # takes the last unit
+        records.confirmed("a2", 29, LAST=1),  # short: backordered
+        records.confirmed("a3", 28, MUG=2),
+        records.cancelled("a3", 27),  # confirmed and cancelled in the same batch: its 2 MUG go back
+        records.confirmed("a4", 26, MUG=5),  # gets all five, the two a3 gave back among them
+        records.confirmed("a5", 25, LAST=1),  # short: backordered behind a2
+        records.cancelled("a1", 24),  # the last unit goes to a2, the oldest backorder (made in this batch)
+    ]
+    second = [
+        records.cancelled("a2", 20),  # the unit goes to a5, owed since the first batch
+        records.confirmed("b1", 19, LAST=1),  # nothing left: backordered
+        records.confirmed("a4", 18, MUG=3),  # sent again needing less: two MUG free
+        records.confirmed("b2", 17, MUG=2),  # takes them
+    ]
+    whole, batches = await produced_in_two_batches(infrastructure, topic, "ful-batch-test", first + second, len(first))
+    stock = [("wh-1", "LAST", 1), ("wh-1", "MUG", 5)]
+
+    async with (Stand(infrastructure, topic, batched=False, stock=stock) as one_by_one,
+                Stand(infrastructure, topic, batched=True, stock=stock) as batched):
+        expected = await same_in_both(one_by_one, batched, batches[0], "first batch")
+        assert expected == (7, 0, 0, []) and batched.sizes == [7]
+        rows, orders = await held(batched, tag)
+        assert rows[("wh-1", "LAST")] == (1, 1) and rows[("wh-1", "MUG")] == (5, 5)
+        assert orders["a1"] == ("cancelled", {}, {}) and orders["a3"] == ("cancelled", {}, {})
+        assert orders["a2"] == ("open", {"LAST": 1}, {}) and orders["a5"] == ("open", {}, {"LAST": 1})
+        assert orders["a4"] == ("open", {"MUG": 5}, {})
+
+        expected = await same_in_both(one_by_one, batched, batches[1], "second batch")
+        assert expected == (4, 0, 0, []) and batched.sizes == [7, 4]
+        rows, orders = await held(batched, tag)
+        assert rows[("wh-1", "LAST")] == (1, 1) and rows[("wh-1", "MUG")] == (5, 5)
+        assert orders["a2"] == ("cancelled", {}, {})
+        assert orders["a5"] == ("open", {"LAST": 1}, {}) and orders["b1"] == ("open", {}, {"LAST": 1})
+        assert orders["a4"] == ("open", {"MUG": 3}, {}) and orders["b2"] == ("open", {"MUG": 2}, {})
+
+        wanted = await batched.snapshot()
+        replay = outcome(await batched.consumer.process(whole))
+        assert replay[:2] == (0, len(first + second))
         assert await batched.snapshot() == wanted

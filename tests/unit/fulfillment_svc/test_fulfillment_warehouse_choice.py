@@ -1,5 +1,5 @@
 from fulfillment_svc.service_layer.context import Policy
-from fulfillment_svc.service_layer.orders import choose_warehouse
+from fulfillment_svc.service_layer.warehouse_choice import choose_warehouse
 
 
 class FakeStock:

@@ -8,14 +8,15 @@ find the oldest backorders of a sku. `save` writes only what changed since loadi
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, literal_column, select, text, tuple_, update
-from sqlalchemy.dialects.postgresql import JSONB, insert
+import orjson
+from orderpulse.db.bulk import BulkInsert
+from sqlalchemy import Text, bindparam, delete, func, literal_column, select, text, tuple_, update
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,6 +44,13 @@ class SqlFulfillmentRepository:
     async def get_by_order(self, order_id: str, *, lock: bool = False) -> Fulfillment | None:
         found = await self._load(fulfillments.c.order_id == order_id, lock=lock)
         return found[0] if found else None
+
+    async def by_orders(self, order_ids: Iterable[str]) -> dict[str, Fulfillment]:
+        wanted = sorted(set(order_ids))
+        if not wanted:
+            return {}
+        found = await self._read(fulfillments.c.order_id.in_(_unnested("order_ids", wanted)), limit=None)
+        return {f.order_id: f for f in found}
 
     async def lock_many(self, fulfillment_ids: Iterable[str]) -> dict[str, Fulfillment]:
         ids = sorted(set(fulfillment_ids))
@@ -75,6 +83,16 @@ class SqlFulfillmentRepository:
             .order_by(backorders.c.since, backorders.c.fulfillment_id)
         )
         return [Backorder(row.fulfillment_id, row.sku, row.quantity, row.since) for row in rows]
+
+    async def backorders_of_many(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[Backorder]]:
+        wanted = sorted(set(pairs))
+        if not wanted:
+            return {}
+        found: dict[tuple[str, str], list[Backorder]] = {pair: [] for pair in wanted}
+        rows = await self._session.execute(_BACKORDERS_OF_MANY, {"w": [w for w, _ in wanted], "s": [s for _, s in wanted]})
+        for row in rows:
+            found[(row.warehouse_id, row.sku)].append(Backorder(row.fulfillment_id, row.sku, row.quantity, row.since))
+        return found
 
     async def reserving(self, warehouse_id: str, sku: str) -> list[str]:
         reserved = fulfillments.c.state["reserved"][sku].as_integer()
@@ -122,7 +140,8 @@ class SqlFulfillmentRepository:
         wanted = sorted(set(order_ids))
         if not wanted:
             return set()
-        return set((await self._session.execute(select(column).where(column.in_(wanted)))).scalars())
+        query = select(column).where(column.in_(_unnested("order_ids", wanted)))
+        return set((await self._session.execute(query)).scalars())
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -138,7 +157,7 @@ class SqlFulfillmentRepository:
             "f": [f.fulfillment_id for f, _ in snapshots], "o": [f.order_id for f, _ in snapshots],
             "w": [f.warehouse_id for f, _ in snapshots], "s": [after.status for _, after in snapshots],
             "d": [f.ship_deadline for f, _ in snapshots], "p": [after.promised_by for _, after in snapshots],
-            "c": [f.created_at for f, _ in snapshots], "j": [json.dumps(after.state) for _, after in snapshots],
+            "c": [f.created_at for f, _ in snapshots], "j": [orjson.dumps(after.state).decode() for _, after in snapshots],
         })
         shipment_rows: list[dict[str, Any]] = []
         owed: list[tuple[str, str, str, int, datetime]] = []
@@ -175,11 +194,16 @@ class SqlFulfillmentRepository:
             self._snapshots[fulfillment.fulfillment_id] = after
 
     async def mark_order_cancelled(self, order_id: str, reason: str, cancelled_at: datetime) -> None:
-        await self._session.execute(
-            insert(cancelled_orders)
-            .values(order_id=order_id, reason=reason, cancelled_at=cancelled_at)
-            .on_conflict_do_nothing(index_elements=["order_id"])
-        )
+        await self.mark_orders_cancelled([(order_id, reason, cancelled_at)])
+
+    async def mark_orders_cancelled(self, cancelled: Sequence[tuple[str, str, datetime]]) -> None:
+        """One statement; an order already remembered (or given twice) keeps its first cancellation."""
+        first: dict[str, tuple[str, str, datetime]] = {}
+        for row in cancelled:
+            first.setdefault(row[0], row)
+        if first:
+            await self._session.execute(_MARK_CANCELLED_SQL, _MARK_CANCELLED.arrays(
+                [{"order_id": o, "reason": r, "cancelled_at": t} for o, r, t in first.values()]))
 
     # --- internals -------------------------------------------------------------------------
 
@@ -305,6 +329,21 @@ _INSERT_BACKORDERS = text(
     "INSERT INTO backorders (fulfillment_id, sku, warehouse_id, quantity, since) SELECT * FROM unnest("
     "CAST(:f AS text[]), CAST(:s AS text[]), CAST(:w AS text[]), CAST(:q AS integer[]), CAST(:t AS timestamptz[]))"
 )
+
+_BACKORDERS_OF_MANY = text(
+    "SELECT b.fulfillment_id, b.sku, b.warehouse_id, b.quantity, b.since FROM backorders AS b "
+    "JOIN unnest(CAST(:w AS text[]), CAST(:s AS text[])) AS p (w, s) ON b.warehouse_id = p.w AND b.sku = p.s "
+    "ORDER BY b.since, b.fulfillment_id"
+)
+_MARK_CANCELLED = BulkInsert("cancelled_orders", {
+    "order_id": ("order_id", "text"), "reason": ("reason", "text"), "cancelled_at": ("cancelled_at", "timestamptz")})
+_MARK_CANCELLED_SQL = text(_MARK_CANCELLED.sql())
+
+
+def _unnested(name: str, values: list[str]) -> Any:
+    """`column IN (SELECT unnest(:name))`: one statement text (so one prepared plan) for any number of values."""
+    return select(func.unnest(bindparam(name, values, type_=ARRAY(Text)))).scalar_subquery()
+
 
 # one UPDATE run for many rows (executemany): compiled once, whatever the number of fulfillments
 _UPDATE_BY_KEY = (

@@ -18,6 +18,14 @@ _UPDATE_MANY = text(
     "FROM unnest(CAST(:w AS text[]), CAST(:s AS text[]), CAST(:h AS integer[]), CAST(:r AS integer[])) "
     "AS u (warehouse_id, sku, on_hand, reserved) WHERE stock.warehouse_id = u.warehouse_id AND stock.sku = u.sku"
 )
+_LOCK_MANY = text(
+    "SELECT warehouse_id, sku, on_hand, reserved FROM stock WHERE warehouse_id = ANY(CAST(:w AS text[])) "
+    "AND sku = ANY(CAST(:s AS text[])) ORDER BY warehouse_id, sku FOR UPDATE"
+)
+_CREATE_AT_ZERO = text(
+    "INSERT INTO stock (warehouse_id, sku, on_hand, reserved, updated_at) SELECT u.w, u.s, 0, 0, clock_timestamp() "
+    "FROM unnest(CAST(:w AS text[]), CAST(:s AS text[])) AS u (w, s) ON CONFLICT (warehouse_id, sku) DO NOTHING"
+)
 _SHARED_LOCK = text("SELECT pg_advisory_xact_lock_shared(hashtext('fulfillment-svc:stock:' || :warehouse))")
 
 
@@ -62,6 +70,31 @@ class SqlStockRepository:
             locked[row.sku] = Stock(row.warehouse_id, row.sku, on_hand=row.on_hand, reserved=row.reserved)
             self._loaded[(row.warehouse_id, row.sku)] = (row.on_hand, row.reserved)
         return locked
+
+    async def lock_existing(self, warehouse_ids: Iterable[str], skus: Iterable[str]) -> dict[str, dict[str, Stock]]:
+        """The rows that exist of `skus` in each of `warehouse_ids`, locked: each warehouse's stock
+        lock taken exclusively (warehouses in order), then every row in one statement, in
+        (warehouse, sku) order. Missing rows are not created (see `create_at_zero`)."""
+        warehouses, wanted = sorted(set(warehouse_ids)), sorted(set(skus))
+        locked: dict[str, dict[str, Stock]] = {warehouse_id: {} for warehouse_id in warehouses}
+        if not warehouses or not wanted:
+            return locked
+        for warehouse_id in warehouses:
+            await self._session.execute(_EXCLUSIVE_LOCK, {"warehouse": warehouse_id})
+        for row in await self._session.execute(_LOCK_MANY, {"w": warehouses, "s": wanted}):
+            locked[row.warehouse_id][row.sku] = Stock(row.warehouse_id, row.sku, on_hand=row.on_hand, reserved=row.reserved)
+            self._loaded[(row.warehouse_id, row.sku)] = (row.on_hand, row.reserved)
+        return locked
+
+    async def create_at_zero(self, rows: Iterable[Stock]) -> None:
+        """Create missing rows at zero, in one statement, under their warehouses' stock locks
+        (`lock_existing`: nobody else creates them meanwhile; a later `PUT stock` waits for them)."""
+        keys = sorted({(row.warehouse_id, row.sku) for row in rows})
+        if not keys:
+            return
+        await self._session.execute(_CREATE_AT_ZERO, {"w": [w for w, _ in keys], "s": [s for _, s in keys]})
+        for key in keys:
+            self._loaded[key] = (0, 0)
 
     async def save(self, rows: Iterable[Stock]) -> None:
         latest = {(row.warehouse_id, row.sku): row for row in rows}  # a row given twice: the last, as one by one

@@ -72,6 +72,13 @@ class StockRepository(Protocol):
         """The rows of these skus, created at zero when missing, locked in sku order.
         `single_round`: the transaction locks no other stock row after these (see locking.py)."""
 
+    async def lock_existing(self, warehouse_ids: Iterable[str], skus: Iterable[str]) -> dict[str, dict[str, Stock]]:
+        """warehouse -> sku -> row, for the rows that exist, locked: each warehouse's stock lock
+        (warehouses in order), then the rows in (warehouse, sku) order. Creates nothing."""
+
+    async def create_at_zero(self, rows: Iterable[Stock]) -> None:
+        """Create these missing rows at zero (their warehouses locked by `lock_existing`)."""
+
     async def save(self, rows: Iterable[Stock]) -> None: ...
 
     async def available_by_warehouse(self, skus: Iterable[str]) -> dict[str, dict[str, int]]:
@@ -87,6 +94,9 @@ class FulfillmentRepository(Protocol):
 
     async def lock_many(self, fulfillment_ids: Iterable[str]) -> dict[str, Fulfillment]:
         """Load and lock several fulfillments, in id order."""
+
+    async def by_orders(self, order_ids: Iterable[str]) -> dict[str, Fulfillment]:
+        """Unlocked read: order id -> its fulfillment, for those of `order_ids` that have one."""
 
     async def add(self, fulfillment: Fulfillment) -> None: ...
 
@@ -105,6 +115,9 @@ class FulfillmentRepository(Protocol):
 
     async def backorders_of(self, warehouse_id: str, sku: str) -> list[Backorder]:
         """Open backorders of a sku in a warehouse, oldest first (as last saved)."""
+
+    async def backorders_of_many(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[Backorder]]:
+        """`backorders_of` for several (warehouse, sku) in one read (every pair asked for is a key)."""
 
     async def reserving(self, warehouse_id: str, sku: str) -> list[str]:
         """Ids of the fulfillments holding a reservation of `sku` in `warehouse_id` (unlocked read)."""
@@ -131,6 +144,9 @@ class FulfillmentRepository(Protocol):
     async def is_order_cancelled(self, order_id: str) -> bool: ...
 
     async def mark_order_cancelled(self, order_id: str, reason: str, cancelled_at: datetime) -> None: ...
+
+    async def mark_orders_cancelled(self, cancelled: Sequence[tuple[str, str, datetime]]) -> None:
+        """`mark_order_cancelled` for many (order id, reason, time); the first of an order wins."""
 
 
 class ScanLog(Protocol):

@@ -1,0 +1,39 @@
+"""Which warehouse takes a new order: the one that can reserve the most of its units now."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fulfillment_svc.domain.orders import ConfirmedOrder
+from fulfillment_svc.domain.values import quantities_by_sku
+from fulfillment_svc.service_layer.context import Policy
+from fulfillment_svc.service_layer.ports import FulfillmentUnitOfWork
+
+
+async def choose_warehouse(uow: FulfillmentUnitOfWork, policy: Policy, order: ConfirmedOrder) -> str:
+    """The warehouse that can reserve the most of the order's units now (see `pick_warehouse`).
+
+    The read is unlocked: a concurrent order may take the stock first, in which case this one
+    backorders there. It never oversells: the reservation itself runs on locked rows.
+    """
+    wanted = quantities_by_sku(order.lines)
+    return pick_warehouse(await uow.stock.available_by_warehouse(wanted), wanted, policy)
+
+
+def pick_warehouse(available: Mapping[str, Mapping[str, int]], wanted: Mapping[str, int], policy: Policy) -> str:
+    """The warehouse that can reserve the most of `wanted`; ties, and an order no warehouse has
+    anything of, go to the default warehouse, then to the lowest id. A warehouse with nothing of
+    `wanted` never wins over the default, so listing more warehouses changes nothing."""
+    best = policy.default_warehouse_id
+    most = _units(available.get(best, {}), wanted)
+    for warehouse_id in sorted(available):  # strictly more wins: of equals, the lowest id stays
+        if warehouse_id != policy.default_warehouse_id and (units := _units(available[warehouse_id], wanted)) > most:
+            best, most = warehouse_id, units
+    return best
+
+
+def _units(have: Mapping[str, int], wanted: Mapping[str, int]) -> int:
+    total = 0
+    for sku, quantity in wanted.items():
+        total += min(quantity, max(have.get(sku, 0), 0))
+    return total

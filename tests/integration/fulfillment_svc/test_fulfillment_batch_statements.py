@@ -1,0 +1,128 @@
+"""The statements a consumer batch reads, locks and writes with, against the real PostgreSQL:
+each does for many rows at once what its one-row form does, and locks what it says it locks."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fulfillment_commands import confirm, confirmed, set_stock
+from fulfillment_svc.domain.stock import Stock
+from fulfillment_svc.service_layer import orders
+from fulfillment_svc.service_layer.runner import Reply, run_command
+from sqlalchemy import text
+
+
+@pytest.fixture
+def ctx(idle_app):
+    return idle_app.state.fulfillment
+
+
+async def in_transaction(ctx, work):
+    found = {}
+
+    async def run(uow):
+        found["value"] = await work(uow)
+        return Reply(200, {})
+
+    await run_command(ctx, run)
+    return found["value"]
+
+
+async def test_lock_existing_locks_the_rows_there_are_of_every_warehouse_and_creates_none(ctx, names, database):
+    mug, tee, lamp = names.sku("MUG"), names.sku("TEE"), names.sku("LAMP")
+    north, south = names.wh("north"), names.wh("south")
+    for warehouse, sku, on_hand in ((north, mug, 3), (north, tee, 1), (south, mug, 2)):
+        await set_stock(ctx, warehouse, sku, on_hand)
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def hold(uow):
+        rows = await uow.stock.lock_existing([south, north], [tee, mug, lamp])
+        holding.set()
+        await release.wait()
+        return rows
+
+    holder = asyncio.create_task(in_transaction(ctx, hold))
+    await holding.wait()
+    try:
+        async def row_lock_taken(warehouse: str, sku: str) -> bool:
+            async def try_lock(uow):
+                try:
+                    await uow.stock._session.execute(text(
+                        "SELECT 1 FROM stock WHERE warehouse_id = :w AND sku = :s FOR UPDATE NOWAIT"), {"w": warehouse, "s": sku})
+                except Exception as error:  # lock_not_available
+                    return "55P03" in str(getattr(error, "orig", error)) or "could not obtain lock" in str(error)
+                return False
+
+            return await in_transaction(ctx, try_lock)
+
+        assert await row_lock_taken(north, mug) and await row_lock_taken(north, tee) and await row_lock_taken(south, mug)
+    finally:
+        release.set()
+    rows = await holder
+    assert {w: {sku: (row.on_hand, row.reserved) for sku, row in by_sku.items()} for w, by_sku in rows.items()} == {
+        north: {mug: (3, 0), tee: (1, 0)}, south: {mug: (2, 0)}}
+    found = await database("SELECT warehouse_id, sku FROM stock WHERE sku IN (:a, :b, :c)", a=mug, b=tee, c=lamp)
+    assert len(found) == 3  # no row of LAMP made
+
+
+async def test_create_at_zero_makes_missing_rows_and_leaves_existing_ones_as_they_are(ctx, names, database):
+    mug, lamp = names.sku("MUG"), names.sku("LAMP")
+    await set_stock(ctx, names.warehouse, mug, 4)
+
+    async def create(uow):
+        rows = await uow.stock.lock_existing([names.warehouse], [mug, lamp])
+        assert set(rows[names.warehouse]) == {mug}
+        await uow.stock.create_at_zero([Stock(names.warehouse, lamp), Stock(names.warehouse, mug), Stock(names.warehouse, lamp)])
+
+    await in_transaction(ctx, create)
+    found = await database("SELECT sku, on_hand, reserved FROM stock WHERE warehouse_id = :w ORDER BY sku", w=names.warehouse)
+    assert sorted((r.sku, r.on_hand, r.reserved) for r in found) == sorted([(lamp, 0, 0), (mug, 4, 0)])
+
+
+async def test_backorders_of_many_reads_each_pair_oldest_first_and_names_every_pair_asked(ctx, names):
+    mug, tee = names.sku("MUG"), names.sku("TEE")
+    await set_stock(ctx, names.warehouse, mug, 0)
+    for n, at in ((1, 3), (2, 1), (3, 2)):  # placed 3, 1 and 2 hours ago: backordered in that order of age
+        data = confirmed(names.order(str(n)), mug, quantity=n)
+        await run_command(ctx, lambda uow, data=data, at=at: _confirm_at(ctx, uow, data, hours_ago=at))
+
+    found = await in_transaction(ctx, lambda uow: uow.fulfillments.backorders_of_many(
+        [(names.warehouse, mug), (names.warehouse, tee), (names.wh("other"), mug)]))
+    assert set(found) == {(names.warehouse, mug), (names.warehouse, tee), (names.wh("other"), mug)}
+    assert found[(names.warehouse, tee)] == [] and found[(names.wh("other"), mug)] == []
+    assert [b.quantity_owed for b in found[(names.warehouse, mug)]] == [1, 3, 2]  # oldest first
+    one_by_one = await in_transaction(ctx, lambda uow: uow.fulfillments.backorders_of(names.warehouse, mug))
+    assert found[(names.warehouse, mug)] == one_by_one
+
+
+async def _confirm_at(ctx, uow, data, *, hours_ago: float) -> Reply:
+    await orders.order_confirmed(ctx, uow, data, datetime.now(UTC) - timedelta(hours=hours_ago))
+    return Reply(200, {})
+
+
+async def test_orders_cancelled_together_keep_the_first_cancellation_of_each(ctx, names, database):
+    first, again, known = names.order("first"), names.order("again"), names.order("known")
+    at = datetime.now(UTC).replace(microsecond=0)
+    await in_transaction(ctx, lambda uow: uow.fulfillments.mark_order_cancelled(known, "earlier", at))
+
+    await in_transaction(ctx, lambda uow: uow.fulfillments.mark_orders_cancelled([
+        (first, "customer", at), (again, "fraud", at), (again, "customer", at + timedelta(minutes=1)), (known, "later", at)]))
+
+    found = await database("SELECT order_id, reason, cancelled_at FROM cancelled_orders WHERE order_id IN (:a, :b, :c)",
+                           a=first, b=again, c=known)
+    assert sorted((r.order_id, r.reason, r.cancelled_at) for r in found) == sorted(
+        [(first, "customer", at), (again, "fraud", at), (known, "earlier", at)])
+
+
+async def test_by_orders_reads_the_fulfillments_of_the_orders_that_have_one(ctx, names):
+    mug = names.sku("MUG")
+    await set_stock(ctx, names.warehouse, mug, 5)
+    await confirm(ctx, confirmed(names.order("a"), mug, 2))
+    await confirm(ctx, confirmed(names.order("b"), mug, 1))
+
+    found = await in_transaction(ctx, lambda uow: uow.fulfillments.by_orders(
+        [names.order("a"), names.order("b"), names.order("none")]))
+    assert set(found) == {names.order("a"), names.order("b")}
+    assert found[names.order("a")].reserved == {mug: 2} and found[names.order("b")].reserved == {mug: 1}
