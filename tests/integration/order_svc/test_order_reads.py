@@ -11,6 +11,7 @@ from order_svc.adapters import rows
 from order_svc.adapters.unit_of_work import SqlOrderUnitOfWork
 from order_svc.domain.model import Order
 from orderpulse.db.engine import create_engine, create_session_factory
+from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "order_svc"))
 from order_builders import CATALOG, CUSTOMER, LATER, NOW, RULES, delivered_order, dispatch, placing, returning  # noqa: E402
@@ -65,5 +66,36 @@ async def test_orders_read_with_one_statement_are_the_orders_written(infrastruct
             assert as_stored(await uow.orders.get("ord_1", for_update=True)) == as_stored(delivered)
             assert await uow.orders.get("nobody") is None
             assert await uow.orders.get_many([]) == {}
+    finally:
+        await engine.dispose()
+
+
+async def test_a_column_added_by_a_migration_does_not_fail_the_next_read_on_an_open_connection(infrastructure, clean_schema):
+    """An expand migration (a new column) while the service runs: the connection that read orders
+    before reads them again at once. With the child rows as the tables' row types it failed once
+    per open connection (asyncpg's OutdatedSchemaCacheError: the shape it had cached)."""
+    engine = create_engine(infrastructure.database_url, schema=clean_schema, pool_size=1)  # one connection, reused
+    sessions = create_session_factory(engine)
+    orders = written_orders()
+    try:
+        async with SqlOrderUnitOfWork(sessions, schema=clean_schema, source="/order-svc") as uow:
+            for order in orders:
+                await uow.orders.add(order)
+            await uow.commit()
+        async with SqlOrderUnitOfWork(sessions, schema=clean_schema, source="/order-svc") as uow:
+            before = {key: as_stored(order) for key, order in (await uow.orders.get_many(["ord_1", "ord_2"])).items()}
+        async with engine.begin() as connection:
+            pid = (await connection.exec_driver_sql("SELECT pg_backend_pid()")).scalar()
+        migrating = create_engine(infrastructure.database_url, schema=clean_schema, pool_size=1)
+        try:
+            async with migrating.begin() as connection:
+                for table in ("orders", "order_lines", "invoices", "returns", "shipments"):
+                    await connection.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN added_later integer DEFAULT 7")
+        finally:
+            await migrating.dispose()
+        async with SqlOrderUnitOfWork(sessions, schema=clean_schema, source="/order-svc") as uow:
+            assert (await uow.session.execute(text("SELECT pg_backend_pid()"))).scalar() == pid  # the same connection
+            after = {key: as_stored(order) for key, order in (await uow.orders.get_many(["ord_1", "ord_2"])).items()}
+        assert after == before
     finally:
         await engine.dispose()

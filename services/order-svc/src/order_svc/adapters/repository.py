@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from orderpulse.db.bulk import BulkInsert, BulkUpdate, column_types
-from sqlalchemy import delete, insert, select, text, tuple_, update
+from sqlalchemy import Table, delete, insert, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_svc.adapters import rows, tables
@@ -48,16 +48,30 @@ _UPSERT_SHIPMENTS = BulkInsert(
 _UPSERT_SHIPMENTS_SQL = text(_UPSERT_SHIPMENTS.sql())
 
 
-def _beneath(table: str, order_by: str, name: str) -> str:
-    """The rows beneath an order, as an array of the table's row type (asyncpg reads each as a record)."""
-    return f"ARRAY(SELECT c FROM {table} AS c WHERE c.order_id = o.order_id ORDER BY c.{order_by}) AS {name}"
+def _beneath(table: Table, order_by: str, name: str) -> str:
+    """The rows beneath an order as an array of anonymous records of the table's known columns
+    (decoded as tuples, see `_named`). Not the table's row type: asyncpg caches a row type's
+    shape per connection, so a column added by a migration failed the next read on every open
+    connection once (OutdatedSchemaCacheError); an anonymous record carries its own shape."""
+    columns = ", ".join(f"c.{column.name}" for column in table.c)
+    return f"ARRAY(SELECT ROW({columns}) FROM {table.name} AS c WHERE c.order_id = o.order_id ORDER BY c.{order_by}) AS {name}"
 
+
+def _named(table: Table) -> Callable[[Iterable[tuple]], list[dict]]:
+    names = tuple(column.name for column in table.c)
+    return lambda records: [dict(zip(names, record, strict=True)) for record in records]
+
+
+_LINES, _INVOICES = _named(tables.order_lines), _named(tables.invoices)
+_RETURNS, _SHIPMENTS = _named(tables.returns), _named(tables.shipments)
 
 # orders with everything beneath them in one statement, the same text whatever their number
-# (`wanted`: the ids as a table to join, not `= ANY(...)`, whose generic plan can scan the table)
+# (`wanted`: the ids as a table to join, not `= ANY(...)`, whose generic plan can scan the table);
+# the columns named, not `o.*`, for the same reason as in `_beneath`
 _READ_SQL = (
-    f"SELECT o.*, {_beneath('order_lines', 'position', 'lines_')}, {_beneath('invoices', 'position', 'invoices_')}, "
-    f"{_beneath('returns', 'position', 'returns_')}, {_beneath('shipments', 'shipment_id', 'shipments_')} "
+    "SELECT " + ", ".join(f"o.{column.name}" for column in tables.orders.c) + ", "
+    f"{_beneath(tables.order_lines, 'position', 'lines_')}, {_beneath(tables.invoices, 'position', 'invoices_')}, "
+    f"{_beneath(tables.returns, 'position', 'returns_')}, {_beneath(tables.shipments, 'shipment_id', 'shipments_')} "
     "FROM unnest(CAST(:order_ids AS text[])) AS wanted (order_id) JOIN orders o ON o.order_id = wanted.order_id "
     "ORDER BY o.order_id"
 )
@@ -82,7 +96,8 @@ class SqlOrders:
         orders = {}
         for row in found.mappings():
             order = rows.order_from_rows(
-                row, lines=row["lines_"], invoices=row["invoices_"], returns=row["returns_"], shipments=row["shipments_"]
+                row, lines=_LINES(row["lines_"]), invoices=_INVOICES(row["invoices_"]), returns=_RETURNS(row["returns_"]),
+                shipments=_SHIPMENTS(row["shipments_"]),
             )
             self._stored[order.order_id] = _Stored.of(order)
             orders[order.order_id] = order
