@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 import orjson
 

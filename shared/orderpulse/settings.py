@@ -70,7 +70,7 @@ class PlatformSettings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _no_placeholder_secrets_in_production(self) -> "PlatformSettings":
+    def _no_placeholder_secrets_in_production(self) -> PlatformSettings:
         if self.environment == "production":
             for kind, secrets in (("api key", self.api_keys), ("signing secret", self.signing_secrets)):
                 for role, secret in secrets.items():

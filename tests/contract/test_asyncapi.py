@@ -7,7 +7,6 @@ from pathlib import Path
 
 import yaml
 from jsonschema import Draft7Validator
-
 from orderpulse.events import ALL_TOPICS, EVENT_TYPES, dlq_topic
 from orderpulse.events.asyncapi import (
     ASYNCAPI_PATH,

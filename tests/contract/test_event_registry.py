@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import FrozenInstanceError
 
 import pytest
-from pydantic import ValidationError
-
+from event_samples import SAMPLES
 from orderpulse.events import (
     ALL_TOPICS,
     DEFAULT_PARTITIONS,
@@ -19,8 +18,7 @@ from orderpulse.events import (
     topic_for,
     validate_data,
 )
-
-from event_samples import SAMPLES
+from pydantic import ValidationError
 
 PLACED = "orderpulse.order.placed.v1"
 

@@ -7,14 +7,12 @@ from datetime import datetime
 from functools import cache
 
 import pytest
-from jsonschema import Draft202012Validator, FormatChecker
-from pydantic import ValidationError
-
-from orderpulse.events import EVENT_TYPES, new_envelope, topics, validate_data
-from orderpulse.events.schemas import GENERATE_COMMAND, SCHEMA_DIR, differences, generate_schemas
-
 from event_samples import SAMPLES
 from events_md import load_spec, parse_catalog, parse_fields, parse_topics
+from jsonschema import Draft202012Validator, FormatChecker
+from orderpulse.events import EVENT_TYPES, new_envelope, topics, validate_data
+from orderpulse.events.schemas import GENERATE_COMMAND, SCHEMA_DIR, differences, generate_schemas
+from pydantic import ValidationError
 
 TYPES = sorted(EVENT_TYPES)
 REQUIRED_FIELDS = [

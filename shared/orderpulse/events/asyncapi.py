@@ -36,14 +36,7 @@ _TOPIC_INFO = {
 }
 
 _DESCRIPTION = " ".join(
-    """
-Every fact that crosses an OrderPulse service boundary is a CloudEvents 1.0 event in
-structured JSON mode on Kafka. The record key equals the envelope's `partitionkey`: the
-order id, except on the customers topic (customer id) and for `labor.shift_recorded`
-(warehouse id). `id` is the dedup key of every consumer; `time` is event time. Records carry
-the headers `ce_type` and `ce_id` (and `traceparent` where tracing is on). Topics have
-12 partitions by default, replication 3 in real clusters (1 on the embedded broker).
-""".split()
+    ["Every", "fact", "that", "crosses", "an", "OrderPulse", "service", "boundary", "is", "a", "CloudEvents", "1.0", "event", "in", "structured", "JSON", "mode", "on", "Kafka.", "The", "record", "key", "equals", "the", "envelope's", "`partitionkey`:", "the", "order", "id,", "except", "on", "the", "customers", "topic", "(customer", "id)", "and", "for", "`labor.shift_recorded`", "(warehouse", "id).", "`id`", "is", "the", "dedup", "key", "of", "every", "consumer;", "`time`", "is", "event", "time.", "Records", "carry", "the", "headers", "`ce_type`", "and", "`ce_id`", "(and", "`traceparent`", "where", "tracing", "is", "on).", "Topics", "have", "12", "partitions", "by", "default,", "replication", "3", "in", "real", "clusters", "(1", "on", "the", "embedded", "broker)."]
 )
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Sequence
+from datetime import UTC, datetime
 
 import orjson
 from aiokafka.structs import ConsumerRecord
@@ -84,7 +84,7 @@ class DeadLetterQueue:
             ("orderpulse_original_topic", source.topic.encode()),
             ("orderpulse_original_partition", str(source.partition).encode()),
             ("orderpulse_original_offset", str(source.offset).encode()),
-            ("orderpulse_failed_at", datetime.now(timezone.utc).isoformat().encode()),
+            ("orderpulse_failed_at", datetime.now(UTC).isoformat().encode()),
         ]
         headers += [(name, raw) for name, raw in (source.headers or ()) if name in ("ce_type", "ce_id", "traceparent")]
         if len(value) > DLQ_VALUE_LIMIT_BYTES:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import time
-from typing import Awaitable, NamedTuple, Sequence
+from collections.abc import Awaitable, Sequence
+from typing import NamedTuple
 
 import aiokafka.admin.client
 import aiokafka.client
@@ -206,12 +208,10 @@ async def ensure_topics(bootstrap: str, topics: Sequence[str], *, partitions: in
         existing = set(await admin.list_topics())
         missing = [topic for topic in topics if topic not in existing]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # made meanwhile by another process
                 await admin.create_topics(
                     [NewTopic(topic, num_partitions=partitions, replication_factor=replication) for topic in missing]
                 )
-            except TopicAlreadyExistsError:
-                pass
         return missing
     finally:
         await admin.close()
@@ -226,7 +226,5 @@ async def broker_reachable(bootstrap: str, timeout_s: float = 3.0) -> bool:
     except Exception:
         return False
     finally:
-        try:
+        with contextlib.suppress(Exception):
             await admin.close()
-        except Exception:
-            pass

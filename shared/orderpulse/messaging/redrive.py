@@ -10,8 +10,8 @@ same letter twice is therefore harmless.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 

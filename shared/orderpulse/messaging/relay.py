@@ -22,9 +22,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Collection, Mapping
-from datetime import datetime, timezone
-from typing import Awaitable, Protocol, Sequence
+from collections.abc import Awaitable, Collection, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Protocol
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -191,7 +191,7 @@ class OutboxRelay:
     def _observe(self, rows: list) -> None:
         # one observation per batch, of its oldest row: the worst lag in it, at a fraction of the cost
         oldest = min(row["created_at"] for row in rows)
-        lag_s = (datetime.now(timezone.utc) - oldest).total_seconds()
+        lag_s = (datetime.now(UTC) - oldest).total_seconds()
         metrics.outbox_publish_lag_seconds.labels(self._service).observe(max(0.0, lag_s))
         metrics.outbox_published_total.labels(self._service).inc(len(rows))
 
@@ -326,8 +326,6 @@ class OutboxRelay:
 
     async def _sleep(self, seconds: float) -> bool:
         """Wait for a notification, a stop or the timeout; True when stopping."""
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wakeup.wait(), seconds)
-        except asyncio.TimeoutError:
-            pass
         return self._stopping.is_set()

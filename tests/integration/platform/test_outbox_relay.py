@@ -11,8 +11,6 @@ import textwrap
 
 import orjson
 import pytest
-from sqlalchemy import text
-
 from orderpulse.events.envelope import new_envelope
 from orderpulse.events.topics import ORDERS
 from orderpulse.messaging.broker_reset import BrokerWatch
@@ -21,6 +19,7 @@ from orderpulse.messaging.outbox import add_to_outbox
 from orderpulse.messaging.relay import OutboxRelay
 from orderpulse.settings import PlatformSettings
 from orderpulse.testing.kafka_probe import TopicProbe
+from sqlalchemy import text
 
 
 def cancelled(order_id: str, reason: str = "test"):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import UnknownTopicOrPartitionError
-
 from orderpulse.messaging.kafka import create_consumer, create_producer, ensure_topics
 from orderpulse.settings import PlatformSettings
 

@@ -1,7 +1,6 @@
 """Which PostgreSQL and Kafka the tests use: external, containers or embedded."""
 
 import pytest
-
 from orderpulse.testing.infrastructure import BackendChoice, choose_backends
 
 

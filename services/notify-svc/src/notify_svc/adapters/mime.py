@@ -46,7 +46,7 @@ def multipart_alternative(headers: list[tuple[str, str]], text: str, html: str) 
     return (
         f"{head}{CRLF}{CRLF}--{boundary}{CRLF}{_TEXT_PART.format(subtype='plain')}{_base64(text)}"
         f"--{boundary}{CRLF}{_TEXT_PART.format(subtype='html')}{_base64(html)}--{boundary}--{CRLF}"
-    ).encode("utf-8")
+    ).encode()
 
 
 def _base64(text: str) -> str:
