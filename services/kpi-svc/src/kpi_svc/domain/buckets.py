@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from operator import add
 from typing import Any
 
+from .aged_totals import AgedTotals
 from .catalog import SLOT_BITS, SLOT_COUNT, SLOT_MASK
 from .labels import TOTAL
 
@@ -47,7 +48,7 @@ class BucketStore:
     """Fine and coarse buckets: {index: {cell key: [slot values]}}."""
 
     __slots__ = ("bucket_ms", "ratio", "retention_buckets", "group_retention_buckets", "fine", "coarse",
-                 "floor", "group_floor", "_dirty_fine", "_dirty_coarse", "_removed")
+                 "aged", "floor", "group_floor", "_dirty_fine", "_dirty_coarse", "_removed")
 
     def __init__(self, bucket_s: int, coarse_bucket_s: int, retention_s: int, group_retention_s: int) -> None:
         self.bucket_ms = bucket_s * 1000
@@ -56,6 +57,7 @@ class BucketStore:
         self.group_retention_buckets = -(-group_retention_s // bucket_s)
         self.fine: dict[int, dict[str, list]] = {}
         self.coarse: dict[int, dict[str, list]] = {}
+        self.aged = AgedTotals(self.ratio)  # the total cells of the fine buckets below group_floor
         self.floor = -(2**62)  # fine buckets below this are outside every window
         self.group_floor = -(2**62)  # fine buckets below this keep totals only; aligned to coarse
         self._dirty_fine: set[int] = set()
@@ -74,6 +76,7 @@ class BucketStore:
         cells: list = []
         seven = len(keys) == 6
         c0 = c1 = c2 = c3 = c4 = c5 = c6 = cells
+        aged_cells: dict[int, list] = {}
         for packed, value in contribution.items():
             index = packed >> SLOT_BITS
             if index != last:
@@ -81,9 +84,6 @@ class BucketStore:
                 skip = index < floor
                 if skip:
                     continue
-                fine_bucket = fine.get(index)
-                if fine_bucket is None:
-                    fine_bucket = fine[index] = {}
                 coarse_index = index // ratio
                 coarse_bucket = coarse.get(coarse_index)
                 if coarse_bucket is None:
@@ -91,20 +91,26 @@ class BucketStore:
                 dirty_fine.add(index)
                 dirty_coarse.add(coarse_index)
                 # recent buckets: every group cell fine, the total coarse; aged ones the reverse
+                # (their fine total goes to the aged totals after the loop)
                 if index >= group_floor:
-                    many, one = fine_bucket, coarse_bucket
+                    many = fine.get(index)
+                    if many is None:
+                        many = fine[index] = {}
+                    total = coarse_bucket.get(TOTAL)
+                    if total is None:
+                        total = coarse_bucket[TOTAL] = [0] * SLOT_COUNT
                 else:
-                    many, one = coarse_bucket, fine_bucket
+                    many = coarse_bucket
+                    total = aged_cells.get(index)
+                    if total is None:
+                        total = aged_cells[index] = [0] * SLOT_COUNT
                 cells = []
                 for key in keys:
                     cell = many.get(key)
                     if cell is None:
                         cell = many[key] = [0] * SLOT_COUNT
                     cells.append(cell)
-                cell = one.get(TOTAL)
-                if cell is None:
-                    cell = one[TOTAL] = [0] * SLOT_COUNT
-                cells.append(cell)
+                cells.append(total)
                 if seven:
                     c0, c1, c2, c3, c4, c5, c6 = cells
             elif skip:
@@ -123,6 +129,8 @@ class BucketStore:
             else:
                 for cell in cells:
                     cell[slot] += value
+        for index, cell in aged_cells.items():
+            self.aged.add_cell(index, cell)
 
     def move(self, old_keys: tuple[str, ...], new_keys: tuple[str, ...], contribution: Mapping[int, int]) -> None:
         """Move a contribution from the cells of `old_keys` to those of `new_keys` (same length,
@@ -174,6 +182,9 @@ class BucketStore:
                 del self.fine[index]
                 self._dirty_fine.discard(index)
                 self._removed.add(f"{FINE}{index}")
+            for index in self.aged.drop_below(floor):
+                self._dirty_fine.discard(index)
+                self._removed.add(f"{FINE}{index}")
             coarse_floor = floor // self.ratio  # a coarse bucket goes once wholly below the floor
             for index in [i for i in self.coarse if i < coarse_floor]:
                 del self.coarse[index]
@@ -186,8 +197,9 @@ class BucketStore:
         else:
             candidates = [i for i in self.fine if old_floor <= i < new_floor]
         for index in list(candidates):
-            bucket = self.fine[index]
-            group_keys = [key for key in bucket if key != TOTAL]
+            bucket = self.fine.pop(index)
+            self.aged.add_cell(index, bucket.pop(TOTAL, ()))
+            group_keys = list(bucket)
             if not group_keys:
                 continue
             coarse_index = index // self.ratio
@@ -220,7 +232,8 @@ class BucketStore:
                 fine_ranges = [(lo, hi)]
             for first, last in fine_ranges:
                 for index in range(first, last + 1):
-                    cell = self.fine.get(index, {}).get(TOTAL)
+                    bucket = self.fine.get(index)
+                    cell = bucket.get(TOTAL) if bucket is not None else self.aged.cell(index)
                     if cell is not None:
                         _accumulate(out, None, cell)
             return out
@@ -243,7 +256,11 @@ class BucketStore:
         changed: dict[str, Any] = {}
         for prefix, buckets, dirty in ((FINE, self.fine, self._dirty_fine), (COARSE, self.coarse, self._dirty_coarse)):
             for index in dirty:
-                row = {key: cell.copy() for key, cell in buckets[index].items()}
+                bucket = buckets.get(index)
+                if bucket is not None:
+                    row = {key: cell.copy() for key, cell in bucket.items()}
+                else:  # a fine bucket below group_floor: its total alone
+                    row = {TOTAL: self.aged.cell(index)}
                 changed[f"{prefix}{index}"] = row if serialize is None else serialize(row)
         removed = sorted(self._removed - changed.keys())
         self._dirty_fine, self._dirty_coarse, self._removed = set(), set(), set()
