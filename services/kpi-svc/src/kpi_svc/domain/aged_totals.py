@@ -2,11 +2,12 @@
 
 Past the group retention (25 h) a fine bucket keeps only its total cell, for the rest of the
 longest window (30 d: ~41,000 minutes). As {index: {"*": [SLOT_COUNT ints]}} each of those
-minutes cost a dict, a list and an int object per value above 256 (~0.8 KB); here the minutes
-of one coarse bucket share one `array('q')` of ratio x SLOT_COUNT slots (8 bytes a slot, no
-objects) and a bit mask of the minutes present (those a checkpoint holds a row for, so that
-their rows are written and deleted as before). A sum beyond 64 bits turns that coarse bucket's
-array into a list of ints: exact either way.
+minutes cost a dict, a list and an int object per value above 256 (~0.9 KB); here the minutes
+of one coarse bucket share one array of ratio x SLOT_COUNT slots (no objects) and a bit mask of
+the minutes present (those a checkpoint holds a row for, so that their rows are written and
+deleted as before). The array holds 32-bit ints (the slots are counts and sums of a minute's
+orders: 168 bytes a minute); a value beyond 32 bits widens that coarse bucket's array to 64 bits,
+one beyond 64 bits turns it into a list of ints: exact either way.
 """
 
 from __future__ import annotations
@@ -40,15 +41,16 @@ class AgedTotals:
         coarse_index, minute = divmod(index, self.ratio)
         row = self.rows.get(coarse_index)
         if row is None:
-            row = self.rows[coarse_index] = array("q", bytes(8 * self.ratio * SLOT_COUNT))
+            row = self.rows[coarse_index] = array("i", bytes(4 * self.ratio * SLOT_COUNT))
         base = minute * SLOT_COUNT
         for slot, value in enumerate(cell):
             if value:
-                try:
-                    row[base + slot] += value
-                except OverflowError:  # beyond 64 bits: this hour's totals become Python ints
-                    row = self.rows[coarse_index] = row.tolist()
-                    row[base + slot] += value
+                while True:
+                    try:
+                        row[base + slot] += value
+                        break
+                    except OverflowError:
+                        row = self.rows[coarse_index] = _wider(row)
         self.present[coarse_index] = self.present.get(coarse_index, 0) | 1 << minute
 
     def cell(self, index: int) -> list | None:
@@ -72,6 +74,11 @@ class AgedTotals:
                 del self.rows[coarse_index], self.present[coarse_index]
             else:
                 row, size = self.rows[coarse_index], cut * SLOT_COUNT
-                row[:size] = array("q", bytes(8 * size)) if type(row) is array else [0] * size
+                row[:size] = array(row.typecode, bytes(row.itemsize * size)) if type(row) is array else [0] * size
                 self.present[coarse_index] = mask & ~gone
         return dropped
+
+
+def _wider(row: array) -> array | list:
+    """The same values with room for larger ones: 32-bit ints -> 64-bit ints -> Python ints."""
+    return array("q", row) if row.typecode == "i" else row.tolist()
