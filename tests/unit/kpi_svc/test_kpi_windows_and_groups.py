@@ -154,14 +154,14 @@ def test_buckets_older_than_the_longest_window_are_dropped():
     delta = engine.dirty_snapshot()
     assert delta.removed_buckets and all(name[0] in "fc" for name in delta.removed_buckets)
     assert responses_counted(engine, "30d", NOW + timedelta(days=2)) == 0
-    assert not engine.buckets.fine and not engine.buckets.coarse
+    assert not engine.buckets.fine and not engine.buckets.coarse and not engine.buckets.aged
 
 
 def test_events_older_than_the_longest_window_do_not_recreate_dropped_buckets():
     engine = engine_after([], NOW)
     engine.apply(response(NOW - timedelta(days=31)))
     engine.flush()
-    assert not engine.buckets.fine
+    assert not engine.buckets.fine and not engine.buckets.aged
 
 
 def split_by_partition(events: list[dict], partitions: int) -> list[list[dict]]:
