@@ -14,7 +14,8 @@ last (a replay reading every topic in step). At every checkpoint it notes its re
 while the checkpoint delta is alive and written (kpi-svc holds it while PostgreSQL writes it:
 its order rows are taken ORDER_ROWS_PER_STATEMENT at a time, as CheckpointStore.save sends
 them, and sampled with each chunk alive; since 2026-12-07 kpi-svc encodes them then,
-`dirty_snapshot(deferred=True)`; --encode-at-once: the whole delta encoded first, as before),
+`dirty_snapshot(deferred=True)`; the settled orders, written after them the same way, since the
+afternoon of 2026-12-07; --encode-at-once: the whole delta encoded first, as before),
 and after it is freed and the free heap pages are given back as kpi-svc's stream does after
 each checkpoint (orderpulse.memory.release_free_heap; --keep-free-heap: not, as before
 2026-12-07). The RESULT is the higher of the two. --catch-up: advance and snapshot with flush=False, as
@@ -122,7 +123,12 @@ def main() -> None:
         while chunk := list(islice(rows, ORDER_ROWS_PER_STATEMENT)):
             alive = max(alive, rss_bytes() - baseline)
             del chunk
-        del delta, rows
+        settled = delta.settled or {}  # then the settled orders, a chunk at a time too (encoded as read)
+        keys = iter(settled)
+        while chunk := [settled[key] for key in islice(keys, ORDER_ROWS_PER_STATEMENT)]:
+            alive = max(alive, rss_bytes() - baseline)
+            del chunk
+        del delta, rows, settled, keys
         engine.drain_observations()
         if not args.keep_free_heap:
             release_free_heap()

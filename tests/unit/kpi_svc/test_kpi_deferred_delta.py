@@ -101,3 +101,24 @@ def test_a_failed_deferred_delta_whose_order_left_memory_since_is_merged_with_th
     assert engine.open_orders == 0 and "ord_1" in engine.tombstones
     merged = merge_deltas(failed, engine.dirty_snapshot(serialize=as_json, deferred=True))
     assert json.loads(merged.orders["ord_1"])["kind"] == "tombstone"
+
+
+def test_a_deferred_delta_encodes_its_settled_orders_when_read_and_as_a_delta_encoded_at_once_would():
+    """Orders that left memory go into the delta as they were held (compressed or expanded) and
+    are encoded one by one as the store reads them, never all at once (the clock jump at the end
+    of a replay settles thousands together)."""
+    engines = {deferred: KpiEngine(KpiRules()) for deferred in (False, True)}
+    events = [item for number in range(3) for item in OrderStory(f"ord_{number}", MONDAY).happy_path()]
+    for engine in engines.values():
+        for item in events:
+            engine.apply(item)
+        engine.advance(MONDAY + 3 * DAY)
+        engine.dirty_snapshot(serialize=as_json)
+        engine.advance(MONDAY + 30 * DAY)  # the claim windows closed: every order leaves memory
+    at_once = engines[False].dirty_snapshot(serialize=as_json).settled
+    deferred = engines[True].dirty_snapshot(serialize=as_json, deferred=True).settled
+    assert type(deferred).__name__ == "DeferredSettled" and type(at_once) is dict
+    assert sorted(deferred) == sorted(at_once) == ["ord_0", "ord_1", "ord_2"] and "ord_1" in deferred
+    assert {key: deferred[key] for key in deferred} == at_once  # payloads and keep-untils
+    assert merge_deltas(engines[True].dirty_snapshot(serialize=as_json, deferred=True),
+                        engines[True].dirty_snapshot(serialize=as_json, deferred=True)).settled is None

@@ -98,10 +98,10 @@ class CheckpointStore:
         when a partition written is no longer owned at the epoch given for it. The order rows go
         ORDER_ROWS_PER_STATEMENT at a time, read from each delta's orders as they are sent: a
         delta's DeferredOrders encodes them then (kpi_svc.domain.checkpoint), so a delta of
-        thousands of changed orders is never held encoded at once."""
-        delete_orders, upsert_buckets, delete_buckets, metas, settled = [], [], [], [], []
+        thousands of changed orders is never held encoded at once; its settled orders
+        (DeferredSettled) likewise."""
+        delete_orders, upsert_buckets, delete_buckets, metas = [], [], [], []
         for p, delta in deltas.items():
-            settled += [{"k": k, "p": p, "u": until, "v": v} for k, (v, until) in (delta.settled or {}).items()]
             delete_orders += [{"p": p, "k": k} for k in delta.removed_orders]
             upsert_buckets += [{"p": p, "k": k, "v": v} for k, v in delta.buckets.items()]
             delete_buckets += [{"p": p, "k": k} for k in delta.removed_buckets]
@@ -115,12 +115,13 @@ class CheckpointStore:
                     raise Fenced(stale)
             for rows in _chunks(_order_rows(deltas), ORDER_ROWS_PER_STATEMENT):
                 await conn.execute(_UPSERT_ORDER, rows)
+            for rows in _chunks(_settled_rows(deltas), ORDER_ROWS_PER_STATEMENT):
+                await conn.execute(_UPSERT_SETTLED, rows)
             for statement, rows in (
                 (_DELETE_ORDER, delete_orders),
                 (_UPSERT_BUCKET, upsert_buckets),
                 (_DELETE_BUCKET, delete_buckets),
                 (_UPSERT_META, metas),
-                (_UPSERT_SETTLED, settled),
                 (_UPSERT_OFFSET, [{"t": t, "p": p, "o": o.next_offset, "e": o.last_event_id} for (t, p), o in offsets.items()]),
             ):
                 if rows:
@@ -166,6 +167,14 @@ def _order_rows(deltas: Mapping[int, CheckpointDelta]) -> Iterator[dict]:
     for p, delta in deltas.items():
         for k, v in delta.orders.items():
             yield {"p": p, "k": k, "v": v}
+
+
+def _settled_rows(deltas: Mapping[int, CheckpointDelta]) -> Iterator[dict]:
+    for p, delta in deltas.items():
+        settled = delta.settled or {}
+        for k in settled:
+            v, until = settled[k]
+            yield {"k": k, "p": p, "u": until, "v": v}
 
 
 def _chunks(rows: Iterator[dict], size: int) -> Iterator[list[dict]]:

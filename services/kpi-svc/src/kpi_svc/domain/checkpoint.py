@@ -117,6 +117,35 @@ class DeferredOrders(Mapping):
             self._pinned, self._engine = True, None
 
 
+class DeferredSettled(Mapping):
+    """The settled orders of a checkpoint delta (order id -> (payload, keep until ms)), each
+    encoded when it is read, as the writer takes them a chunk at a time. At the clock jump that
+    ends a replay thousands settle at once; encoded together they were the peak of kpi-svc's
+    memory (~10 MB at 300,000 orders, docs/benchmarks.md). What it holds is what the engine held
+    until the delta was taken (compressed or expanded facts, never changed again: a late event
+    revives an order from its stored facts as a new object), so no pinning is needed."""
+
+    __slots__ = ("_held", "_thaw", "_keep", "_copy")
+
+    def __init__(self, held: dict[str, tuple[Any, int]], thaw: Callable[[Any], Any],
+                 keep: Callable[[Any], Any], copy: bool) -> None:
+        self._held = held  # order id -> (compressed bytes or OrderFacts, keep until ms)
+        self._thaw, self._keep, self._copy = thaw, keep, copy
+
+    def __getitem__(self, key: str) -> tuple[Any, int]:
+        held, until = self._held[key]
+        return self._keep(encode_order(self._thaw(held), self._copy)), until
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._held)
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def __contains__(self, key: object) -> bool:  # without encoding (Mapping's would)
+        return key in self._held
+
+
 def pin_deferred(engine: KpiEngine) -> None:
     """Encode what the engine's deferred deltas still hold, before it changes an order."""
     held, engine.deferred_orders = engine.deferred_orders, []
@@ -147,7 +176,8 @@ def dirty_snapshot(
     older generations.
 
     deferred=True: the orders are a `DeferredOrders`, encoded as the writer reads them (the
-    rest of the delta - shifts, tombstones, buckets, meta, settled orders - is encoded now).
+    rest of the delta - shifts, tombstones, buckets, meta - is encoded now; the settled orders are
+    a `DeferredSettled`, encoded as the writer reads them too).
 
     flush=False saves orders not reconciled yet with their dirty mask (the buckets hold exactly
     the contributions the saved orders record, so the checkpoint is consistent): cheaper while
@@ -174,7 +204,11 @@ def dirty_snapshot(
             removed.append(key)
     buckets, removed_buckets = engine.buckets.drain_changes(None if serialize is None else keep)
     meta = {"format": FORMAT, "clock_ms": engine.clock_ms, "newest_event_ms": engine.newest_event_ms}
-    settled = {order.order_id: (keep(encode_order(order, copy)), until) for order, until in engine.take_settled()} or None
+    if deferred:
+        held = engine.take_settled_held()
+        settled = DeferredSettled(held, engine.cold.thaw_held, keep, copy) if held else None
+    else:
+        settled = {order.order_id: (keep(encode_order(order, copy)), until) for order, until in engine.take_settled()} or None
     if deferred:
         orders = DeferredOrders(engine, orders, later, keep, copy)
         engine.deferred_orders.append(weakref.ref(orders))

@@ -102,6 +102,10 @@ class ColdStore:
     def put(self, order: OrderFacts, wake_ms: int) -> None:
         self._entries[order.order_id] = wake_ms.to_bytes(_WAKE_BYTES, "big", signed=True) + self.freeze(order)
 
+    def thaw_held(self, held: bytes | OrderFacts) -> OrderFacts:
+        """An order held compressed (this store's frozen form) or expanded, expanded."""
+        return self.thaw(held) if type(held) is bytes else held  # noqa: E721 (exact bytes)
+
     def frozen(self, order_id: str) -> bytes:
         """The order's frozen facts (KeyError if it is not here)."""
         return self._entries[order_id][_WAKE_BYTES:]

@@ -63,7 +63,7 @@ class KpiEngine(OrderLifecycle):
         self._idle_ms = rules.idle_order_s * 1000
         self._grace_ms = rules.eviction_grace_s * 1000
         self._settled_keep_ms = rules.settled_retention_s * 1000
-        self._settled: list = []  # evicted since the last checkpoint delta, with their keep-until
+        self._settled: list = []  # evicted since the last checkpoint delta: (order id, held facts, keep until)
         self.buckets = BucketStore(rules.bucket_s, rules.coarse_bucket_s, rules.longest_window_s, rules.group_retention_s)
         self.labels = LabelRegistry(rules.label_value_cap)
         self.orders: dict[str, OrderFacts] = {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from itertools import islice
+from typing import Any
 
 from .catalog import F_ISSUES, F_SHIP
 from .checkpoint import pin_deferred, restore_order
@@ -172,7 +173,8 @@ class OrderLifecycle:
         checkpoint was the largest cost of the clock jump at the end of a replay)."""
         del self.orders[order.order_id]
         settled = order.completed[0] if order.completed else order.cancelled[0] if order.cancelled else order.last_time_ms
-        self._settled.append((order if frozen is None else frozen, max(settled, order.last_time_ms) + self._settled_keep_ms))
+        until = max(settled, order.last_time_ms) + self._settled_keep_ms
+        self._settled.append((order.order_id, order if frozen is None else frozen, until))
         if early:  # spilled: its tombstone lasts as long as if it had waited out its claim window
             self.tombstones.add(order.order_id, self._spilled_until(order))
         else:
@@ -201,7 +203,13 @@ class OrderLifecycle:
         """Orders evicted since the last call, with the moment their stored facts may go (each
         expanded only when the iterator reaches it)."""
         settled, self._settled = self._settled, []
-        return ((self.cold.thaw(held) if type(held) is bytes else held, until) for held, until in settled)
+        return ((self.cold.thaw_held(held), until) for _, held, until in settled)
+
+    def take_settled_held(self) -> dict[str, tuple[Any, int]]:
+        """Orders evicted since the last call as held (compressed bytes or expanded facts, see
+        `ColdStore.thaw_held`), by id, with the moment their stored facts may go."""
+        settled, self._settled = self._settled, []
+        return {order_id: (held, until) for order_id, held, until in settled}
 
     def revive(self, order_id: str, payload: list, event_ids: set[str]) -> bool:
         """Bring an evicted order's stored facts back (its tombstone goes), so its late events

@@ -155,7 +155,8 @@ class RecordApplier:
             key = (data.get("order_id") if type(data) is dict else None) or event.get("partitionkey")
             wanted.setdefault(key, set()).add(event["id"])
         held = self._unsaved.get(partition)  # settled by a checkpoint that has not been written yet
-        pending = {k: orjson.loads(v) for k, (v, _) in (held.settled or {}).items() if k in wanted} if held else {}
+        settled = (held.settled or {}) if held else {}
+        pending = {k: orjson.loads(settled[k][0]) for k in wanted if k in settled}  # encodes only these
         stored = await self.store.settled(wanted.keys() - pending.keys())
         for order_id, payload in {**stored, **pending}.items():
             engine.revive(order_id, payload, wanted[order_id])
