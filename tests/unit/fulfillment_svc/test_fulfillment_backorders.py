@@ -1,6 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
-from fulfillment_svc.domain.backorders import Allocation, Backorder, allocate_backorders, fill_backorders
+from fulfillment_svc.domain.backorders import Allocation, Backorder, allocate_backorders, fill_backorders, owed_now
 from fulfillment_svc.domain.stock import Stock
 from hypothesis import given
 from hypothesis import strategies as st
@@ -111,3 +111,27 @@ def test_a_backorder_ships_later_as_another_shipment_and_the_order_completes_aft
     assert completed.type == "fulfillment.completed.v1"
     assert completed.to_data()["shipments"] == 2
     assert (stock["MUG"].on_hand, stock["MUG"].reserved) == (3, 0)
+
+
+class Loaded:
+    """A fulfillment as loaded and changed in memory: all owed_now reads of it."""
+
+    def __init__(self, fulfillment_id, warehouse_id, owes=None):
+        self.fulfillment_id, self.warehouse_id, self._owes = fulfillment_id, warehouse_id, owes
+
+    def backorder_of(self, sku):
+        return self._owes if self._owes is not None and self._owes.sku == sku else None
+
+
+def test_what_is_owed_now_is_what_was_saved_overlaid_with_the_fulfillments_loaded_since():
+    saved = [backorder("a", 3, minutes=0), backorder("b", 2, minutes=1), backorder("c", 1, minutes=2)]
+    loaded = [
+        Loaded("a", "WH-1", owes=backorder("a", 1, minutes=0)),  # part of it filled since
+        Loaded("b", "WH-1"),  # owes nothing any more
+        Loaded("c", "WH-2"),  # another warehouse: its state here says nothing about WH-1's
+        Loaded("d", "WH-1", owes=backorder("d", 4, minutes=3)),  # a backorder made since
+    ]
+
+    assert owed_now(saved, loaded, "WH-1", "MUG") == [backorder("a", 1, minutes=0), backorder("c", 1, minutes=2),
+                                                      backorder("d", 4, minutes=3)]
+    assert owed_now(saved, [], "WH-1", "MUG") == saved

@@ -60,3 +60,18 @@ def fill_backorders(stock: Stock, fulfillments: Sequence[Fulfillment]) -> tuple[
         stock.reserve(allocation.quantity)
         by_id[allocation.fulfillment_id].fill_backorder(allocation.sku, allocation.quantity)
     return allocations
+
+
+def owed_now(saved: Iterable[Backorder], loaded: Iterable[Fulfillment], warehouse_id: str, sku: str) -> list[Backorder]:
+    """The backorders of `sku` at `warehouse_id`: those `saved`, overlaid with the fresher state of
+    the fulfillments `loaded` (and perhaps changed) since - one that owes no more drops out."""
+    owed = {backorder.fulfillment_id: backorder for backorder in saved}
+    for fulfillment in loaded:
+        if fulfillment.warehouse_id != warehouse_id:
+            continue
+        backorder = fulfillment.backorder_of(sku)
+        if backorder is None:
+            owed.pop(fulfillment.fulfillment_id, None)
+        else:
+            owed[fulfillment.fulfillment_id] = backorder
+    return list(owed.values())

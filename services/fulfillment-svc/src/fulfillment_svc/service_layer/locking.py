@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from fulfillment_svc.domain.backorders import Allocation, Backorder, allocate_backorders, fill_backorders
+from fulfillment_svc.domain.backorders import Allocation, Backorder, allocate_backorders, fill_backorders, owed_now
 from fulfillment_svc.domain.errors import FulfillmentNotFound
 from fulfillment_svc.domain.fulfillment import Fulfillment
 from fulfillment_svc.domain.stock import Stock
@@ -103,13 +103,5 @@ async def fill_backorders_from(uow: FulfillmentUnitOfWork, locked: Locked, skus:
 
 
 async def _owed(uow: FulfillmentUnitOfWork, locked: Locked, sku: str) -> list[Backorder]:
-    owed = {b.fulfillment_id: b for b in await uow.fulfillments.backorders_of(locked.warehouse_id, sku)}
-    for fulfillment in locked.fulfillments.values():
-        if fulfillment.warehouse_id != locked.warehouse_id:
-            continue
-        backorder = fulfillment.backorder_of(sku)
-        if backorder is None:
-            owed.pop(fulfillment.fulfillment_id, None)
-        else:
-            owed[fulfillment.fulfillment_id] = backorder
-    return list(owed.values())
+    saved = await uow.fulfillments.backorders_of(locked.warehouse_id, sku)
+    return owed_now(saved, locked.fulfillments.values(), locked.warehouse_id, sku)

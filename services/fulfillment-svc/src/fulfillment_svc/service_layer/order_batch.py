@@ -24,7 +24,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
-from fulfillment_svc.domain.backorders import Backorder, allocate_backorders, fill_backorders
+from fulfillment_svc.domain.backorders import Backorder, allocate_backorders, fill_backorders, owed_now
 from fulfillment_svc.domain.fulfillment import Fulfillment
 from fulfillment_svc.domain.opening import open_fulfillment
 from fulfillment_svc.domain.orders import ConfirmedOrder
@@ -201,16 +201,8 @@ class OrderBatch:
         key = (warehouse_id, sku)
         if key not in self._saved_backorders:
             self._saved_backorders.update(await self._uow.fulfillments.backorders_of_many([key]))
-        owed = {b.fulfillment_id: b for b in self._saved_backorders[key]}
-        for fulfillment_id in self._may_owe:  # fresher than what was saved before the batch
-            fulfillment = self._by_id[fulfillment_id]
-            if fulfillment.warehouse_id == warehouse_id:
-                backorder = fulfillment.backorder_of(sku)
-                if backorder is None:
-                    owed.pop(fulfillment.fulfillment_id, None)
-                else:
-                    owed[fulfillment.fulfillment_id] = backorder
-        return list(owed.values())
+        # the fulfillments that may owe are fresher than what was saved before the batch
+        return owed_now(self._saved_backorders[key], (self._by_id[f] for f in self._may_owe), warehouse_id, sku)
 
     def _stage(self, fulfillment_ids: set[str]) -> None:
         """Stage the events of the fulfillments a fact changed (in id order), and remember to write them."""
