@@ -204,14 +204,13 @@ def dirty_snapshot(
             removed.append(key)
     buckets, removed_buckets = engine.buckets.drain_changes(None if serialize is None else keep)
     meta = {"format": FORMAT, "clock_ms": engine.clock_ms, "newest_event_ms": engine.newest_event_ms}
-    if deferred:
-        held = engine.take_settled_held()
-        settled = DeferredSettled(held, engine.cold.thaw_held, keep, copy) if held else None
-    else:
-        settled = {order.order_id: (keep(encode_order(order, copy)), until) for order, until in engine.take_settled()} or None
+    held = engine.take_settled_held()
+    settled = DeferredSettled(held, engine.cold.thaw_held, keep, copy) if held else None
     if deferred:
         orders = DeferredOrders(engine, orders, later, keep, copy)
         engine.deferred_orders.append(weakref.ref(orders))
+    elif settled is not None:
+        settled = dict(settled.items())  # encoded now
     return CheckpointDelta(orders, removed, buckets, removed_buckets, meta, settled)
 
 

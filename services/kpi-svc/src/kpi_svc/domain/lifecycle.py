@@ -202,8 +202,7 @@ class OrderLifecycle:
     def take_settled(self) -> Iterator[tuple[OrderFacts, int]]:
         """Orders evicted since the last call, with the moment their stored facts may go (each
         expanded only when the iterator reaches it)."""
-        settled, self._settled = self._settled, []
-        return ((self.cold.thaw_held(held), until) for _, held, until in settled)
+        return ((self.cold.thaw_held(held), until) for held, until in self.take_settled_held().values())
 
     def take_settled_held(self) -> dict[str, tuple[Any, int]]:
         """Orders evicted since the last call as held (compressed bytes or expanded facts, see
