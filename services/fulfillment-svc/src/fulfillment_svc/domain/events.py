@@ -9,6 +9,7 @@ not known are left out rather than sent as null.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
@@ -32,17 +33,25 @@ class DomainEvent:
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
-        for spec in fields(self):
-            if spec.name == "occurred_at":
+        optional = self.optional_fields
+        for name in _data_fields(type(self)):
+            value = getattr(self, name)
+            if value is None and name in optional:
                 continue
-            value = getattr(self, spec.name)
-            if value is None and spec.name in self.optional_fields:
-                continue
-            data[spec.name] = _jsonable(value)
+            data[name] = _jsonable(value)
         return data
 
 
+@functools.cache
+def _data_fields(event_class: type[DomainEvent]) -> tuple[str, ...]:
+    """The fields that make an event's `data` (all but `occurred_at`), in declaration order;
+    read once per class (`dataclasses.fields` is costly for every event)."""
+    return tuple(spec.name for spec in fields(event_class) if spec.name != "occurred_at")
+
+
 def _jsonable(value: Any) -> Any:
+    if type(value) is str or type(value) is int:  # most fields: nothing to convert
+        return value
     if isinstance(value, datetime):
         return format_time(value)
     if isinstance(value, Decimal):
