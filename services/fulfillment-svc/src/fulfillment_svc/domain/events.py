@@ -19,7 +19,7 @@ from fulfillment_svc.domain.documents import Discrepancy, DocumentRef
 from fulfillment_svc.domain.values import OrderLine, SkuQuantity, format_amount, format_time
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DomainEvent:
     type: ClassVar[str]
     optional_fields: ClassVar[frozenset[str]] = frozenset()
@@ -63,7 +63,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InventoryAdjusted(DomainEvent):
     """A warehouse's on-hand count changed outside an order (key: warehouse id)."""
 
@@ -80,7 +80,7 @@ class InventoryAdjusted(DomainEvent):
         return self.warehouse_id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FulfillmentCreated(DomainEvent):
     type: ClassVar[str] = "fulfillment.created.v1"
 
@@ -90,7 +90,7 @@ class FulfillmentCreated(DomainEvent):
     lines: tuple[OrderLine, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InventoryBackordered(DomainEvent):
     type: ClassVar[str] = "inventory.backordered.v1"
     optional_fields: ClassVar[frozenset[str]] = frozenset({"expected_at"})
@@ -102,7 +102,7 @@ class InventoryBackordered(DomainEvent):
     expected_at: datetime | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FulfillmentPacked(DomainEvent):
     type: ClassVar[str] = "fulfillment.packed.v1"
 
@@ -114,7 +114,7 @@ class FulfillmentPacked(DomainEvent):
     document_discrepancies: tuple[Discrepancy, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ShipmentDispatched(DomainEvent):
     """`eta` is required by the catalog; the service estimates one when the warehouse gives none."""
 
@@ -132,7 +132,7 @@ class ShipmentDispatched(DomainEvent):
     shipping_cost: Decimal | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ShipmentInTransit(DomainEvent):
     type: ClassVar[str] = "shipment.in_transit.v1"
     optional_fields: ClassVar[frozenset[str]] = frozenset({"location", "eta"})
@@ -144,7 +144,7 @@ class ShipmentInTransit(DomainEvent):
     eta: datetime | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ShipmentOutForDelivery(DomainEvent):
     type: ClassVar[str] = "shipment.out_for_delivery.v1"
     optional_fields: ClassVar[frozenset[str]] = frozenset({"eta"})
@@ -155,7 +155,7 @@ class ShipmentOutForDelivery(DomainEvent):
     eta: datetime | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ShipmentDelayed(DomainEvent):
     type: ClassVar[str] = "shipment.delayed.v1"
 
@@ -166,7 +166,7 @@ class ShipmentDelayed(DomainEvent):
     new_eta: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ShipmentDeliveryFailed(DomainEvent):
     type: ClassVar[str] = "shipment.delivery_failed.v1"
     optional_fields: ClassVar[frozenset[str]] = frozenset({"next_attempt"})
@@ -178,7 +178,7 @@ class ShipmentDeliveryFailed(DomainEvent):
     next_attempt: datetime | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ShipmentExceptionReported(DomainEvent):
     type: ClassVar[str] = "shipment.exception.v1"
 
@@ -188,7 +188,7 @@ class ShipmentExceptionReported(DomainEvent):
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ShipmentDelivered(DomainEvent):
     type: ClassVar[str] = "shipment.delivered.v1"
     optional_fields: ClassVar[frozenset[str]] = frozenset({"proof"})
@@ -201,7 +201,7 @@ class ShipmentDelivered(DomainEvent):
     proof: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FulfillmentCompleted(DomainEvent):
     type: ClassVar[str] = "fulfillment.completed.v1"
 
@@ -213,7 +213,7 @@ class FulfillmentCompleted(DomainEvent):
     closed_short: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReturnReceived(DomainEvent):
     type: ClassVar[str] = "return.received.v1"
 
@@ -223,7 +223,7 @@ class ReturnReceived(DomainEvent):
     condition: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LaborShiftRecorded(DomainEvent):
     type: ClassVar[str] = "labor.shift_recorded.v1"
 

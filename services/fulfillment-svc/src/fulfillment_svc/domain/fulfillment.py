@@ -51,7 +51,7 @@ CLOSED_SHORT = "closed_short"
 CANCELLED_STATUS = "cancelled"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Fulfillment:
     fulfillment_id: str
     order_id: str

@@ -11,7 +11,7 @@ from fulfillment_svc.domain.errors import InvalidOrder
 from fulfillment_svc.domain.values import OrderLine, parse_text, require_aware
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ConfirmedOrder:
     """An order ready to fulfil (`order.confirmed.v1`)."""
 

@@ -15,7 +15,7 @@ from fulfillment_svc.domain.errors import InvalidAmount, InvalidInput, InvalidQu
 MAX_EVENT_TIME_AHEAD = timedelta(minutes=5)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SkuQuantity:
     """A quantity of one sku: what is packed, shipped, delivered or returned."""
 
@@ -35,7 +35,7 @@ class SkuQuantity:
         return {"sku": self.sku, "quantity": self.quantity}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrderLine:
     """A line of the order as confirmed: what was requested and at which unit price (before tax)."""
 
