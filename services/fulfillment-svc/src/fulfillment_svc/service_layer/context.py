@@ -5,13 +5,12 @@
 
 from __future__ import annotations
 
-import os
-import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from orderpulse.business_days import BusinessCalendar
+from orderpulse.unique_bits import unique_bits
 
 from fulfillment_svc.service_layer.ports import FulfillmentUnitOfWork
 
@@ -20,18 +19,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-# Ids must be unique, not secret (who may touch a fulfillment or shipment is the API key's role, never
-# knowing its id): a generator of their own seeded from the system, at start and again in a forked
-# child, instead of a system call per id (as the platform's event ids; not the `random` module's own
-# generator, which anything may seed).
-_ids = random.Random()
-os.register_at_fork(after_in_child=_ids.seed)
-
-
 def new_id(prefix: str) -> str:
     """`ful_3f2c...`, `shp_...`: a prefix saying what it names, and 128 random bits (32 hex digits,
-    the form `uuid4().hex` gave; one per order the consumer opens)."""
-    return f"{prefix}_{_ids.getrandbits(128):032x}"
+    the form `uuid4().hex` gave; one per order the consumer opens). Unique, not secret
+    (`orderpulse.unique_bits`): who may touch a fulfillment or shipment is the API key's role,
+    never knowing its id."""
+    return f"{prefix}_{unique_bits(128):032x}"
 
 
 @dataclass(frozen=True)
