@@ -4,16 +4,19 @@
 Method: embedded PostgreSQL + Tansu (or the external servers the tests use). The relay runs in a
 process of its own (started for each run, measured once it holds the outbox lock) as in a service (`OutboxRelay.run()`: elected by advisory lock, woken by the
 NOTIFY each committing transaction sends, polling every second otherwise, marks on a second
-connection). Writers insert one event per transaction with the statements of `add_to_outbox`
-(the row, then `pg_notify`; as order-svc does per order) on --writers asyncpg connections, paced
-open-loop to --rate events/s in total; each event's clock starts when its commit returns (an
-event the reader saw before its writer's commit returned counts 0 ms). A reader in the same process (no group, fetch wait 5 ms) stops the clock when the
-record arrives; its own fetch latency is part of the figure. The baseline, in the same run, is the
+connection). Writers commit one event per transaction with `add_to_outbox`'s statement (the row and
+its `pg_notify` in one statement, its own transaction: one round trip) on --writers asyncpg
+connections, paced open-loop to --rate events/s in total; each event's clock starts when its commit
+returns (an event the reader saw before its writer's commit returned counts 0 ms). A reader in a
+process of its own (no group, fetch wait 5 ms; its arrival times are taken there, on the same
+monotonic clock, so the writers' event loop cannot delay them) stops the clock when the record
+arrives; its own fetch latency is part of the figure. The baseline, in the same run, is the
 floor of the path without the outbox: the writers publish each event straight to Kafka
-(`send_and_wait`) instead, clock started before the send. Runs alternate baseline / relay, --runs
+(through the same `KafkaPublisher` and producer settings as the relay's, one record per call:
+the acknowledgement awaited) instead, clock started before the send. Runs alternate baseline / relay, --runs
 each, --seconds long after 1 s of warm-up (`--before-bookkeeping` adds, in the same rotation, the
 relay as it was before 2026-12-06 night: acknowledged offsets saved and backlog counted after
-every drain instead of at most once a second); printed per run: events, p50, p99, max; then the median
+every drain instead of at most once a second); printed per run: events, p50, p99, max, the relay process's CPU per event; then the median
 of the runs' p99 and the spread. `RESULT relay_lag p99_ms=<median p99> rate=<achieved events/s>`.
 
     .venv/bin/python bench/relay_lag_bench.py [--rate 1000] [--seconds 10] [--runs 5] [--writers 16]
