@@ -160,11 +160,9 @@ class OutboxRelay:
         Batches are fetched and handed to the producer in `id` order on one connection (the next
         batch is read while one is handed over), and marked published on a second one once Kafka
         acknowledged them (`relay_marks`), so fetching and publishing the next batches overlap
-        the marking of earlier ones; at most IN_FLIGHT_BATCHES batches wait for their mark.
-        Enqueueing stays sequential, so the order per key holds. Rows committed while the last
-        batches wait for their acknowledgement and mark are fetched as soon as their notification
-        comes (`_rows_committed_meanwhile`), for at most BOOKKEEPING_INTERVAL_S. A failure leaves
-        unacknowledged rows unmarked: they are published again on the next drain.
+        the marking of earlier ones; at most IN_FLIGHT_BATCHES batches wait for their mark. Enqueueing stays sequential, so the order
+        per key holds. A failure leaves unacknowledged rows unmarked: they are published again
+        on the next drain.
         """
         async with self._engine.connect() as conn, self._engine.connect() as marks:
             return await self._drain_on(await _driver(conn), await _driver(marks))
@@ -172,7 +170,6 @@ class OutboxRelay:
     async def _drain_on(self, raw, marks) -> int:
         pipeline = MarkPipeline(marks, self._observe)
         following: asyncio.Future | None = None
-        until = time.monotonic() + BOOKKEEPING_INTERVAL_S
         try:
             rows = [] if self._stopping.is_set() else await raw.fetch(_SELECT_BATCH, 0, self._batch_size)
             while rows:
@@ -182,10 +179,7 @@ class OutboxRelay:
                     await asyncio.sleep(0)  # let it send its query before the CPU work below
                 pipeline.add(rows, await self._publisher.enqueue([_record(row) for row in rows]))
                 await pipeline.wait_below(IN_FLIGHT_BATCHES)
-                if following is not None:
-                    rows, following = await following, None
-                else:
-                    rows = await self._rows_committed_meanwhile(raw, pipeline, until)
+                rows, following = (await following if following is not None else []), None
             return await pipeline.finish()
         finally:
             if following is not None:  # a failure while the next batch was being read
@@ -193,29 +187,6 @@ class OutboxRelay:
                 with contextlib.suppress(BaseException):
                     await following
             await pipeline.close()
-
-    async def _rows_committed_meanwhile(self, raw, pipeline: MarkPipeline, until: float) -> list:
-        """After a batch that emptied the outbox: the rows committed since, fetched as soon as a
-        notification says there are some, while the batches handed over wait for their
-        acknowledgement and mark; none once those are all marked first (the drain ends).
-
-        An event committed during a drain's acknowledgement and mark no longer waits for them. The
-        rows are read from the start of the outbox, not after the last id handed over: a
-        transaction that took a lower id may commit later. Rows handed over and not yet marked
-        are left out (they are in flight); the order per key holds as before, since a key's next
-        event is written only after the transaction of its previous one committed.
-        """
-        while (not self._stopping.is_set() and time.monotonic() < until
-               and await pipeline.marked_unless(self._wakeup)):
-            self._wakeup.clear()  # a commit from now on notifies again
-            in_flight = pipeline.unmarked_ids()
-            rows = await raw.fetch(_SELECT_BATCH, 0, self._batch_size + len(in_flight))
-            rows = [row for row in rows if row["id"] not in in_flight]
-            if len(rows) >= self._batch_size:
-                self._wakeup.set()  # there may be more than a batch: look again at once, notified or not
-            if rows:
-                return rows[: self._batch_size]
-        return []
 
     def _observe(self, rows: list) -> None:
         # one observation per batch, of its oldest row: the worst lag in it, at a fraction of the cost

@@ -29,7 +29,7 @@ class MarkPipeline:
     def __init__(self, connection: Any, on_marked: Callable[[Sequence[Any]], None]) -> None:
         self._connection = connection
         self._on_marked = on_marked
-        self._pending: deque[tuple[asyncio.Task[int], Awaitable[None], Sequence[Any]]] = deque()
+        self._pending: deque[tuple[asyncio.Task[int], Awaitable[None]]] = deque()
         self._last: asyncio.Task[int] | None = None
         self.marked = 0
 
@@ -39,31 +39,12 @@ class MarkPipeline:
     def add(self, rows: Sequence[Any], acknowledged: Awaitable[None]) -> None:
         """Mark `rows` once `acknowledged` completes and every earlier batch is marked."""
         self._last = asyncio.ensure_future(self._mark_after(self._last, rows, acknowledged))
-        self._pending.append((self._last, acknowledged, rows))
-
-    def unmarked_ids(self) -> set[int]:
-        """The ids of the rows handed over and not yet known to be marked."""
-        return {row["id"] for _task, _acknowledged, rows in self._pending for row in rows}
-
-    async def marked_unless(self, event: asyncio.Event) -> bool:
-        """Until every batch is marked (False) or `event` is set (True), whichever comes first.
-
-        A failure is not raised here: `wait_below` and `finish` raise it."""
-        if event.is_set():
-            return True
-        if self._last is None or self._last.done():
-            return False
-        setting = asyncio.ensure_future(event.wait())
-        try:
-            await asyncio.wait((setting, self._last), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            setting.cancel()
-        return event.is_set()
+        self._pending.append((self._last, acknowledged))
 
     async def wait_below(self, batches: int) -> None:
         """Until fewer than `batches` batches wait for their mark; raises the first failure."""
         while len(self._pending) >= batches:
-            task = self._pending[0][0]
+            task, _acknowledged = self._pending[0]
             self.marked += await task
             self._pending.popleft()
 
@@ -74,8 +55,7 @@ class MarkPipeline:
 
     async def close(self) -> None:
         """Abandon what is not marked yet (after a failure or a cancellation)."""
-        waiting = [pending for task, acknowledged, _rows in self._pending for pending in (task, acknowledged)
-                   if isinstance(pending, asyncio.Future)]
+        waiting = [pending for pair in self._pending for pending in pair if isinstance(pending, asyncio.Future)]
         self._pending.clear()
         for pending in waiting:
             pending.cancel()
