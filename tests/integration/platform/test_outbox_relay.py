@@ -19,7 +19,6 @@ from orderpulse.messaging.outbox import add_to_outbox
 from orderpulse.messaging.relay import OutboxRelay
 from orderpulse.settings import PlatformSettings
 from orderpulse.testing.kafka_probe import TopicProbe
-from orderpulse.testing.polling import eventually
 from sqlalchemy import text
 
 
@@ -380,80 +379,3 @@ async def test_the_relay_publishes_nothing_until_the_broker_says_whether_it_lost
 async def _unpublished(engine) -> int:
     async with engine.connect() as conn:
         return (await conn.execute(text("SELECT count(*) FROM outbox WHERE published_at IS NULL"))).scalar_one()
-
-
-class HeldAcknowledgements:
-    """The real publisher, each batch's acknowledgement held back until the test releases them."""
-
-    def __init__(self, publisher: KafkaPublisher) -> None:
-        self._publisher = publisher
-        self.released = asyncio.Event()
-        self.handed_over: list[str] = []  # event ids, in the order the relay handed them over
-
-    async def publish(self, records) -> None:
-        await (await self.enqueue(records))
-
-    async def enqueue(self, records):
-        acknowledged = await self._publisher.enqueue(records)
-        self.handed_over.extend(dict(record.headers)["ce_id"].decode() for record in records)
-
-        async def held() -> None:
-            await acknowledged
-            await self.released.wait()
-
-        return asyncio.ensure_future(held())
-
-
-async def _stage(sessions, platform_schema, event) -> None:
-    async with sessions() as session, session.begin():
-        await add_to_outbox(session, [event], schema=platform_schema)
-
-
-async def test_rows_committed_while_a_batch_awaits_its_acknowledgement_are_handed_over_before_it(
-    sessions, engine, publisher, platform_schema, unique_name
-):
-    """An event committed mid-drain does not wait for the earlier batch's acknowledgement and mark
-    (the publish lag at a steady rate); nothing is marked before its own acknowledgement."""
-    held = HeldAcknowledgements(publisher)
-    relay = relay_for(engine, held, platform_schema, poll_interval_s=30.0)
-    task = asyncio.create_task(relay.run())
-    try:
-        await eventually(lambda: relay.active, timeout_s=10)
-        first, second = cancelled(f"ord_{unique_name}_1"), cancelled(f"ord_{unique_name}_2")
-        await _stage(sessions, platform_schema, first)
-        await eventually(lambda: first.id in held.handed_over, timeout_s=10)
-        await _stage(sessions, platform_schema, second)
-        await eventually(lambda: second.id in held.handed_over, timeout_s=10)
-        assert await _unpublished(engine) == 2, "marked before Kafka acknowledged it"
-        held.released.set()
-        await eventually(lambda: _none_unpublished(engine), timeout_s=10)
-    finally:
-        relay.stop()
-        await asyncio.wait_for(task, 10)
-    assert held.handed_over == [first.id, second.id]
-
-
-async def test_a_row_whose_transaction_took_a_lower_id_but_committed_later_is_not_skipped_mid_drain(
-    sessions, engine, publisher, platform_schema, unique_name
-):
-    held = HeldAcknowledgements(publisher)
-    relay = relay_for(engine, held, platform_schema, poll_interval_s=30.0)
-    task = asyncio.create_task(relay.run())
-    try:
-        await eventually(lambda: relay.active, timeout_s=10)
-        early, late = cancelled(f"ord_{unique_name}_early"), cancelled(f"ord_{unique_name}_late")
-        async with sessions() as slow, slow.begin():
-            await add_to_outbox(slow, [early], schema=platform_schema)  # takes the lower id, commits last
-            await _stage(sessions, platform_schema, late)
-            await eventually(lambda: late.id in held.handed_over, timeout_s=10)
-        await eventually(lambda: early.id in held.handed_over, timeout_s=10)
-        held.released.set()
-        await eventually(lambda: _none_unpublished(engine), timeout_s=10)
-    finally:
-        relay.stop()
-        await asyncio.wait_for(task, 10)
-    assert held.handed_over == [late.id, early.id]
-
-
-async def _none_unpublished(engine) -> bool:
-    return await _unpublished(engine) == 0
