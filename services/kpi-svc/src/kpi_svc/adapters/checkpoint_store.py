@@ -7,7 +7,6 @@ and only while the writer still holds the epoch it got when it restored the part
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from itertools import islice
 from typing import Any, NamedTuple
 
 import orjson
@@ -16,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kpi_svc.domain import CheckpointDelta
 
-_UPSERT_ORDER = text(
-    "INSERT INTO kpi_orders (partition, order_id, payload) VALUES (:p, :k, :v) "
+# order rows go through asyncpg itself (positional parameters): see CheckpointStore.save
+_UPSERT_ORDER = (
+    "INSERT INTO kpi_orders (partition, order_id, payload) VALUES ($1, $2, $3) "
     "ON CONFLICT (partition, order_id) DO UPDATE SET payload = EXCLUDED.payload"
 )
 _DELETE_ORDER = text("DELETE FROM kpi_orders WHERE partition = :p AND order_id = :k")
@@ -33,8 +33,8 @@ _UPSERT_OFFSET = text(
     "INSERT INTO kpi_offsets (topic, partition, next_offset, last_event_id) VALUES (:t, :p, :o, :e) "
     "ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, last_event_id = EXCLUDED.last_event_id"
 )
-_UPSERT_SETTLED = text(
-    "INSERT INTO kpi_settled (order_id, partition, keep_until_ms, payload) VALUES (:k, :p, :u, :v) "
+_UPSERT_SETTLED = (
+    "INSERT INTO kpi_settled (order_id, partition, keep_until_ms, payload) VALUES ($1, $2, $3, $4) "
     "ON CONFLICT (order_id) DO UPDATE SET partition = EXCLUDED.partition, keep_until_ms = EXCLUDED.keep_until_ms, "
     "payload = EXCLUDED.payload"
 )
@@ -42,7 +42,10 @@ _CLAIM = text(
     "INSERT INTO kpi_owners (partition, epoch) VALUES (:p, 1) "
     "ON CONFLICT (partition) DO UPDATE SET epoch = kpi_owners.epoch + 1 RETURNING epoch"
 )
-ORDER_ROWS_PER_STATEMENT = 1000  # order rows encoded and sent at a time (each ~3 KB)
+# the most order rows (~3 KB each) held encoded at once while a checkpoint is written: asyncpg
+# encodes them as it sends them, ~128 KB at a time (~40 rows), so this bound is generous (the
+# memory benchmark holds this many at once, as the writer did when it sent chunks of them)
+ORDER_ROWS_PER_STATEMENT = 1000
 _EPOCHS = text("SELECT partition, epoch FROM kpi_owners WHERE partition = ANY(:ps) ORDER BY partition FOR UPDATE")
 
 
@@ -95,11 +98,14 @@ class CheckpointStore:
         epochs: Mapping[int, int],
     ) -> None:
         """Every delta (payloads bytes) and the next offsets, in one transaction, refused (Fenced)
-        when a partition written is no longer owned at the epoch given for it. The order rows go
-        ORDER_ROWS_PER_STATEMENT at a time, read from each delta's orders as they are sent: a
-        delta's DeferredOrders encodes them then (kpi_svc.domain.checkpoint), so a delta of
-        thousands of changed orders is never held encoded at once; its settled orders
-        (DeferredSettled) likewise."""
+        when a partition written is no longer owned at the epoch given for it. The order rows
+        are read from each delta's orders as asyncpg sends them: a delta's DeferredOrders encodes
+        them then (kpi_svc.domain.checkpoint), so a delta of thousands of changed orders is never
+        held encoded at once; its settled orders (DeferredSettled) likewise. asyncpg encodes the
+        rows of one statement lazily, ~128 KB at a time, and sends each part before encoding the
+        next, so PostgreSQL inserts the rows already sent while this process encodes the next
+        ones (through SQLAlchemy, each chunk was encoded whole first, then sent and waited for:
+        the two took turns)."""
         delete_orders, upsert_buckets, delete_buckets, metas = [], [], [], []
         for p, delta in deltas.items():
             delete_orders += [{"p": p, "k": k} for k in delta.removed_orders]
@@ -113,10 +119,12 @@ class CheckpointStore:
                 stale = {p for p in written if held.get(p) != epochs.get(p)}
                 if stale:
                     raise Fenced(stale)
-            for rows in _chunks(_order_rows(deltas), ORDER_ROWS_PER_STATEMENT):
-                await conn.execute(_UPSERT_ORDER, rows)
-            for rows in _chunks(_settled_rows(deltas), ORDER_ROWS_PER_STATEMENT):
-                await conn.execute(_UPSERT_SETTLED, rows)
+            if any(delta.orders for delta in deltas.values()) or any(delta.settled for delta in deltas.values()):
+                driver = await _driver_in_transaction(conn)
+                if any(delta.orders for delta in deltas.values()):
+                    await driver.executemany(_UPSERT_ORDER, _order_rows(deltas))
+                if any(delta.settled for delta in deltas.values()):
+                    await driver.executemany(_UPSERT_SETTLED, _settled_rows(deltas))
             for statement, rows in (
                 (_DELETE_ORDER, delete_orders),
                 (_UPSERT_BUCKET, upsert_buckets),
@@ -163,23 +171,27 @@ class CheckpointStore:
             return (await conn.execute(text("DELETE FROM kpi_settled WHERE keep_until_ms < :now"), {"now": now_ms})).rowcount
 
 
-def _order_rows(deltas: Mapping[int, CheckpointDelta]) -> Iterator[dict]:
+async def _driver_in_transaction(conn: AsyncConnection):
+    """The asyncpg connection under `conn`, whose transaction SQLAlchemy has begun (it begins it
+    at its first statement: the epoch check runs before any row is written)."""
+    driver = (await conn.get_raw_connection()).driver_connection
+    if not driver.is_in_transaction():
+        raise RuntimeError("checkpoint rows must be written inside the checkpoint's transaction")
+    return driver
+
+
+def _order_rows(deltas: Mapping[int, CheckpointDelta]) -> Iterator[tuple]:
     for p, delta in deltas.items():
         for k, v in delta.orders.items():
-            yield {"p": p, "k": k, "v": v}
+            yield p, k, v
 
 
-def _settled_rows(deltas: Mapping[int, CheckpointDelta]) -> Iterator[dict]:
+def _settled_rows(deltas: Mapping[int, CheckpointDelta]) -> Iterator[tuple]:
     for p, delta in deltas.items():
         settled = delta.settled or {}
         for k in settled:
             v, until = settled[k]
-            yield {"k": k, "p": p, "u": until, "v": v}
-
-
-def _chunks(rows: Iterator[dict], size: int) -> Iterator[list[dict]]:
-    while chunk := list(islice(rows, size)):
-        yield chunk
+            yield k, p, until, v
 
 
 async def _load(conn: AsyncConnection, partition: int) -> PartitionCheckpoint:
