@@ -67,3 +67,19 @@ def test_record_observations_feeds_each_child_its_own_samples():
     assert value(f"{name}_count", channel="email", milestone="shipped") == before[("email", "shipped")][0] + 1
     assert value(f"{name}_bucket", channel="email", milestone="shipped", le="0.5") == before[("email", "shipped")][1] + 1
     assert metrics.notification_latency is REGISTRY._names_to_collectors[name]
+
+
+def test_a_child_of_another_shape_gets_each_sample_through_observe():
+    """Should a prometheus_client release change the insides `_observe_all` reads, kpi-svc falls
+    back to the public `observe`, one sample at a time, instead of failing its checkpoints."""
+
+    class PublicOnly:
+        def __init__(self) -> None:
+            self.observed: list[float] = []
+
+        def observe(self, amount: float) -> None:
+            self.observed.append(amount)
+
+    child = PublicOnly()
+    _observe_all(child, [0.5, 2.0, 7.25])
+    assert child.observed == [0.5, 2.0, 7.25]

@@ -59,15 +59,20 @@ def _observe_all(child, amounts: list[float]) -> None:
     by how many fell in it, the sum set once to what adding them one by one gives (the same
     float). `observe` takes two locks and scans the bounds for every sample: at the end of a
     replay, ~7 samples for each of tens of thousands of orders (docs/kpi-decisions.md, "Speed")."""
-    bounds = child._upper_bounds  # prometheus_client's Histogram: bounds ending with +Inf
+    try:  # prometheus_client's Histogram child (0.2x): bounds ending with +Inf, a value per bucket, the sum
+        bounds, buckets, summed = child._upper_bounds, child._buckets, child._sum
+    except AttributeError:  # a prometheus_client whose insides differ: its public API, one sample at a time
+        for amount in amounts:
+            child.observe(amount)
+        return
     counts = [0] * len(bounds)
-    total = child._sum.get()
+    total = summed.get()
     for amount in amounts:
         total += amount
         if amount == amount:  # NaN: in no bucket, as observe does
             counts[bisect_left(bounds, amount)] += 1
-    child._sum.set(total)
-    for bucket, count in zip(child._buckets, counts, strict=True):
+    summed.set(total)
+    for bucket, count in zip(buckets, counts, strict=True):
         if count:
             bucket.inc(count)
 
