@@ -11,7 +11,7 @@ import orjson
 from aiokafka.structs import ConsumerRecord
 from pydantic import ValidationError
 
-from orderpulse.events.envelope import Envelope, read_envelope
+from orderpulse.events.envelope import Envelope
 from orderpulse.events.registry import UnknownEventType
 from orderpulse.events.topics import dlq_topic
 from orderpulse.messaging.kafka import OutgoingRecord
@@ -40,7 +40,7 @@ def parse_record(record: ConsumerRecord, *, validate: bool = True) -> Envelope:
     except orjson.JSONDecodeError as error:
         raise PoisonRecord(f"value is not JSON: {error}") from None
     try:
-        envelope = read_envelope(body)
+        envelope = Envelope.model_validate(body)
     except ValidationError as error:
         raise PoisonRecord(f"not a CloudEvents envelope: {_first_error(error)}") from None
     if validate:
