@@ -35,9 +35,10 @@ class _Stored:
         )
 
 
-# many orders' rows in one statement each (an executemany runs its statement once per row)
+# many orders' rows in one statement each (an executemany runs its statement once per row), sent as
+# one JSON document (cheaper to encode than an array per column: see orderpulse.db.bulk)
 _UPDATE_MANY = BulkUpdate("orders", "order_id", column_types(tables.orders))
-_UPDATE_MANY_SQL = text(_UPDATE_MANY.sql())
+_UPDATE_MANY_SQL = text(_UPDATE_MANY.json_sql())
 _SHIPMENT_TYPES = column_types(tables.shipments)
 _UPSERT_SHIPMENTS = BulkInsert(
     "shipments",
@@ -45,7 +46,7 @@ _UPSERT_SHIPMENTS = BulkInsert(
     conflict="(order_id, shipment_id) DO UPDATE SET "
     + ", ".join(f"{name} = excluded.{name}" for name in _SHIPMENT_TYPES if name not in ("order_id", "shipment_id")),
 )
-_UPSERT_SHIPMENTS_SQL = text(_UPSERT_SHIPMENTS.sql())
+_UPSERT_SHIPMENTS_SQL = text(_UPSERT_SHIPMENTS.json_sql())
 
 
 def _beneath(table: Table, order_by: str, name: str) -> str:
@@ -132,7 +133,7 @@ class SqlOrders:
         for order in orders:
             if order.order_id not in self._stored:
                 raise LookupError(f"order {order.order_id} was not loaded in this unit of work")
-        await self._session.execute(_UPDATE_MANY_SQL, _UPDATE_MANY.arrays([rows.order_row(order) for order in orders]))
+        await self._session.execute(_UPDATE_MANY_SQL, _UPDATE_MANY.json_rows([rows.order_row(order) for order in orders]))
         shipments = []
         for order in orders:
             stored = self._stored[order.order_id]
@@ -182,7 +183,7 @@ class SqlOrders:
 
     async def _upsert_shipments(self, changed: list[dict]) -> None:
         if changed:  # one row per (order, shipment): an upsert may not touch a row twice
-            await self._session.execute(_UPSERT_SHIPMENTS_SQL, _UPSERT_SHIPMENTS.arrays(changed))
+            await self._session.execute(_UPSERT_SHIPMENTS_SQL, _UPSERT_SHIPMENTS.json_rows(changed))
 
 
 def _changed_shipments(order: Order, stored: _Stored) -> list[dict]:
