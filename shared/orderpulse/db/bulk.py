@@ -2,10 +2,12 @@
 unnested into rows), so PostgreSQL parses, plans and runs it once per batch instead of once per
 row (an executemany still runs the statement once for every row). jsonb values travel as text.
 
-An INSERT can also take its rows as one JSON document (`BulkInsert.json_sql`/`json_rows`): one
+An INSERT or UPDATE can also take its rows as one JSON document (`json_sql`/`json_rows`): one
 orjson call instead of an array per column, whose every element asyncpg inspects in Python (two
-`isinstance` checks against ABCs, then its encoding); worth it for many rows of several columns,
-jsonb ones above all (each was encoded as JSON text anyway)."""
+`isinstance` checks against ABCs, then its encoding). It moves work to PostgreSQL, which parses
+the document and then each value from text, and a consumer waits for every statement: measure
+both sides (order-svc's orders update, ~35 columns: client −15 µs, PostgreSQL +3 µs per row; its
+timeline insert, six columns: client −3 µs, PostgreSQL +5 µs, so it kept its arrays)."""
 
 from __future__ import annotations
 
