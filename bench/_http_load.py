@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import psutil
 
 HERE = Path(__file__).resolve().parent
 REQUEST_LIST_LUA = HERE / "request_list.lua"
@@ -29,6 +30,29 @@ def cpu_seconds(pid: int, *, system_only: bool = False) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_pid(database_url: str) -> int:
+    """The PostgreSQL server (postmaster) listening on the URL's port of this machine."""
+    port = int(re.search(r":(\d+)/", database_url).group(1))
+    for connection in psutil.net_connections(kind="tcp"):
+        if connection.status == psutil.CONN_LISTEN and connection.laddr.port == port and connection.pid:
+            return connection.pid
+    raise RuntimeError(f"no process of this machine listens on port {port} (a remote PostgreSQL cannot be measured)")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU time so far of a process and its live children (PostgreSQL: the postmaster
+    and its backends; a backend that exits meanwhile takes its time with it)."""
+    root = psutil.Process(pid)
+    total = 0.0
+    for process in (root, *root.children(recursive=True)):
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def wrk_binary() -> str:
     found = shutil.which("wrk")
     if found is None:
@@ -37,15 +61,19 @@ def wrk_binary() -> str:
 
 
 def wrk(
-    script: Path, url: str, seconds: float, connections: int, env: Mapping[str, str], pid: int | None = None
+    script: Path, url: str, seconds: float, connections: int, env: Mapping[str, str], pid: int | None = None,
+    database_pid: int | None = None,
 ) -> dict[str, float]:
     """One `wrk -t1` run of `script` (which prints a `WRK key=value ...` line when done) against
-    `url`; with `pid`, that server process's CPU per request (user + system, and system alone)."""
+    `url`; with `pid`, that server process's CPU per request (user + system, and system alone); with
+    `database_pid`, PostgreSQL's too (the server and its backends, `db_ms`)."""
     command = [wrk_binary(), "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-s", str(script), url]
     cpu_before = (cpu_seconds(pid), cpu_seconds(pid, system_only=True)) if pid else (0.0, 0.0)
+    database_before = tree_cpu_seconds(database_pid) if database_pid else 0.0
     output = subprocess.run(command, env=dict(os.environ, **env), capture_output=True, text=True, check=True).stdout
     cpu_used = cpu_seconds(pid) - cpu_before[0] if pid else 0.0
     system_used = cpu_seconds(pid, system_only=True) - cpu_before[1] if pid else 0.0
+    database_used = tree_cpu_seconds(database_pid) - database_before if database_pid else 0.0
     found = _WRK_LINE.search(output)
     if found is None:
         raise RuntimeError(f"wrk printed no summary:\n{output}")
@@ -53,6 +81,8 @@ def wrk(
     figures["rate"] = figures["requests"] / figures["seconds"]
     figures["cpu_ms"] = 1000 * cpu_used / max(figures["requests"], 1)  # the server process's CPU per request
     figures["system_ms"] = 1000 * system_used / max(figures["requests"], 1)  # of which in the kernel
+    if database_pid:
+        figures["db_ms"] = 1000 * database_used / max(figures["requests"], 1)  # PostgreSQL's CPU per request
     return figures
 
 
@@ -79,8 +109,9 @@ def py_spy() -> str:
 
 def profiled(pid: int, seconds: float, out: Path, load: Callable[[], dict[str, float]], native: bool = False) -> dict[str, float]:
     """`load()` (one more wrk run) while `py-spy record` samples `pid` for `seconds` (speedscope
-    JSON, or SVG by suffix); `native` adds the C frames (asyncpg's Cython protocol, orjson, pydantic-core)."""
-    form = "speedscope" if out.suffix == ".json" else "flamegraph"
+    JSON, collapsed stacks for `.txt`, or SVG by suffix); `native` adds the C frames (asyncpg's Cython
+    protocol, orjson, pydantic-core)."""
+    form = {".json": "speedscope", ".txt": "raw"}.get(out.suffix, "flamegraph")
     recorder = subprocess.Popen(
         [py_spy(), "record", "--pid", str(pid), "--duration", f"{seconds:g}", "--rate", "250", "--format", form,
          "--output", str(out), *(["--native"] if native else [])],
@@ -96,7 +127,8 @@ def run_line(run: int, name: str, figures: Mapping[str, float]) -> str:
     return (
         f"run {run} {name:<12} {figures['rate']:>8,.0f}/s  p50 {figures['p50_ms']:6.1f} ms  p99 {figures['p99_ms']:6.1f} ms  "
         f"server CPU {figures['cpu_ms']:.2f} ms/request ({figures['system_ms']:.2f} kernel)  "
-        f"non-2xx {figures['non2xx']:.0f}  socket errors {figures['errors']:.0f}"
+        + (f"PostgreSQL CPU {figures['db_ms']:.2f} ms/request  " if "db_ms" in figures else "")
+        + f"non-2xx {figures['non2xx']:.0f}  socket errors {figures['errors']:.0f}"
     )
 
 
@@ -107,7 +139,9 @@ def describe(name: str, runs: list[dict[str, float]]) -> str:
     return (
         f"{name:<12} median {statistics.median(rates):>8,.0f}/s  min {min(rates):>8,.0f}  max {max(rates):>8,.0f}   "
         f"p99 median {statistics.median(p99s):,.1f} ms (min {min(p99s):,.1f}, max {max(p99s):,.1f})   "
-        f"CPU {statistics.median(cpus):.2f} ms/request ({min(cpus):.2f} – {max(cpus):.2f})  (n={len(runs)})"
+        f"CPU {statistics.median(cpus):.2f} ms/request ({min(cpus):.2f} – {max(cpus):.2f})"
+        + (f"  PostgreSQL CPU {median_of(runs, 'db_ms'):.2f} ms/request" if all("db_ms" in run for run in runs) else "")
+        + f"  (n={len(runs)})"
     )
 
 

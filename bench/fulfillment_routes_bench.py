@@ -15,7 +15,7 @@ Between phases, what the next phase needs and the measured runs left undone is d
 same API, unmeasured. `wrk -t1 -c<connections> -d<seconds>s` replays a prepared list of requests
 (`bench/request_list.lua`; carrier batches signed just before their run); runs alternate
 baseline / fulfillment-svc, the baseline given the same requests. Printed per run: rate, p50,
-p99, non-2xx, each server's CPU per request (from /proc); then medians and spread; ratio =
+p99, non-2xx, each server's CPU per request (from /proc) and PostgreSQL's (embedded: its server and backends); then medians and spread; ratio =
 median fulfillment-svc rate / median baseline rate. `--profile out.json` (or .svg) runs
 `py-spy record` on fulfillment-svc during one more run of each phase (`--native`: C frames).
 
@@ -246,7 +246,7 @@ async def send_all(url: str, requests: list[Request], connections: int) -> int:
 
 def measure(
     phase: str, work: Work, service: str, bare: str, pids: tuple[int, int], *, runs: int, seconds: float,
-    connections: int, warmup_s: float, scratch: Path, profile: Path | None, native: bool,
+    connections: int, warmup_s: float, scratch: Path, profile: Path | None, native: bool, database_pid: int | None,
 ) -> dict[str, list[dict[str, float]]]:
     def run(name: str, url: str, label: str, pid: int | None, duration: float = seconds, share: int = 1) -> dict[str, float]:
         """A run on at most 1/`share` of the phase's work left, so every later run has some. A run
@@ -261,7 +261,9 @@ def measure(
         else:
             requests = itertools.islice(work.requests(phase, label), max(1, work.remaining(phase) // share))
         count = http_load.write_request_list(listing, requests)
-        figures = http_load.wrk(REQUEST_LIST_LUA, url, duration, connections, {"BENCH_REQUESTS": str(listing)}, pid)
+        figures = http_load.wrk(
+            REQUEST_LIST_LUA, url, duration, connections, {"BENCH_REQUESTS": str(listing)}, pid, database_pid if pid else None
+        )
         if figures["exhausted"]:
             print(f"WARNING: {phase} {label} ran out of its {count} prepared requests: its rate is capped (more --orders)")
         if name == "fulfillment":
@@ -340,7 +342,8 @@ def main(args: argparse.Namespace) -> None:
             time.sleep(3.0)
             print(f"fulfillment-svc idle: {(cpu_seconds(pids[0]) - idle_before) / 3.0:.0%} of a core (relay, consumer)")
             options = dict(runs=args.runs, seconds=args.seconds, connections=args.connections, warmup_s=args.warmup,
-                           scratch=scratch, profile=args.profile, native=args.native)
+                           scratch=scratch, profile=args.profile, native=args.native,
+                           database_pid=http_load.postgres_pid(infra.database_url) if infra.choice.database == "embedded" else None)
             for phase in PHASES:
                 if phase == "dispatch" or (phase == "scans" and "dispatch" not in phases):
                     asyncio.run(finish(service, work, "pack", args.connections))

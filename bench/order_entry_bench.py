@@ -7,9 +7,10 @@ FastAPI, one asyncpg INSERT of the body per request into the same PostgreSQL. `w
 in turn with `bench/order_entry.lua` (a unique Idempotency-Key per request, customers and skus
 varied, two lines per order), `wrk -t1 -c16 -d<seconds>s`, after a short warm-up; runs alternate
 baseline / order-svc so load from other work on the machine hits both alike. Printed per run:
-rate, p50, p99, non-2xx, and each server's CPU time per request (from /proc); then the median
+rate, p50, p99, non-2xx, and each server's CPU time per request (from /proc) and, with the embedded PostgreSQL,
+PostgreSQL's (its server and backends: the same database serves both); then the median
 of the runs and the spread. ratio = median order-svc rate / median baseline rate. `--profile
-out.json` (or .svg) runs `py-spy record` on order-svc during one more run (`--native`: with its C frames).
+out.json` (or .svg, or .txt for collapsed stacks) runs `py-spy record` on order-svc during one more run (`--native`: with its C frames).
 
     .venv/bin/python bench/order_entry_bench.py [--runs 5] [--seconds 10] [--connections 16] [--profile out.json]
 """
@@ -69,9 +70,11 @@ async def seed(url: str) -> None:
             raise RuntimeError(f"the seed order was not confirmed: {answer.status_code} {answer.text[:300]}")
 
 
-def wrk(url: str, seconds: float, connections: int, label: str, pid: int | None = None) -> dict[str, float]:
+def wrk(
+    url: str, seconds: float, connections: int, label: str, pid: int | None = None, database_pid: int | None = None
+) -> dict[str, float]:
     env = {"BENCH_API_KEY": KEYS["storefront"], "BENCH_CUSTOMERS": str(CUSTOMERS), "BENCH_RUN": f"{label}-{uuid.uuid4().hex[:8]}"}
-    return http_load.wrk(LUA, url, seconds, connections, env, pid)
+    return http_load.wrk(LUA, url, seconds, connections, env, pid, database_pid)
 
 
 def main(
@@ -106,10 +109,11 @@ def main(
             print(f"order-svc idle: {(cpu_seconds(processes[0].pid) - idle_before) / 3.0:.0%} of a core (relay, consumer)")
             wrk(bare, warmup_s, connections, "warmup-bare")
             wrk(service, warmup_s, connections, "warmup-svc")
+            database = http_load.postgres_pid(infra.database_url) if infra.choice.database == "embedded" else None
             measured: dict[str, list[dict[str, float]]] = {"baseline": [], "order-svc": []}
             for run in range(1, runs + 1):
                 for name, url, pid in (("baseline", bare, processes[1].pid), ("order-svc", service, processes[0].pid)):
-                    figures = wrk(url, seconds, connections, f"{name}-{run}", pid)
+                    figures = wrk(url, seconds, connections, f"{name}-{run}", pid, database)
                     measured[name].append(figures)
                     print(run_line(run, name, figures))
             if profile is not None:

@@ -4,16 +4,19 @@
 Method: embedded PostgreSQL + Tansu (or the external servers the tests use). The relay runs in a
 process of its own (started for each run, measured once it holds the outbox lock) as in a service (`OutboxRelay.run()`: elected by advisory lock, woken by the
 NOTIFY each committing transaction sends, polling every second otherwise, marks on a second
-connection). Writers insert one event per transaction with the statements of `add_to_outbox`
-(the row, then `pg_notify`; as order-svc does per order) on --writers asyncpg connections, paced
-open-loop to --rate events/s in total; each event's clock starts when its commit returns (an
-event the reader saw before its writer's commit returned counts 0 ms). A reader in the same process (no group, fetch wait 5 ms) stops the clock when the
-record arrives; its own fetch latency is part of the figure. The baseline, in the same run, is the
+connection). Writers commit one event per transaction with `add_to_outbox`'s statement (the row and
+its `pg_notify` in one statement, its own transaction: one round trip) on --writers asyncpg
+connections, paced open-loop to --rate events/s in total; each event's clock starts when its commit
+returns (an event the reader saw before its writer's commit returned counts 0 ms). A reader in a
+process of its own (no group, fetch wait 5 ms; its arrival times are taken there, on the same
+monotonic clock, so the writers' event loop cannot delay them) stops the clock when the record
+arrives; its own fetch latency is part of the figure. The baseline, in the same run, is the
 floor of the path without the outbox: the writers publish each event straight to Kafka
-(`send_and_wait`) instead, clock started before the send. Runs alternate baseline / relay, --runs
+(through the same `KafkaPublisher` and producer settings as the relay's, one record per call:
+the acknowledgement awaited) instead, clock started before the send. Runs alternate baseline / relay, --runs
 each, --seconds long after 1 s of warm-up (`--before-bookkeeping` adds, in the same rotation, the
 relay as it was before 2026-12-06 night: acknowledged offsets saved and backlog counted after
-every drain instead of at most once a second); printed per run: events, p50, p99, max; then the median
+every drain instead of at most once a second); printed per run: events, p50, p99, max, the relay process's CPU per event; then the median
 of the runs' p99 and the spread. `RESULT relay_lag p99_ms=<median p99> rate=<achieved events/s>`.
 
     .venv/bin/python bench/relay_lag_bench.py [--rate 1000] [--seconds 10] [--runs 5] [--writers 16]
@@ -25,6 +28,7 @@ import argparse
 import asyncio
 import multiprocessing
 import os
+import queue
 import statistics
 import time
 import uuid
@@ -79,30 +83,46 @@ class Clocks:
         self.lags_ms.clear()
 
 
-async def read_into(clocks: Clocks, bootstrap: str, topic: str, stopping: asyncio.Event) -> None:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                                fetch_max_wait_ms=5, auto_offset_reset="latest")
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or range(PARTITIONS)]
-        consumer.assign(partitions)
-        await consumer.seek_to_end(*partitions)
-        for tp in partitions:
-            await consumer.position(tp)
-        ready.set()
-        while not stopping.is_set():
-            batch = await consumer.getmany(timeout_ms=50)
-            now = time.perf_counter()
-            for records in batch.values():
-                for record in records:
-                    for name, value in record.headers:
-                        if name == "ce_id":
-                            clocks.stop(value.decode(), now)
-    finally:
-        await consumer.stop()
+def read_in_process(bootstrap: str, topic: str, ready, stopping, seen) -> None:
+    """The bench's reader, a process of its own: the writers' event loop (1,000 transactions a second)
+    must not delay it, or the figure holds the bench's own queueing (see docs/benchmarks.md)."""
+
+    async def read() -> None:
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                                    fetch_max_wait_ms=5, auto_offset_reset="latest")
+        await consumer.start()
+        try:
+            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or range(PARTITIONS)]
+            consumer.assign(partitions)
+            await consumer.seek_to_end(*partitions)
+            for tp in partitions:
+                await consumer.position(tp)
+            ready.set()
+            while not stopping.is_set():
+                batch = await consumer.getmany(timeout_ms=50)
+                now = time.perf_counter()  # CLOCK_MONOTONIC: one clock for every process of the machine
+                arrived = [(value.decode(), now) for records in batch.values() for record in records
+                           for name, value in record.headers if name == "ce_id"]
+                if arrived:
+                    seen.put(arrived)
+        finally:
+            await consumer.stop()
+
+    asyncio.run(read())
 
 
-ready = asyncio.Event()
+async def collect(clocks: Clocks, seen, reader) -> None:
+    """Stops the clocks with the reader's arrival times (taken in the reader, so this loop's delay is not counted)."""
+    while True:
+        try:
+            arrived = seen.get_nowait()
+        except queue.Empty:
+            if not reader.is_alive():
+                return
+            await asyncio.sleep(0.01)
+            continue
+        for event_id, now in arrived:
+            clocks.stop(event_id, now)
 
 
 async def paced(rate: float, seconds: float, writers: int, write) -> int:
@@ -121,28 +141,43 @@ async def paced(rate: float, seconds: float, writers: int, write) -> int:
     return total
 
 
-_INSERT = ("INSERT INTO outbox (event_id, topic, key, event_type, payload, traceparent) "
-           "VALUES ($1, $2, $3, $4, $5, $6)")
+# add_to_outbox's statement for one row (the row, then the NOTIFY sent at commit), run as a transaction of
+# its own: one round trip per event, so the writers' own work takes as little of the two cores as it can
+_STAGE = ("WITH staged AS (INSERT INTO outbox (event_id, topic, key, event_type, payload, traceparent) "
+          "VALUES ($1, $2, $3, $4, $5, $6) RETURNING 1) SELECT pg_notify($7, '')")
 
 
-async def one_run(mode: str, args, infra, pool, publisher, schema: str) -> tuple[list[float], float]:
+def cpu_seconds(pid: int | None) -> float:
+    """CPU time (user + system) a process has used so far: the relay's, to report its CPU per event."""
+    if pid is None:
+        return 0.0
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def one_run(mode: str, args, infra, pool, publisher, schema: str,
+                  relay_pid: int | None) -> tuple[list[float], float, float]:
     clocks = Clocks()
-    stopping = asyncio.Event()
-    ready.clear()
     run = uuid.uuid4().hex[:6]
     topic = f"orderpulse.bench.lag-{run}"  # a fresh topic per run: Tansu's in-memory logs slow down as they grow
     await ensure_topics(infra.kafka_bootstrap, [topic], partitions=PARTITIONS)
-    reading = asyncio.create_task(read_into(clocks, infra.kafka_bootstrap, topic, stopping))
-    await ready.wait()
+    spawn = multiprocessing.get_context("spawn")
+    ready, stopping, seen = spawn.Event(), spawn.Event(), spawn.Queue()
+    reader = spawn.Process(target=read_in_process, args=(infra.kafka_bootstrap, topic, ready, stopping, seen),
+                           daemon=True)
+    reader.start()
+    if not await asyncio.to_thread(ready.wait, 60):
+        raise TimeoutError("the reader did not start within 60 s")
+    collecting = asyncio.create_task(collect(clocks, seen, reader))
     channel = notify_channel(schema)
 
     async def through_outbox(i: int) -> None:
         envelope = event(i, run)
         row = outbox_row(envelope)
-        async with pool.acquire() as conn, conn.transaction():
-            await conn.execute(_INSERT, row["event_id"], topic, row["key"], row["event_type"], row["payload"],
-                               row["traceparent"])
-            await conn.execute("SELECT pg_notify($1, '')", channel)
+        async with pool.acquire() as conn:  # no explicit transaction: the statement commits when it returns
+            await conn.execute(_STAGE, row["event_id"], topic, row["key"], row["event_type"], row["payload"],
+                               row["traceparent"], channel)
         clocks.start(envelope.id, time.perf_counter())
 
     async def straight_to_kafka(i: int) -> None:
@@ -155,22 +190,24 @@ async def one_run(mode: str, args, infra, pool, publisher, schema: str) -> tuple
     await paced(args.rate, 1.0, args.writers, write)  # warm-up
     await asyncio.sleep(0.5)
     clocks.clear()  # a warm-up event still in flight is not measured
-    began = time.perf_counter()
+    began, relay_cpu = time.perf_counter(), cpu_seconds(relay_pid)
     sent = await paced(args.rate, args.seconds, args.writers, write)
     achieved = sent / (time.perf_counter() - began)
     deadline = time.perf_counter() + 10
     while clocks.started and time.perf_counter() < deadline:
         await asyncio.sleep(0.05)
+    relay_cpu = cpu_seconds(relay_pid) - relay_cpu
     unread = list(clocks.started)
     stopping.set()
-    await reading
+    await asyncio.to_thread(reader.join, 30)
+    await collecting
     if unread:
         async with pool.acquire() as conn:
             waiting = await conn.fetchval("SELECT count(*) FROM outbox WHERE event_id = ANY($1::text[]) "
                                           "AND published_at IS NULL", unread)
         print(f"  {mode}: {len(unread)} events not read within 10 s (left out); {waiting} of them not yet "
               f"marked published by the relay")
-    return clocks.lags_ms, achieved
+    return clocks.lags_ms, achieved, relay_cpu / sent
 
 
 async def until_elected(conn) -> None:
@@ -228,15 +265,18 @@ async def measure(infra, args) -> None:
                     relay.start()
                     await until_elected(conn)
                 try:
-                    lags, achieved = await one_run(mode, args, infra, pool, publisher, schema)
+                    lags, achieved, cpu_per_event = await one_run(mode, args, infra, pool, publisher, schema,
+                                                                  relay.pid if relay is not None else None)
                 finally:
                     if relay is not None:
                         relay.kill()
                         relay.join(10)
-                row = (percentile(lags, 0.5), percentile(lags, 0.99), max(lags), achieved)
+                row = (percentile(lags, 0.5), percentile(lags, 0.99), max(lags), achieved, cpu_per_event * 1e6)
                 results[mode].append(row)
                 print(f"run {n + 1} {mode:<12} events {len(lags):>6}  rate {achieved:>7.0f}/s  p50 {row[0]:6.1f} ms  "
-                      f"p99 {row[1]:7.1f} ms  max {row[2]:7.1f} ms  load {os.getloadavg()[0]:.1f}", flush=True)
+                      f"p99 {row[1]:7.1f} ms  max {row[2]:7.1f} ms  "
+                      + (f"relay CPU {row[4]:4.0f} µs/event  " if relay is not None else "")
+                      + f"load {os.getloadavg()[0]:.1f}", flush=True)
     finally:
         await producer.stop()
         await pool.close()
@@ -245,7 +285,8 @@ async def measure(infra, args) -> None:
     for mode, rows in results.items():
         p99s = [row[1] for row in rows]
         print(f"{mode:<12} p99 median {statistics.median(p99s):7.1f} ms (min {min(p99s):.1f}, max {max(p99s):.1f}); "
-              f"p50 median {statistics.median(row[0] for row in rows):.1f} ms")
+              f"p50 median {statistics.median(row[0] for row in rows):.1f} ms"
+              + (f"; relay CPU median {statistics.median(row[4] for row in rows):.0f} µs/event" if mode != "baseline" else ""))
     p99 = statistics.median(row[1] for row in results["relay"])
     rate = statistics.median(row[3] for row in results["relay"])
     base = statistics.median(row[1] for row in results["baseline"])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import random
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +10,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 from orderpulse.rfc3339 import format_time
+from orderpulse.unique_bits import unique_bits
 
 TYPE_PREFIX = "orderpulse."
 CONTENT_TYPE = "application/cloudevents+json"
@@ -100,16 +99,9 @@ def full_type(short_type: str) -> str:
     return short_type if short_type.startswith(TYPE_PREFIX) else TYPE_PREFIX + short_type
 
 
-# Event ids must be unique, not secret: a generator of their own, seeded from the system (at start and
-# again in a forked child), not a system call per event as `uuid4`. Not the `random` module's: anything
-# may seed that one (hypothesis does, for every example), and equal ids would be deduplicated away.
-_ids = random.Random()
-os.register_at_fork(after_in_child=_ids.seed)
-
-
 def new_event_id() -> str:
-    """A random (version 4) UUID."""
-    return str(uuid.UUID(int=_ids.getrandbits(128), version=4))
+    """A random (version 4) UUID, unique rather than secret (`orderpulse.unique_bits`)."""
+    return str(uuid.UUID(int=unique_bits(128), version=4))
 
 
 def new_envelope(

@@ -19,6 +19,12 @@ from orderpulse.settings import PlatformSettings
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
+# OrderPulse observes itself with Prometheus metrics, JSON logs and W3C traceparent in Kafka
+# headers (docs/platform.md); it configures no OpenTelemetry SDK. FastAPI's native OpenTelemetry
+# hooks would still look up the global tracer, meter and logger providers on every request
+# (~2 % of order entry's CPU): off.
+NO_NATIVE_TELEMETRY = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+
 
 def create_app(
     *,
@@ -42,6 +48,7 @@ def create_app(
         version="1.0.0",
         lifespan=lifespan,
         openapi_tags=openapi_tags,
+        telemetry=NO_NATIVE_TELEMETRY,
     )
     app.state.settings = settings
     app.state.api_keys = ApiKeyRegistry(settings.api_keys)

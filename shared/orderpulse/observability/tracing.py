@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import contextvars
-import random
 import re
+
+from orderpulse.unique_bits import unique_bits
 
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 
 
 def new_traceparent(trace_id: str | None = None) -> str:
-    # ids need to be unique, not secret: `random`, as OpenTelemetry's id generator, not a system call per event
-    span_id = random.getrandbits(64) or 1
-    return f"00-{trace_id or f'{random.getrandbits(128) or 1:032x}'}-{span_id:016x}-01"
+    # ids need to be unique, not secret (`orderpulse.unique_bits`), as OpenTelemetry's id generator
+    span_id = unique_bits(64) or 1
+    return f"00-{trace_id or f'{unique_bits(128) or 1:032x}'}-{span_id:016x}-01"
 
 
 def trace_id_of(traceparent: str | None) -> str | None:

@@ -1,8 +1,9 @@
+import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from fulfillment_svc.domain.errors import InvalidAmount, InvalidQuantity, OccurredInFuture
+from fulfillment_svc.domain.errors import InvalidAmount, InvalidInput, InvalidQuantity, OccurredInFuture
 from fulfillment_svc.domain.orders import ConfirmedOrder
 from fulfillment_svc.domain.values import (
     OrderLine,
@@ -12,6 +13,7 @@ from fulfillment_svc.domain.values import (
     parse_amount,
     parse_quantity,
 )
+from fulfillment_svc.service_layer.context import new_id
 
 LINES = (
     OrderLine("l1", "MUG", 2, Decimal("12.50")),
@@ -81,3 +83,32 @@ def test_sku_quantities_are_read_from_request_data_naming_bad_fields():
     with pytest.raises(InvalidQuantity) as refused:
         SkuQuantity.from_data({"sku": "MUG", "quantity": "2"}, field="lines")
     assert refused.value.field == "lines.quantity"
+
+
+@pytest.mark.parametrize(("line", "error", "field"), [
+    ({"line_id": " ", "sku": "MUG", "quantity": 1, "unit_price": "1.00"}, InvalidInput, "lines.line_id"),
+    ({"line_id": "l1", "sku": "", "quantity": 1, "unit_price": "1.00"}, InvalidInput, "lines.sku"),
+    ({"line_id": "l1", "sku": "MUG", "quantity": True, "unit_price": "1.00"}, InvalidQuantity, "lines.quantity"),
+    ({"line_id": "l1", "sku": "MUG", "quantity": 0, "unit_price": "1.00"}, InvalidQuantity, "lines.quantity"),
+    ({"line_id": "l1", "sku": "MUG", "quantity": 1, "unit_price": "-1.00"}, InvalidAmount, "lines.unit_price"),
+    ({"line_id": "l1", "sku": "MUG", "quantity": 1, "unit_price": "NaN"}, InvalidAmount, "lines.unit_price"),
+    ({"line_id": "l1", "sku": "MUG", "quantity": 1, "unit_price": 1.5}, InvalidAmount, "lines.unit_price"),
+    (["l1", "MUG"], InvalidInput, "lines"),
+])
+def test_order_lines_are_read_from_event_data_naming_the_bad_field(line, error, field):
+    """The valid path skips building field names; a bad line still names its field."""
+    with pytest.raises(error) as refused:
+        OrderLine.from_data(line)
+    assert refused.value.field == field
+
+
+def test_order_lines_read_from_event_data_keep_their_values():
+    assert OrderLine.from_data({"line_id": "l1", "sku": "MUG", "quantity": 3, "unit_price": " 12.50"}) == OrderLine(
+        "l1", "MUG", 3, Decimal("12.50"))
+    assert OrderLine.from_data({"line_id": "l1", "sku": "MUG", "quantity": 1, "unit_price": 7}).unit_price == 7
+
+
+def test_new_ids_are_a_prefix_and_128_random_bits_in_hex():
+    ids = {new_id("ful") for _ in range(1000)}
+    assert len(ids) == 1000
+    assert all(re.fullmatch(r"ful_[0-9a-f]{32}", value) for value in ids)

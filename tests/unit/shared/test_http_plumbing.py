@@ -199,3 +199,17 @@ async def test_readyz_names_the_reason_a_check_gives_and_answers_503():
     declared = app.openapi()["paths"]["/readyz"]["get"]["responses"]
     assert set(declared) >= {"200", "503"}  # a client (or schemathesis) reads the 503 as documented
     assert Readiness.model_validate(response.json()).status == "not_ready"
+
+
+async def test_a_request_does_not_consult_opentelemetry_providers(client, monkeypatch):
+    """OrderPulse configures no OpenTelemetry SDK: FastAPI's native hooks are off, so no request
+    pays for looking up the global tracer, meter and logger providers."""
+    from opentelemetry import metrics, trace
+    from opentelemetry._logs import _internal as logs
+
+    looked_up = []
+    for module, name in ((trace, "get_tracer_provider"), (metrics, "get_meter_provider"), (logs, "get_logger_provider")):
+        monkeypatch.setattr(module, name, lambda name=name: looked_up.append(name))
+    response = await client.post("/things", json={"name": "ok", "quantity": 1}, headers=bearer("storefront"))
+    assert looked_up == []
+    assert response.status_code == 200

@@ -162,7 +162,8 @@ class SqlFulfillmentRepository:
         shipment_rows: list[dict[str, Any]] = []
         owed: list[tuple[str, str, str, int, datetime]] = []
         for fulfillment, after in snapshots:
-            shipment_rows += _changed_shipments(fulfillment, _Snapshot.empty(), after)
+            if after.shipments:  # none when it was just opened (the consumer adds ~500 a batch)
+                shipment_rows += _changed_shipments(fulfillment, _Snapshot.empty(), after)
             owed += [(fulfillment.fulfillment_id, sku, fulfillment.warehouse_id, quantity, fulfillment.created_at)
                      for sku, quantity in sorted(after.backordered.items())]
             self._snapshots[fulfillment.fulfillment_id] = after

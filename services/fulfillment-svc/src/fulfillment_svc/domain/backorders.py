@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from fulfillment_svc.domain.stock import Stock
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Backorder:
     fulfillment_id: str
     sku: str
@@ -26,7 +26,7 @@ class Backorder:
     since: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Allocation:
     fulfillment_id: str
     sku: str

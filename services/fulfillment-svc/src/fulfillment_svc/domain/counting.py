@@ -26,7 +26,7 @@ COUNT = "count"
 SHRINKAGE = "shrinkage"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CountResult:
     adjusted: InventoryAdjusted | None  # None: the count did not change
     backordered: list[tuple[Fulfillment, int]] = field(default_factory=list)  # shrinkage, in the order taken

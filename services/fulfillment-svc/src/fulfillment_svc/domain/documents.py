@@ -19,7 +19,7 @@ QUANTITY_MISMATCH = "quantity_mismatch"
 TOTAL_MISMATCH = "total_mismatch"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Discrepancy:
     """Something in the package's documents that does not match what is in the package."""
 
@@ -30,7 +30,7 @@ class Discrepancy:
         return {"kind": self.kind, "detail": self.detail}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DocumentRef:
     """What `fulfillment.packed` says about a document: its kind and reference."""
 
@@ -41,7 +41,7 @@ class DocumentRef:
         return {"kind": self.kind, "ref": self.ref}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Document:
     """A document put in the package: invoice, packing slip or customs declaration."""
 

@@ -9,6 +9,7 @@ not known are left out rather than sent as null.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
@@ -18,7 +19,7 @@ from fulfillment_svc.domain.documents import Discrepancy, DocumentRef
 from fulfillment_svc.domain.values import OrderLine, SkuQuantity, format_amount, format_time
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DomainEvent:
     type: ClassVar[str]
     optional_fields: ClassVar[frozenset[str]] = frozenset()
@@ -32,17 +33,25 @@ class DomainEvent:
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
-        for spec in fields(self):
-            if spec.name == "occurred_at":
+        optional = self.optional_fields
+        for name in _data_fields(type(self)):
+            value = getattr(self, name)
+            if value is None and name in optional:
                 continue
-            value = getattr(self, spec.name)
-            if value is None and spec.name in self.optional_fields:
-                continue
-            data[spec.name] = _jsonable(value)
+            data[name] = _jsonable(value)
         return data
 
 
+@functools.cache
+def _data_fields(event_class: type[DomainEvent]) -> tuple[str, ...]:
+    """The fields that make an event's `data` (all but `occurred_at`), in declaration order;
+    read once per class (`dataclasses.fields` is costly for every event)."""
+    return tuple(spec.name for spec in fields(event_class) if spec.name != "occurred_at")
+
+
 def _jsonable(value: Any) -> Any:
+    if type(value) is str or type(value) is int:  # most fields: nothing to convert
+        return value
     if isinstance(value, datetime):
         return format_time(value)
     if isinstance(value, Decimal):
@@ -54,7 +63,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InventoryAdjusted(DomainEvent):
     """A warehouse's on-hand count changed outside an order (key: warehouse id)."""
 
@@ -71,7 +80,7 @@ class InventoryAdjusted(DomainEvent):
         return self.warehouse_id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FulfillmentCreated(DomainEvent):
     type: ClassVar[str] = "fulfillment.created.v1"
 
@@ -81,7 +90,7 @@ class FulfillmentCreated(DomainEvent):
     lines: tuple[OrderLine, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InventoryBackordered(DomainEvent):
     type: ClassVar[str] = "inventory.backordered.v1"
     optional_fields: ClassVar[frozenset[str]] = frozenset({"expected_at"})
@@ -93,7 +102,7 @@ class InventoryBackordered(DomainEvent):
     expected_at: datetime | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FulfillmentPacked(DomainEvent):
     type: ClassVar[str] = "fulfillment.packed.v1"
 
@@ -105,7 +114,7 @@ class FulfillmentPacked(DomainEvent):
     document_discrepancies: tuple[Discrepancy, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ShipmentDispatched(DomainEvent):
     """`eta` is required by the catalog; the service estimates one when the warehouse gives none."""
 
@@ -123,7 +132,7 @@ class ShipmentDispatched(DomainEvent):
     shipping_cost: Decimal | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ShipmentInTransit(DomainEvent):
     type: ClassVar[str] = "shipment.in_transit.v1"
     optional_fields: ClassVar[frozenset[str]] = frozenset({"location", "eta"})
@@ -135,7 +144,7 @@ class ShipmentInTransit(DomainEvent):
     eta: datetime | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ShipmentOutForDelivery(DomainEvent):
     type: ClassVar[str] = "shipment.out_for_delivery.v1"
     optional_fields: ClassVar[frozenset[str]] = frozenset({"eta"})
@@ -146,7 +155,7 @@ class ShipmentOutForDelivery(DomainEvent):
     eta: datetime | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ShipmentDelayed(DomainEvent):
     type: ClassVar[str] = "shipment.delayed.v1"
 
@@ -157,7 +166,7 @@ class ShipmentDelayed(DomainEvent):
     new_eta: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ShipmentDeliveryFailed(DomainEvent):
     type: ClassVar[str] = "shipment.delivery_failed.v1"
     optional_fields: ClassVar[frozenset[str]] = frozenset({"next_attempt"})
@@ -169,7 +178,7 @@ class ShipmentDeliveryFailed(DomainEvent):
     next_attempt: datetime | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ShipmentExceptionReported(DomainEvent):
     type: ClassVar[str] = "shipment.exception.v1"
 
@@ -179,7 +188,7 @@ class ShipmentExceptionReported(DomainEvent):
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ShipmentDelivered(DomainEvent):
     type: ClassVar[str] = "shipment.delivered.v1"
     optional_fields: ClassVar[frozenset[str]] = frozenset({"proof"})
@@ -192,7 +201,7 @@ class ShipmentDelivered(DomainEvent):
     proof: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FulfillmentCompleted(DomainEvent):
     type: ClassVar[str] = "fulfillment.completed.v1"
 
@@ -204,7 +213,7 @@ class FulfillmentCompleted(DomainEvent):
     closed_short: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReturnReceived(DomainEvent):
     type: ClassVar[str] = "return.received.v1"
 
@@ -214,7 +223,7 @@ class ReturnReceived(DomainEvent):
     condition: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LaborShiftRecorded(DomainEvent):
     type: ClassVar[str] = "labor.shift_recorded.v1"
 

@@ -51,7 +51,7 @@ CLOSED_SHORT = "closed_short"
 CANCELLED_STATUS = "cancelled"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Fulfillment:
     fulfillment_id: str
     order_id: str
@@ -112,6 +112,8 @@ class Fulfillment:
             return CANCELLED_STATUS
         if self.is_completed:
             return CLOSED_SHORT if self.closed_short else COMPLETED
+        if not self.shipments:  # a fulfillment nothing was packed for yet (every new one)
+            return OPEN
         if any(self.dispatched.values()):
             owed = any(self.reserved.values()) or any(self.backordered.values())
             return PARTIALLY_DISPATCHED if owed else FULLY_DISPATCHED

@@ -11,7 +11,7 @@ from fulfillment_svc.domain.errors import InvalidOrder
 from fulfillment_svc.domain.values import OrderLine, parse_text, require_aware
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ConfirmedOrder:
     """An order ready to fulfil (`order.confirmed.v1`)."""
 
@@ -44,15 +44,16 @@ class ConfirmedOrder:
         if not isinstance(raw_lines, list):
             raise InvalidOrder("lines must be a list", field="lines")
         ship_to = data.get("ship_to") or {}
-        if not isinstance(ship_to, Mapping):
+        if type(ship_to) is not dict and not isinstance(ship_to, Mapping):  # a dict skips the ABC check
             raise InvalidOrder("ship_to must be an object", field="ship_to")
+        placed_at = data.get("placed_at")
         return cls(
             order_id=parse_text(data.get("order_id"), field="order_id"),
-            lines=tuple(OrderLine.from_data(line, field="lines") for line in raw_lines),
+            lines=tuple([OrderLine.from_data(line) for line in raw_lines]),
             promised_by=parse_time(data.get("promised_by"), field="promised_by"),
             service_level=str(data.get("service_level") or "standard"),
             ship_to=dict(ship_to),
-            placed_at=None if data.get("placed_at") is None else parse_time(data["placed_at"], field="placed_at"),
+            placed_at=None if placed_at is None else parse_time(placed_at, field="placed_at"),
         )
 
 

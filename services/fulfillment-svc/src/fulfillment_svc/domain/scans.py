@@ -56,7 +56,7 @@ REJECTED = "rejected"
 RECORDED_NOT_APPLIED = "recorded_not_applied"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CarrierScan:
     """One item of a carrier's batch (`POST /v1/carriers/{carrier}/events`)."""
 
@@ -71,7 +71,7 @@ class CarrierScan:
     lines: tuple[SkuQuantity, ...] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScanOutcome:
     """The answer for one scan: `outcome` is accepted, duplicate or rejected; `code` is a stable
     machine code (None for a clean accept), `reason` a sentence for people. `shipment` is the
@@ -144,7 +144,7 @@ def _belongs_to(shipment: Shipment, carrier: str, tracking_number: str) -> bool:
     return shipment.is_dispatched and shipment.carrier == carrier and shipment.tracking_number == tracking_number
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnreadableScan:
     """An item of a batch that is not a well-formed scan (e.g. an unknown status, a time in the
     future): it is answered `rejected` with `code` and `reason` and the rest of the batch goes on."""

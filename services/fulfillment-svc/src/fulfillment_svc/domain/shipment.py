@@ -20,7 +20,7 @@ CANCELLED = "cancelled"
 PROGRESS_RANK = {DISPATCHED: 0, IN_TRANSIT: 1, OUT_FOR_DELIVERY: 2, DELIVERED: 3}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RecordedScan:
     """A carrier scan the shipment has accepted; `applied` is False when it was only recorded."""
 
@@ -36,7 +36,7 @@ class RecordedScan:
         return self.status == "exception" and self.reason == "lost"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Shipment:
     shipment_id: str
     fulfillment_id: str

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from fulfillment_svc.domain.errors import InvalidQuantity, StockBelowReserved
 
 
-@dataclass
+@dataclass(slots=True)
 class Stock:
     warehouse_id: str
     sku: str
@@ -78,7 +78,7 @@ def _require_count(value: int, *, field: str, minimum: int) -> None:
         raise InvalidQuantity(f"{field} must be a whole number of at least {minimum}, got {value!r}", field=field)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReservationPlan:
     """What an order gets now (`reserved`) and what it is owed (`short`), per sku."""
 

@@ -15,7 +15,7 @@ from fulfillment_svc.domain.errors import InvalidAmount, InvalidInput, InvalidQu
 MAX_EVENT_TIME_AHEAD = timedelta(minutes=5)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SkuQuantity:
     """A quantity of one sku: what is packed, shipped, delivered or returned."""
 
@@ -35,7 +35,7 @@ class SkuQuantity:
         return {"sku": self.sku, "quantity": self.quantity}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrderLine:
     """A line of the order as confirmed: what was requested and at which unit price (before tax)."""
 
@@ -46,14 +46,18 @@ class OrderLine:
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any], *, field: str = "lines") -> OrderLine:
-        if not isinstance(data, Mapping):
+        if type(data) is not dict and not isinstance(data, Mapping):  # a dict skips the ABC check
             raise InvalidInput("a line must be an object", field=field)
-        return cls(
-            line_id=parse_text(data.get("line_id"), field=f"{field}.line_id"),
-            sku=parse_text(data.get("sku"), field=f"{field}.sku"),
-            quantity=parse_quantity(data.get("quantity"), field=f"{field}.quantity"),
-            unit_price=parse_amount(data.get("unit_price"), field=f"{field}.unit_price"),
-        )
+        line_id, sku, quantity, unit_price = data.get("line_id"), data.get("sku"), data.get("quantity"), data.get("unit_price")
+        if not (_is_text(line_id) and _is_text(sku) and type(quantity) is int and quantity >= 1):
+            # the message names the field: only built for a line that fails (every order line is read here)
+            parse_text(line_id, field=f"{field}.line_id")
+            parse_text(sku, field=f"{field}.sku")
+            parse_quantity(quantity, field=f"{field}.quantity")
+        amount = _plain_amount(unit_price)
+        if amount is None:
+            amount = parse_amount(unit_price, field=f"{field}.unit_price")  # raises, naming the field
+        return cls(line_id, sku, quantity, amount)
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -65,9 +69,13 @@ class OrderLine:
 
 
 def parse_text(value: Any, *, field: str) -> str:
-    if not isinstance(value, str) or not value.strip():
+    if not _is_text(value):
         raise InvalidInput(f"{field} must be a non-empty string", field=field)
     return value
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and not value.isspace() and value != ""
 
 
 def parse_quantity(value: Any, *, field: str) -> int:
@@ -88,6 +96,17 @@ def parse_amount(value: Any, *, field: str) -> Decimal:
     if not amount.is_finite() or amount < 0:
         raise InvalidAmount(f"{field} must be a finite amount of at least 0, got {value!r}", field=field)
     return amount
+
+
+def _plain_amount(value: Any) -> Decimal | None:
+    """`parse_amount` of a decimal string that it accepts, else None (the caller then lets it say why)."""
+    if type(value) is not str:
+        return None
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() and amount >= 0 else None
 
 
 def format_amount(amount: Decimal) -> str:

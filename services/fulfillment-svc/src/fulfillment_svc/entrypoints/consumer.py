@@ -3,6 +3,11 @@
 The consumer has already deduplicated the events; effects, the dedup records and the outbox rows
 commit together in its batch transaction. Should anything in a batch fail, the consumer redoes
 it one event at a time, each in its own savepoint (the handler is then given one event).
+
+A `TransientConflict` (the batch's reads went stale before its locks: a race, not a bad event)
+in a batch of several events is such a failure: redone one at a time. Met by one event alone,
+it is raised as `ConflictOnOneEvent`, which the consumer treats as the serialization failure it
+is: the whole batch rolled back and redone later in a fresh transaction, never dead-lettered.
 """
 
 from __future__ import annotations
@@ -16,12 +21,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fulfillment_svc.service_layer import orders, records
 from fulfillment_svc.service_layer.context import ServiceContext
-from fulfillment_svc.service_layer.ports import FulfillmentUnitOfWork
+from fulfillment_svc.service_layer.ports import FulfillmentUnitOfWork, TransientConflict
 
 ORDER_CONFIRMED = full_type("order.confirmed.v1")
 ORDER_CANCELLED = full_type("order.cancelled.v1")
 RETURN_REQUESTED = full_type("return.requested.v1")
 ORDER_FACTS = {ORDER_CONFIRMED: orders.OrderConfirmed.from_data, ORDER_CANCELLED: orders.OrderCancelled.from_data}
+
+
+class ConflictOnOneEvent(TransientConflict):
+    """A `TransientConflict` met by one event alone. Its SQLSTATE (40001, serialization_failure)
+    is what the consumer's `is_transient_error` reads: the batch is redone later, as for a deadlock,
+    instead of being retried in a savepoint and dead-lettered."""
+
+    sqlstate = "40001"
 
 
 def handler_table(
@@ -42,7 +55,12 @@ def handler_table(
                 else:
                     facts.append(ORDER_FACTS[envelope.type](envelope.data, envelope.time))
                     sources.append(envelope)
-            await orders.apply_order_facts(ctx, uow, facts, lambda index: event_context(sources[index]))
+            try:
+                await orders.apply_order_facts(ctx, uow, facts, lambda index: event_context(sources[index]))
+            except TransientConflict as conflict:
+                if len(envelopes) > 1:
+                    raise  # the consumer redoes the batch one event at a time
+                raise ConflictOnOneEvent(str(conflict)) from conflict
             await records.returns_requested(uow, returns)
             await uow.commit()
 

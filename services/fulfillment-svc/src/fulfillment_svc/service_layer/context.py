@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from orderpulse.business_days import BusinessCalendar
+from orderpulse.unique_bits import unique_bits
 
 from fulfillment_svc.service_layer.ports import FulfillmentUnitOfWork
 
@@ -20,8 +20,11 @@ def utcnow() -> datetime:
 
 
 def new_id(prefix: str) -> str:
-    """`ful_3f2c...`, `shp_...`: a prefix saying what it names, and 128 random bits."""
-    return f"{prefix}_{uuid.uuid4().hex}"
+    """`ful_3f2c...`, `shp_...`: a prefix saying what it names, and 128 random bits (32 hex digits,
+    the form `uuid4().hex` gave; one per order the consumer opens). Unique, not secret
+    (`orderpulse.unique_bits`): who may touch a fulfillment or shipment is the API key's role,
+    never knowing its id."""
+    return f"{prefix}_{unique_bits(128):032x}"
 
 
 @dataclass(frozen=True)

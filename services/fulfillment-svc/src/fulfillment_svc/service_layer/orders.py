@@ -23,7 +23,7 @@ __all__ = ["IGNORED_CANCELLED", "OPENED", "OrderCancelled", "OrderConfirmed", "a
            "order_confirmed"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrderConfirmed:
     """`order.confirmed`, read."""
 
@@ -35,7 +35,7 @@ class OrderConfirmed:
         return cls(ConfirmedOrder.from_data(data), occurred_at)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrderCancelled:
     """`order.cancelled`, read."""
 
