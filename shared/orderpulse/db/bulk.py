@@ -1,10 +1,18 @@
 """Many rows in one statement: an INSERT or UPDATE whose parameters are arrays (one per column,
 unnested into rows), so PostgreSQL parses, plans and runs it once per batch instead of once per
-row (an executemany still runs the statement once for every row). jsonb values travel as text."""
+row (an executemany still runs the statement once for every row). jsonb values travel as text.
+
+An INSERT or UPDATE can also take its rows as one JSON document (`json_sql`/`json_rows`): one
+orjson call instead of an array per column, whose every element asyncpg inspects in Python (two
+`isinstance` checks against ABCs, then its encoding). It moves work to PostgreSQL, which parses
+the document and then each value from text, and a consumer waits for every statement: measure
+both sides (order-svc's orders update, ~35 columns: client −15 µs, PostgreSQL +3 µs per row; its
+timeline insert, six columns: client −3 µs, PostgreSQL +5 µs, so it kept its arrays)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 import orjson
@@ -28,6 +36,16 @@ def _arrays(columns: Mapping[str, str], rows: Sequence[Mapping[str, Any]], prefi
             values = [value if value is None or isinstance(value, str) else orjson.dumps(value).decode() for value in values]
         params[prefix + param] = values
     return params
+
+
+def _json(rows: Sequence[Mapping[str, Any]]) -> str:
+    return orjson.dumps(rows, default=_json_default, option=orjson.OPT_NAIVE_UTC).decode()
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not sent as JSON")
 
 
 _TYPES = ((JSONB, "jsonb"), (BigInteger, "int8"), (Integer, "int4"), (Numeric, "numeric"), (DateTime, "timestamptz"),
@@ -75,6 +93,26 @@ class BulkInsert(NamedTuple):
         per column; a jsonb value that is not text yet is encoded here."""
         return _arrays({param: kind for param, (_, kind) in self.columns.items()}, rows, prefix)
 
+    def json_sql(self, param: str = "rows") -> str:
+        """The same statement with every row in one parameter `param`, a JSON array of objects
+        keyed by the single-row names (`json_rows`), which PostgreSQL unpacks with
+        `jsonb_to_recordset` into the columns' types. A jsonb value is any JSON value there (its
+        JSON null is SQL NULL, as None is in `sql()`'s form)."""
+        names = ", ".join(column for column, _ in self.columns.values())
+        record = ", ".join(f"{name} {kind}" for name, (_, kind) in self.columns.items())
+        values = ", ".join(f"u.{name}" for name in self.columns)
+        return (
+            f"INSERT INTO {self.table} ({names}) SELECT {values} "
+            f"FROM jsonb_to_recordset(CAST(CAST(:{param} AS text) AS jsonb)) AS u ({record}) ON CONFLICT {self.conflict}"
+        )
+
+    def json_rows(self, rows: Sequence[Mapping[str, Any]], param: str = "rows") -> dict[str, str]:
+        """`json_sql`'s parameter for `rows` (each keyed by the single-row names, holding at most
+        those): str, int, float, bool, None, datetimes (naive ones taken as UTC, as asyncpg takes
+        them), Decimals (as text, read back exactly), and lists and dicts of those. A jsonb value
+        is the value itself: a str is a JSON string there, not JSON text as in `arrays`."""
+        return {param: _json(rows)}
+
 
 class BulkUpdate(NamedTuple):
     """UPDATE of many rows, each found by `key`, in one statement: every other column of
@@ -95,3 +133,16 @@ class BulkUpdate(NamedTuple):
     def arrays(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, list]:
         """The statement's parameters for `rows` (each keyed by column name): one array per column."""
         return _arrays(self.columns, rows, "")
+
+    def json_sql(self, param: str = "rows") -> str:
+        """The same statement with every row in one JSON parameter, as `BulkInsert.json_sql`."""
+        record = ", ".join(f"{name} {kind}" for name, kind in self.columns.items())
+        sets = ", ".join(f"{name} = u.{name}" for name in self.columns if name != self.key)
+        return (
+            f"UPDATE {self.table} AS t SET {sets} FROM jsonb_to_recordset(CAST(CAST(:{param} AS text) AS jsonb)) "
+            f"AS u ({record}) WHERE t.{self.key} = u.{self.key}"
+        )
+
+    def json_rows(self, rows: Sequence[Mapping[str, Any]], param: str = "rows") -> dict[str, str]:
+        """`json_sql`'s parameter for `rows`, as `BulkInsert.json_rows`."""
+        return {param: _json(rows)}

@@ -35,6 +35,7 @@ import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
+import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from sqlalchemy import text
@@ -55,8 +56,12 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Batched", "BatchHandler", "Handler", "IdempotentConsumer"]
 
+# the batch's ids and topics as two JSON arrays of text: one orjson call each, where a text[] had
+# asyncpg inspect every element in Python (docs/benchmarks.md)
 _CLAIM_IDS = text(
-    "INSERT INTO processed_events (event_id, topic) SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:topics AS text[])) "
+    "INSERT INTO processed_events (event_id, topic) SELECT * FROM ROWS FROM ("
+    "jsonb_array_elements_text(CAST(CAST(:ids AS text) AS jsonb)), "
+    "jsonb_array_elements_text(CAST(CAST(:topics AS text) AS jsonb))) "
     "ON CONFLICT DO NOTHING RETURNING event_id"
 )
 _RELEASE_IDS = text("DELETE FROM processed_events WHERE event_id = ANY(CAST(:ids AS text[]))")
@@ -274,10 +279,10 @@ class IdempotentConsumer:
     async def _claim(self, session: AsyncSession, parsed: list[tuple[ConsumerRecord, Envelope]]) -> set[str]:
         if not parsed:
             return set()
-        rows = await session.execute(
-            _CLAIM_IDS,
-            {"ids": [envelope.id for _, envelope in parsed], "topics": [record.topic for record, _ in parsed]},
-        )
+        rows = await session.execute(_CLAIM_IDS, {
+            "ids": orjson.dumps([envelope.id for _, envelope in parsed]).decode(),
+            "topics": orjson.dumps([record.topic for record, _ in parsed]).decode(),
+        })
         return {row[0] for row in rows}
 
     async def _apply(self, session: AsyncSession, handler: Handler, envelope: Envelope) -> str | None:

@@ -10,7 +10,7 @@ from datetime import datetime
 from . import events as ev
 from . import rules as _rules
 from .confirmations import RESTORED, follow_confirmations
-from .progress import LinesLike, sku_counts
+from .progress import LinesLike
 from .status import OrderStatus, fact_kind, furthest
 from .times import require_aware
 
@@ -46,7 +46,7 @@ class FollowsFulfillment:
         implied = self.fulfillment.record(
             kind,
             occurred_at,
-            sku_counts(self.lines),
+            self.lines,
             shipment_id=shipment_id,
             lines=lines,
             carrier=carrier,

@@ -18,13 +18,21 @@ _VALUES = (SkuQuantity, OrderLine)  # never mappings
 def sku_counts(lines: LinesLike) -> Counter[str]:
     """Sum quantities per sku from values or `{"sku", "quantity"}` mappings (facts are
     other services' truth: taken as reported, not validated like caller input)."""
-    counts: Counter[str] = Counter()
-    for line in lines:
-        # a dict or a value first: an isinstance check against the Mapping ABC costs more than the rest
-        if isinstance(line, dict) or (type(line) not in _VALUES and isinstance(line, Mapping)):
-            counts[line["sku"]] += int(line["quantity"])
-        else:
-            counts[line.sku] += int(line.quantity)
+    return Counter(_summed((lines,)))
+
+
+def _summed(groups: Iterable[LinesLike]) -> dict[str, int]:
+    """`sku_counts` of several groups of lines added up, as a plain dict (a Counter's
+    `__missing__` and `update` run in Python: the status check sums lines for every fact)."""
+    counts: dict[str, int] = {}
+    for lines in groups:
+        for line in lines:
+            # a dict or a value first: an isinstance check against the Mapping ABC costs more than the rest
+            if isinstance(line, dict) or (type(line) not in _VALUES and isinstance(line, Mapping)):
+                sku, quantity = line["sku"], int(line["quantity"])
+            else:
+                sku, quantity = line.sku, int(line.quantity)
+            counts[sku] = counts.get(sku, 0) + quantity
     return counts
 
 
@@ -45,26 +53,27 @@ class FulfillmentProgress:
     closed_short: bool = False
 
     def dispatched(self) -> Counter[str]:
-        total: Counter[str] = Counter()
-        for shipment in self.shipments.values():
-            total.update(sku_counts(shipment.dispatched_lines))
-        return total
+        return Counter(self._dispatched_counts())
 
     def delivered(self) -> Counter[str]:
         """Per sku, the larger of the sum over delivered shipments and what
         `fulfillment.completed` reported as delivered."""
-        total: Counter[str] = Counter()
-        for shipment in self.shipments.values():
-            total.update(sku_counts(shipment.delivered_lines))
-        for sku, count in sku_counts(self.completed_lines).items():
-            total[sku] = max(total[sku], count)
+        return Counter(self._delivered_counts())
+
+    def _dispatched_counts(self) -> dict[str, int]:
+        return _summed(shipment.dispatched_lines for shipment in self.shipments.values())
+
+    def _delivered_counts(self) -> dict[str, int]:
+        total = _summed(shipment.delivered_lines for shipment in self.shipments.values())
+        for sku, count in _summed((self.completed_lines,)).items():
+            total[sku] = max(total.get(sku, 0), count)
         return total
 
     def record(
         self,
         kind: str,
         occurred_at: datetime,
-        ordered: Mapping[str, int],
+        ordered: LinesLike,
         *,
         shipment_id: str | None = None,
         lines: LinesLike = (),
@@ -73,7 +82,8 @@ class FulfillmentProgress:
         condition: str | None = None,
         closed_short: bool | None = None,
     ) -> OrderStatus | None:
-        """Remember one fact; return the status it implies (None: it implies none)."""
+        """Remember one fact; return the status it implies (None: it implies none). `ordered`:
+        the order's lines, summed per sku only for a fact that moves the shipping status."""
         self.facts.append(FulfillmentFact(kind=kind, occurred_at=occurred_at, shipment_id=shipment_id))
         if kind in IN_FULFILLMENT_FACTS:
             return OrderStatus.IN_FULFILLMENT
@@ -94,10 +104,11 @@ class FulfillmentProgress:
             return None
         return self._shipping_status(ordered)
 
-    def _shipping_status(self, ordered: Mapping[str, int]) -> OrderStatus:
-        if covers(self.delivered(), ordered):
+    def _shipping_status(self, ordered_lines: LinesLike) -> OrderStatus:
+        ordered = _summed((ordered_lines,))
+        if covers(self._delivered_counts(), ordered):
             return OrderStatus.DELIVERED
-        if covers(self.dispatched(), ordered):
+        if covers(self._dispatched_counts(), ordered):
             return OrderStatus.SHIPPED
         return OrderStatus.PARTIALLY_SHIPPED
 
