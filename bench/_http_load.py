@@ -40,11 +40,13 @@ def postgres_pid(database_url: str) -> int:
 
 
 def tree_cpu_seconds(pid: int) -> float:
-    """User + system CPU time so far of a process and its live children (PostgreSQL: the postmaster
-    and its backends; a backend that exits meanwhile takes its time with it)."""
+    """User + system CPU time so far of a process, of its live children and of the children it has
+    reaped (PostgreSQL: the postmaster, its backends and workers; one that exits between two
+    readings moves from the live to the reaped, so the difference stays whole)."""
     root = psutil.Process(pid)
-    total = 0.0
-    for process in (root, *root.children(recursive=True)):
+    times = root.cpu_times()
+    total = times.user + times.system + times.children_user + times.children_system
+    for process in root.children(recursive=True):
         try:
             times = process.cpu_times()
         except psutil.NoSuchProcess:
