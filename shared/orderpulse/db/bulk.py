@@ -2,7 +2,7 @@
 unnested into rows), so PostgreSQL parses, plans and runs it once per batch instead of once per
 row (an executemany still runs the statement once for every row). jsonb values travel as text.
 
-An INSERT or UPDATE can also take its rows as one JSON document (`json_sql`/`json_rows`): one
+An UPDATE can also take its rows as one JSON document (`json_sql`/`json_rows`): one
 orjson call instead of an array per column, whose every element asyncpg inspects in Python (two
 `isinstance` checks against ABCs, then its encoding). It moves work to PostgreSQL, which parses
 the document and then each value from text, and a consumer waits for every statement: measure
@@ -93,26 +93,6 @@ class BulkInsert(NamedTuple):
         per column; a jsonb value that is not text yet is encoded here."""
         return _arrays({param: kind for param, (_, kind) in self.columns.items()}, rows, prefix)
 
-    def json_sql(self, param: str = "rows") -> str:
-        """The same statement with every row in one parameter `param`, a JSON array of objects
-        keyed by the single-row names (`json_rows`), which PostgreSQL unpacks with
-        `jsonb_to_recordset` into the columns' types. A jsonb value is any JSON value there (its
-        JSON null is SQL NULL, as None is in `sql()`'s form)."""
-        names = ", ".join(column for column, _ in self.columns.values())
-        record = ", ".join(f"{name} {kind}" for name, (_, kind) in self.columns.items())
-        values = ", ".join(f"u.{name}" for name in self.columns)
-        return (
-            f"INSERT INTO {self.table} ({names}) SELECT {values} "
-            f"FROM jsonb_to_recordset(CAST(CAST(:{param} AS text) AS jsonb)) AS u ({record}) ON CONFLICT {self.conflict}"
-        )
-
-    def json_rows(self, rows: Sequence[Mapping[str, Any]], param: str = "rows") -> dict[str, str]:
-        """`json_sql`'s parameter for `rows` (each keyed by the single-row names, holding at most
-        those): str, int, float, bool, None, datetimes (naive ones taken as UTC, as asyncpg takes
-        them), Decimals (as text, read back exactly), and lists and dicts of those. A jsonb value
-        is the value itself: a str is a JSON string there, not JSON text as in `arrays`."""
-        return {param: _json(rows)}
-
 
 class BulkUpdate(NamedTuple):
     """UPDATE of many rows, each found by `key`, in one statement: every other column of
@@ -135,7 +115,10 @@ class BulkUpdate(NamedTuple):
         return _arrays(self.columns, rows, "")
 
     def json_sql(self, param: str = "rows") -> str:
-        """The same statement with every row in one JSON parameter, as `BulkInsert.json_sql`."""
+        """The same statement with every row in one parameter `param`, a JSON array of objects
+        keyed by column name (`json_rows`), which PostgreSQL unpacks with `jsonb_to_recordset`
+        into the columns' types. A jsonb value is any JSON value there (its JSON null is SQL NULL,
+        as None is in `sql()`'s form)."""
         record = ", ".join(f"{name} {kind}" for name, kind in self.columns.items())
         sets = ", ".join(f"{name} = u.{name}" for name in self.columns if name != self.key)
         return (
@@ -144,5 +127,8 @@ class BulkUpdate(NamedTuple):
         )
 
     def json_rows(self, rows: Sequence[Mapping[str, Any]], param: str = "rows") -> dict[str, str]:
-        """`json_sql`'s parameter for `rows`, as `BulkInsert.json_rows`."""
+        """`json_sql`'s parameter for `rows` (each keyed by column name, holding at most the
+        columns): str, int, float, bool, None, datetimes (naive ones taken as UTC, as asyncpg takes
+        them), Decimals (as text, read back exactly), and lists and dicts of those. A jsonb value
+        is the value itself: a str is a JSON string there, not JSON text as in `arrays`."""
         return {param: _json(rows)}
