@@ -54,10 +54,7 @@ class OrderLine:
             parse_text(line_id, field=f"{field}.line_id")
             parse_text(sku, field=f"{field}.sku")
             parse_quantity(quantity, field=f"{field}.quantity")
-        amount = _plain_amount(unit_price)
-        if amount is None:
-            amount = parse_amount(unit_price, field=f"{field}.unit_price")  # raises, naming the field
-        return cls(line_id, sku, quantity, amount)
+        return cls(line_id, sku, quantity, parse_amount(unit_price, field=f"{field}.unit_price"))
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -96,17 +93,6 @@ def parse_amount(value: Any, *, field: str) -> Decimal:
     if not amount.is_finite() or amount < 0:
         raise InvalidAmount(f"{field} must be a finite amount of at least 0, got {value!r}", field=field)
     return amount
-
-
-def _plain_amount(value: Any) -> Decimal | None:
-    """`parse_amount` of a decimal string that it accepts, else None (the caller then lets it say why)."""
-    if type(value) is not str:
-        return None
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        return None
-    return amount if amount.is_finite() and amount >= 0 else None
 
 
 def format_amount(amount: Decimal) -> str:
