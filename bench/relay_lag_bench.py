@@ -35,6 +35,7 @@ import uuid
 
 import asyncpg
 from _harness import infrastructure, machine
+from _http_load import cpu_seconds
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from orderpulse.db.engine import create_engine
 from orderpulse.db.platform_tables import PLATFORM_DDL
@@ -147,15 +148,6 @@ _STAGE = ("WITH staged AS (INSERT INTO outbox (event_id, topic, key, event_type,
           "VALUES ($1, $2, $3, $4, $5, $6) RETURNING 1) SELECT pg_notify($7, '')")
 
 
-def cpu_seconds(pid: int | None) -> float:
-    """CPU time (user + system) a process has used so far: the relay's, to report its CPU per event."""
-    if pid is None:
-        return 0.0
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def one_run(mode: str, args, infra, pool, publisher, schema: str,
                   relay_pid: int | None) -> tuple[list[float], float, float]:
     clocks = Clocks()
@@ -190,13 +182,13 @@ async def one_run(mode: str, args, infra, pool, publisher, schema: str,
     await paced(args.rate, 1.0, args.writers, write)  # warm-up
     await asyncio.sleep(0.5)
     clocks.clear()  # a warm-up event still in flight is not measured
-    began, relay_cpu = time.perf_counter(), cpu_seconds(relay_pid)
+    began, relay_cpu = time.perf_counter(), cpu_seconds(relay_pid) if relay_pid else 0.0
     sent = await paced(args.rate, args.seconds, args.writers, write)
     achieved = sent / (time.perf_counter() - began)
     deadline = time.perf_counter() + 10
     while clocks.started and time.perf_counter() < deadline:
         await asyncio.sleep(0.05)
-    relay_cpu = cpu_seconds(relay_pid) - relay_cpu
+    relay_cpu = (cpu_seconds(relay_pid) if relay_pid else 0.0) - relay_cpu
     unread = list(clocks.started)
     stopping.set()
     await asyncio.to_thread(reader.join, 30)
