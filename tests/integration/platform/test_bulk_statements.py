@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
 from orderpulse.db.bulk import BulkInsert, BulkUpdate, column_types
 from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, Numeric, Table, Text, select, text
 from sqlalchemy.dialects.postgresql import JSONB
@@ -78,12 +79,15 @@ async def test_an_upsert_changes_the_listed_columns_of_taken_keys_and_inserts_th
     assert table["z"] == _row("z", 26)
 
 
-async def test_an_update_sets_every_column_of_the_rows_found_by_key_and_touches_no_other(engine):
+@pytest.mark.parametrize("form", ["arrays", "json"])
+async def test_an_update_sets_every_column_of_the_rows_found_by_key_and_touches_no_other(engine, form):
     await _create(engine)
     await _run(engine, INSERT.sql(), INSERT.arrays([_row("a", 1), _row("b", 2), _row("c", 3)]))
     changed = [_row("c", 30, price=Decimal("0.001"), active=False, detail=None), _row("a", 10, seen_at=None),
                _row("unknown", 5)]
-    assert await _run(engine, UPDATE.sql(), UPDATE.arrays(changed)) == 2
+    statement, params = (UPDATE.sql(), UPDATE.arrays(changed)) if form == "arrays" else (
+        UPDATE.json_sql(), UPDATE.json_rows(changed))
+    assert await _run(engine, statement, params) == 2
     assert await _table(engine) == {
         "a": _row("a", 10, seen_at=None),
         "b": _row("b", 2),
@@ -123,16 +127,3 @@ async def test_the_json_form_serves_any_number_of_rows_in_any_time_zone(engine):
     assert await _run(engine, UPDATE.json_sql("items"), UPDATE.json_rows(changed, "items")) == 1500
     table = await _table(engine)
     assert [table[row["item_id"]] for row in changed] == changed
-
-
-async def test_an_update_from_json_sets_every_column_of_the_rows_found_by_key(engine):
-    await _create(engine)
-    await _run(engine, INSERT.sql(), INSERT.arrays([_row("a", 1), _row("b", 2), _row("c", 3)]))
-    changed = [_row("c", 30, price=Decimal("0.001"), active=False, detail=None), _row("a", 10, seen_at=None),
-               _row("unknown", 5)]
-    assert await _run(engine, UPDATE.json_sql(), UPDATE.json_rows(changed)) == 2
-    assert await _table(engine) == {
-        "a": _row("a", 10, seen_at=None),
-        "b": _row("b", 2),
-        "c": _row("c", 30, price=Decimal("0.001"), active=False, detail=None),
-    }
