@@ -209,7 +209,7 @@ def order(count: int) -> Workload:
         from order_svc.entrypoints.consumer import handler_table
         from order_svc.manifest import MANIFEST
         from orderpulse.db.engine import create_engine, create_session_factory
-        from orderpulse.runtime import collect_young_objects_less_often
+        from orderpulse.heap import collect_young_objects_less_often
 
         collect_young_objects_less_often()  # as order_svc/main.py sets the process up
         await upgrade_async(MANIFEST.migrations, database_url, schema)
