@@ -44,6 +44,11 @@ def wall_ms() -> int:
     return int(time.time() * 1000)
 
 
+def caught_up(watermark: int | None, now_ms: int) -> bool:
+    """A partition whose watermark is this recent is live: its checkpoints reconcile and spill."""
+    return watermark is not None and watermark >= now_ms - CATCH_UP_LAG_MS
+
+
 class KpiStream(RecordApplier, PartitionOwnership):
     """Engines per partition, fed from Kafka, checkpointed to PostgreSQL. Callable without HTTP
     (the benchmark drives it directly): `await stream.run()`, `stream.stop()`."""
@@ -74,7 +79,8 @@ class KpiStream(RecordApplier, PartitionOwnership):
         # while a partition catches up a backlog every order changes between two checkpoints, so
         # a checkpoint costs about the same whenever it comes: rarer checkpoints, fewer encodings
         self._catch_up_interval_s = catch_up_checkpoint_interval_s or 5 * checkpoint_interval_s
-        self.catching_up = False  # some partition was catching up at the last checkpoint
+        self.catching_up = False  # some partition was catching up at the last checkpoint (or found so since)
+        self._checkpointed_at = time.monotonic()  # when the interval to the next checkpoint started
         self._remote_refresh_s = remote_refresh_s
         self._retry_max_s = retry_max_s
         self._label = {topic: topic_label(topic) for topic in topics}
@@ -131,7 +137,7 @@ class KpiStream(RecordApplier, PartitionOwnership):
         # up until its first checkpoint says otherwise (the state grows fastest while still small)
         full_collections.defer(self)
         try:
-            last = time.monotonic()
+            self._checkpointed_at = time.monotonic()
             idle_polls = 0
             while not self._stopping.is_set():
                 batch = await consumer.getmany(timeout_ms=100)
@@ -149,10 +155,9 @@ class KpiStream(RecordApplier, PartitionOwnership):
                     retry_due = time.monotonic() >= self._retry_at
                     if self._unrestored and retry_due:
                         await self.restore_pending()
-                    interval_s = self._catch_up_interval_s if self.catching_up else self._interval_s
-                    if (time.monotonic() - last >= interval_s and retry_due) or (self._holding and retry_due):
+                    if (retry_due and self._checkpoint_due()) or (self._holding and retry_due):
                         saved = await self._checkpoint_or_hold()
-                        last = time.monotonic()
+                        self._checkpointed_at = time.monotonic()
                         self._pace_full_collections()
                         await self._watch_log_ends()
                 if saved:
@@ -175,6 +180,32 @@ class KpiStream(RecordApplier, PartitionOwnership):
             if self._anchors is not None:
                 await self._anchors.close()
             await consumer.stop()
+
+    def _checkpoint_due(self) -> bool:
+        """The checkpoint interval has passed: every second when live, every
+        `catch_up_checkpoint_interval_s` while some partition catches up. A stream not known to
+        be catching up (it starts so, and a live one may fall behind) whose interval of a second
+        passed looks at its partitions' lag first: if one is behind, this is the moment the
+        catch-up is known, the catch-up interval starts now and no checkpoint is taken yet.
+        (Before, the lag was found only by a checkpoint: a replay took one a second after its
+        start - the group join included, so at its first records - and encoded every order it
+        had read by then, only to encode them all again at the next one.) The offsets and state
+        it would have saved are saved by the next checkpoint; a restart before it replays them."""
+        waited_s = time.monotonic() - self._checkpointed_at
+        if self.catching_up:
+            return waited_s >= self._catch_up_interval_s
+        if waited_s < self._interval_s:
+            return False
+        if self._lagging():
+            self.catching_up = True
+            self._checkpointed_at = time.monotonic()
+            return False
+        return True
+
+    def _lagging(self) -> bool:
+        """Some partition is catching up (as `checkpoint` judges it)."""
+        now_ms = self._clock_ms()
+        return any(not caught_up(self.watermark_ms(partition, now_ms), now_ms) for partition in self.engines)
 
     def _pace_full_collections(self) -> None:
         """While catching up a backlog the state grows fast: no full GC pass walks it until the
@@ -256,7 +287,7 @@ class KpiStream(RecordApplier, PartitionOwnership):
             watermark = self.watermark_ms(partition, now_ms)
             # catching up (the clock follows event time): leave reconciling to the next read or
             # to the checkpoint after catching up (docs/kpi-decisions.md, "Catching up")
-            flush = watermark is not None and watermark >= now_ms - CATCH_UP_LAG_MS
+            flush = caught_up(watermark, now_ms)
             catching_up = catching_up or not flush
             if watermark is not None:
                 # caught up: settled orders leave memory once quiet (KpiEngine.advance, spill)
