@@ -95,7 +95,7 @@ def fulfillment(count: int) -> Workload:
         from fulfillment_svc.entrypoints.consumer import YOUNG_COLLECTION_THRESHOLD, handler_table
         from fulfillment_svc.manifest import MANIFEST
         from fulfillment_svc.service_layer.context import Policy, ServiceContext
-        from orderpulse.runtime import collect_young_objects_less_often
+        from orderpulse.heap import collect_young_objects_less_often
         from orderpulse.testing.database import plain_dsn
 
         collect_young_objects_less_often(YOUNG_COLLECTION_THRESHOLD)  # as fulfillment_svc/main.py sets the process up
@@ -211,7 +211,7 @@ def order(count: int) -> Workload:
         from order_svc.entrypoints.consumer import handler_table
         from order_svc.manifest import MANIFEST
         from orderpulse.db.engine import create_engine, create_session_factory
-        from orderpulse.runtime import collect_young_objects_less_often
+        from orderpulse.heap import collect_young_objects_less_often
 
         collect_young_objects_less_often()  # as order_svc/main.py sets the process up
         await upgrade_async(MANIFEST.migrations, database_url, schema)

@@ -49,8 +49,9 @@ from kpi_svc.manifest import MANIFEST  # noqa: E402
 from kpi_svc.settings import KpiSettings  # noqa: E402
 from orderpulse.db.migrations import upgrade  # noqa: E402
 from orderpulse.events.topics import ALL_TOPICS  # noqa: E402
+from orderpulse.heap import freeze_startup_heap  # noqa: E402
 from orderpulse.messaging.kafka import create_consumer, create_producer, ensure_topics  # noqa: E402
-from orderpulse.runtime import Platform, freeze_startup_heap  # noqa: E402
+from orderpulse.pool_platform import PoolPlatform  # noqa: E402
 from orderpulse.testing.database import plain_dsn  # noqa: E402
 
 PARTITIONS = 12
@@ -128,7 +129,7 @@ async def kpi_run(base: KpiSettings, database_url: str, events: int, catch_up_in
                                        "catch_up_checkpoint_interval_s": catch_up_interval_s,
                                        "broker_check_interval_s": 3600.0})
     await asyncio.to_thread(upgrade, MANIFEST.migrations, database_url, settings.db_schema)
-    platform = Platform(settings, run_relay=False)
+    platform = PoolPlatform(settings)
     stream = build_stream(settings, platform)
     if freeze:  # what kpi_svc/main.py does once the app is built: a service process that just started
         freeze_startup_heap()
@@ -198,7 +199,7 @@ def main() -> None:
     parser.add_argument("--catch-up-interval", type=float, default=None,
                         help="kpi-svc's catch_up_checkpoint_interval_s (default: its own, 5 x checkpoint_interval_s)")
     parser.add_argument("--freeze-startup-heap", action="store_true",
-                        help="before each kpi-svc run, orderpulse.runtime.freeze_startup_heap() as kpi_svc/main.py "
+                        help="before each kpi-svc run, orderpulse.heap.freeze_startup_heap() as kpi_svc/main.py "
                              "does at start-up (the collector's full passes then come as often as in the service)")
     args = parser.parse_args()
     print(f"kpi-svc replay benchmark · {machine()} · load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -1,5 +1,3 @@
-"""Database plumbing: async engine and sessions, platform tables, migrations."""
-
-from orderpulse.db.engine import create_engine, create_session_factory, is_unavailable_error
-
-__all__ = ["create_engine", "create_session_factory", "is_unavailable_error"]
+"""Database plumbing: the SQLAlchemy engine and sessions (`engine`), asyncpg connections alone
+(`direct`), what a failure means (`errors`), platform tables, migrations. Nothing is imported
+here: a process on asyncpg alone (kpi-svc) must not load SQLAlchemy by importing this package."""

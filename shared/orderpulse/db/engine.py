@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import asyncpg
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from orderpulse.db.errors import DRIVER_ERRORS
 
 # a pooled connection idle longer than this is pinged before use (one that is in steady use is not)
 PING_IF_IDLE_S = 30.0
@@ -61,52 +62,5 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-class ConnectionLost(ConnectionError):
-    """A pooled connection turned out to be closed by the database under a statement (retry later)."""
-
-
-_UNAVAILABLE = (
-    ConnectionError,
-    OSError,
-    TimeoutError,
-    asyncpg.exceptions.CannotConnectNowError,
-    asyncpg.exceptions.ConnectionDoesNotExistError,
-    asyncpg.exceptions.AdminShutdownError,
-    asyncpg.exceptions.TooManyConnectionsError,
-    asyncpg.exceptions.InterfaceError,
-)
-
-
-def is_unavailable_error(error: BaseException) -> bool:
-    """True when the database could not be reached (retry later), not when a statement was wrong."""
-    if isinstance(error, sa_exc.TimeoutError):
-        return True
-    if isinstance(error, sa_exc.DBAPIError):
-        if error.connection_invalidated:
-            return True
-        original = getattr(error.orig, "__cause__", None) or error.orig
-        return isinstance(original, _UNAVAILABLE) or isinstance(error.orig, _UNAVAILABLE)
-    return isinstance(error, _UNAVAILABLE)
-
-
-# serialization_failure, deadlock_detected, lock_not_available: the same work succeeds when redone
-TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
-
-
-def sqlstate_of(error: BaseException) -> str | None:
-    """The PostgreSQL SQLSTATE behind an error (SQLAlchemy, its asyncpg adapter or asyncpg), if any."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        state = getattr(current, "sqlstate", None)
-        if isinstance(state, str):
-            return state
-        current = getattr(current, "orig", None) or current.__cause__
-    return None
-
-
-def is_transient_error(error: BaseException) -> bool:
-    """True when redoing the whole transaction later will most likely succeed: a deadlock, a
-    serialization failure, a lock not granted in time, or the database being unreachable."""
-    return is_unavailable_error(error) or sqlstate_of(error) in TRANSIENT_SQLSTATES
+# what a database outage or a transaction conflict raises through this engine
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (sa_exc.SQLAlchemyError, *DRIVER_ERRORS)

@@ -13,6 +13,8 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from orderpulse.db.errors import IdempotencyKeyReused
+
 _CLAIM = text(
     "INSERT INTO idempotency_keys (principal, key, request_hash) VALUES (:principal, :key, :hash) "
     "ON CONFLICT DO NOTHING RETURNING key"
@@ -24,10 +26,6 @@ _SAVE = text(
     "UPDATE idempotency_keys SET status_code = :status, response_body = :body WHERE principal = :principal AND key = :key"
 )
 _PURGE = text("DELETE FROM idempotency_keys WHERE created_at < clock_timestamp() - make_interval(secs => :s)")
-
-
-class IdempotencyKeyReused(Exception):
-    """The key was used before with a different request body."""
 
 
 @dataclass(frozen=True)

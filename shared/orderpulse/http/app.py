@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from fastapi import APIRouter, FastAPI
 from pydantic import SecretStr
 
+from orderpulse.db.errors import DRIVER_ERRORS
 from orderpulse.http import health
 from orderpulse.http.auth import ApiKeyRegistry
 from orderpulse.http.fast_path import FastEndpoint, FastRoutes
@@ -38,10 +39,13 @@ def create_app(
     openapi_tags: list[dict] | None = None,
     links: Sequence[OperationLink] = (),
     fast_routes: Mapping[tuple[str, str], FastEndpoint] | None = None,
+    database_errors: tuple[type[BaseException], ...] = DRIVER_ERRORS,
 ) -> FastAPI:
     """An app with problem+json errors (documented in its OpenAPI), API-key auth, RED metrics, health
     routes and a body limit; `links` say in its OpenAPI which answer feeds which next call.
-    `fast_routes` answer the well-formed requests of a few busy routes in plain ASGI (orderpulse.http.fast_path)."""
+    `fast_routes` answer the well-formed requests of a few busy routes in plain ASGI (orderpulse.http.fast_path).
+    `database_errors` are what the service's database layer raises (its platform's `database_errors`:
+    SQLAlchemy's too on the engine): those meaning the database is away, or a conflict, are a 503."""
     app = FastAPI(
         title=title,
         description=description,
@@ -54,7 +58,7 @@ def create_app(
     app.state.api_keys = ApiKeyRegistry(settings.api_keys)
     app.state.signing_secrets = dict(signing_secrets if signing_secrets is not None else settings.signing_secrets)
     app.state.readiness_checks = dict(readiness_checks or {})
-    install_problem_handlers(app)
+    install_problem_handlers(app, database_errors)
     add_problem_schema(app)
     add_links(app, links)
     app.include_router(health.router)

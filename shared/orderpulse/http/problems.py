@@ -5,15 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from orderpulse.db.engine import is_transient_error, is_unavailable_error
-from orderpulse.db.idempotency import IdempotencyKeyReused
+from orderpulse.db.errors import DRIVER_ERRORS, IdempotencyKeyReused, is_transient_error, is_unavailable_error
 
 log = logging.getLogger(__name__)
 
@@ -95,10 +92,6 @@ _STATUS_CODES = {
 }
 
 
-# what a database outage or a transaction conflict raises (OSError covers ConnectionError and TimeoutError)
-DATABASE_ERRORS = (sa_exc.SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
-
-
 def unavailable_response(request: Request, detail: str, retry_after_s: int) -> JSONResponse:
     return problem_response(
         503, "unavailable", "A dependency is unavailable", detail, instance=request.url.path,
@@ -106,7 +99,9 @@ def unavailable_response(request: Request, detail: str, retry_after_s: int) -> J
     )
 
 
-def install_problem_handlers(app: FastAPI) -> None:
+def install_problem_handlers(app: FastAPI, database_errors: tuple[type[BaseException], ...] = DRIVER_ERRORS) -> None:
+    """`database_errors`: what the service's database layer raises when the database is away or a
+    transaction met another (its platform's `database_errors`): a 503 when it means that."""
     @app.exception_handler(Problem)
     async def _problem(request: Request, error: Problem) -> JSONResponse:
         return problem_response(
@@ -169,7 +164,7 @@ def install_problem_handlers(app: FastAPI) -> None:
                                                  "failure) and was rolled back; retry it.", 1)
         raise error
 
-    for database_error in DATABASE_ERRORS:
+    for database_error in database_errors:
         app.add_exception_handler(database_error, _database_trouble)
 
     @app.exception_handler(Exception)

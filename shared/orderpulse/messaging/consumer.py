@@ -41,7 +41,7 @@ from aiokafka.structs import ConsumerRecord
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from orderpulse.db.engine import is_transient_error, is_unavailable_error
+from orderpulse.db.errors import is_transient_error, is_unavailable_error
 from orderpulse.events.envelope import Envelope
 from orderpulse.messaging.assignments import AssignmentChanges
 from orderpulse.messaging.batch_result import BatchResult

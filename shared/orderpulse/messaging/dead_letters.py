@@ -14,8 +14,7 @@ from pydantic import ValidationError
 from orderpulse.events.envelope import Envelope
 from orderpulse.events.registry import UnknownEventType
 from orderpulse.events.topics import dlq_topic
-from orderpulse.messaging.kafka import OutgoingRecord
-from orderpulse.messaging.relay import Publisher
+from orderpulse.messaging.kafka import OutgoingRecord, Publisher
 from orderpulse.observability import metrics
 
 log = logging.getLogger(__name__)

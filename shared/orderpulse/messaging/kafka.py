@@ -8,7 +8,7 @@ import functools
 import logging
 import time
 from collections.abc import Awaitable, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import aiokafka.admin.client
 import aiokafka.client
@@ -31,6 +31,14 @@ class OutgoingRecord(NamedTuple):
     key: str
     value: bytes
     headers: tuple[tuple[str, bytes], ...] = ()
+
+
+class Publisher(Protocol):
+    """What the relay, the dead-letter queue and the redrive publish through (KafkaPublisher)."""
+
+    async def publish(self, records: Sequence[OutgoingRecord]) -> None: ...
+
+    async def enqueue(self, records: Sequence[OutgoingRecord]) -> Awaitable[None]: ...
 
 
 def never_auto_create_topics() -> None:

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from orderpulse.events.topics import dlq_topic
-from orderpulse.messaging.kafka import OutgoingRecord
-from orderpulse.messaging.relay import Publisher
+from orderpulse.messaging.kafka import OutgoingRecord, Publisher
 
 KEPT_HEADERS = ("content-type", "ce_type", "ce_id", "traceparent")
 

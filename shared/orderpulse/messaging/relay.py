@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orderpulse.db.idempotency import purge_idempotency_keys
 from orderpulse.events.envelope import CONTENT_TYPE
-from orderpulse.messaging.kafka import OutgoingRecord
+from orderpulse.messaging.kafka import OutgoingRecord, Publisher
 from orderpulse.messaging.outbox import notify_channel
 from orderpulse.messaging.relay_marks import MarkPipeline
 from orderpulse.observability import metrics
@@ -53,12 +53,6 @@ class BrokerWatch(Protocol):
     async def missing_events(self, retained: Mapping[str, Collection[str]]) -> set[str]: ...
 
     async def recover(self) -> None: ...
-
-
-class Publisher(Protocol):
-    async def publish(self, records: Sequence[OutgoingRecord]) -> None: ...
-
-    async def enqueue(self, records: Sequence[OutgoingRecord]) -> Awaitable[None]: ...
 
 
 _SELECT_BATCH = (

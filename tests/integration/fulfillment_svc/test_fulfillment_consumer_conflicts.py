@@ -20,7 +20,7 @@ from fulfillment_svc.entrypoints.consumer import ConflictOnOneEvent, handler_tab
 from fulfillment_svc.manifest import MANIFEST
 from fulfillment_svc.service_layer.context import Policy, ServiceContext
 from fulfillment_svc.service_layer.ports import TransientConflict
-from orderpulse.db.engine import is_transient_error
+from orderpulse.db.errors import is_transient_error
 from orderpulse.events import new_envelope
 from orderpulse.testing.consumer_stand import ConsumerStand, outcome, produced_batch
 

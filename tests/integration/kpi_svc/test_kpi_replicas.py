@@ -8,10 +8,9 @@ from kpi_stories import all_events, stories
 from kpi_svc.adapters.checkpoint_store import CheckpointStore, Fenced, StoredOffset
 from kpi_svc.bootstrap import build_app
 from kpi_svc.domain import CheckpointDelta
-from orderpulse.db.engine import create_engine
+from orderpulse.db.direct import DirectConnections
 from orderpulse.testing.polling import eventually
 from orderpulse.testing.service import auth, running_app
-from sqlalchemy import text
 from test_kpi_stream import expected, until_figures  # noqa: I001
 
 
@@ -26,8 +25,8 @@ def delta(order_payload: bytes) -> CheckpointDelta:
 
 
 async def test_a_stale_owner_cannot_checkpoint_after_another_replica_restored_the_partition(settings):
-    engine = create_engine(settings.database_url, schema="kpi_svc")
-    stale, fresh = CheckpointStore(engine), CheckpointStore(engine)
+    connections = DirectConnections(settings.database_url, schema="kpi_svc", size=2)
+    stale, fresh = CheckpointStore(connections), CheckpointStore(connections)
     try:
         stale_epoch, _ = await stale.claim(0)
         await stale.save({0: delta(b'"first"')}, {("orders", 0): StoredOffset(5, "evt-5")}, {0: stale_epoch})
@@ -38,10 +37,9 @@ async def test_a_stale_owner_cannot_checkpoint_after_another_replica_restored_th
         assert (await fresh.load(0)).orders == {"ord-x": "first"}
         assert (await fresh.offsets([("orders", 0)]))[("orders", 0)] == StoredOffset(5, "evt-5")
         await fresh.save({0: delta(b'"fresh"')}, {("orders", 0): StoredOffset(7, "evt-7")}, {0: fresh_epoch})
-        async with engine.connect() as conn:
-            assert (await conn.execute(text("SELECT next_offset FROM kpi_offsets"))).scalar() == 7
+        assert await connections.fetchval("SELECT next_offset FROM kpi_offsets") == 7
     finally:
-        await engine.dispose()
+        await connections.close()
 
 
 async def test_two_replicas_with_a_rebalance_in_the_middle_report_exact_figures_and_every_scorecard(settings, publish):

@@ -19,8 +19,8 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
-from order_svc.adapters.driver import DirectConnections
-from orderpulse.db.engine import ConnectionLost, is_unavailable_error
+from orderpulse.db.direct import DirectConnections
+from orderpulse.db.errors import ConnectionLost, is_unavailable_error
 from sqlalchemy import make_url
 
 

@@ -146,7 +146,7 @@ async def test_a_consumer_task_that_dies_is_restarted_and_readyz_says_503_meanwh
     platform = Platform(settings, consumed_topics=(topic,), handlers={"orderpulse.order.cancelled.v1": apply},
                         run_relay=False)
     app = create_app(settings=settings, title="t", description="t", routers=[], lifespan=platform.lifespan,
-                     readiness_checks=platform.readiness_checks)
+                     readiness_checks=platform.readiness_checks, database_errors=platform.database_errors)
     producer = create_producer(settings)
     await producer.start()
     try:

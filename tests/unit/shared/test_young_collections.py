@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 
 import pytest
-from orderpulse.runtime import YOUNG_COLLECTION_THRESHOLD, collect_young_objects_less_often
+from orderpulse.heap import YOUNG_COLLECTION_THRESHOLD, collect_young_objects_less_often
 
 
 @pytest.fixture

@@ -77,6 +77,7 @@ def build_app(
         routers=[issues.router, surveys.router, survey_pages.router],
         lifespan=platform.lifespan,
         readiness_checks=platform.readiness_checks,
+        database_errors=platform.database_errors,
         links=LINKS,
     )
     app.state.feedback = ctx

@@ -1,7 +1,7 @@
 """`uvicorn feedback_svc.main:app`: settings are read once, here, from the environment."""
 
+from orderpulse.heap import freeze_startup_heap
 from orderpulse.observability.logs import configure_logging
-from orderpulse.runtime import freeze_startup_heap
 
 from feedback_svc.bootstrap import build_app
 from feedback_svc.settings import FeedbackSettings

@@ -56,6 +56,7 @@ def build_app(
         routers=[stock.router, fulfillments.router, carriers.router, labor.router, returns.router],
         lifespan=platform.lifespan,
         readiness_checks=platform.readiness_checks,
+        database_errors=platform.database_errors,
         links=LINKS,
     )
     app.state.fulfillment = ctx

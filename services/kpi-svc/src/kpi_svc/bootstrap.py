@@ -1,5 +1,6 @@
-"""The one place kpi-svc is wired: settings -> platform (database, producer for the DLQ) ->
-the stream (engines per partition, checkpoints) -> the app and its gauges."""
+"""The one place kpi-svc is wired: settings -> platform (asyncpg connections, the producer for the
+DLQ; no SQLAlchemy: orderpulse.pool_platform) -> the stream (engines per partition, checkpoints)
+-> the app and its gauges."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from fastapi import FastAPI
 from orderpulse.http.app import create_app
 from orderpulse.messaging.dead_letters import DeadLetterQueue
 from orderpulse.messaging.partition_anchors import KafkaRecordReader, PartitionAnchors
-from orderpulse.runtime import Platform
+from orderpulse.pool_platform import PoolPlatform
 
 from kpi_svc.adapters.checkpoint_store import CheckpointStore
 from kpi_svc.domain import KPI_NAMES, merge_reports
@@ -30,12 +31,12 @@ exactly once per event. Every route needs `Authorization: Bearer <api key>` of `
 """
 
 
-def build_stream(settings: KpiSettings, platform: Platform) -> KpiStream:
+def build_stream(settings: KpiSettings, platform: PoolPlatform) -> KpiStream:
     """The stream loop without HTTP (the benchmark uses it alone)."""
     topics = settings.topics
     prefix = settings.topic_prefix
     return KpiStream(
-        store=CheckpointStore(platform.engine),
+        store=CheckpointStore(platform.connections),
         rules=settings.rules,
         consumer_factory=kafka_consumer_factory(settings, topics, settings.group_id),
         topics=topics,
@@ -91,7 +92,7 @@ def stream_readiness(stream: KpiStream):
 
 
 def build_app(settings: KpiSettings) -> FastAPI:
-    platform = Platform(settings, run_relay=False)
+    platform = PoolPlatform(settings)
     stream = build_stream(settings, platform)
 
     @asynccontextmanager
@@ -117,6 +118,7 @@ def build_app(settings: KpiSettings) -> FastAPI:
         routers=[router],
         lifespan=lifespan,
         readiness_checks={**platform.readiness_checks, "stream": stream_readiness(stream)},
+        database_errors=platform.database_errors,
     )
     app.state.platform = platform
     app.state.stream = stream

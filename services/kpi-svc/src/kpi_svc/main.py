@@ -1,7 +1,7 @@
 """`uvicorn kpi_svc.main:app`: settings are read once, here, from the environment."""
 
+from orderpulse.heap import freeze_startup_heap
 from orderpulse.observability.logs import configure_logging
-from orderpulse.runtime import freeze_startup_heap
 
 from kpi_svc.bootstrap import build_app
 from kpi_svc.settings import KpiSettings

@@ -129,6 +129,7 @@ def build_app(
         routers=[preferences.router, notifications.router, courtesy_calls.router],
         lifespan=lifespan,
         readiness_checks=platform.readiness_checks,
+        database_errors=platform.database_errors,
         links=LINKS,
     )
     app.state.notify = ctx

@@ -1,7 +1,7 @@
 """`uvicorn notify_svc.main:app`: settings are read once, here, from the environment."""
 
+from orderpulse.heap import freeze_startup_heap
 from orderpulse.observability.logs import configure_logging
-from orderpulse.runtime import freeze_startup_heap
 
 from notify_svc.bootstrap import build_app
 from notify_svc.settings import NotifySettings

@@ -7,12 +7,12 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 from fastapi import FastAPI
+from orderpulse.db.direct import DirectConnections
 from orderpulse.http.app import create_app
 from orderpulse.runtime import Platform
 from orderpulse.signed_tokens import TokenSigner
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from order_svc.adapters.driver import DirectConnections
 from order_svc.adapters.reference_cache import ReferenceCache
 from order_svc.adapters.unit_of_work import SqlOrderUnitOfWork
 from order_svc.domain.model import OrderRules
@@ -85,6 +85,7 @@ def build_app(settings: OrderSettings, *, clock: Callable[[], datetime] = utcnow
         routers=ROUTERS,
         lifespan=lifespan,
         readiness_checks=platform.readiness_checks,
+        database_errors=platform.database_errors,
         openapi_tags=TAGS,
         links=LINKS,
         fast_routes=FAST_ROUTES,

@@ -1,7 +1,7 @@
 """`uvicorn order_svc.main:app`: settings are read once, here, from the environment."""
 
+from orderpulse.heap import collect_young_objects_less_often, freeze_startup_heap
 from orderpulse.observability.logs import configure_logging
-from orderpulse.runtime import collect_young_objects_less_often, freeze_startup_heap
 
 from order_svc.bootstrap import build_app
 from order_svc.settings import OrderSettings

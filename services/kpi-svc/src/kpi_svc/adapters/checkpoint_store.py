@@ -9,28 +9,29 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
+import asyncpg
 import orjson
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from orderpulse.db.direct import DirectConnections
 
 from kpi_svc.domain import CheckpointDelta
 
-# order rows go through asyncpg itself (positional parameters): see CheckpointStore.save
+# every statement goes to asyncpg itself (positional parameters), on connections of the platform's
+# DirectConnections: kpi-svc's process does not load SQLAlchemy (docs/kpi-svc-decisions.md)
 _UPSERT_ORDER = (
     "INSERT INTO kpi_orders (partition, order_id, payload) VALUES ($1, $2, $3) "
     "ON CONFLICT (partition, order_id) DO UPDATE SET payload = EXCLUDED.payload"
 )
-_DELETE_ORDER = text("DELETE FROM kpi_orders WHERE partition = :p AND order_id = :k")
-_UPSERT_BUCKET = text(
-    "INSERT INTO kpi_buckets (partition, key, payload) VALUES (:p, :k, :v) "
+_DELETE_ORDER = "DELETE FROM kpi_orders WHERE partition = $1 AND order_id = $2"
+_UPSERT_BUCKET = (
+    "INSERT INTO kpi_buckets (partition, key, payload) VALUES ($1, $2, $3) "
     "ON CONFLICT (partition, key) DO UPDATE SET payload = EXCLUDED.payload"
 )
-_DELETE_BUCKET = text("DELETE FROM kpi_buckets WHERE partition = :p AND key = :k")
-_UPSERT_META = text(
-    "INSERT INTO kpi_meta (partition, payload) VALUES (:p, :v) ON CONFLICT (partition) DO UPDATE SET payload = EXCLUDED.payload"
+_DELETE_BUCKET = "DELETE FROM kpi_buckets WHERE partition = $1 AND key = $2"
+_UPSERT_META = (
+    "INSERT INTO kpi_meta (partition, payload) VALUES ($1, $2) ON CONFLICT (partition) DO UPDATE SET payload = EXCLUDED.payload"
 )
-_UPSERT_OFFSET = text(
-    "INSERT INTO kpi_offsets (topic, partition, next_offset, last_event_id) VALUES (:t, :p, :o, :e) "
+_UPSERT_OFFSET = (
+    "INSERT INTO kpi_offsets (topic, partition, next_offset, last_event_id) VALUES ($1, $2, $3, $4) "
     "ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, last_event_id = EXCLUDED.last_event_id"
 )
 _UPSERT_SETTLED = (
@@ -38,15 +39,24 @@ _UPSERT_SETTLED = (
     "ON CONFLICT (order_id) DO UPDATE SET partition = EXCLUDED.partition, keep_until_ms = EXCLUDED.keep_until_ms, "
     "payload = EXCLUDED.payload"
 )
-_CLAIM = text(
-    "INSERT INTO kpi_owners (partition, epoch) VALUES (:p, 1) "
+_CLAIM = (
+    "INSERT INTO kpi_owners (partition, epoch) VALUES ($1, 1) "
     "ON CONFLICT (partition) DO UPDATE SET epoch = kpi_owners.epoch + 1 RETURNING epoch"
 )
 # the most order rows (~3 KB each) held encoded at once while a checkpoint is written: asyncpg
 # encodes them as it sends them, ~128 KB at a time (~40 rows), so this bound is generous (the
 # memory benchmark holds this many at once, as the writer did when it sent chunks of them)
 ORDER_ROWS_PER_STATEMENT = 1000
-_EPOCHS = text("SELECT partition, epoch FROM kpi_owners WHERE partition = ANY(:ps) ORDER BY partition FOR UPDATE")
+_EPOCHS = "SELECT partition, epoch FROM kpi_owners WHERE partition = ANY($1::int[]) ORDER BY partition FOR UPDATE"
+_OFFSETS = "SELECT topic, partition, next_offset, last_event_id FROM kpi_offsets"
+_ORDERS_OF = "SELECT order_id, payload FROM kpi_orders WHERE partition = $1"
+_BUCKETS_OF = "SELECT key, payload FROM kpi_buckets WHERE partition = $1"
+_META_OF = "SELECT payload FROM kpi_meta WHERE partition = $1"
+_BUCKETS_EXCEPT = "SELECT partition, key, payload FROM kpi_buckets WHERE NOT (partition = ANY($1::int[]))"
+# an evicted order's row in kpi_orders is its tombstone: only a list is an order's facts
+_ORDER_PAYLOADS = tuple(f"SELECT payload FROM {table} WHERE order_id = $1 LIMIT 1" for table in ("kpi_orders", "kpi_settled"))
+_SETTLED = "SELECT order_id, payload FROM kpi_settled WHERE order_id = ANY($1::text[])"
+_FORGET_SETTLED = "DELETE FROM kpi_settled WHERE keep_until_ms < $1"
 
 
 class Fenced(Exception):
@@ -70,26 +80,25 @@ class PartitionCheckpoint:
 
 
 class CheckpointStore:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, connections: DirectConnections) -> None:
+        self._connections = connections
 
     async def claim(self, partition: int) -> tuple[int, PartitionCheckpoint]:
         """Become the partition's owner (a new epoch, which fences every earlier owner) and load its
         state in the same transaction: a stale owner's write either committed before (and is
         loaded) or waits for this one and is refused."""
-        async with self._engine.begin() as conn:
-            epoch = (await conn.execute(_CLAIM, {"p": partition})).scalar_one()
+        async with self._connections.acquire() as conn, conn.transaction():
+            epoch = await conn.fetchval(_CLAIM, partition)
             return epoch, await _load(conn, partition)
 
     async def load(self, partition: int) -> PartitionCheckpoint:
-        async with self._engine.connect() as conn:
+        async with self._connections.acquire() as conn, conn.transaction():
             return await _load(conn, partition)
 
     async def offsets(self, topic_partitions: Iterable[tuple[str, int]]) -> dict[tuple[str, int], StoredOffset]:
         wanted = set(topic_partitions)
-        async with self._engine.connect() as conn:
-            rows = await conn.execute(text("SELECT topic, partition, next_offset, last_event_id FROM kpi_offsets"))
-            return {(topic, p): StoredOffset(offset, last) for topic, p, offset, last in rows if (topic, p) in wanted}
+        rows = await self._connections.fetch(_OFFSETS)
+        return {(topic, p): StoredOffset(offset, last) for topic, p, offset, last in rows if (topic, p) in wanted}
 
     async def save(
         self,
@@ -104,54 +113,47 @@ class CheckpointStore:
         held encoded at once; its settled orders (DeferredSettled) likewise. asyncpg encodes the
         rows of one statement lazily, ~128 KB at a time, and sends each part before encoding the
         next, so PostgreSQL inserts the rows already sent while this process encodes the next
-        ones (through SQLAlchemy, each chunk was encoded whole first, then sent and waited for:
-        the two took turns)."""
+        ones."""
         delete_orders, upsert_buckets, delete_buckets, metas = [], [], [], []
         for p, delta in deltas.items():
-            delete_orders += [{"p": p, "k": k} for k in delta.removed_orders]
-            upsert_buckets += [{"p": p, "k": k, "v": v} for k, v in delta.buckets.items()]
-            delete_buckets += [{"p": p, "k": k} for k in delta.removed_buckets]
-            metas.append({"p": p, "v": orjson.dumps(delta.meta)})
+            delete_orders += [(p, k) for k in delta.removed_orders]
+            upsert_buckets += [(p, k, v) for k, v in delta.buckets.items()]
+            delete_buckets += [(p, k) for k in delta.removed_buckets]
+            metas.append((p, orjson.dumps(delta.meta)))
         written = set(deltas) | {p for _, p in offsets}
-        async with self._engine.begin() as conn:
+        async with self._connections.acquire() as conn, conn.transaction():
             if written:
-                held = dict((await conn.execute(_EPOCHS, {"ps": sorted(written)})).all())
+                held = dict(await conn.fetch(_EPOCHS, sorted(written)))
                 stale = {p for p in written if held.get(p) != epochs.get(p)}
                 if stale:
                     raise Fenced(stale)
-            if any(delta.orders for delta in deltas.values()) or any(delta.settled for delta in deltas.values()):
-                driver = await _driver_in_transaction(conn)
-                if any(delta.orders for delta in deltas.values()):
-                    await driver.executemany(_UPSERT_ORDER, _order_rows(deltas))
-                if any(delta.settled for delta in deltas.values()):
-                    await driver.executemany(_UPSERT_SETTLED, _settled_rows(deltas))
+            if any(delta.orders for delta in deltas.values()):
+                await conn.executemany(_UPSERT_ORDER, _order_rows(deltas))
+            if any(delta.settled for delta in deltas.values()):
+                await conn.executemany(_UPSERT_SETTLED, _settled_rows(deltas))
             for statement, rows in (
                 (_DELETE_ORDER, delete_orders),
                 (_UPSERT_BUCKET, upsert_buckets),
                 (_DELETE_BUCKET, delete_buckets),
                 (_UPSERT_META, metas),
-                (_UPSERT_OFFSET, [{"t": t, "p": p, "o": o.next_offset, "e": o.last_event_id} for (t, p), o in offsets.items()]),
+                (_UPSERT_OFFSET, [(t, p, o.next_offset, o.last_event_id) for (t, p), o in offsets.items()]),
             ):
                 if rows:
-                    await conn.execute(statement, rows)
+                    await conn.executemany(statement, rows)
 
     async def buckets_except(self, partitions: Iterable[int]) -> dict[int, dict[str, Any]]:
         """The checkpointed buckets of the partitions other replicas own."""
-        owned = sorted(set(partitions))
-        async with self._engine.connect() as conn:
-            rows = await conn.execute(
-                text("SELECT partition, key, payload FROM kpi_buckets WHERE NOT (partition = ANY(:owned))"), {"owned": owned}
-            )
-            found: dict[int, dict[str, Any]] = {}
-            for p, key, payload in rows:
-                found.setdefault(p, {})[key] = orjson.loads(payload)
-            return found
+        rows = await self._connections.fetch(_BUCKETS_EXCEPT, sorted(set(partitions)))
+        found: dict[int, dict[str, Any]] = {}
+        for p, key, payload in rows:
+            found.setdefault(p, {})[key] = orjson.loads(payload)
+        return found
 
     async def order(self, order_id: str) -> list | None:
         """The facts of one order as last checkpointed, open or settled (any partition); None if unknown."""
-        async with self._engine.connect() as conn:
-            for table in ("kpi_orders", "kpi_settled"):  # an evicted order's row in kpi_orders is its tombstone
-                payload = (await conn.execute(text(f"SELECT payload FROM {table} WHERE order_id = :k LIMIT 1"), {"k": order_id})).scalar()
+        async with self._connections.acquire() as conn:
+            for statement in _ORDER_PAYLOADS:
+                payload = await conn.fetchval(statement, order_id)
                 found = None if payload is None else orjson.loads(payload)
                 if isinstance(found, list):
                     return found
@@ -159,25 +161,13 @@ class CheckpointStore:
 
     async def settled(self, order_ids: Iterable[str]) -> dict[str, list]:
         """The stored facts of settled (evicted) orders, by id."""
-        async with self._engine.connect() as conn:
-            rows = await conn.execute(
-                text("SELECT order_id, payload FROM kpi_settled WHERE order_id = ANY(:ids)"), {"ids": sorted(set(order_ids))}
-            )
-            return {order_id: orjson.loads(payload) for order_id, payload in rows}
+        rows = await self._connections.fetch(_SETTLED, sorted(set(order_ids)))
+        return {order_id: orjson.loads(payload) for order_id, payload in rows}
 
     async def forget_settled(self, now_ms: int) -> int:
         """Drop settled orders kept long enough (settled_retention_s after they settled)."""
-        async with self._engine.begin() as conn:
-            return (await conn.execute(text("DELETE FROM kpi_settled WHERE keep_until_ms < :now"), {"now": now_ms})).rowcount
-
-
-async def _driver_in_transaction(conn: AsyncConnection):
-    """The asyncpg connection under `conn`, whose transaction SQLAlchemy has begun (it begins it
-    at its first statement: the epoch check runs before any row is written)."""
-    driver = (await conn.get_raw_connection()).driver_connection
-    if not driver.is_in_transaction():
-        raise RuntimeError("checkpoint rows must be written inside the checkpoint's transaction")
-    return driver
+        status = await self._connections.execute(_FORGET_SETTLED, now_ms)
+        return int(status.split()[-1])  # "DELETE <rows>"
 
 
 def _order_rows(deltas: Mapping[int, CheckpointDelta]) -> Iterator[tuple]:
@@ -194,10 +184,10 @@ def _settled_rows(deltas: Mapping[int, CheckpointDelta]) -> Iterator[tuple]:
             yield k, p, until, v
 
 
-async def _load(conn: AsyncConnection, partition: int) -> PartitionCheckpoint:
-    orders = await conn.execute(text("SELECT order_id, payload FROM kpi_orders WHERE partition = :p"), {"p": partition})
-    buckets = await conn.execute(text("SELECT key, payload FROM kpi_buckets WHERE partition = :p"), {"p": partition})
-    meta = (await conn.execute(text("SELECT payload FROM kpi_meta WHERE partition = :p"), {"p": partition})).scalar()
+async def _load(conn: asyncpg.Connection, partition: int) -> PartitionCheckpoint:
+    orders = await conn.fetch(_ORDERS_OF, partition)
+    buckets = await conn.fetch(_BUCKETS_OF, partition)
+    meta = await conn.fetchval(_META_OF, partition)
     return PartitionCheckpoint(
         {key: orjson.loads(payload) for key, payload in orders},
         {key: orjson.loads(payload) for key, payload in buckets},

@@ -21,10 +21,11 @@ from decimal import Decimal
 from functools import lru_cache
 
 import orjson
+from orderpulse.db.direct import DirectConnections
 from orderpulse.messaging.outbox import notify_channel, outbox_row
 
 from order_svc.adapters import rows, tables
-from order_svc.adapters.driver import DirectConnections, placeholders, row_values
+from order_svc.adapters.driver import placeholders, row_values
 from order_svc.adapters.reference_cache import CATALOG_COLUMNS, CUSTOMER_COLUMNS, ReferenceCache, Seen
 from order_svc.domain.model import Order
 from order_svc.service_layer.ports import IdempotentRequest, Placement, Reference, Reply, TimelineEntry

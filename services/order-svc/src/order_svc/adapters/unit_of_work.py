@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from orderpulse.db.direct import DirectConnections
 from orderpulse.unit_of_work import UnitOfWork
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from order_svc.adapters.driver import DirectConnections
 from order_svc.adapters.idempotency_keys import SqlIdempotencyKeys
 from order_svc.adapters.order_entry import SqlOrderEntry
 from order_svc.adapters.reference_cache import ReferenceCache
