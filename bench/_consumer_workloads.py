@@ -92,11 +92,13 @@ def fulfillment(count: int) -> Workload:
     async def prepare(database_url: str, schema: str) -> dict:
         import asyncpg
         from fulfillment_svc.adapters.unit_of_work import SqlUnitOfWork
-        from fulfillment_svc.entrypoints.consumer import handler_table
+        from fulfillment_svc.entrypoints.consumer import YOUNG_COLLECTION_THRESHOLD, handler_table
         from fulfillment_svc.manifest import MANIFEST
         from fulfillment_svc.service_layer.context import Policy, ServiceContext
+        from orderpulse.heap import collect_young_objects_less_often
         from orderpulse.testing.database import plain_dsn
 
+        collect_young_objects_less_often(YOUNG_COLLECTION_THRESHOLD)  # as fulfillment_svc/main.py sets the process up
         await upgrade_async(MANIFEST.migrations, database_url, schema)
         connection = await asyncpg.connect(plain_dsn(database_url))
         try:

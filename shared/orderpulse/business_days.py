@@ -16,6 +16,7 @@ PROMISE_BUSINESS_DAYS = {"standard": 5, "express": 2, "next_day": 1}
 END_OF_DAY = time(23, 59, 59, 999_000)
 
 _SATURDAY = 5
+_STEPS_KEPT = 4096  # (date, business days) answers a calendar keeps; forgotten all at once past it
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class BusinessCalendar:
         object.__setattr__(self, "holidays", frozenset(self.holidays))
         # ZoneInfo raises for an unknown name: a misconfigured calendar fails at start-up.
         object.__setattr__(self, "_zone", ZoneInfo(self.timezone))
+        object.__setattr__(self, "_steps", {})
 
     @property
     def zone(self) -> ZoneInfo:
@@ -67,11 +69,28 @@ class BusinessCalendar:
             raise ValueError("business_days must be zero or more")
         local = self._local(moment)
         day, time_of_day = local.date(), local.time()
-        if not self.is_business_day(day):
-            day, time_of_day = self.next_business_day(day), time(0)
+        steps = self._steps  # type: ignore[attr-defined]
+        stepped = steps.get((day, business_days))
+        if stepped is None:
+            stepped = self._step(day, business_days)
+            if len(steps) >= _STEPS_KEPT:
+                steps.clear()
+            steps[(day, business_days)] = stepped
+        day, from_midnight = stepped
+        if from_midnight:
+            time_of_day = time(0)
+        return datetime.combine(day, time_of_day, tzinfo=self.zone).astimezone(UTC)
+
+    def _step(self, day: date, business_days: int) -> tuple[date, bool]:
+        """The local date `add_business_days` lands on from `day`, and whether it starts from
+        midnight (`day` not a business day). It depends on the date alone, and a consumer's
+        orders share a few dates: the calendar keeps the answers (at most `_STEPS_KEPT`)."""
+        from_midnight = not self.is_business_day(day)
+        if from_midnight:
+            day = self.next_business_day(day)
         for _ in range(business_days):
             day = self.next_business_day(day)
-        return datetime.combine(day, time_of_day, tzinfo=self.zone).astimezone(UTC)
+        return day, from_midnight
 
     def ship_deadline(self, placed: datetime) -> datetime:
         """When an order placed at `placed` must be dispatched: two business days later."""

@@ -44,6 +44,21 @@ def test_the_short_type_finds_the_same_entry_as_the_full_type():
     assert event_type(PLACED).short_type == "order.placed.v1"
 
 
+@pytest.mark.parametrize("type_str", sorted(SAMPLES))
+def test_validating_by_either_name_gives_what_the_model_gives(type_str):
+    expected = event_type(type_str).model.model_validate(SAMPLES[type_str])
+    assert validate_data(type_str, SAMPLES[type_str]) == expected
+    assert validate_data(event_type(type_str).short_type, SAMPLES[type_str]) == expected
+    assert validate_data(type_str, {**SAMPLES[type_str], "added_later": 1}, tolerate_new_fields=True) == expected
+    with pytest.raises(ValidationError):
+        validate_data(type_str, {**SAMPLES[type_str], "added_later": 1})
+
+
+def test_an_unknown_short_type_is_an_unknown_type():
+    with pytest.raises(UnknownEventType):
+        validate_data("order.teleported.v1", {})
+
+
 def test_topics_come_from_the_catalog():
     assert topic_for(PLACED) == ORDERS
     assert topic_for("orderpulse.labor.shift_recorded.v1") == FULFILLMENT

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -100,8 +99,16 @@ def full_type(short_type: str) -> str:
 
 
 def new_event_id() -> str:
-    """A random (version 4) UUID, unique rather than secret (`orderpulse.unique_bits`)."""
-    return str(uuid.UUID(int=unique_bits(128), version=4))
+    """A random (version 4) UUID, unique rather than secret (`orderpulse.unique_bits`): the text
+    `str(uuid.UUID(int=bits, version=4))` gives, formatted here without building the `UUID`
+    (~1.3 against ~3.5 µs an id; every recorded event takes one; tests compare the two)."""
+    digits = "%032x" % ((unique_bits(128) & _NOT_VERSION_OR_VARIANT) | _VERSION_4_RFC_4122)
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+
+
+# what `uuid.UUID(version=4)` sets: the version nibble (bits 76 – 79) to 4, the variant (bits 62, 63) to RFC 4122's
+_VERSION_4_RFC_4122 = (4 << 76) | (0b10 << 62)
+_NOT_VERSION_OR_VARIANT = ((1 << 128) - 1) & ~((0xF << 76) | (0b11 << 62))
 
 
 def new_envelope(

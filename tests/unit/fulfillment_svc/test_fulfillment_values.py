@@ -10,10 +10,13 @@ from fulfillment_svc.domain.values import (
     SkuQuantity,
     allocate_to_order_lines,
     check_event_time,
+    format_amount,
     parse_amount,
     parse_quantity,
 )
 from fulfillment_svc.service_layer.context import new_id
+from hypothesis import given
+from hypothesis import strategies as st
 
 LINES = (
     OrderLine("l1", "MUG", 2, Decimal("12.50")),
@@ -112,3 +115,13 @@ def test_new_ids_are_a_prefix_and_128_random_bits_in_hex():
     ids = {new_id("ful") for _ in range(1000)}
     assert len(ids) == 1000
     assert all(re.fullmatch(r"ful_[0-9a-f]{32}", value) for value in ids)
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False))
+def test_an_amount_is_written_as_plain_decimal_text_whatever_its_exponent(amount):
+    assert format_amount(amount) == format(amount, "f")
+
+
+@pytest.mark.parametrize(("amount", "text"), [("1E+2", "100"), ("1E-7", "0.0000001"), ("12.50", "12.50"), ("0", "0")])
+def test_an_amount_str_would_write_with_an_exponent_is_written_without_one(amount, text):
+    assert format_amount(Decimal(amount)) == text

@@ -1,9 +1,10 @@
 """The business-day calendar: kpis.md's "Business days and deadlines"."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pytest
+from orderpulse import business_days as business_days_module
 from orderpulse.business_days import BusinessCalendar, calendar_from_settings
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -194,3 +195,29 @@ def test_holidays_can_come_from_settings_as_iso_dates():
     calendar = calendar_from_settings("Europe/Berlin", ["2026-12-25", " 2026-12-26", date(2027, 1, 1)])
     assert calendar.holidays == frozenset({date(2026, 12, 25), date(2026, 12, 26), date(2027, 1, 1)})
     assert calendar.timezone == "Europe/Berlin"
+
+
+def _stepped_day_by_day(calendar: BusinessCalendar, moment: datetime, business_days: int) -> datetime:
+    """`add_business_days` as kpis.md states it, without the answers a calendar keeps."""
+    local = moment.astimezone(calendar.zone)
+    day, time_of_day = local.date(), local.time()
+    if not calendar.is_business_day(day):
+        day, time_of_day = calendar.next_business_day(day), time(0)
+    for _ in range(business_days):
+        day = calendar.next_business_day(day)
+    return datetime.combine(day, time_of_day, tzinfo=calendar.zone).astimezone(UTC)
+
+
+def test_the_answers_a_calendar_keeps_are_the_day_by_day_ones(monkeypatch):
+    calendar = BusinessCalendar("Europe/Berlin", frozenset({date(2026, 12, 24), date(2026, 12, 25), date(2027, 3, 29)}))
+    start = datetime(2026, 12, 18, 5, 30, tzinfo=UTC)
+    moments = [start + timedelta(hours=7 * n) for n in range(1_500)]  # ~14 months: holidays, weekends, both DST changes
+    for business_days in (0, 1, 2, 5):
+        for moment in moments:
+            assert calendar.add_business_days(moment, business_days) == _stepped_day_by_day(calendar, moment, business_days)
+    for moment in moments[::50]:  # asked again: from what it kept
+        assert calendar.add_business_days(moment, 2) == _stepped_day_by_day(calendar, moment, 2)
+    monkeypatch.setattr(business_days_module, "_STEPS_KEPT", 10)
+    for moment in moments[::7]:  # past its limit: forgotten and stepped again
+        assert calendar.add_business_days(moment, 3) == _stepped_day_by_day(calendar, moment, 3)
+    assert len(calendar._steps) <= 10

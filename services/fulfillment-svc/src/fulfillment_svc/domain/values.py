@@ -96,7 +96,11 @@ def parse_amount(value: Any, *, field: str) -> Decimal:
 
 
 def format_amount(amount: Decimal) -> str:
-    return format(amount, "f")
+    """The amount as plain decimal text, never an exponent (`1E+2` is `100`). `str` writes the
+    same text whenever it writes no exponent, at ~0.2 against ~0.55 µs (every line of every
+    opened fulfillment is written twice: its event and its state)."""
+    text = str(amount)
+    return text if "E" not in text else format(amount, "f")
 
 
 def require_aware(moment: Any, *, field: str) -> datetime:

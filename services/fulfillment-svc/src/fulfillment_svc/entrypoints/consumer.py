@@ -28,6 +28,14 @@ ORDER_CANCELLED = full_type("order.cancelled.v1")
 RETURN_REQUESTED = full_type("return.requested.v1")
 ORDER_FACTS = {ORDER_CONFIRMED: orders.OrderConfirmed.from_data, ORDER_CANCELLED: orders.OrderCancelled.from_data}
 
+# The garbage collector's young threshold `main.py` sets (`collect_young_objects_less_often`): above
+# what one batch of 500 events keeps alive until it commits (envelopes, facts, loaded and new
+# fulfillments, staged events: 25,000 – 50,000 container objects), so a batch is freed by
+# reference counting before a young pass walks it. At 700 the passes took ~9 – 10 % of the
+# consumer's CPU, at 10,000 ~7 % (each pass walks the batch's survivors), at 50,000 none in a run
+# (docs/fulfillment-decisions.md).
+YOUNG_COLLECTION_THRESHOLD = 50_000
+
 
 class ConflictOnOneEvent(TransientConflict):
     """A `TransientConflict` met by one event alone. Its SQLSTATE (40001, serialization_failure)
