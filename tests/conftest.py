@@ -1,9 +1,16 @@
 import os
 
 import pytest
+from hypothesis import HealthCheck, settings
 from orderpulse.testing.node_ids import give_each_test_its_own_node_id
 
 pytest_plugins = ["orderpulse.testing.fixtures", "orderpulse.testing.browser"]
+
+# No timed assertions (quality.md), hypothesis's included: its default fails an example slower
+# than 200 ms and a generation it finds too slow, which a loaded CI machine (or xdist's workers on
+# two cores) can cause in a correct test. Properties keep every other health check.
+settings.register_profile("orderpulse", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("orderpulse")
 
 
 def pytest_configure(config: pytest.Config) -> None:
