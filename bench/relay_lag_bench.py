@@ -18,7 +18,7 @@ each, --seconds long after 1 s of warm-up (`--before-bookkeeping` adds, in the s
 relay as it was before 2026-12-06 night: acknowledged offsets saved and backlog counted after
 every drain instead of at most once a second); printed per run: events, p50, p99, max, commit → broker
 acknowledgement (the publish lag without the reader's fetch: for the floor, until its publish returned),
-the relay process's CPU per event, and for the relay where each event's time went (`_relay_steps`,
+the relay process's and PostgreSQL's (embedded) CPU per event, and for the relay where each event's time went (`_relay_steps`,
 timed in the relay's process: commit → the select that read it starts, the select, → records enqueued,
 → Kafka's acknowledgement, acknowledgement → read by the reader, acknowledgement → marked); then the
 median of the runs' p99 and the spread. `RESULT relay_lag p99_ms=<median p99> rate=<achieved events/s>`.
@@ -40,7 +40,7 @@ import uuid
 
 import asyncpg
 from _harness import infrastructure, machine
-from _http_load import cpu_seconds
+from _http_load import cpu_seconds, postgres_pid, tree_cpu_seconds
 from _relay_steps import instrument
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from orderpulse.db.engine import create_engine
@@ -203,7 +203,7 @@ async def collect_ways(ways: dict[str, tuple], sink, relay) -> None:
 
 
 async def one_run(mode: str, args, infra, pool, publisher, schema: str,
-                  relay) -> tuple[list[float], float, float, list[float], dict[str, list[float]]]:
+                  relay) -> tuple[list[float], float, float, list[float], dict[str, list[float]], float]:
     relay_pid = relay.pid if relay is not None else None
     clocks = Clocks()
     run = uuid.uuid4().hex[:6]
@@ -242,12 +242,14 @@ async def one_run(mode: str, args, infra, pool, publisher, schema: str,
     await asyncio.sleep(0.5)
     clocks.clear()  # a warm-up event still in flight is not measured
     began, relay_cpu = time.perf_counter(), cpu_seconds(relay_pid) if relay_pid else 0.0
+    database_cpu = tree_cpu_seconds(args.database_pid) if args.database_pid else 0.0
     sent = await paced(args.rate, args.seconds, args.writers, write)
     achieved = sent / (time.perf_counter() - began)
     deadline = time.perf_counter() + 10
     while clocks.started and time.perf_counter() < deadline:
         await asyncio.sleep(0.05)
     relay_cpu = (cpu_seconds(relay_pid) if relay_pid else 0.0) - relay_cpu
+    database_cpu = (tree_cpu_seconds(args.database_pid) if args.database_pid else 0.0) - database_cpu
     unread = list(clocks.started)
     stopping.set()
     await asyncio.to_thread(reader.join, 30)
@@ -266,7 +268,7 @@ async def one_run(mode: str, args, infra, pool, publisher, schema: str,
                                           "AND published_at IS NULL", unread)
         print(f"  {mode}: {len(unread)} events not read within 10 s (left out); {waiting} of them not yet "
               f"marked published by the relay")
-    return clocks.lags_ms, achieved, relay_cpu / sent, acks, steps
+    return clocks.lags_ms, achieved, relay_cpu / sent, acks, steps, database_cpu / sent
 
 
 async def until_elected(conn) -> None:
@@ -331,18 +333,18 @@ async def measure(infra, args) -> None:
                     relay.start()
                     await until_elected(conn)
                 try:
-                    lags, achieved, cpu_per_event, acks, steps = await one_run(mode, args, infra, pool, publisher,
+                    lags, achieved, cpu_per_event, acks, steps, database_cpu = await one_run(mode, args, infra, pool, publisher,
                                                                                schema, relay)
                 finally:
                     if relay is not None:
                         relay.kill()
                         relay.join(10)
                 row = (percentile(lags, 0.5), percentile(lags, 0.99), max(lags), achieved, cpu_per_event * 1e6,
-                       percentile(acks, 0.5), percentile(acks, 0.99))
+                       percentile(acks, 0.5), percentile(acks, 0.99), database_cpu * 1e6)
                 results[mode].append(row)
                 print(f"run {n + 1} {mode:<12} events {len(lags):>6}  rate {achieved:>7.0f}/s  p50 {row[0]:6.1f} ms  "
                       f"p99 {row[1]:7.1f} ms  max {row[2]:7.1f} ms  commit → ack p50 {row[5]:5.1f} p99 {row[6]:6.1f} ms  "
-                      + (f"relay CPU {row[4]:4.0f} µs/event  " if relay is not None else "")
+                      + (f"relay CPU {row[4]:4.0f} µs/event, PostgreSQL's {row[7]:4.0f}  " if relay is not None else "")
                       + f"load {os.getloadavg()[0]:.1f}", flush=True)
                 if steps:
                     print("      steps p50 / p99 ms: " + " · ".join(
@@ -381,6 +383,7 @@ def main() -> None:
     print(f"outbox publish lag · {machine()} · load average {os.getloadavg()[0]:.1f} at start")
     print(__doc__.split("\n\n")[1])
     with infrastructure() as infra:
+        args.database_pid = postgres_pid(infra.database_url) if infra.choice.database == "embedded" else None
         asyncio.run(measure(infra, args))
 
 
