@@ -255,7 +255,7 @@ async def one_run(mode: str, args, infra, pool, publisher, schema: str,
     stopping.set()
     await asyncio.to_thread(reader.join, 30)
     await collecting
-    await asyncio.sleep(0.2)  # the last batches' marks
+    await asyncio.sleep(0.3)  # the last batches' marks, sent by the relay every 0.1 s
     collecting_ways.cancel()
     acks, steps = breakdown(clocks, ways)
     if args.dump:
@@ -292,7 +292,7 @@ def run_relay(database_url: str, schema: str, bootstrap: str, bookkeeping_interv
         producer = create_producer(PlatformSettings(kafka_bootstrap=bootstrap))
         await producer.start()
         relay = OutboxRelay(engine=engine, publisher=KafkaPublisher(producer), schema=schema, service="bench")
-        instrument(relay, steps)
+        sending = instrument(relay, steps)  # noqa: F841 (the loop keeps only a weak reference to a task)
         await relay.run()
 
     asyncio.run(relay_until_killed())
