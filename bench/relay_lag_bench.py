@@ -298,6 +298,20 @@ def run_relay(database_url: str, schema: str, bootstrap: str, bookkeeping_interv
     asyncio.run(relay_until_killed())
 
 
+async def outbox_published_since_vacuum(conn, rows: int) -> None:
+    """`rows` rows inserted, then marked published, autovacuum off for the table: the unpublished-rows
+    index keeps their entries, as a service's does for the rows published since its last vacuum
+    (a table that keeps seven days of published rows is vacuumed rarely)."""
+    await conn.execute("ALTER TABLE outbox SET (autovacuum_enabled = false)")
+    for first in range(0, rows, 100_000):
+        await conn.execute(
+            "INSERT INTO outbox (event_id, topic, key, event_type, payload) "
+            "SELECT 'old-' || n, 'orderpulse.bench.old', 'k' || n, 'order.cancelled.v1', '\\x00'::bytea "
+            "FROM generate_series($1::int, $2::int) AS n", first, min(rows, first + 100_000) - 1)
+        await conn.execute("UPDATE outbox SET published_at = clock_timestamp() WHERE published_at IS NULL")
+    print(f"outbox: {rows:,} rows published before the runs, their index entries left for vacuum")
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -311,6 +325,8 @@ async def measure(infra, args) -> None:
     await conn.execute(f'CREATE SCHEMA "{schema}"; SET search_path TO "{schema}"')
     for statement in PLATFORM_DDL:
         await conn.execute(statement)
+    if args.published:
+        await outbox_published_since_vacuum(conn, args.published)
     pool = await asyncpg.create_pool(plain_dsn(infra.database_url), min_size=args.writers, max_size=args.writers,
                                      server_settings={"search_path": schema})
     producer = create_producer(PlatformSettings(kafka_bootstrap=infra.kafka_bootstrap))
@@ -383,6 +399,8 @@ def main() -> None:
     parser.add_argument("--writers", type=int, default=16, help="writer connections (each has one event in flight)")
     parser.add_argument("--before-bookkeeping", action="store_true",
                         help="also run the relay as before 2026-12-06 night: offsets saved and backlog counted per drain")
+    parser.add_argument("--published", type=int, default=0, metavar="ROWS",
+                        help="rows published before the runs, autovacuum off for the outbox (dead index entries)")
     parser.add_argument("--dump", metavar="DIR",
                         help="write each run's times per event there (JSON: commit, [relay's steps | floor's ack], read)")
     args = parser.parse_args()
