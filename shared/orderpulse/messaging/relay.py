@@ -6,6 +6,7 @@ reads rows on the very connection that holds the lock: a relay that lost it can 
 a batch to publish. It marks them published on a second connection once Kafka acknowledged
 them (`relay_marks`), overlapping with the next batches. A crash between publishing and marking
 republishes the batch: duplicates are possible, loss is not, and consumers deduplicate by event id.
+Its drains start past the ids no transaction can still commit (`relay_start`), not at the first row.
 
 A broker that lost what was published (the embedded, in-memory one restarted) is noticed by a
 `BrokerWatch`; the leader then makes the topics again and publishes every retained row anew,
