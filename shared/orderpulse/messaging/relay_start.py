@@ -16,12 +16,19 @@ from then on, or rolled back, so its ids stay empty forever. The next drain, beg
 look, reads every such row that is not yet published; once it has finished, drains may start
 past the value. The start stays where it is while a session of this database is hidden from the
 relay's role (another role's session, without `pg_read_all_stats`), or when the sequence hands
-out cached values (CACHE > 1: a value taken before the time could be used after it).
+out cached values (CACHE > 1: a value taken before the time could be used after it); and when the
+relay's role may not read the sequence (PostgreSQL 18 answers NULL; a refusal stops the looking for
+good), drains start at the first row, as before.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+
+import asyncpg
+
+log = logging.getLogger(__name__)
 
 _NOTE = "SELECT pg_sequence_last_value(pg_get_serial_sequence('outbox', 'id')::regclass)"
 _LOOK = """
@@ -42,6 +49,7 @@ class DrainStart:
         self.after = 0
         self._noted: tuple[int, dt.datetime] | None = None  # (sequence value, a time after it was read)
         self._safe: int | None = None  # no transaction can still commit an id up to this; not yet drained past
+        self._unreadable = False  # the relay's role may not read the sequence: never look again
 
     def forget(self) -> None:
         """Published rows were made unpublished again (a republish): drains start from the beginning."""
@@ -56,7 +64,15 @@ class DrainStart:
 
     async def look(self, raw) -> None:
         """Check the value noted at the previous look, and note the sequence's value now (two round trips)."""
-        value = await raw.fetchval(_NOTE)
+        if self._unreadable:
+            return
+        try:
+            value = await raw.fetchval(_NOTE)
+        except asyncpg.InsufficientPrivilegeError as error:
+            self._unreadable = True
+            log.warning("the relay may not read the outbox's sequence; its drains start at the first row",
+                        extra={"error": repr(error)})
+            return
         row = await raw.fetchrow(_LOOK)
         if row["hidden"] or row["cache"] != 1:
             self._noted = self._safe = None

@@ -122,3 +122,24 @@ async def test_the_relay_publishes_a_row_committed_after_it_drained_past_higher_
         await asyncio.wait_for(task, 10)
     async with engine.connect() as conn:
         assert (await conn.execute(text("SELECT count(*) FROM outbox WHERE published_at IS NULL"))).scalar_one() == 0
+
+
+async def test_a_role_that_may_not_read_the_sequence_leaves_the_start_at_the_first_row(
+    sessions, engine, platform_schema, unique_name
+):
+    await _commit(sessions, platform_schema, cancelled(f"ord_{unique_name}"))
+    role = f"no_sequence_{unique_name}".lower()
+    async with engine.connect() as looking:
+        raw = await _raw(looking)
+        await raw.execute(f'CREATE ROLE "{role}"')
+        try:
+            await raw.execute(f'GRANT USAGE ON SCHEMA "{platform_schema}" TO "{role}"')
+            await raw.execute(f'SET ROLE "{role}"')
+            start = DrainStart()
+            for _ in range(3):
+                assert await _looked_and_drained(start, raw) == 0
+            await raw.execute("RESET ROLE")
+        finally:
+            await raw.execute("RESET ROLE")
+            await raw.execute(f'DROP OWNED BY "{role}"')
+            await raw.execute(f'DROP ROLE "{role}"')
