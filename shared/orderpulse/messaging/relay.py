@@ -6,6 +6,7 @@ reads rows on the very connection that holds the lock: a relay that lost it can 
 a batch to publish. It marks them published on a second connection once Kafka acknowledged
 them (`relay_marks`), overlapping with the next batches. A crash between publishing and marking
 republishes the batch: duplicates are possible, loss is not, and consumers deduplicate by event id.
+Its drains start past the ids no transaction can still commit (`relay_start`), not at the first row.
 
 A broker that lost what was published (the embedded, in-memory one restarted) is noticed by a
 `BrokerWatch`; the leader then makes the topics again and publishes every retained row anew,
@@ -34,6 +35,7 @@ from orderpulse.events.envelope import CONTENT_TYPE
 from orderpulse.messaging.kafka import OutgoingRecord, Publisher
 from orderpulse.messaging.outbox import notify_channel
 from orderpulse.messaging.relay_marks import MarkPipeline
+from orderpulse.messaging.relay_start import DrainStart
 from orderpulse.observability import metrics
 
 log = logging.getLogger(__name__)
@@ -142,6 +144,7 @@ class OutboxRelay:
         self._verify_republished = False
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
+        self._start = DrainStart()
         self.active = False
 
     def stop(self) -> None:
@@ -161,11 +164,12 @@ class OutboxRelay:
         async with self._engine.connect() as conn, self._engine.connect() as marks:
             return await self._drain_on(await _driver(conn), await _driver(marks))
 
-    async def _drain_on(self, raw, marks) -> int:
+    async def _drain_on(self, raw, marks, after: int = 0) -> int:
+        """One drain on the leader's connections, reading rows with ids past `after` (relay_start)."""
         pipeline = MarkPipeline(marks, self._observe)
         following: asyncio.Future | None = None
         try:
-            rows = [] if self._stopping.is_set() else await raw.fetch(_SELECT_BATCH, 0, self._batch_size)
+            rows = [] if self._stopping.is_set() else await raw.fetch(_SELECT_BATCH, after, self._batch_size)
             while rows:
                 if len(rows) == self._batch_size and not self._stopping.is_set():
                     # the next batch is read while this one is turned into records and handed over
@@ -228,6 +232,7 @@ class OutboxRelay:
             await raw.add_listener(channel, self._on_notify)
             log.info("outbox relay active", extra={"schema": self._schema})
             self.active = True
+            self._start = DrainStart()  # what a predecessor drained past is not known here
             if self._broker_watch is not None:
                 self._broker_watch.remember({(row["topic"], row["partition"]): row["base_offset"]
                                              for row in await raw.fetch(_LOAD_OFFSETS)})
@@ -247,13 +252,16 @@ class OutboxRelay:
                         # restart makes a topic again with the broker's own partition count)
                         await asyncio.sleep(BROKER_RETRY_S)
                         continue
-                    if await self._drain_on(raw, marks):
+                    if await self._drain_on(raw, marks, self._start.after):
                         offsets_unsaved = True
+                    if not self._stopping.is_set():  # a drain cut short by a stop did not read everything
+                        self._start.drained()
                     if self._verify_republished or time.monotonic() - last_bookkeeping >= BOOKKEEPING_INTERVAL_S:
                         last_bookkeeping = time.monotonic()
                         if offsets_unsaved:
                             await self._save_offsets(raw)
                             offsets_unsaved = False
+                        await self._start.look(raw)
                         backlog = await self.backlog()
                         metrics.outbox_backlog.labels(self._service).set(backlog)
                         if self._verify_republished and backlog == 0:
@@ -287,6 +295,7 @@ class OutboxRelay:
             await self._broker_watch.recover()
             await raw.execute(_FORGET_OFFSETS)
             status = await raw.execute(_REPUBLISH_RETAINED)
+            self._start.forget()
             self._verify_republished = True
             log.warning("the broker lost published records; republishing the retained outbox rows",
                         extra={"schema": self._schema, "rows": int(status.split()[-1])})
@@ -308,6 +317,7 @@ class OutboxRelay:
         missing = await self._broker_watch.missing_events(retained)
         if missing:
             await raw.execute(_REPUBLISH_EVENTS, list(missing))
+            self._start.forget()
             log.warning("the broker does not hold some republished records; publishing them again",
                         extra={"schema": self._schema, "rows": len(missing)})
             self._wakeup.set()
