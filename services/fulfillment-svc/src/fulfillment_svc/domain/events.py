@@ -50,8 +50,13 @@ def _data_fields(event_class: type[DomainEvent]) -> tuple[str, ...]:
 
 
 def _jsonable(value: Any) -> Any:
-    if type(value) is str or type(value) is int:  # most fields: nothing to convert
+    kind = type(value)
+    if kind is str or kind is int:  # most fields: nothing to convert
         return value
+    if kind is tuple:  # the lines of an order or a package (every opened fulfillment's event has them)
+        return [item.to_data() if type(item) in _VALUES_WITH_DATA else _jsonable(item) for item in value]
+    if kind in _VALUES_WITH_DATA:
+        return value.to_data()
     if isinstance(value, datetime):
         return format_time(value)
     if isinstance(value, Decimal):
@@ -61,6 +66,11 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "to_data"):
         return value.to_data()
     return value
+
+
+# The value types events carry, converted by their own `to_data` without the checks above (exact
+# types: what `_jsonable` does for them is the same either way).
+_VALUES_WITH_DATA: frozenset[type] = frozenset({OrderLine, SkuQuantity, DocumentRef, Discrepancy})
 
 
 @dataclass(frozen=True, slots=True)
