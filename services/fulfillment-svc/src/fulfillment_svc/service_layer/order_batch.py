@@ -33,7 +33,7 @@ from fulfillment_svc.domain.stock import Stock
 from fulfillment_svc.domain.values import quantities_by_sku
 from fulfillment_svc.service_layer.context import ServiceContext
 from fulfillment_svc.service_layer.ports import FulfillmentUnitOfWork, TransientConflict
-from fulfillment_svc.service_layer.warehouse_choice import pick_warehouse
+from fulfillment_svc.service_layer.warehouse_choice import pick_warehouse_of_rows
 
 log = logging.getLogger(__name__)
 
@@ -145,11 +145,7 @@ class OrderBatch:
 
     def _open(self, order: ConfirmedOrder, occurred_at: datetime) -> None:
         wanted = quantities_by_sku(order.lines)
-        available = {}  # of the warehouses holding any of the skus (one holding none never wins: `pick_warehouse`)
-        for w, rows in self._stock.items():
-            if have := {sku: rows[sku].available for sku in wanted if sku in rows}:
-                available[w] = have
-        warehouse_id = pick_warehouse(available, wanted, self._ctx.policy)
+        warehouse_id = pick_warehouse_of_rows(self._stock, wanted, self._ctx.policy)
         fulfillment = open_fulfillment(
             order,
             fulfillment_id=self._ctx.new_id("ful"),

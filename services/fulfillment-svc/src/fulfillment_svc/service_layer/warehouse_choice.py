@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fulfillment_svc.domain.orders import ConfirmedOrder
+from fulfillment_svc.domain.stock import Stock
 from fulfillment_svc.domain.values import quantities_by_sku
 from fulfillment_svc.service_layer.context import Policy
 from fulfillment_svc.service_layer.ports import FulfillmentUnitOfWork
@@ -30,6 +31,21 @@ def pick_warehouse(available: Mapping[str, Mapping[str, int]], wanted: Mapping[s
         if warehouse_id != policy.default_warehouse_id and (units := _units(available[warehouse_id], wanted)) > most:
             best, most = warehouse_id, units
     return best
+
+
+def pick_warehouse_of_rows(rows: Mapping[str, Mapping[str, Stock]], wanted: Mapping[str, int], policy: Policy) -> str:
+    """`pick_warehouse` over locked stock rows (warehouse -> sku -> row), as a batch of orders holds
+    them. When the default warehouse can reserve every wanted unit, no warehouse can reserve strictly
+    more, so it wins without the others' availability being gathered (most orders, every order)."""
+    default = rows.get(policy.default_warehouse_id)
+    if default is not None and all(sku in default and default[sku].available >= quantity
+                                   for sku, quantity in wanted.items()):
+        return policy.default_warehouse_id
+    available = {}  # of the warehouses holding any of the skus (one holding none never wins)
+    for warehouse_id, by_sku in rows.items():
+        if have := {sku: by_sku[sku].available for sku in wanted if sku in by_sku}:
+            available[warehouse_id] = have
+    return pick_warehouse(available, wanted, policy)
 
 
 def _units(have: Mapping[str, int], wanted: Mapping[str, int]) -> int:
