@@ -54,10 +54,7 @@ class OrderLine:
             parse_text(line_id, field=f"{field}.line_id")
             parse_text(sku, field=f"{field}.sku")
             parse_quantity(quantity, field=f"{field}.quantity")
-        amount = _plain_amount(unit_price)
-        if amount is None:  # not a plain decimal string: the full reading (and its error) names the field
-            amount = parse_amount(unit_price, field=f"{field}.unit_price")
-        return cls(line_id, sku, quantity, amount)
+        return cls(line_id, sku, quantity, parse_amount(unit_price, field=f"{field}.unit_price"))
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -96,18 +93,6 @@ def parse_amount(value: Any, *, field: str) -> Decimal:
     if not amount.is_finite() or amount < 0:
         raise InvalidAmount(f"{field} must be a finite amount of at least 0, got {value!r}", field=field)
     return amount
-
-
-def _plain_amount(value: Any) -> Decimal | None:
-    """`parse_amount` of a decimal string that it accepts, without building a field name; None for
-    anything else (another type, or text it refuses), which `parse_amount` then reads or refuses."""
-    if type(value) is not str:
-        return None
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        return None
-    return amount if amount.is_finite() and amount >= 0 else None
 
 
 def format_amount(amount: Decimal) -> str:
