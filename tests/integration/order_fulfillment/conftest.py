@@ -11,6 +11,7 @@ from fulfillment_svc.settings import FulfillmentSettings
 from order_svc.manifest import MANIFEST as ORDERS
 from order_svc.settings import OrderSettings
 from orderpulse.db.migrations import upgrade
+from orderpulse.testing.consumer_groups import start_groups_at_end
 from orderpulse.testing.database import truncate_schema
 from orderpulse.testing.service import service_settings
 
@@ -20,6 +21,14 @@ def both_schemas(infrastructure, kafka_topics) -> tuple[str, str]:
     upgrade(ORDERS.migrations, infrastructure.database_url, ORDERS.schema)
     upgrade(FULFILLMENT.migrations, infrastructure.database_url, FULFILLMENT.schema)
     return ORDERS.schema, FULFILLMENT.schema
+
+
+@pytest.fixture(autouse=True)
+async def groups_at_end(infrastructure, kafka_topics) -> None:
+    """Both services' groups start where the shared topics end: order-svc's consumer would otherwise
+    first work through every fulfillment fact earlier tests of this process left (orders it does not
+    know: each retried, then dead-lettered), which under load took longer than a test waits."""
+    await start_groups_at_end(infrastructure.kafka_bootstrap, [ORDERS.name, FULFILLMENT.name], kafka_topics)
 
 
 @pytest.fixture
