@@ -6,6 +6,8 @@ import asyncpg
 import pytest
 from orderpulse.db.engine import create_engine, create_session_factory
 from orderpulse.db.platform_tables import PLATFORM_DDL
+from orderpulse.messaging.kafka import KafkaPublisher, create_producer
+from orderpulse.settings import PlatformSettings
 from orderpulse.testing.database import plain_dsn
 
 
@@ -58,3 +60,12 @@ async def other_sessions(database_url: str, unique_name: str):
             yield create_session_factory(engine)
         finally:
             await engine.dispose()
+
+
+@pytest.fixture
+async def publisher(kafka_bootstrap: str):
+    """A started producer's publisher on the test broker (the relay's tests)."""
+    producer = create_producer(PlatformSettings(kafka_bootstrap=kafka_bootstrap))
+    await producer.start()
+    yield KafkaPublisher(producer)
+    await producer.stop()

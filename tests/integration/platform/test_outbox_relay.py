@@ -14,10 +14,9 @@ import pytest
 from orderpulse.events.envelope import new_envelope
 from orderpulse.events.topics import ORDERS
 from orderpulse.messaging.broker_reset import BrokerWatch
-from orderpulse.messaging.kafka import KafkaPublisher, create_producer, ensure_topics
+from orderpulse.messaging.kafka import ensure_topics
 from orderpulse.messaging.outbox import add_to_outbox
 from orderpulse.messaging.relay import OutboxRelay
-from orderpulse.settings import PlatformSettings
 from orderpulse.testing.kafka_probe import TopicProbe
 from sqlalchemy import text
 
@@ -29,14 +28,6 @@ def cancelled(order_id: str, reason: str = "test"):
         key=order_id,
         data={"order_id": order_id, "reason": reason, "cancelled_by": "storefront"},
     )
-
-
-@pytest.fixture
-async def publisher(kafka_bootstrap: str):
-    producer = create_producer(PlatformSettings(kafka_bootstrap=kafka_bootstrap))
-    await producer.start()
-    yield KafkaPublisher(producer)
-    await producer.stop()
 
 
 def relay_for(engine, publisher, schema: str, **options) -> OutboxRelay:

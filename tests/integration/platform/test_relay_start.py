@@ -8,11 +8,9 @@ import pytest
 from orderpulse.events.envelope import new_envelope
 from orderpulse.events.topics import ORDERS
 from orderpulse.messaging import relay as relay_module
-from orderpulse.messaging.kafka import KafkaPublisher, create_producer
 from orderpulse.messaging.outbox import add_to_outbox
 from orderpulse.messaging.relay import OutboxRelay
 from orderpulse.messaging.relay_start import DrainStart
-from orderpulse.settings import PlatformSettings
 from orderpulse.testing.kafka_probe import TopicProbe
 from orderpulse.testing.polling import eventually
 from sqlalchemy import text
@@ -21,14 +19,6 @@ from sqlalchemy import text
 def cancelled(order_id: str):
     return new_envelope(type="order.cancelled.v1", source="/platform-test", key=order_id,
                         data={"order_id": order_id, "reason": "test", "cancelled_by": "storefront"})
-
-
-@pytest.fixture
-async def publisher(kafka_bootstrap: str):
-    producer = create_producer(PlatformSettings(kafka_bootstrap=kafka_bootstrap))
-    await producer.start()
-    yield KafkaPublisher(producer)
-    await producer.stop()
 
 
 async def _id_of(engine, event) -> int:

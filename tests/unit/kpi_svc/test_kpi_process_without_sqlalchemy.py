@@ -1,6 +1,6 @@
 """kpi-svc's process never loads SQLAlchemy: its platform is the asyncpg one
 (orderpulse.pool_platform), and SQLAlchemy with its ORM would be ~30 MB of its resident set
-before the first event (quality.md's memory bar; docs/kpi-svc-decisions.md). Checked in a fresh
+before the first event (quality.md's memory bar; docs/kpi-decisions.md). Checked in a fresh
 interpreter that imports `kpi_svc.main` as uvicorn does: the settings read, the app built, the
 start-up heap frozen. (`lint-imports` checks the same statically.)"""
 

@@ -16,7 +16,7 @@ from orderpulse.db.direct import DirectConnections
 from kpi_svc.domain import CheckpointDelta
 
 # every statement goes to asyncpg itself (positional parameters), on connections of the platform's
-# DirectConnections: kpi-svc's process does not load SQLAlchemy (docs/kpi-svc-decisions.md)
+# DirectConnections: kpi-svc's process does not load SQLAlchemy (docs/kpi-decisions.md)
 _UPSERT_ORDER = (
     "INSERT INTO kpi_orders (partition, order_id, payload) VALUES ($1, $2, $3) "
     "ON CONFLICT (partition, order_id) DO UPDATE SET payload = EXCLUDED.payload"
