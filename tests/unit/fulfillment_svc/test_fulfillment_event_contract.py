@@ -179,9 +179,13 @@ def test_every_event_writes_the_same_json_bytes_as_before(build):
         assert orjson.dumps(event.to_data()) == orjson.dumps(data_as_before(event)), event
 
 
-@pytest.mark.parametrize("price", ["12.50", "12.5", "0", "0.00", "1E+2", "1e-3", " 7.25 ", "1_000", "100000000000.01",
-                                   "-0", "-1", "NaN", "Infinity", "-Infinity", "sNaN", "", "twelve", "1.2.3"])
-def test_a_line_price_in_text_reads_as_parse_amount_reads_it(price):
+PRICE_TEXTS = ["12.50", "12.5", "0", "0.00", "1E+2", "1e-3", " 7.25 ", "1_000", "100000000000.01",
+               "-0", "-1", "NaN", "Infinity", "-Infinity", "sNaN", "", "twelve", "1.2.3"]
+PRICES_OF_OTHER_TYPES = [12, 0, Decimal("3.10"), 1.5, True, None, -2]
+
+
+@pytest.mark.parametrize("price", PRICE_TEXTS + PRICES_OF_OTHER_TYPES)
+def test_a_line_price_reads_or_is_refused_as_parse_amount_does_it(price):
     line = {"line_id": "l1", "sku": "MUG", "quantity": 1, "unit_price": price}
     try:
         expected = parse_amount(price, field="lines.unit_price")
@@ -192,19 +196,6 @@ def test_a_line_price_in_text_reads_as_parse_amount_reads_it(price):
     else:
         amount = OrderLine.from_data(line).unit_price
         assert (amount, str(amount), amount.as_tuple()) == (expected, str(expected), expected.as_tuple())
-
-
-@pytest.mark.parametrize("price", [12, 0, Decimal("3.10"), 1.5, True, None, -2])
-def test_a_line_price_of_another_type_still_reads_or_fails_as_before(price):
-    line = {"line_id": "l1", "sku": "MUG", "quantity": 1, "unit_price": price}
-    try:
-        expected = parse_amount(price, field="lines.unit_price")
-    except InvalidAmount as refused:
-        with pytest.raises(InvalidAmount) as raised:
-            OrderLine.from_data(line)
-        assert str(raised.value) == str(refused)
-    else:
-        assert str(OrderLine.from_data(line).unit_price) == str(expected)
 
 
 class _Moment(datetime):
