@@ -75,3 +75,18 @@ def service_env(infra: Infrastructure, service: str, *, idempotence: bool = Fals
     )
     env.update({f"ORDERPULSE_{name.upper()}": value for name, value in settings.items()})
     return env
+
+
+def prepare_kpi_svc(infra: Infrastructure, topic_prefix: str):
+    """kpi-svc's topics under `topic_prefix` (and its dead-letter topic) made, its schema migrated;
+    returns its manifest (the app to start, its schema)."""
+    from orderpulse.db.migrations import upgrade
+    from orderpulse.events.topics import ALL_TOPICS, DEFAULT_PARTITIONS, dlq_topic
+    from orderpulse.messaging.kafka import ensure_topics
+    from orderpulse.services import service_named
+
+    manifest = service_named("kpi-svc")
+    asyncio.run(ensure_topics(infra.kafka_bootstrap, [topic_prefix + t for t in ALL_TOPICS] + [dlq_topic(manifest.name)],
+                              partitions=DEFAULT_PARTITIONS))
+    upgrade(manifest.migrations, infra.database_url, manifest.schema)
+    return manifest

@@ -59,13 +59,11 @@ from pathlib import Path
 import httpx
 import orjson
 import psutil
-from _harness import infrastructure, machine, service_env, wait_ready
-from orderpulse.db.migrations import upgrade
+from _harness import infrastructure, machine, prepare_kpi_svc, service_env, wait_ready
 from orderpulse.events import FEEDBACK, FULFILLMENT, NOTIFICATIONS, ORDERS, new_envelope, validate_data
-from orderpulse.events.topics import ALL_TOPICS, DEFAULT_PARTITIONS, dlq_topic
-from orderpulse.messaging.kafka import create_consumer, create_producer, ensure_topics
+from orderpulse.events.topics import ALL_TOPICS
+from orderpulse.messaging.kafka import create_consumer, create_producer
 from orderpulse.rfc3339 import format_time
-from orderpulse.services import service_named
 from orderpulse.settings import PlatformSettings
 from orderpulse.stack.processes import free_port, spawn, stop
 
@@ -369,11 +367,8 @@ def main() -> None:
     if args.kpi_env:
         print(f"kpi-svc settings: {' '.join(args.kpi_env)}")
     topic_prefix = f"fresh{uuid.uuid4().hex[:6]}."
-    manifest = service_named(KPI)
     with infrastructure() as infra, tempfile.TemporaryDirectory(prefix="kpi-freshness-") as logs:
-        asyncio.run(ensure_topics(infra.kafka_bootstrap, [topic_prefix + t for t in ALL_TOPICS] + [dlq_topic(KPI)],
-                                  partitions=DEFAULT_PARTITIONS))
-        upgrade(manifest.migrations, infra.database_url, manifest.schema)
+        manifest = prepare_kpi_svc(infra, topic_prefix)
         port = free_port()
         process = spawn([sys.executable, "-m", "uvicorn", manifest.app, "--host", "127.0.0.1", "--port", str(port),
                          "--no-access-log", "--timeout-graceful-shutdown", "10"],

@@ -27,10 +27,7 @@ import uuid
 from pathlib import Path
 
 import psutil
-from _harness import infrastructure, machine, service_env, wait_ready
-from orderpulse.db.migrations import upgrade
-from orderpulse.events.topics import ALL_TOPICS, DEFAULT_PARTITIONS, dlq_topic
-from orderpulse.messaging.kafka import ensure_topics
+from _harness import infrastructure, machine, prepare_kpi_svc, service_env, wait_ready
 from orderpulse.services import service_named
 from orderpulse.stack.processes import free_port, spawn, stop
 
@@ -92,11 +89,8 @@ def main() -> None:
     imports: dict[Path, list[float]] = {tree: [] for tree in trees}
     modules: dict[Path, int] = {}
     topic_prefix = f"start{uuid.uuid4().hex[:6]}."
-    manifest = service_named(KPI)
     with infrastructure() as infra, tempfile.TemporaryDirectory(prefix="kpi-start-") as logs:
-        asyncio.run(ensure_topics(infra.kafka_bootstrap, [topic_prefix + t for t in ALL_TOPICS] + [dlq_topic(KPI)],
-                                  partitions=DEFAULT_PARTITIONS))
-        upgrade(manifest.migrations, infra.database_url, manifest.schema)
+        prepare_kpi_svc(infra, topic_prefix)
         for run in range(args.runs):
             for tree in trees:
                 rss = started_rss(infra, tree, topic_prefix, args.settle, Path(logs))
