@@ -167,3 +167,43 @@ async def test_requested_returns_added_together_are_what_the_multi_row_insert_wr
     assert await written(names.order("new")) == await written(names.order("old"))
     assert [row[0] for row in await written(names.order("new"))] == ["-a", "-b", "-known"]
     assert [row[3] for row in await written(names.order("new"))] == ["changed_mind", "", "earlier"]
+
+
+async def test_lock_many_locks_the_fulfillments_named_and_reads_them_as_one_at_a_time(ctx, names):
+    mug = names.sku("MUG")
+    await set_stock(ctx, names.warehouse, mug, 5)
+    await confirm(ctx, confirmed(names.order("a"), mug, 2))
+    await confirm(ctx, confirmed(names.order("b"), mug, 1))
+    ids = {order: f.fulfillment_id for order, f in (await in_transaction(ctx, lambda uow: uow.fulfillments.by_orders(
+        [names.order("a"), names.order("b")]))).items()}
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def hold(uow):
+        found = await uow.fulfillments.lock_many([ids[names.order("b")], "ful_none", ids[names.order("a")]])
+        holding.set()
+        await release.wait()
+        return found
+
+    holder = asyncio.create_task(in_transaction(ctx, hold))
+    await holding.wait()
+    try:
+        async def row_lock_taken(fulfillment_id: str) -> bool:
+            async def try_lock(uow):
+                try:
+                    await uow.fulfillments._session.execute(text(
+                        "SELECT 1 FROM fulfillments WHERE fulfillment_id = :f FOR UPDATE NOWAIT"), {"f": fulfillment_id})
+                except Exception as error:  # lock_not_available
+                    return "55P03" in str(getattr(error, "orig", error)) or "could not obtain lock" in str(error)
+                return False
+
+            return await in_transaction(ctx, try_lock)
+
+        assert await row_lock_taken(ids[names.order("a")]) and await row_lock_taken(ids[names.order("b")])
+    finally:
+        release.set()
+    found = await holder
+    assert set(found) == set(ids.values())
+    for fulfillment_id, fulfillment in found.items():
+        one = await in_transaction(ctx, lambda uow, f=fulfillment_id: uow.fulfillments.get(f, lock=True))
+        assert (fulfillment.order_id, fulfillment.reserved, fulfillment.lines, fulfillment.shipments) == (
+            one.order_id, one.reserved, one.lines, one.shipments)

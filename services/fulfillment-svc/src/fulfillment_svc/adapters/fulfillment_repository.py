@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 from orderpulse.db.bulk import BulkInsert
-from sqlalchemy import Text, bindparam, delete, func, literal_column, select, text, tuple_, update
+from sqlalchemy import Text, any_, bindparam, delete, func, literal_column, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,7 +56,7 @@ class SqlFulfillmentRepository:
         ids = sorted(set(fulfillment_ids))
         if not ids:
             return {}
-        return {f.fulfillment_id: f for f in await self._load(fulfillments.c.fulfillment_id.in_(ids), lock=True)}
+        return {f.fulfillment_id: f for f in await self._locked(_LOCK_BY_IDS, {"ids": ids})}
 
     async def queue(
         self,
@@ -258,13 +258,15 @@ class SqlFulfillmentRepository:
         query = select(fulfillments).where(*conditions).order_by(fulfillments.c.fulfillment_id).with_for_update()
         if limit is not None:
             query = query.limit(limit)
-        rows = (await self._session.execute(query)).all()  # locked in id order, as in every transaction
+        return await self._locked(query, {})
+
+    async def _locked(self, query: Any, params: dict[str, Any]) -> list[Fulfillment]:
+        """The fulfillments `query` locks (FOR UPDATE, in id order), then their shipments."""
+        rows = (await self._session.execute(query, params)).all()  # locked in id order, as in every transaction
         if not rows:
             return []
         by_fulfillment: dict[str, list[tuple[int, Any]]] = {row.fulfillment_id: [] for row in rows}
-        shipment_rows = await self._session.execute(
-            select(shipments).where(shipments.c.fulfillment_id.in_(list(by_fulfillment)))
-        )
+        shipment_rows = await self._session.execute(_SHIPMENTS_OF, {"ids": list(by_fulfillment)})
         for shipment_row in shipment_rows:
             by_fulfillment[shipment_row.fulfillment_id].append(codec.shipment_from_row(shipment_row))
         return [self._loaded(row, by_fulfillment[row.fulfillment_id]) for row in rows]
@@ -325,6 +327,15 @@ _BY_ORDERS = (
     .order_by(fulfillments.c.ship_deadline, fulfillments.c.fulfillment_id)
 )
 _CANCELLED_AMONG = select(cancelled_orders.c.order_id).where(cancelled_orders.c.order_id.in_(_unnested_param("order_ids")))
+# locking many by id and reading their shipments: one text whatever their number (an IN list was a text,
+# and so a statement prepared, per number of ids)
+_LOCK_BY_IDS = (
+    select(fulfillments)
+    .where(fulfillments.c.fulfillment_id == any_(bindparam("ids", type_=ARRAY(Text))))
+    .order_by(fulfillments.c.fulfillment_id)
+    .with_for_update()
+)
+_SHIPMENTS_OF = select(shipments).where(shipments.c.fulfillment_id == any_(bindparam("ids", type_=ARRAY(Text))))
 _WITH_FULFILLMENT = select(fulfillments.c.order_id).where(fulfillments.c.order_id.in_(_unnested_param("order_ids")))
 
 
