@@ -126,3 +126,84 @@ async def test_by_orders_reads_the_fulfillments_of_the_orders_that_have_one(ctx,
         [names.order("a"), names.order("b"), names.order("none")]))
     assert set(found) == {names.order("a"), names.order("b")}
     assert found[names.order("a")].reserved == {mug: 2} and found[names.order("b")].reserved == {mug: 1}
+
+
+async def test_requested_returns_added_together_are_what_the_multi_row_insert_wrote(ctx, names, database):
+    """One statement text for any number of returns (arrays) against the multi-row VALUES it replaced:
+    the same rows, the first request of a return id kept (one already known, one given twice)."""
+    from fulfillment_svc.adapters.tables import requested_returns
+    from fulfillment_svc.service_layer.ports import RequestedReturn
+    from sqlalchemy.dialects.postgresql import insert
+
+    at = datetime.now(UTC).replace(microsecond=0)
+
+    def requests(prefix: str) -> tuple[RequestedReturn, list[RequestedReturn]]:
+        known = RequestedReturn(f"{prefix}-known", names.order("k"), ({"sku": "MUG", "quantity": 1},), "earlier", "refund", at)
+        return known, [
+            RequestedReturn(f"{prefix}-a", names.order("a"), ({"sku": "MUG", "quantity": 2}, {"sku": "tée", "quantity": 1}),
+                            "changed_mind", "refund", at),
+            RequestedReturn(f"{prefix}-b", names.order("b"), (), "", "", at + timedelta(seconds=1)),
+            RequestedReturn(f"{prefix}-b", names.order("b"), ({"sku": "CAP", "quantity": 3},), "again", "exchange", at),
+            RequestedReturn(f"{prefix}-known", names.order("k"), (), "later", "exchange", at),
+        ]
+
+    async def multi_row_values(uow, rows):  # the statement as it was
+        await uow.requested_returns._session.execute(insert(requested_returns).values([
+            {"return_id": r.return_id, "order_id": r.order_id, "lines": list(r.lines), "reason": r.reason,
+             "kind": r.kind, "requested_at": r.requested_at} for r in rows]).on_conflict_do_nothing(index_elements=["return_id"]))
+
+    new_known, new = requests(names.order("new"))
+    old_known, old = requests(names.order("old"))
+    await in_transaction(ctx, lambda uow: uow.requested_returns.add_many([new_known]))
+    await in_transaction(ctx, lambda uow: multi_row_values(uow, [old_known]))
+    await in_transaction(ctx, lambda uow: uow.requested_returns.add_many(new))
+    await in_transaction(ctx, lambda uow: multi_row_values(uow, old))
+
+    async def written(prefix: str) -> list[tuple]:
+        found = await database("SELECT return_id, order_id, lines, reason, kind, requested_at FROM requested_returns "
+                               "WHERE return_id LIKE :p ORDER BY return_id", p=prefix + "-%")
+        return [(r.return_id.removeprefix(prefix), r.order_id, r.lines, r.reason, r.kind, r.requested_at) for r in found]
+
+    assert await written(names.order("new")) == await written(names.order("old"))
+    assert [row[0] for row in await written(names.order("new"))] == ["-a", "-b", "-known"]
+    assert [row[3] for row in await written(names.order("new"))] == ["changed_mind", "", "earlier"]
+
+
+async def test_lock_many_locks_the_fulfillments_named_and_reads_them_as_one_at_a_time(ctx, names):
+    mug = names.sku("MUG")
+    await set_stock(ctx, names.warehouse, mug, 5)
+    await confirm(ctx, confirmed(names.order("a"), mug, 2))
+    await confirm(ctx, confirmed(names.order("b"), mug, 1))
+    ids = {order: f.fulfillment_id for order, f in (await in_transaction(ctx, lambda uow: uow.fulfillments.by_orders(
+        [names.order("a"), names.order("b")]))).items()}
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def hold(uow):
+        found = await uow.fulfillments.lock_many([ids[names.order("b")], "ful_none", ids[names.order("a")]])
+        holding.set()
+        await release.wait()
+        return found
+
+    holder = asyncio.create_task(in_transaction(ctx, hold))
+    await holding.wait()
+    try:
+        async def row_lock_taken(fulfillment_id: str) -> bool:
+            async def try_lock(uow):
+                try:
+                    await uow.fulfillments._session.execute(text(
+                        "SELECT 1 FROM fulfillments WHERE fulfillment_id = :f FOR UPDATE NOWAIT"), {"f": fulfillment_id})
+                except Exception as error:  # lock_not_available
+                    return "55P03" in str(getattr(error, "orig", error)) or "could not obtain lock" in str(error)
+                return False
+
+            return await in_transaction(ctx, try_lock)
+
+        assert await row_lock_taken(ids[names.order("a")]) and await row_lock_taken(ids[names.order("b")])
+    finally:
+        release.set()
+    found = await holder
+    assert set(found) == set(ids.values())
+    for fulfillment_id, fulfillment in found.items():
+        one = await in_transaction(ctx, lambda uow, f=fulfillment_id: uow.fulfillments.get(f, lock=True))
+        assert (fulfillment.order_id, fulfillment.reserved, fulfillment.lines, fulfillment.shipments) == (
+            one.order_id, one.reserved, one.lines, one.shipments)

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 from orderpulse.db.bulk import BulkInsert
-from sqlalchemy import Text, bindparam, delete, func, literal_column, select, text, tuple_, update
+from sqlalchemy import Text, any_, bindparam, delete, func, literal_column, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,14 +49,14 @@ class SqlFulfillmentRepository:
         wanted = sorted(set(order_ids))
         if not wanted:
             return {}
-        found = await self._read(fulfillments.c.order_id.in_(_unnested("order_ids", wanted)), limit=None)
+        found = await self._loaded_rows(await self._session.execute(_BY_ORDERS, {"order_ids": wanted}))
         return {f.order_id: f for f in found}
 
     async def lock_many(self, fulfillment_ids: Iterable[str]) -> dict[str, Fulfillment]:
         ids = sorted(set(fulfillment_ids))
         if not ids:
             return {}
-        return {f.fulfillment_id: f for f in await self._load(fulfillments.c.fulfillment_id.in_(ids), lock=True)}
+        return {f.fulfillment_id: f for f in await self._locked(_LOCK_BY_IDS, {"ids": ids})}
 
     async def queue(
         self,
@@ -131,17 +131,16 @@ class SqlFulfillmentRepository:
         return found is not None
 
     async def cancelled_among(self, order_ids: Iterable[str]) -> set[str]:
-        return await self._order_ids_in(cancelled_orders.c.order_id, order_ids)
+        return await self._order_ids_in(_CANCELLED_AMONG, order_ids)
 
     async def orders_with_fulfillment(self, order_ids: Iterable[str]) -> set[str]:
-        return await self._order_ids_in(fulfillments.c.order_id, order_ids)
+        return await self._order_ids_in(_WITH_FULFILLMENT, order_ids)
 
-    async def _order_ids_in(self, column: Any, order_ids: Iterable[str]) -> set[str]:
+    async def _order_ids_in(self, query: Any, order_ids: Iterable[str]) -> set[str]:
         wanted = sorted(set(order_ids))
         if not wanted:
             return set()
-        query = select(column).where(column.in_(_unnested("order_ids", wanted)))
-        return set((await self._session.execute(query)).scalars())
+        return set((await self._session.execute(query, {"order_ids": wanted})).scalars())
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -259,13 +258,15 @@ class SqlFulfillmentRepository:
         query = select(fulfillments).where(*conditions).order_by(fulfillments.c.fulfillment_id).with_for_update()
         if limit is not None:
             query = query.limit(limit)
-        rows = (await self._session.execute(query)).all()  # locked in id order, as in every transaction
+        return await self._locked(query, {})
+
+    async def _locked(self, query: Any, params: dict[str, Any]) -> list[Fulfillment]:
+        """The fulfillments `query` locks (FOR UPDATE, in id order), then their shipments."""
+        rows = (await self._session.execute(query, params)).all()  # locked in id order, as in every transaction
         if not rows:
             return []
         by_fulfillment: dict[str, list[tuple[int, Any]]] = {row.fulfillment_id: [] for row in rows}
-        shipment_rows = await self._session.execute(
-            select(shipments).where(shipments.c.fulfillment_id.in_(list(by_fulfillment)))
-        )
+        shipment_rows = await self._session.execute(_SHIPMENTS_OF, {"ids": list(by_fulfillment)})
         for shipment_row in shipment_rows:
             by_fulfillment[shipment_row.fulfillment_id].append(codec.shipment_from_row(shipment_row))
         return [self._loaded(row, by_fulfillment[row.fulfillment_id]) for row in rows]
@@ -279,10 +280,13 @@ class SqlFulfillmentRepository:
         )
         if limit is not None:
             query = query.limit(limit)
-        rows = (await self._session.execute(query)).all()
+        return await self._loaded_rows(await self._session.execute(query))
+
+    async def _loaded_rows(self, result: Any) -> list[Fulfillment]:
+        """The fulfillments of a `_read`-shaped result (each row with its `packages`)."""
         return [
             self._loaded(row, [codec.shipment_from_row(SimpleNamespace(**package)) for package in row.packages])
-            for row in rows
+            for row in result.all()
         ]
 
     def _loaded(self, row: Any, packages: list[tuple[int, Any]]) -> Fulfillment:
@@ -308,6 +312,31 @@ _PACKAGES = (
     .scalar_subquery()
     .label("packages")
 )
+
+
+def _unnested_param(name: str) -> Any:
+    """`column IN (SELECT unnest(:name))` with the values given at execution (a statement built once)."""
+    return select(func.unnest(bindparam(name, type_=ARRAY(Text)))).scalar_subquery()
+
+
+# The batch's reads by order id, built once: a statement made per call cost SQLAlchemy ~0.1 – 0.2 ms
+# to build and key for its cache, every batch (a prebuilt one keeps its key)
+_BY_ORDERS = (
+    select(fulfillments, _PACKAGES)
+    .where(fulfillments.c.order_id.in_(_unnested_param("order_ids")))
+    .order_by(fulfillments.c.ship_deadline, fulfillments.c.fulfillment_id)
+)
+_CANCELLED_AMONG = select(cancelled_orders.c.order_id).where(cancelled_orders.c.order_id.in_(_unnested_param("order_ids")))
+# locking many by id and reading their shipments: one text whatever their number (an IN list was a text,
+# and so a statement prepared, per number of ids)
+_LOCK_BY_IDS = (
+    select(fulfillments)
+    .where(fulfillments.c.fulfillment_id == any_(bindparam("ids", type_=ARRAY(Text))))
+    .order_by(fulfillments.c.fulfillment_id)
+    .with_for_update()
+)
+_SHIPMENTS_OF = select(shipments).where(shipments.c.fulfillment_id == any_(bindparam("ids", type_=ARRAY(Text))))
+_WITH_FULFILLMENT = select(fulfillments.c.order_id).where(fulfillments.c.order_id.in_(_unnested_param("order_ids")))
 
 
 def _changed_shipments(fulfillment: Fulfillment, before: _Snapshot, after: _Snapshot) -> list[dict[str, Any]]:
@@ -339,11 +368,6 @@ _BACKORDERS_OF_MANY = text(
 _MARK_CANCELLED = BulkInsert("cancelled_orders", {
     "order_id": ("order_id", "text"), "reason": ("reason", "text"), "cancelled_at": ("cancelled_at", "timestamptz")})
 _MARK_CANCELLED_SQL = text(_MARK_CANCELLED.sql())
-
-
-def _unnested(name: str, values: list[str]) -> Any:
-    """`column IN (SELECT unnest(:name))`: one statement text (so one prepared plan) for any number of values."""
-    return select(func.unnest(bindparam(name, values, type_=ARRAY(Text)))).scalar_subquery()
 
 
 # one UPDATE run for many rows (executemany): compiled once, whatever the number of fulfillments

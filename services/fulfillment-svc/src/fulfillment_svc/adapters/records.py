@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from orderpulse.db.bulk import BulkInsert
 from orderpulse.db.idempotency import claim_idempotency_key, save_idempotent_response
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -125,22 +126,27 @@ class SqlRequestedReturns:
         self._session = session
 
     async def add_many(self, requested: Sequence[RequestedReturn]) -> None:
-        """One statement; a return id already known (or given twice) keeps its first request."""
+        """One statement, one text whatever the number of returns (a multi-row VALUES was a new
+        statement to compile and prepare for every count, every batch); a return id already known
+        (or given twice) keeps its first request."""
         if not requested:
             return
-        await self._session.execute(
-            insert(requested_returns)
-            .values([
-                {"return_id": r.return_id, "order_id": r.order_id, "lines": list(r.lines), "reason": r.reason,
-                 "kind": r.kind, "requested_at": r.requested_at}
-                for r in requested
-            ])
-            .on_conflict_do_nothing(index_elements=["return_id"])
-        )
+        await self._session.execute(_ADD_REQUESTED_SQL, _ADD_REQUESTED.arrays([
+            {"return_id": r.return_id, "order_id": r.order_id, "lines": list(r.lines), "reason": r.reason,
+             "kind": r.kind, "requested_at": r.requested_at}
+            for r in requested
+        ]))
 
     async def order_of(self, return_id: str) -> str | None:
         query = select(requested_returns.c.order_id).where(requested_returns.c.return_id == return_id)
         return await self._session.scalar(query)
+
+
+_ADD_REQUESTED = BulkInsert("requested_returns", {
+    "return_id": ("return_id", "text"), "order_id": ("order_id", "text"), "lines": ("lines", "jsonb"),
+    "reason": ("reason", "text"), "kind": ("kind", "text"), "requested_at": ("requested_at", "timestamptz"),
+}, conflict="(return_id) DO NOTHING")
+_ADD_REQUESTED_SQL = text(_ADD_REQUESTED.sql())
 
 
 class SqlIdempotencyKeys:

@@ -26,6 +26,11 @@ _CREATE_AT_ZERO = text(
     "INSERT INTO stock (warehouse_id, sku, on_hand, reserved, updated_at) SELECT u.w, u.s, 0, 0, clock_timestamp() "
     "FROM unnest(CAST(:w AS text[]), CAST(:s AS text[])) AS u (w, s) ON CONFLICT (warehouse_id, sku) DO NOTHING"
 )
+# what each warehouse has available of some skus, unlocked: one statement text for any number of skus
+# (an IN list was another text, and a statement built and keyed anew, per call)
+_AVAILABLE_BY_WAREHOUSE = text(
+    "SELECT warehouse_id, sku, on_hand - reserved AS available FROM stock WHERE sku = ANY(CAST(:skus AS text[]))"
+)
 _SHARED_LOCK = text("SELECT pg_advisory_xact_lock_shared(hashtext('fulfillment-svc:stock:' || :warehouse))")
 
 
@@ -122,11 +127,7 @@ class SqlStockRepository:
 
     async def available_by_warehouse(self, skus: Iterable[str]) -> dict[str, dict[str, int]]:
         wanted = sorted(set(skus))
-        rows = await self._session.execute(
-            select(stock.c.warehouse_id, stock.c.sku, (stock.c.on_hand - stock.c.reserved).label("available")).where(
-                stock.c.sku.in_(wanted)
-            )
-        )
+        rows = await self._session.execute(_AVAILABLE_BY_WAREHOUSE, {"skus": wanted})
         found: dict[str, dict[str, int]] = {}
         for row in rows:
             found.setdefault(row.warehouse_id, {})[row.sku] = row.available

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from orderpulse.unit_of_work import ServiceUnitOfWork
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +33,9 @@ class SqlUnitOfWork(ServiceUnitOfWork):
         self.requested_returns = SqlRequestedReturns(session)
         self.idempotency = SqlIdempotencyKeys(session)
 
-    def record(self, events: Iterable[DomainEvent]) -> None:
+    def record(self, events: Iterable[DomainEvent], *, vouched: Collection[type[DomainEvent]] = ()) -> None:
         for event in events:
-            self._stage(event.type, event.key, event.to_data(), event.occurred_at)
+            if vouched and type(event) in vouched:  # built from checked data: the catalog's check cannot fail
+                self._inner.record(event.type, event.key, event.to_data(), time=event.occurred_at)
+            else:
+                self._stage(event.type, event.key, event.to_data(), event.occurred_at)

@@ -60,6 +60,12 @@ def handler_table(
             for envelope in envelopes:
                 if envelope.type == RETURN_REQUESTED:
                     returns.append(records.requested_return(envelope.data, envelope.time))
+                elif envelope.type == ORDER_CONFIRMED:
+                    # checked against the catalog: kept on the envelope by the consumer's poison check
+                    # (validated here if it was not), so its `fulfillment.created` is not validated again
+                    envelope.validated_data  # noqa: B018
+                    facts.append(orders.OrderConfirmed.from_data(envelope.data, envelope.time, catalog_checked=True))
+                    sources.append(envelope)
                 else:
                     facts.append(ORDER_FACTS[envelope.type](envelope.data, envelope.time))
                     sources.append(envelope)

@@ -29,10 +29,13 @@ class OrderConfirmed:
 
     order: ConfirmedOrder
     occurred_at: datetime
+    # read from data validated against the catalog's `order.confirmed` (the consumer's records): the
+    # `fulfillment.created` it opens is then not validated again (`order_batch.BUILT_FROM_CHECKED_ORDERS`)
+    catalog_checked: bool = False
 
     @classmethod
-    def from_data(cls, data: Mapping[str, Any], occurred_at: datetime) -> OrderConfirmed:
-        return cls(ConfirmedOrder.from_data(data), occurred_at)
+    def from_data(cls, data: Mapping[str, Any], occurred_at: datetime, *, catalog_checked: bool = False) -> OrderConfirmed:
+        return cls(ConfirmedOrder.from_data(data), occurred_at, catalog_checked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +75,7 @@ async def apply_order_facts(
     for index, fact in enumerate(facts):
         with each(index):
             if isinstance(fact, OrderConfirmed):
-                outcomes.append(await batch.confirm(fact.order, fact.occurred_at))
+                outcomes.append(await batch.confirm(fact.order, fact.occurred_at, catalog_checked=fact.catalog_checked))
             else:
                 outcomes.append(await batch.cancel(fact.order_id, fact.reason, fact.occurred_at))
     await batch.write()

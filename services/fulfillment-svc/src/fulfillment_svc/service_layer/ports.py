@@ -8,7 +8,7 @@ fulfillments owed that sku can only shrink.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -197,8 +197,10 @@ class FulfillmentUnitOfWork(Protocol):
 
     async def __aexit__(self, *exc: Any) -> None: ...
 
-    def record(self, events: Iterable[DomainEvent]) -> None:
-        """Stage events for the outbox (validated against the catalog)."""
+    def record(self, events: Iterable[DomainEvent], *, vouched: Collection[type[DomainEvent]] = ()) -> None:
+        """Stage events for the outbox, each validated against the catalog, except those of the
+        `vouched` types: the caller vouches that the domain built them from data already validated
+        against the catalog (see `order_batch.BUILT_FROM_CHECKED_ORDERS`)."""
 
     async def commit(self) -> None: ...
 
