@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 import orjson
@@ -40,7 +41,7 @@ PARK = text(
     "INSERT INTO parked_events (event_id, order_id, event_type, event_time, data) "
     "VALUES (:e, :o, :t, :at, CAST(:d AS jsonb)) ON CONFLICT DO NOTHING"
 )
-_UNPARK = text(
+UNPARK = text(
     "DELETE FROM parked_events WHERE order_id = ANY(CAST(:o AS text[])) "
     "RETURNING order_id, event_id, event_type, event_time, data"
 )
@@ -72,8 +73,12 @@ def preferences_to_json(preferences: Preferences) -> str:
     ).decode()
 
 
+_NO_PREFERENCES = Preferences(channels=MappingProxyType({}))  # immutable: one for every customer without any
+
+
 def preferences_from_json(stored: dict[str, Any] | None) -> Preferences:
-    stored = stored or {}
+    if not stored:
+        return _NO_PREFERENCES
     quiet = stored.get("quiet_hours")
     return Preferences(
         channels={str(k): bool(v) for k, v in (stored.get("channels") or {}).items()},
@@ -241,8 +246,16 @@ class SqlKnownState:
         return (await self.unpark_all([order_id])).get(order_id, [])
 
     async def unpark_all(self, order_ids: Iterable[str]) -> dict[str, list[ParkedEvent]]:
-        rows = await self._session.execute(_UNPARK, {"o": list(set(order_ids))})
-        parked: dict[str, list[ParkedEvent]] = {}
-        for row in rows:
-            parked.setdefault(row.order_id, []).append(ParkedEvent(row.event_id, row.event_type, row.event_time, row.data))
-        return {order_id: sorted(events, key=lambda event: (event.time, event.event_id)) for order_id, events in parked.items()}
+        return unparked(await self._session.execute(UNPARK, unpark_params(order_ids)))
+
+
+def unpark_params(order_ids: Iterable[str]) -> dict[str, Any]:
+    return {"o": list(set(order_ids))}
+
+
+def unparked(rows: Iterable[Any]) -> dict[str, list[ParkedEvent]]:
+    """`UNPARK`'s rows by order, oldest event time first."""
+    parked: dict[str, list[ParkedEvent]] = {}
+    for row in rows:
+        parked.setdefault(row.order_id, []).append(ParkedEvent(row.event_id, row.event_type, row.event_time, row.data))
+    return {order_id: sorted(events, key=lambda event: (event.time, event.event_id)) for order_id, events in parked.items()}
