@@ -51,6 +51,7 @@ _ORDER_CONTEXT_COLUMNS = (
     "COALESCE((SELECT json_agg(json_build_array(m.scope, m.milestone, m.event_time) ORDER BY m.event_time) "
     "FROM milestones m WHERE m.order_id = o.order_id), '[]'::json) AS history "
 )
+_ORDER_CONTEXT_WIDTH = 14  # the columns above, which `context_of` unpacks in this order
 _ORDER_CONTEXT = text(
     _ORDER_CONTEXT_COLUMNS + "FROM orders o LEFT JOIN customers c ON c.customer_id = o.customer_id WHERE o.order_id = :o"
 )
@@ -105,10 +106,17 @@ def _customer(row: Any) -> Customer:
 
 
 def context_of(row: Any) -> OrderContext:
-    order = OrderFacts(row.order_id, row.customer_id, row.tier, row.promised_by)
-    customer = None if row.known_customer is None else _customer(row)
-    history = row.history if isinstance(row.history, list) else orjson.loads(row.history)
-    reached = [MilestoneReached(scope, milestone, datetime.fromisoformat(at)) for scope, milestone, at in history]
+    """From a row of `_ORDER_CONTEXT_COLUMNS` (and maybe more after them), read by position: a
+    batch reads hundreds, and a row's attribute lookups by name were most of the cost."""
+    (order_id, customer_id, tier, promised_by, known_customer, customer_tier, name, email, phone, locale, timezone,
+     account_manager, preferences, history) = row[:_ORDER_CONTEXT_WIDTH]
+    order = OrderFacts(order_id, customer_id, tier, promised_by)
+    customer = None if known_customer is None else Customer(
+        known_customer, customer_tier, name, email, phone, locale, timezone, account_manager, preferences_from_json(preferences)
+    )
+    if not isinstance(history, list):
+        history = orjson.loads(history)
+    reached = [MilestoneReached(scope, milestone, datetime.fromisoformat(at)) for scope, milestone, at in history] if history else []
     return OrderContext(order, customer, reached)
 
 
