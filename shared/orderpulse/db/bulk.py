@@ -7,7 +7,9 @@ orjson call instead of an array per column, whose every element asyncpg inspects
 `isinstance` checks against ABCs, then its encoding). It moves work to PostgreSQL, which parses
 the document and then each value from text, and a consumer waits for every statement: measure
 both sides (order-svc's orders update, ~35 columns: client −15 µs, PostgreSQL +3 µs per row; its
-timeline insert, six columns: client −3 µs, PostgreSQL +5 µs, so it kept its arrays)."""
+timeline insert, six columns: client −3 µs, PostgreSQL +5 µs, so it kept its arrays). An INSERT
+can take each column as one JSON array instead (`BulkInsert.json_sql`/`json_columns`): the same
+per-column values, so jsonb still travels as text."""
 
 from __future__ import annotations
 
@@ -38,7 +40,7 @@ def _arrays(columns: Mapping[str, str], rows: Sequence[Mapping[str, Any]], prefi
     return params
 
 
-def _json(rows: Sequence[Mapping[str, Any]]) -> str:
+def _json(rows: Sequence[Any]) -> str:
     return orjson.dumps(rows, default=_json_default, option=orjson.OPT_NAIVE_UTC).decode()
 
 
@@ -92,6 +94,30 @@ class BulkInsert(NamedTuple):
         """The statement's parameters for `rows` (each keyed by the single-row names): one array
         per column; a jsonb value that is not text yet is encoded here."""
         return _arrays({param: kind for param, (_, kind) in self.columns.items()}, rows, prefix)
+
+    def json_sql(self, prefix: str = "") -> str:
+        """The same statement with each column's values as one JSON array of text (`json_columns`),
+        unpacked with `jsonb_array_elements_text` side by side (`ROWS FROM`) and cast to the
+        column's type: one orjson call per column where an array has asyncpg check every element
+        in Python. PostgreSQL then parses the text: measure both sides (docs/benchmarks.md,
+        `notifycons`: notify-svc's milestones and notifications, client −11 µs, PostgreSQL +4 µs an order)."""
+        names = ", ".join(column for column, _ in self.columns.values())
+        elements = ", ".join(
+            f"jsonb_array_elements_text(CAST(CAST(:{prefix}{param} AS text) AS jsonb))" for param in self.columns
+        )
+        values = ", ".join(
+            f"u.{param}" if kind == "text" else f"CAST(u.{param} AS {kind})" for param, (_, kind) in self.columns.items()
+        )
+        return (
+            f"INSERT INTO {self.table} ({names}) SELECT {values} FROM ROWS FROM ({elements}) AS u ({', '.join(self.columns)}) "
+            f"ON CONFLICT {self.conflict}"
+        )
+
+    def json_columns(self, rows: Sequence[Mapping[str, Any]], prefix: str = "") -> dict[str, str]:
+        """`json_sql`'s parameters for `rows`: `arrays`' columns, each as one JSON text (the same
+        values: a jsonb value is JSON text or encoded here, None is SQL NULL; naive datetimes are
+        taken as UTC, as asyncpg takes them; Decimals travel as text, read back exactly)."""
+        return {name: _json(values) for name, values in self.arrays(rows, prefix).items()}
 
 
 class BulkUpdate(NamedTuple):

@@ -45,37 +45,46 @@ def event(short_type: str, key: str, data: dict, minutes_ago: float) -> bytes:
                         time=NOW - timedelta(minutes=minutes_ago)).to_json()
 
 
-def records_to_produce(tag: str) -> list[bytes]:
-    def customer(name: str, tier: str, manager: str | None, display: str) -> bytes:
-        return event("customer.upserted.v1", f"{tag}-{name}", {
-            "customer_id": f"{tag}-{name}", "tier": tier, "name": display, "email": f"{name}@example.com",
-            "phone": "+4915112345678", "locale": "en", "timezone": "Europe/Berlin", "account_manager": manager,
-        }, 30)
+class Records:
+    """Records of one test's orders and customers (ids prefixed with its tag)."""
 
     lines = [{"line_id": "l1", "sku": "MUG", "quantity": 2, "unit_price": "12.50"}]
     ship_to = {"country": "DE", "region": "BE", "city": "Berlin", "postal_code": "10115"}
     promised = (NOW + timedelta(days=5)).isoformat()
 
-    def placed(order: str, who: str, tier: str) -> bytes:
-        return event("order.placed.v1", f"{tag}-{order}", {
-            "order_id": f"{tag}-{order}", "customer_id": f"{tag}-{who}", "customer_tier": tier, "channel": "web",
-            "lines": lines, "currency": "EUR", "total": "25.00", "ship_to": ship_to, "service_level": "standard",
-            "promised_by": promised, "entry_discrepancies": [],
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+
+    def customer(self, name: str, tier: str, manager: str | None, display: str) -> bytes:
+        return event("customer.upserted.v1", f"{self.tag}-{name}", {
+            "customer_id": f"{self.tag}-{name}", "tier": tier, "name": display, "email": f"{name}@example.com",
+            "phone": "+4915112345678", "locale": "en", "timezone": "Europe/Berlin", "account_manager": manager,
+        }, 30)
+
+    def placed(self, order: str, who: str, tier: str) -> bytes:
+        return event("order.placed.v1", f"{self.tag}-{order}", {
+            "order_id": f"{self.tag}-{order}", "customer_id": f"{self.tag}-{who}", "customer_tier": tier, "channel": "web",
+            "lines": self.lines, "currency": "EUR", "total": "25.00", "ship_to": self.ship_to, "service_level": "standard",
+            "promised_by": self.promised, "entry_discrepancies": [],
         }, 20)
 
-    def confirmed(order: str) -> bytes:
-        return event("order.confirmed.v1", f"{tag}-{order}", {
-            "order_id": f"{tag}-{order}", "lines": lines, "ship_to": ship_to, "service_level": "standard",
-            "promised_by": promised,
+    def confirmed(self, order: str) -> bytes:
+        return event("order.confirmed.v1", f"{self.tag}-{order}", {
+            "order_id": f"{self.tag}-{order}", "lines": self.lines, "ship_to": self.ship_to, "service_level": "standard",
+            "promised_by": self.promised,
         }, 19)
 
-    def dispatched(order: str, shipment: str, minutes_ago: float) -> bytes:
-        return event("shipment.dispatched.v1", f"{tag}-{order}", {
-            "shipment_id": f"{tag}-{shipment}", "order_id": f"{tag}-{order}", "warehouse_id": "wh-1", "carrier": "dhl",
-            "tracking_number": f"TRK-{shipment}", "lines": lines[:1], "promised_by": promised,
+    def dispatched(self, order: str, shipment: str, minutes_ago: float) -> bytes:
+        return event("shipment.dispatched.v1", f"{self.tag}-{order}", {
+            "shipment_id": f"{self.tag}-{shipment}", "order_id": f"{self.tag}-{order}", "warehouse_id": "wh-1",
+            "carrier": "dhl", "tracking_number": f"TRK-{shipment}", "lines": self.lines[:1], "promised_by": self.promised,
             "eta": (NOW + timedelta(days=2)).isoformat(),
         }, minutes_ago)
 
+
+def records_to_produce(tag: str) -> list[bytes]:
+    made = Records(tag)
+    customer, placed, confirmed, dispatched = made.customer, made.placed, made.confirmed, made.dispatched
     twice = confirmed("o2")
     return [
         customer("ada", "vip", "am-grace", "Ada"),
@@ -161,3 +170,52 @@ async def test_batch_handlers_leave_the_same_rows_events_and_dead_letters_as_one
     assert (f"{tag}-o1", "shipped", "merged") in emails, "the second parcel joined the first one's message"
     assert any(row[2] == "Robert" for row in rows["customers"])
     assert len(rows["courtesy_calls"]) >= 1
+
+
+async def test_events_parked_by_an_earlier_batch_are_acted_on_when_a_later_batch_brings_their_order_as_one_at_a_time(
+    infrastructure, kafka_topics
+):
+    """The batch path takes the parked events out in the statement that adds the batch's orders:
+    the same rows as one event at a time, whether the order or its parked events came first."""
+    tag = uuid.uuid4().hex[:8]
+    topic = f"test.notify.parked.{tag}"
+    await ensure_topics(infrastructure.kafka_bootstrap, [topic, dlq_topic("notify-batch-test")], partitions=1)
+    made = Records(tag)
+    first = [
+        made.customer("cy", "vip", "am-ada", "Cy"), made.customer("di", "standard", None, "Di"),
+        made.confirmed("o5"), made.dispatched("o5", "shp-x", 6), made.dispatched("o5", "shp-y", 5.5),  # all parked
+        made.confirmed("o6"),  # parked
+        made.placed("o7", "di", "standard"), made.confirmed("o7"),
+    ]
+    second = [
+        made.placed("o5", "cy", "vip"),  # takes out its three parked events
+        made.placed("o6", "di", "standard"), made.dispatched("o6", "shp-z", 3),  # one parked, one of this batch
+        made.confirmed("o8"),  # parked now, its order never comes
+        made.placed("o7", "di", "standard"),  # again, with another id: nothing new
+    ]
+    producer = create_producer(PlatformSettings(kafka_bootstrap=infrastructure.kafka_bootstrap))
+    await producer.start()
+    try:
+        for value in first:
+            await producer.send_and_wait(topic, value=value, partition=0)
+        batch_one = await one_partition_batch(infrastructure.kafka_bootstrap, topic)
+        for value in second:
+            await producer.send_and_wait(topic, value=value, partition=0)
+        everything = await one_partition_batch(infrastructure.kafka_bootstrap, topic)
+    finally:
+        await producer.stop()
+    (partition, records), = everything.items()
+    batch_two = {partition: records[len(batch_one[partition]):]}
+
+    async with Stand(infrastructure, topic, batched=False) as one_by_one, Stand(infrastructure, topic, batched=True) as batched:
+        for batch in (batch_one, batch_two):
+            assert outcome(await batched.consumer.process(batch)) == outcome(await one_by_one.consumer.process(batch))
+            rows = await batched.snapshot()
+            assert rows == await one_by_one.snapshot()
+
+    assert [row[1] for row in rows["parked_events"]] == [f"{tag}-o8"]
+    pending = {(order, milestone) for _, order, _, milestone, channel, _, status, *_ in rows["notifications"]
+               if channel == "email" and status == "pending"}
+    assert {(f"{tag}-o5", "order_confirmed"), (f"{tag}-o5", "shipped"), (f"{tag}-o6", "order_confirmed"),
+            (f"{tag}-o6", "shipped"), (f"{tag}-o7", "order_confirmed")} <= pending
+    assert any(row[1] == f"{tag}-o5" for row in rows["courtesy_calls"]), "the vip's parked confirmation got its call"

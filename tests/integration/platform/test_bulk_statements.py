@@ -55,12 +55,17 @@ def test_the_column_types_are_the_casts_postgresql_needs():
                      "active": "bool", "detail": "jsonb"}
 
 
-async def test_an_insert_writes_every_row_and_type_as_given_and_skips_taken_keys(engine):
+def _insert(bulk: BulkInsert, rows: list[dict], form: str) -> tuple[str, dict]:
+    return (bulk.sql(), bulk.arrays(rows)) if form == "arrays" else (bulk.json_sql(), bulk.json_columns(rows))
+
+
+@pytest.mark.parametrize("form", ["arrays", "json"])
+async def test_an_insert_writes_every_row_and_type_as_given_and_skips_taken_keys(engine, form):
     await _create(engine)
-    await _run(engine, INSERT.sql(), INSERT.arrays([_row("a", 1)]))
+    await _run(engine, *_insert(INSERT, [_row("a", 1)], form))
     rows = [_row("a", 99), _row("b", 2, detail=None, seen_at=None, active=False), _row("c", 3, detail=["x", 1.5]),
             _row("c", 4)]  # "a" is taken, and "c" comes twice: the first one stays
-    assert await _run(engine, INSERT.sql(), INSERT.arrays(rows)) == 2
+    assert await _run(engine, *_insert(INSERT, rows, form)) == 2
     table = await _table(engine)
     assert table == {
         "a": _row("a", 1),
@@ -69,10 +74,11 @@ async def test_an_insert_writes_every_row_and_type_as_given_and_skips_taken_keys
     }
 
 
-async def test_an_upsert_changes_the_listed_columns_of_taken_keys_and_inserts_the_others(engine):
+@pytest.mark.parametrize("form", ["arrays", "json"])
+async def test_an_upsert_changes_the_listed_columns_of_taken_keys_and_inserts_the_others(engine, form):
     await _create(engine)
-    await _run(engine, INSERT.sql(), INSERT.arrays([_row("a", 1), _row("b", 2)]))
-    await _run(engine, UPSERT.sql(), UPSERT.arrays([_row("a", 10, price=Decimal("1"), detail={"n": 1}), _row("z", 26)]))
+    await _run(engine, *_insert(INSERT, [_row("a", 1), _row("b", 2)], form))
+    await _run(engine, *_insert(UPSERT, [_row("a", 10, price=Decimal("1"), detail={"n": 1}), _row("z", 26)], form))
     table = await _table(engine)
     assert table["a"] == _row("a", 10, detail={"n": 1})  # count and detail only: the price is not in the SET list
     assert table["b"] == _row("b", 2)
@@ -127,3 +133,23 @@ async def test_the_json_form_serves_any_number_of_rows_in_any_time_zone(engine):
     assert await _run(engine, UPDATE.json_sql("items"), UPDATE.json_rows(changed, "items")) == 1500
     table = await _table(engine)
     assert [table[row["item_id"]] for row in changed] == changed
+
+
+async def test_an_insert_as_json_columns_writes_what_the_arrays_write_for_any_text_time_zone_and_number_of_rows(engine):
+    from datetime import timedelta, timezone
+
+    await _create(engine)
+    zone = timezone(timedelta(hours=-4, minutes=-30))
+    texts = ["", "ünïcode", 'quote " and \\ backslash', "line\nbreak", "{not, an, array}", "NULL", "null", "😀"]
+    rows = [_row(f"{n:04d}-{texts[n % len(texts)]}", n, price=Decimal(n) / 1000, active=n % 2 == 0,
+                 seen_at=None if n % 7 == 0 else T0.astimezone(zone) + timedelta(microseconds=n),
+                 detail=[None, {"n": n}, [texts[n % len(texts)]], {"t": texts[n % len(texts)]}, '{"as": "JSON text"}'][n % 5])
+            for n in range(1500)]
+    assert await _run(engine, INSERT.json_sql(), INSERT.json_columns(rows)) == 1500
+    by_json = await _table(engine)
+    async with engine.begin() as connection:
+        await connection.execute(text("DELETE FROM bulk_items"))
+    assert await _run(engine, INSERT.sql(), INSERT.arrays(rows)) == 1500
+    # a jsonb value given as text is JSON text in both forms, as in the single-row CAST(:p AS jsonb)
+    expected = {row["item_id"]: row | ({"detail": {"as": "JSON text"}} if isinstance(row["detail"], str) else {}) for row in rows}
+    assert by_json == await _table(engine) == expected

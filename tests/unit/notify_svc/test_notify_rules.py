@@ -114,3 +114,18 @@ def test_a_digest_is_superseded_only_when_every_parcel_in_it_moved_on():
     common = dict(channel="email", milestone="shipped", time=T0, preferences=Preferences(), timezone="UTC", now=T0)
     assert gate(scopes=["shp-1", "shp-2"], history=one_moved, **common) == Send()
     assert gate(scopes=["shp-1", "shp-2"], history=both_moved, **common) == Suppress("superseded")
+
+
+def test_a_customer_without_preferences_is_planned_as_one_who_switched_every_channel_on():
+    """`plan` takes a shortcut when no channel was switched; switching every channel on (webhook
+    aside, which is opt-in) goes the long way and must plan the same."""
+    from notify_svc.domain.milestones import MILESTONES
+    from notify_svc.domain.policy import POLICY
+
+    switched_on = Preferences(channels={"email": True, "sms": True})
+    for tier in [*POLICY, "unknown-tier"]:
+        for milestone in MILESTONES:
+            for minutes_ago in (1, 60 * 25):  # fresh, stale
+                common = dict(tier=tier, milestone=milestone, scope="", time=T0 - timedelta(minutes=minutes_ago),
+                              history=[reached("", "order_confirmed", -90)], now=T0)
+                assert plan(preferences=Preferences(), **common) == plan(preferences=switched_on, **common)

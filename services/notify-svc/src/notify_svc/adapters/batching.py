@@ -32,8 +32,11 @@ from notify_svc.adapters.state_repository import (
     ORDER_CONTEXT_COLUMNS,
     ORDER_CONTEXTS_FROM,
     PARK,
+    UNPARK,
     SqlKnownState,
     context_of,
+    unpark_params,
+    unparked,
 )
 from notify_svc.adapters.unit_of_work import SqlUnitOfWork
 from notify_svc.domain.values import Customer, Notification, OrderFacts
@@ -75,7 +78,8 @@ _CONTEXTS_AND_NOTIFIED = text(
 
 class PendingWrites:
     """Statements waiting to run: every INSERT that has a `BULK` form in ONE statement (one data-
-    modifying WITH part per table, array parameters), any other as one executemany."""
+    modifying WITH part per table, each column one JSON array: `BulkInsert.json_sql`), any other
+    as one executemany. A read that could not see them can go in the same round trip (`flush(then=...)`)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -84,22 +88,43 @@ class PendingWrites:
     def add(self, statement: TextClause, params: dict[str, Any]) -> None:
         self._pending.setdefault(statement, []).append(params)
 
-    async def flush(self) -> None:
+    def holds(self, statement: TextClause) -> bool:
+        return statement in self._pending
+
+    async def flush(self, then: TextClause | None = None, then_params: dict[str, Any] | None = None) -> Any:
+        """Run what is pending; with `then`, that statement too, last, as the same statement's main
+        part, and return its result. Its parts share one snapshot: `then` must not depend on what
+        the pending writes add (the caller's to check)."""
         pending, self._pending = self._pending, {}
-        parts: list[str] = []
-        params: dict[str, Any] = {}
+        bulk_parts: list[TextClause] = []
+        params: dict[str, Any] = dict(then_params or {})
         for statement, rows in pending.items():
             bulk = BULK.get(statement)
             if bulk is None:
                 await self._session.execute(statement, rows)
                 continue
-            prefix = f"w{len(parts)}_"
-            parts.append(bulk.sql(prefix))
-            params.update(bulk.arrays(rows, prefix))
-        if parts:  # the tables are independent of each other: one round trip for all
-            *first, last = parts
-            with_parts = ", ".join(f"w{n} AS ({sql})" for n, sql in enumerate(first))
-            await self._session.execute(text(f"WITH {with_parts} {last}" if first else last), params)
+            params.update(bulk.json_columns(rows, f"w{len(bulk_parts)}_"))
+            bulk_parts.append(statement)
+        if then is not None:
+            return await self._session.execute(_combined(tuple(bulk_parts), then), params)
+        if bulk_parts:  # the tables are independent of each other: one round trip for all
+            *first, last = bulk_parts
+            await self._session.execute(_combined(tuple(first), last), params)
+        return None
+
+
+_COMBINED: dict[tuple[tuple[TextClause, ...], TextClause], TextClause] = {}
+
+
+def _combined(parts: tuple[TextClause, ...], last: TextClause) -> TextClause:
+    """`WITH w0 AS (<parts[0]'s bulk form>), ... <last>`; built once per combination (a handful)."""
+    key = (parts, last)
+    statement = _COMBINED.get(key)
+    if statement is None:
+        with_parts = ", ".join(f"w{n} AS ({BULK[part].json_sql(f'w{n}_')})" for n, part in enumerate(parts))
+        main = BULK[last].json_sql(f"w{len(parts)}_") if last in BULK else last.text
+        statement = _COMBINED[key] = text(f"WITH {with_parts} {main}" if parts else main)
+    return statement
 
 
 class BatchKnownState(SqlKnownState):
@@ -161,8 +186,12 @@ class BatchKnownState(SqlKnownState):
         return await super().histories(order_ids)
 
     async def unpark_all(self, order_ids: Iterable[str]) -> dict:
-        await self._writes.flush()
-        return await super().unpark_all(order_ids)
+        """With the pending writes in the same statement, unless one of them parks an event (the
+        DELETE would not see it in the statement's snapshot)."""
+        if self._writes.holds(PARK):
+            await self._writes.flush()
+            return await super().unpark_all(order_ids)
+        return unparked(await self._writes.flush(then=UNPARK, then_params=unpark_params(order_ids)))
 
 
 class BatchNotificationStore(SqlNotificationStore):

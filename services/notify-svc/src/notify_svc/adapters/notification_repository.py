@@ -81,7 +81,7 @@ def insert_params(n: Notification, merged_into: str | None) -> dict[str, Any]:
         "status": n.status,
         "reason": n.reason,
         "merged_into": merged_into,
-        "shipment_ids": orjson.dumps(list(n.shipment_ids)).decode(),
+        "shipment_ids": orjson.dumps(n.shipment_ids).decode() if n.shipment_ids else "[]",
         "details": orjson.dumps(n.details).decode(),
         "trigger_event_id": n.trigger_event_id,
         "trigger_time": n.trigger_time,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 import orjson
@@ -40,7 +41,7 @@ PARK = text(
     "INSERT INTO parked_events (event_id, order_id, event_type, event_time, data) "
     "VALUES (:e, :o, :t, :at, CAST(:d AS jsonb)) ON CONFLICT DO NOTHING"
 )
-_UNPARK = text(
+UNPARK = text(
     "DELETE FROM parked_events WHERE order_id = ANY(CAST(:o AS text[])) "
     "RETURNING order_id, event_id, event_type, event_time, data"
 )
@@ -50,6 +51,7 @@ _ORDER_CONTEXT_COLUMNS = (
     "COALESCE((SELECT json_agg(json_build_array(m.scope, m.milestone, m.event_time) ORDER BY m.event_time) "
     "FROM milestones m WHERE m.order_id = o.order_id), '[]'::json) AS history "
 )
+_ORDER_CONTEXT_WIDTH = 14  # the columns above, which `context_of` unpacks in this order
 _ORDER_CONTEXT = text(
     _ORDER_CONTEXT_COLUMNS + "FROM orders o LEFT JOIN customers c ON c.customer_id = o.customer_id WHERE o.order_id = :o"
 )
@@ -72,8 +74,12 @@ def preferences_to_json(preferences: Preferences) -> str:
     ).decode()
 
 
+_NO_PREFERENCES = Preferences(channels=MappingProxyType({}))  # immutable: one for every customer without any
+
+
 def preferences_from_json(stored: dict[str, Any] | None) -> Preferences:
-    stored = stored or {}
+    if not stored:
+        return _NO_PREFERENCES
     quiet = stored.get("quiet_hours")
     return Preferences(
         channels={str(k): bool(v) for k, v in (stored.get("channels") or {}).items()},
@@ -100,10 +106,17 @@ def _customer(row: Any) -> Customer:
 
 
 def context_of(row: Any) -> OrderContext:
-    order = OrderFacts(row.order_id, row.customer_id, row.tier, row.promised_by)
-    customer = None if row.known_customer is None else _customer(row)
-    history = row.history if isinstance(row.history, list) else orjson.loads(row.history)
-    reached = [MilestoneReached(scope, milestone, datetime.fromisoformat(at)) for scope, milestone, at in history]
+    """From a row of `_ORDER_CONTEXT_COLUMNS` (and maybe more after them), read by position: a
+    batch reads hundreds, and a row's attribute lookups by name were most of the cost."""
+    (order_id, customer_id, tier, promised_by, known_customer, customer_tier, name, email, phone, locale, timezone,
+     account_manager, preferences, history) = row[:_ORDER_CONTEXT_WIDTH]
+    order = OrderFacts(order_id, customer_id, tier, promised_by)
+    customer = None if known_customer is None else Customer(
+        known_customer, customer_tier, name, email, phone, locale, timezone, account_manager, preferences_from_json(preferences)
+    )
+    if not isinstance(history, list):
+        history = orjson.loads(history)
+    reached = [MilestoneReached(scope, milestone, datetime.fromisoformat(at)) for scope, milestone, at in history] if history else []
     return OrderContext(order, customer, reached)
 
 
@@ -241,8 +254,16 @@ class SqlKnownState:
         return (await self.unpark_all([order_id])).get(order_id, [])
 
     async def unpark_all(self, order_ids: Iterable[str]) -> dict[str, list[ParkedEvent]]:
-        rows = await self._session.execute(_UNPARK, {"o": list(set(order_ids))})
-        parked: dict[str, list[ParkedEvent]] = {}
-        for row in rows:
-            parked.setdefault(row.order_id, []).append(ParkedEvent(row.event_id, row.event_type, row.event_time, row.data))
-        return {order_id: sorted(events, key=lambda event: (event.time, event.event_id)) for order_id, events in parked.items()}
+        return unparked(await self._session.execute(UNPARK, unpark_params(order_ids)))
+
+
+def unpark_params(order_ids: Iterable[str]) -> dict[str, Any]:
+    return {"o": list(set(order_ids))}
+
+
+def unparked(rows: Iterable[Any]) -> dict[str, list[ParkedEvent]]:
+    """`UNPARK`'s rows by order, oldest event time first."""
+    parked: dict[str, list[ParkedEvent]] = {}
+    for row in rows:
+        parked.setdefault(row.order_id, []).append(ParkedEvent(row.event_id, row.event_type, row.event_time, row.data))
+    return {order_id: sorted(events, key=lambda event: (event.time, event.event_id)) for order_id, events in parked.items()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Self
 
 from orderpulse.scheduling import nudge_after_commit
 from orderpulse.unit_of_work import ServiceUnitOfWork
@@ -30,5 +31,11 @@ class SqlUnitOfWork(ServiceUnitOfWork):
     async def prefetch(self, order_ids: Iterable[str]) -> None:
         return None  # reads as it goes; `batching.BatchUnitOfWork` reads ahead
 
+    async def __aenter__(self) -> Self:
+        self._woken: set[int] = set()
+        return await super().__aenter__()
+
     def wake_after_commit(self, waker: Waker) -> None:
-        nudge_after_commit(self._inner.session, waker)
+        if id(waker) not in self._woken:  # once per transaction: a batch asks for every message it adds
+            self._woken.add(id(waker))
+            nudge_after_commit(self._inner.session, waker)

@@ -78,6 +78,8 @@ def plan(
         return Plan(suppressed={channel: STALE for channel in channels})
     if superseded(milestone, scope, time, history):
         return Plan(suppressed={channel: SUPERSEDED for channel in channels})
+    if not preferences.channels:  # nothing switched: every channel the policy names (most customers)
+        return Plan(send=channels, call=call)
     send = frozenset(channel for channel in channels if preferences.allows(channel))
     return Plan(send=send, suppressed={channel: OPTED_OUT for channel in channels - send}, call=call)
 

@@ -97,8 +97,9 @@ def triggers_of(
     about, and a predicted `delayed` when a carrier's eta passes the promise."""
     order_id = str(data.get("order_id", ""))
     found = list(BUILDERS[short_type](data)) if short_type in BUILDERS else []
-    eta = parse_time(data.get(ETA_FIELDS.get(short_type, "")))
-    promise = parse_time(data.get("promised_by")) or promised_by
+    eta_field = ETA_FIELDS.get(short_type)
+    eta = None if eta_field is None else parse_time(data.get(eta_field))
+    promise = None if eta is None else parse_time(data.get("promised_by")) or promised_by  # read only to compare
     if eta is not None and promise is not None and eta > promise and data.get("shipment_id"):
         shipment_id = str(data["shipment_id"])
         details = {"carrier": data.get("carrier"), "reason": "predicted", "new_eta": data.get(ETA_FIELDS[short_type])}

@@ -169,7 +169,8 @@ async def _decide(
             duplicates += 1
     if duplicates and not created_work and not reasons:
         reasons.add(DUPLICATE)
-    uow.record(ev.notification_suppressed(order.order_id, trigger.milestone, reason, now) for reason in sorted(reasons))
+    if reasons:
+        uow.record(ev.notification_suppressed(order.order_id, trigger.milestone, reason, now) for reason in sorted(reasons))
     if decided.call:
         await _schedule_call(ctx, uow, order, customer, trigger, now)
     if created_work:
