@@ -45,11 +45,9 @@ from orderpulse.db.errors import is_transient_error, is_unavailable_error
 from orderpulse.events.envelope import Envelope
 from orderpulse.messaging.assignments import AssignmentChanges
 from orderpulse.messaging.batch_result import BatchResult
-from orderpulse.messaging.dead_letters import DeadLetter, DeadLetterQueue
+from orderpulse.messaging.dead_letters import DeadLetter, DeadLetterQueue, PoisonRecord, parse_record
 from orderpulse.messaging.handlers import Batched, BatchHandler, Handler, event_context
-from orderpulse.messaging.parsed_batch import ParsedBatch, parse
 from orderpulse.messaging.partition_anchors import PartitionAnchors
-from orderpulse.messaging.read_ahead import ReadAhead, fetch
 from orderpulse.messaging.rebuilt_partitions import CommitLedger
 from orderpulse.observability import metrics
 from orderpulse.observability.tracing import set_current_traceparent
@@ -124,23 +122,14 @@ class IdempotentConsumer:
         backoff_s = FIRST_RETRY_S
         loop = asyncio.get_running_loop()
         next_housekeeping = loop.time() + 5.0
-        ahead = ReadAhead(self._consumer, self._assignments)
         try:
             while not self._stopping.is_set():
-                if ahead.started:
-                    fetched = await ahead.take()
-                    if fetched.fetched_in != self._assignments.count:
-                        log.info("a rebalance came after the next batch was fetched; it is dropped and read again",
-                                 extra={"records": sum(len(records) for records in fetched.records.values())})
-                        continue
-                else:
-                    fetched = await fetch(self._consumer, self._assignments)
-                batch = fetched.records
+                batch = await self._consumer.getmany(timeout_ms=500)
+                fetched_in = self._assignments.count
                 await self._read_rebuilt_partitions_again(batch)
                 if batch:
-                    ahead.start()
                     try:
-                        await self.process(batch, fetched.fetched_in, fetched.parsed_as_is())
+                        await self.process(batch, fetched_in)
                         backoff_s = FIRST_RETRY_S
                     except Exception as error:
                         if is_unavailable_error(error):
@@ -149,9 +138,7 @@ class IdempotentConsumer:
                             log.warning("transient database error; batch will be redone", extra={"error": repr(error)})
                         else:
                             log.exception("consumer batch failed; it will be retried")
-                        following = await ahead.take()  # read again too, after the batch it follows
-                        self._rewind(following.records, following.fetched_in)
-                        self._rewind(batch, fetched.fetched_in)
+                        self._rewind(batch, fetched_in)
                         await asyncio.sleep(backoff_s)
                         backoff_s = min(backoff_s * 2, MAX_RETRY_S)
                         continue
@@ -160,7 +147,6 @@ class IdempotentConsumer:
                     await self._purge_dedup_records()
                     next_housekeeping = loop.time() + self._housekeeping_interval_s
         finally:
-            await ahead.cancel()
             self._forget_lag(set())
             if self._anchors is not None:
                 await self._anchors.close()
@@ -192,25 +178,26 @@ class IdempotentConsumer:
                 except Exception as error:  # revoked between the two calls: the new owner re-reads it
                     log.warning("could not rewind a partition", extra={"partition": str(tp), "error": repr(error)})
 
-    async def process(
-        self,
-        batch: Mapping[TopicPartition, list[ConsumerRecord]],
-        fetched_in: int | None = None,
-        parsed: ParsedBatch | None = None,
-    ) -> BatchResult:
+    async def process(self, batch: Mapping[TopicPartition, list[ConsumerRecord]], fetched_in: int | None = None) -> BatchResult:
         """Apply one batch exactly once in effect, then commit its offsets unless a rebalance came
         after the batch was fetched (`fetched_in`: the rebalance count then; None: no check).
-        `parsed`: the batch already parsed (`read_ahead`), else it is parsed here.
 
         The fast path runs every handler in one transaction without savepoints. Should a handler
         fail, that transaction is rolled back whole and the batch is applied again carefully:
         each handler in its own savepoint with bounded retries, the hopeless ones dead-lettered.
         """
-        read = parsed if parsed is not None else parse(batch)
+        poison: list[DeadLetter] = []
+        parsed: list[tuple[ConsumerRecord, Envelope]] = []
+        for records in batch.values():
+            for record in records:
+                try:
+                    parsed.append((record, parse_record(record)))
+                except PoisonRecord as error:
+                    poison.append(DeadLetter(record, str(error), attempts=1))
         try:
-            result = await self._apply_batch(read.events, read.poison, careful=False)
+            result = await self._apply_batch(parsed, poison, careful=False)
         except _HandlerFailed:
-            result = await self._apply_batch(read.events, read.poison, careful=True)
+            result = await self._apply_batch(parsed, poison, careful=True)
         for (topic, outcome), records in Counter(result.outcomes).items():
             metrics.consumer_records_total.labels(self._service, topic, outcome).inc(records)
         if fetched_in is None or fetched_in == self._assignments.count:

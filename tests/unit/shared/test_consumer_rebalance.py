@@ -15,26 +15,23 @@ from orderpulse.messaging.consumer import IdempotentConsumer
 
 TOPIC = "orderpulse.orders"
 PARTITION = TopicPartition(TOPIC, 2)
-OTHER_PARTITION = TopicPartition(TOPIC, 5)
 
 
-def poison_record(offset: int, partition: TopicPartition = PARTITION) -> ConsumerRecord:
-    return ConsumerRecord(topic=TOPIC, partition=partition.partition, offset=offset, timestamp=0, timestamp_type=0,
+def poison_record(offset: int) -> ConsumerRecord:
+    return ConsumerRecord(topic=TOPIC, partition=PARTITION.partition, offset=offset, timestamp=0, timestamp_type=0,
                           key=b"k", value=b"not json", checksum=None, serialized_key_size=1,
                           serialized_value_size=8, headers=[])
 
 
 class FakeKafka:
-    """One batch of two records (or the batches given), then nothing; remembers the listener and every commit."""
+    """One batch of two records, then nothing; remembers the listener and every commit."""
 
-    def __init__(self, batches: list[dict] | None = None) -> None:
+    def __init__(self) -> None:
         self.listener = None
         self.commits: list[dict[TopicPartition, int]] = []
         self.seeks: list[tuple[TopicPartition, int]] = []
         self.group_offsets: dict[TopicPartition, int] = {}
-        self._batches = batches if batches is not None else [{PARTITION: [poison_record(300), poison_record(301)]}]
-        self.batches_given = 0
-        self.all_given = asyncio.Event()
+        self._batches = [{PARTITION: [poison_record(300), poison_record(301)]}]
 
     def subscription(self) -> frozenset[str]:
         return frozenset({TOPIC})
@@ -45,12 +42,7 @@ class FakeKafka:
 
     async def getmany(self, timeout_ms: int = 0) -> dict:
         await asyncio.sleep(0.001)
-        if not self._batches:
-            return {}
-        self.batches_given += 1
-        if len(self._batches) == 1:
-            self.all_given.set()
-        return self._batches.pop(0)
+        return self._batches.pop(0) if self._batches else {}
 
     async def commit(self, offsets) -> None:
         self.commits.append(dict(offsets))
@@ -63,7 +55,7 @@ class FakeKafka:
         self.seeks.append((tp, offset))
 
     def assignment(self) -> set[TopicPartition]:
-        return {PARTITION, OTHER_PARTITION}
+        return {PARTITION}
 
     def highwater(self, tp) -> None:
         return None
@@ -81,7 +73,7 @@ class FakeSession:
 
 
 class DeadLetters:
-    """Publishes nothing; `during_send` runs while the first batch is in hand (a rebalance, a failure)."""
+    """Publishes nothing; `during_send` runs while the batch is in hand (a rebalance, a failure)."""
 
     def __init__(self, during_send=None) -> None:
         self.during_send = during_send
@@ -89,9 +81,8 @@ class DeadLetters:
 
     async def send(self, letters) -> None:
         self.sent += len(letters)
-        during_send, self.during_send = self.during_send, None
-        if during_send is not None:
-            await during_send()
+        if self.during_send is not None:
+            await self.during_send()
 
 
 async def run_once(kafka: FakeKafka, dead_letters: DeadLetters) -> None:
@@ -152,51 +143,3 @@ async def test_after_a_rebalance_a_partition_still_at_our_offset_is_checked_from
     await kafka.listener.on_partitions_revoked({PARTITION})
     await kafka.listener.on_partitions_assigned({PARTITION})
     assert kafka.seeks == [(PARTITION, 301)]
-
-
-def two_batches() -> list[dict]:
-    """The batch in hand on one partition; the next one, which the consumer fetches ahead, on another."""
-    return [{PARTITION: [poison_record(300), poison_record(301)]},
-            {OTHER_PARTITION: [poison_record(40, OTHER_PARTITION), poison_record(41, OTHER_PARTITION)]}]
-
-
-async def test_a_batch_fetched_ahead_before_a_rebalance_is_dropped_not_applied():
-    kafka = FakeKafka(two_batches())
-
-    async def rebalance_once_the_next_batch_is_fetched() -> None:
-        await kafka.all_given.wait()
-        await kafka.listener.on_partitions_revoked({PARTITION, OTHER_PARTITION})
-        await kafka.listener.on_partitions_assigned({PARTITION, OTHER_PARTITION})
-
-    dead_letters = DeadLetters(rebalance_once_the_next_batch_is_fetched)
-    await run_once(kafka, dead_letters)
-    assert kafka.batches_given == 2
-    assert dead_letters.sent == 2, "only the batch in hand is applied; the one fetched ahead is the new assignment's"
-    assert kafka.commits == []
-
-
-async def test_a_failed_batch_rewinds_the_batch_fetched_ahead_as_well():
-    kafka = FakeKafka(two_batches())
-
-    async def fail_once_the_next_batch_is_fetched() -> None:
-        await kafka.all_given.wait()
-        raise ConnectionError("broker gone")
-
-    dead_letters = DeadLetters(fail_once_the_next_batch_is_fetched)
-    await run_once(kafka, dead_letters)
-    assert sorted(kafka.seeks) == [(PARTITION, 300), (OTHER_PARTITION, 40)] and kafka.commits == []
-    assert dead_letters.sent == 2, "the batch fetched ahead waits to be read again, it is not applied"
-
-
-async def test_the_batch_fetched_ahead_is_applied_after_the_batch_before_it_committed():
-    kafka = FakeKafka(two_batches())
-    dead_letters = DeadLetters()
-    consumer = IdempotentConsumer(consumer=kafka, session_factory=FakeSession, handlers={},
-                                  dead_letters=dead_letters, service="rebalance-test-svc", max_attempts=1)
-    running = asyncio.create_task(consumer.run())
-    async with asyncio.timeout(5):
-        while len(kafka.commits) < 2:
-            await asyncio.sleep(0.005)
-    consumer.stop()
-    await asyncio.wait_for(running, 5)
-    assert kafka.commits == [{PARTITION: 302}, {OTHER_PARTITION: 42}] and dead_letters.sent == 4
