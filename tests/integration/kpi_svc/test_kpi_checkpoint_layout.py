@@ -11,7 +11,7 @@ import orjson
 import pytest
 from kpi_stories import OrderStory, kpi_events
 from kpi_svc.adapters.checkpoint_store import CheckpointStore, StoredOffset
-from kpi_svc.domain import EVICTED, KpiEngine, KpiRules
+from kpi_svc.domain import EVICTED, KpiEngine
 from kpi_svc.domain.values import datetime_to_ms
 from orderpulse.db.direct import DirectConnections
 
@@ -110,14 +110,18 @@ async def test_a_revived_order_restores_open_and_an_expired_tombstone_not_at_all
     later = MONDAY + 50 * DAY
     engine.advance(later)
     assert "ord_1" not in engine.tombstones
-    await checkpoint(store, engine)
-    assert await connections.fetchval("SELECT tombstone_until_ms FROM kpi_settled WHERE order_id = 'ord_1'") is None
+    await checkpoint(store, engine)  # left in its row (never written again), not restored
+    assert await connections.fetchval("SELECT tombstone_until_ms FROM kpi_settled WHERE order_id = 'ord_1'") <= datetime_to_ms(later)
     again = await restored(store, engine)
+    assert "ord_1" not in again.tombstones and "ord_0" in again.tombstones  # ord_0 settled again
     assert dict(again.tombstones.items()) == dict(engine.tombstones.items())
-    # its settled facts go after their retention, and only then (the tombstone no longer holds them)
-    assert await store.forget_settled(datetime_to_ms(later)) == 0
-    assert await store.forget_settled(datetime_to_ms(MONDAY + 3 * DAY) + KpiRules().settled_retention_s * 1000 + 1) >= 1
-    assert (await store.settled(["ord_1"])) == {}
+    same_figures(again, engine, later)
+    # a settled row goes once its retention passed and its tombstone expired, not before
+    assert await store.forget_settled(datetime_to_ms(later)) == 0  # retention: 90 days after delivery
+    await connections.execute("UPDATE kpi_settled SET keep_until_ms = 0")
+    assert await store.forget_settled(datetime_to_ms(later)) == 1  # ord_1; ord_0's tombstone still holds its row
+    assert set(await store.settled(["ord_0", "ord_1"])) == {"ord_0"}
+    assert await store.forget_settled(engine.tombstones["ord_0"]) == 2  # ord_0, and ord_open (left after 30 idle days)
 
 
 async def test_a_layout_1_checkpoint_restores_its_tombstones_and_is_written_on_in_layout_2(store):

@@ -27,11 +27,6 @@ _UPSERT_ORDER = (
     "ON CONFLICT (partition, order_id) DO UPDATE SET payload = EXCLUDED.payload"
 )
 _DELETE_ORDERS = "DELETE FROM kpi_orders WHERE partition = $1 AND order_id = ANY($2::text[])"
-# a tombstone that expired leaves the settled row it was kept in (which then goes after its retention)
-_TOMBSTONES_EXPIRED = (
-    "UPDATE kpi_settled SET tombstone_until_ms = NULL "
-    "WHERE partition = $1 AND order_id = ANY($2::text[]) AND tombstone_until_ms IS NOT NULL"
-)
 _UPSERT_BUCKET = (
     "INSERT INTO kpi_buckets (partition, key, payload) VALUES ($1, $2, $3) "
     "ON CONFLICT (partition, key) DO UPDATE SET payload = EXCLUDED.payload"
@@ -63,13 +58,17 @@ _ORDERS_OF = "SELECT order_id, payload FROM kpi_orders WHERE partition = $1"
 _BUCKETS_OF = "SELECT key, payload FROM kpi_buckets WHERE partition = $1"
 _META_OF = "SELECT payload FROM kpi_meta WHERE partition = $1"
 # the tombstones kept with settled orders that were alive at the checkpoint (Tombstones.expire
-# drops those at or before the clock); an entity row of the same key (the order revived) wins
+# drops those at or before the clock: an expired one is left in its row, never written again);
+# an entity row of the same key (the order revived since) wins
 _TOMBSTONES_OF = "SELECT order_id, tombstone_until_ms FROM kpi_settled WHERE partition = $1 AND tombstone_until_ms > $2"
 _BUCKETS_EXCEPT = "SELECT partition, key, payload FROM kpi_buckets WHERE NOT (partition = ANY($1::int[]))"
 # an evicted order's row in kpi_orders is its tombstone: only a list is an order's facts
 _ORDER_PAYLOADS = tuple(f"SELECT payload FROM {table} WHERE order_id = $1 LIMIT 1" for table in ("kpi_orders", "kpi_settled"))
 _SETTLED = "SELECT order_id, payload FROM kpi_settled WHERE order_id = ANY($1::text[])"
-_FORGET_SETTLED = "DELETE FROM kpi_settled WHERE keep_until_ms < $1 AND tombstone_until_ms IS NULL"
+# a settled row goes once its facts' retention passed and the tombstone it keeps, if any, expired
+_FORGET_SETTLED = (
+    "DELETE FROM kpi_settled WHERE keep_until_ms < $1 AND (tombstone_until_ms IS NULL OR tombstone_until_ms <= $1)"
+)
 
 
 class Fenced(Exception):
@@ -128,13 +127,11 @@ class CheckpointStore:
         next, so PostgreSQL inserts the rows already sent while this process encodes the next
         ones. The tombstone of an order settled by a delta goes into its settled row, and any
         entity row of that order is deleted (it may have one from an earlier checkpoint)."""
-        delete_orders, expired, upsert_buckets, delete_buckets, metas = [], [], [], [], []
+        delete_orders, upsert_buckets, delete_buckets, metas = [], [], [], []
         carried = {p: _carried_tombstones(delta) for p, delta in deltas.items()}
         for p, delta in deltas.items():
             if delta.removed_orders or carried[p]:
                 delete_orders.append((p, [*delta.removed_orders, *carried[p]]))
-            if delta.removed_orders:  # tombstones that expired (or shifts): off their settled rows
-                expired.append((p, list(delta.removed_orders)))
             upsert_buckets += [(p, k, v) for k, v in delta.buckets.items()]
             delete_buckets += [(p, k) for k in delta.removed_buckets]
             metas.append((p, orjson.dumps(delta.meta)))
@@ -151,7 +148,6 @@ class CheckpointStore:
                 await conn.executemany(_UPSERT_SETTLED, _settled_rows(deltas, carried))
             for statement, rows in (
                 (_DELETE_ORDERS, delete_orders),
-                (_TOMBSTONES_EXPIRED, expired),
                 (_UPSERT_BUCKET, upsert_buckets),
                 (_DELETE_BUCKET, delete_buckets),
                 (_UPSERT_META, metas),
@@ -184,7 +180,8 @@ class CheckpointStore:
         return {order_id: orjson.loads(payload) for order_id, payload in rows}
 
     async def forget_settled(self, now_ms: int) -> int:
-        """Drop settled orders kept long enough (settled_retention_s after they settled)."""
+        """Drop settled orders kept long enough (settled_retention_s after they settled, and not
+        before the tombstone their row keeps expired)."""
         status = await self._connections.execute(_FORGET_SETTLED, now_ms)
         return int(status.split()[-1])  # "DELETE <rows>"
 
