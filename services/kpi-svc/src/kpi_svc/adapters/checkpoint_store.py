@@ -2,7 +2,12 @@
 labor shifts, tombstones), its window buckets and a meta row; beside them the consumer offsets
 (with the event id of the record before each offset) and the partition's owner epoch.
 Everything one checkpoint changed is written in ONE transaction (architecture.md, guarantee 4),
-and only while the writer still holds the epoch it got when it restored the partition."""
+and only while the writer still holds the epoch it got when it restored the partition.
+
+The tombstone of an order settled by a checkpoint is kept in that order's `kpi_settled` row
+(`tombstone_until_ms`, checkpoint layout 2) instead of as a `kpi_orders` row of its own: one
+row written per settled order instead of two (docs/kpi-decisions.md, "Checkpoint format").
+Restoring hands those tombstones back among the entities, as layout 1 stored them."""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ import asyncpg
 import orjson
 from orderpulse.db.direct import DirectConnections
 
-from kpi_svc.domain import CheckpointDelta
+from kpi_svc.domain import CheckpointDelta, encode_tombstone
 
 # every statement goes to asyncpg itself (positional parameters), on connections of the platform's
 # DirectConnections: kpi-svc's process does not load SQLAlchemy (docs/kpi-decisions.md)
@@ -21,7 +26,7 @@ _UPSERT_ORDER = (
     "INSERT INTO kpi_orders (partition, order_id, payload) VALUES ($1, $2, $3) "
     "ON CONFLICT (partition, order_id) DO UPDATE SET payload = EXCLUDED.payload"
 )
-_DELETE_ORDER = "DELETE FROM kpi_orders WHERE partition = $1 AND order_id = $2"
+_DELETE_ORDERS = "DELETE FROM kpi_orders WHERE partition = $1 AND order_id = ANY($2::text[])"
 _UPSERT_BUCKET = (
     "INSERT INTO kpi_buckets (partition, key, payload) VALUES ($1, $2, $3) "
     "ON CONFLICT (partition, key) DO UPDATE SET payload = EXCLUDED.payload"
@@ -35,9 +40,9 @@ _UPSERT_OFFSET = (
     "ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, last_event_id = EXCLUDED.last_event_id"
 )
 _UPSERT_SETTLED = (
-    "INSERT INTO kpi_settled (order_id, partition, keep_until_ms, payload) VALUES ($1, $2, $3, $4) "
+    "INSERT INTO kpi_settled (order_id, partition, keep_until_ms, payload, tombstone_until_ms) VALUES ($1, $2, $3, $4, $5) "
     "ON CONFLICT (order_id) DO UPDATE SET partition = EXCLUDED.partition, keep_until_ms = EXCLUDED.keep_until_ms, "
-    "payload = EXCLUDED.payload"
+    "payload = EXCLUDED.payload, tombstone_until_ms = EXCLUDED.tombstone_until_ms"
 )
 _CLAIM = (
     "INSERT INTO kpi_owners (partition, epoch) VALUES ($1, 1) "
@@ -52,11 +57,18 @@ _OFFSETS = "SELECT topic, partition, next_offset, last_event_id FROM kpi_offsets
 _ORDERS_OF = "SELECT order_id, payload FROM kpi_orders WHERE partition = $1"
 _BUCKETS_OF = "SELECT key, payload FROM kpi_buckets WHERE partition = $1"
 _META_OF = "SELECT payload FROM kpi_meta WHERE partition = $1"
+# the tombstones kept with settled orders that were alive at the checkpoint (Tombstones.expire
+# drops those at or before the clock: an expired one is left in its row, never written again);
+# an entity row of the same key (the order revived since) wins
+_TOMBSTONES_OF = "SELECT order_id, tombstone_until_ms FROM kpi_settled WHERE partition = $1 AND tombstone_until_ms > $2"
 _BUCKETS_EXCEPT = "SELECT partition, key, payload FROM kpi_buckets WHERE NOT (partition = ANY($1::int[]))"
 # an evicted order's row in kpi_orders is its tombstone: only a list is an order's facts
 _ORDER_PAYLOADS = tuple(f"SELECT payload FROM {table} WHERE order_id = $1 LIMIT 1" for table in ("kpi_orders", "kpi_settled"))
 _SETTLED = "SELECT order_id, payload FROM kpi_settled WHERE order_id = ANY($1::text[])"
-_FORGET_SETTLED = "DELETE FROM kpi_settled WHERE keep_until_ms < $1"
+# a settled row goes once its facts' retention passed and the tombstone it keeps, if any, expired
+_FORGET_SETTLED = (
+    "DELETE FROM kpi_settled WHERE keep_until_ms < $1 AND (tombstone_until_ms IS NULL OR tombstone_until_ms <= $1)"
+)
 
 
 class Fenced(Exception):
@@ -113,10 +125,13 @@ class CheckpointStore:
         held encoded at once; its settled orders (DeferredSettled) likewise. asyncpg encodes the
         rows of one statement lazily, ~128 KB at a time, and sends each part before encoding the
         next, so PostgreSQL inserts the rows already sent while this process encodes the next
-        ones."""
+        ones. The tombstone of an order settled by a delta goes into its settled row, and any
+        entity row of that order is deleted (it may have one from an earlier checkpoint)."""
         delete_orders, upsert_buckets, delete_buckets, metas = [], [], [], []
+        carried = {p: _carried_tombstones(delta) for p, delta in deltas.items()}
         for p, delta in deltas.items():
-            delete_orders += [(p, k) for k in delta.removed_orders]
+            if delta.removed_orders or carried[p]:
+                delete_orders.append((p, [*delta.removed_orders, *carried[p]]))
             upsert_buckets += [(p, k, v) for k, v in delta.buckets.items()]
             delete_buckets += [(p, k) for k in delta.removed_buckets]
             metas.append((p, orjson.dumps(delta.meta)))
@@ -127,12 +142,12 @@ class CheckpointStore:
                 stale = {p for p in written if held.get(p) != epochs.get(p)}
                 if stale:
                     raise Fenced(stale)
-            if any(delta.orders for delta in deltas.values()):
-                await conn.executemany(_UPSERT_ORDER, _order_rows(deltas))
+            if any(k not in carried[p] for p, delta in deltas.items() for k in delta.orders):
+                await conn.executemany(_UPSERT_ORDER, _order_rows(deltas, carried))
             if any(delta.settled for delta in deltas.values()):
-                await conn.executemany(_UPSERT_SETTLED, _settled_rows(deltas))
+                await conn.executemany(_UPSERT_SETTLED, _settled_rows(deltas, carried))
             for statement, rows in (
-                (_DELETE_ORDER, delete_orders),
+                (_DELETE_ORDERS, delete_orders),
                 (_UPSERT_BUCKET, upsert_buckets),
                 (_DELETE_BUCKET, delete_buckets),
                 (_UPSERT_META, metas),
@@ -165,31 +180,46 @@ class CheckpointStore:
         return {order_id: orjson.loads(payload) for order_id, payload in rows}
 
     async def forget_settled(self, now_ms: int) -> int:
-        """Drop settled orders kept long enough (settled_retention_s after they settled)."""
+        """Drop settled orders kept long enough (settled_retention_s after they settled, and not
+        before the tombstone their row keeps expired)."""
         status = await self._connections.execute(_FORGET_SETTLED, now_ms)
         return int(status.split()[-1])  # "DELETE <rows>"
 
 
-def _order_rows(deltas: Mapping[int, CheckpointDelta]) -> Iterator[tuple]:
+def _carried_tombstones(delta: CheckpointDelta) -> dict[str, int]:
+    """The delta's tombstones that go into a settled row of the same delta (key -> until)."""
+    settled = delta.settled
+    if not delta.tombstones or not settled:
+        return {}
+    return {k: until for k, until in delta.tombstones.items() if k in settled}
+
+
+def _order_rows(deltas: Mapping[int, CheckpointDelta], carried: Mapping[int, dict[str, int]]) -> Iterator[tuple]:
     for p, delta in deltas.items():
-        for k, v in delta.orders.items():
-            yield p, k, v
+        skip = carried[p]
+        orders = delta.orders
+        for k in orders:
+            if k not in skip:  # read (encoded) only when written
+                yield p, k, orders[k]
 
 
-def _settled_rows(deltas: Mapping[int, CheckpointDelta]) -> Iterator[tuple]:
+def _settled_rows(deltas: Mapping[int, CheckpointDelta], carried: Mapping[int, dict[str, int]]) -> Iterator[tuple]:
     for p, delta in deltas.items():
         settled = delta.settled or {}
+        tombstones = carried[p]
         for k in settled:
             v, until = settled[k]
-            yield k, p, until, v
+            yield k, p, until, v, tombstones.get(k)
 
 
 async def _load(conn: asyncpg.Connection, partition: int) -> PartitionCheckpoint:
-    orders = await conn.fetch(_ORDERS_OF, partition)
+    rows = await conn.fetch(_ORDERS_OF, partition)
     buckets = await conn.fetch(_BUCKETS_OF, partition)
     meta = await conn.fetchval(_META_OF, partition)
-    return PartitionCheckpoint(
-        {key: orjson.loads(payload) for key, payload in orders},
-        {key: orjson.loads(payload) for key, payload in buckets},
-        None if meta is None else orjson.loads(meta),
-    )
+    meta = None if meta is None else orjson.loads(meta)
+    orders = {key: orjson.loads(payload) for key, payload in rows}
+    clock_ms = None if meta is None else meta.get("clock_ms")
+    if clock_ms is not None:  # layout 2: tombstones kept with their settled orders
+        for key, until in await conn.fetch(_TOMBSTONES_OF, partition, clock_ms):
+            orders.setdefault(key, encode_tombstone(until))
+    return PartitionCheckpoint(orders, {key: orjson.loads(payload) for key, payload in buckets}, meta)

@@ -7,6 +7,7 @@ merge_reports / merge_failures (figures over several partitions), business-day h
 from .buckets import BucketStore
 from .business_days import add_business_days, promised_by_default, ship_deadline
 from .checkpoint import CheckpointDelta, merge_deltas
+from .codec import encode_tombstone
 from .engine import KpiEngine
 from .outcomes import APPLIED, DUPLICATE, EVICTED, IGNORED, Applied
 from .partitions import merge_failures, merge_reports
@@ -16,5 +17,5 @@ from .values import InvalidEvent
 __all__ = [
     "APPLIED", "DUPLICATE", "EVICTED", "IGNORED", "Applied", "BucketStore", "CheckpointDelta",
     "DEFAULT_TARGETS", "GROUP_DIMENSIONS", "InvalidEvent", "KPI_NAMES", "KpiEngine", "KpiRules",
-    "add_business_days", "merge_deltas", "merge_failures", "merge_reports", "promised_by_default", "ship_deadline",
+    "add_business_days", "encode_tombstone", "merge_deltas", "merge_failures", "merge_reports", "promised_by_default", "ship_deadline",
 ]

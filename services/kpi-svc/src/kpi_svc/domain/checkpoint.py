@@ -25,6 +25,15 @@ from .codec import (
 from .labels import CARRIER, WAREHOUSE
 from .rules import KpiRules
 
+# The checkpoint's layout (the meta row's "format"). 2 (2026-12-07, branch `kpireplay4`): the store
+# may keep the tombstone of an order settled by a delta with that order's settled facts instead
+# of as a row of its own (`CheckpointDelta.tombstones`), and hands it back among the entities
+# when it restores. Layout 1 (every tombstone an entity row) restores as it is; code that knows
+# only layout 1 refuses a layout-2 checkpoint (it would lose those tombstones) instead of
+# computing figures without them.
+LAYOUT = 2
+READABLE_LAYOUTS = (FORMAT, LAYOUT)
+
 if TYPE_CHECKING:
     from .engine import KpiEngine
 
@@ -59,13 +68,18 @@ class CheckpointDelta(NamedTuple):
     removed_buckets: list[str]
     meta: dict
     settled: dict[str, tuple[Any, int]] | None = None  # evicted order id -> (its last facts, keep until ms)
+    # the tombstones among `orders` (key -> until ms), so a store may keep one with its order's
+    # settled facts (LAYOUT 2) instead of writing its entity row; None: no tombstone
+    tombstones: dict[str, int] | None = None
 
 
 class DeferredOrders(Mapping):
     """The orders of a checkpoint delta (key -> payload), each encoded when it is read: the
     writer takes them a chunk at a time, so a delta of thousands of changed orders is never
     held encoded at once (~3 KB each: 8,000-14,000 per checkpoint while a replay catches up,
-    docs/kpi-decisions.md, "Memory"). Shifts and tombstones (small) come encoded (`ready`).
+    docs/kpi-decisions.md, "Memory"). Shifts come encoded (`ready`); tombstones (`tombstones`, key
+    -> until) are encoded only if read: a store that keeps them with their settled orders never
+    reads them.
 
     Encoded later, an order must still be what it was when the delta was taken, as the
     buckets and meta of the delta are. The stream holds its lock from the snapshot to the
@@ -77,18 +91,21 @@ class DeferredOrders(Mapping):
     cap compressing orders) mark the orders changed, so the next delta, merged with this one
     (`merge_deltas`: the newer payload wins), writes them as they are then."""
 
-    __slots__ = ("_engine", "_ready", "_later", "_pinned", "_keep", "_copy", "__weakref__")
+    __slots__ = ("_engine", "_ready", "_tombstones", "_later", "_pinned", "_keep", "_copy", "__weakref__")
 
     def __init__(self, engine: KpiEngine, ready: dict[str, Any], later: list[str],
-                 keep: Callable[[Any], Any], copy: bool) -> None:
+                 keep: Callable[[Any], Any], copy: bool, tombstones: dict[str, int] | None = None) -> None:
         self._engine: KpiEngine | None = engine
         self._ready = ready
+        self._tombstones = tombstones or {}
         self._later = dict.fromkeys(later)  # order id -> None, its payload once pinned
         self._pinned = False
         self._keep, self._copy = keep, copy
 
     def __getitem__(self, key: str) -> Any:
         if key not in self._later:
+            if key in self._tombstones:
+                return self._keep(encode_tombstone(self._tombstones[key]))
             return self._ready[key]
         if self._pinned:
             return self._later[key]
@@ -99,13 +116,14 @@ class DeferredOrders(Mapping):
 
     def __iter__(self) -> Iterator[str]:
         yield from self._ready
+        yield from self._tombstones
         yield from self._later
 
     def __len__(self) -> int:
-        return len(self._ready) + len(self._later)
+        return len(self._ready) + len(self._tombstones) + len(self._later)
 
     def __contains__(self, key: object) -> bool:  # without encoding (Mapping's would)
-        return key in self._later or key in self._ready
+        return key in self._later or key in self._ready or key in self._tombstones
 
     def pin(self) -> None:
         """Encode every order now: the engine is about to change them (safe while a writer is
@@ -165,7 +183,9 @@ def merge_deltas(older: CheckpointDelta, newer: CheckpointDelta) -> CheckpointDe
     buckets.update(newer.buckets)
     removed_buckets = sorted((set(older.removed_buckets) - newer.buckets.keys()) | set(newer.removed_buckets))
     settled = {**(older.settled or {}), **(newer.settled or {})} or None
-    return CheckpointDelta(orders, removed, buckets, removed_buckets, newer.meta, settled)
+    tombstones = {k: v for k, v in (older.tombstones or {}).items() if k not in newer.removed_orders and k not in newer.orders}
+    tombstones.update(newer.tombstones or {})
+    return CheckpointDelta(orders, removed, buckets, removed_buckets, newer.meta, settled, tombstones or None)
 
 
 def dirty_snapshot(
@@ -187,6 +207,7 @@ def dirty_snapshot(
     orders: dict[str, Any] = {}
     removed: list[str] = []
     later: list[str] = []
+    tombstones: dict[str, int] = {}
     keep = _identity if serialize is None else exact_size(serialize)
     copy = serialize is None  # serialized at once: the encoded form may share the order's containers
     for key in engine.take_changed_keys():
@@ -197,21 +218,23 @@ def dirty_snapshot(
         if order is not None:
             orders[key] = keep(encode_order(order, copy))
         elif key in engine.tombstones:
-            orders[key] = keep(encode_tombstone(engine.tombstones[key]))
+            until = tombstones[key] = engine.tombstones[key]
+            if not deferred:  # deferred: encoded only if the writer reads it (DeferredOrders)
+                orders[key] = keep(encode_tombstone(until))
         elif key in engine.shifts:
             orders[key] = keep(encode_shift(engine.shifts[key]))
         else:
             removed.append(key)
     buckets, removed_buckets = engine.buckets.drain_changes(None if serialize is None else keep)
-    meta = {"format": FORMAT, "clock_ms": engine.clock_ms, "newest_event_ms": engine.newest_event_ms}
+    meta = {"format": LAYOUT, "clock_ms": engine.clock_ms, "newest_event_ms": engine.newest_event_ms}
     held = engine.take_settled_held()
     settled = DeferredSettled(held, engine.cold.thaw_held, keep, copy) if held else None
     if deferred:
-        orders = DeferredOrders(engine, orders, later, keep, copy)
+        orders = DeferredOrders(engine, orders, later, keep, copy, tombstones)
         engine.deferred_orders.append(weakref.ref(orders))
     elif settled is not None:
         settled = dict(settled.items())  # encoded now
-    return CheckpointDelta(orders, removed, buckets, removed_buckets, meta, settled)
+    return CheckpointDelta(orders, removed, buckets, removed_buckets, meta, settled, tombstones or None)
 
 
 def restore_engine(
@@ -224,8 +247,8 @@ def restore_engine(
     """Payloads must be deserialized already (plain dicts, e.g. from orjson.loads)."""
     engine = engine_type(rules)
     meta = meta or {}
-    if meta.get("format", FORMAT) != FORMAT:
-        raise ValueError(f"checkpoint format {meta.get('format')} is not {FORMAT}")
+    if meta.get("format", FORMAT) not in READABLE_LAYOUTS:
+        raise ValueError(f"checkpoint format {meta.get('format')} is not one of {READABLE_LAYOUTS}")
     engine.clock_ms = meta.get("clock_ms", engine.clock_ms)
     engine.newest_event_ms = meta.get("newest_event_ms")
     engine.buckets.load(buckets)

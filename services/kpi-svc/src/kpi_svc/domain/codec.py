@@ -6,7 +6,8 @@ The encoded form shares nothing the engine may still change, so the caller may s
 later (or, with copy=False, shares them: for a caller that serializes at once). Decoding
 accepts what json/orjson give back (lists everywhere).
 
-Versions: the checkpoint layout (meta, shifts, tombstones) is FORMAT 1. An order array carries
+Versions: shift and tombstone entities are FORMAT 1 (the checkpoint's layout, the meta row's
+format, is checkpoint.LAYOUT). An order array carries
 its own version at position 1. ORDER_FORMAT 2 holds each family's contribution as one flat
 list `[key, value, key, value, ...]` (an array's tolist(): no pair tuples to build or dump),
 and its event ids as the hex of their packed 16-byte form when they are canonical UUIDs
