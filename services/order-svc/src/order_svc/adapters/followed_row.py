@@ -18,9 +18,8 @@ compared element by element, by identity).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from operator import attrgetter, is_
-from typing import Any
+from typing import Any, NamedTuple
 
 from order_svc.adapters import rows
 from order_svc.domain.confirmations import SentConfirmation
@@ -50,9 +49,9 @@ REST_ATTRIBUTES = (
 _REST = attrgetter(*REST_ATTRIBUTES)
 
 
-@dataclass(frozen=True, slots=True)
-class StoredRow:
-    """What an order's `orders` row holds (as read or last written) and what it was built from."""
+class StoredRow(NamedTuple):
+    """What an order's `orders` row holds (as read or last written) and what it was built from (a
+    NamedTuple: built for every order read and written, ~1 µs cheaper than a frozen dataclass)."""
 
     rest: tuple
     completed_lines: tuple[SkuQuantity, ...]
