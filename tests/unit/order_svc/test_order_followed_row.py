@@ -79,7 +79,17 @@ def apply(order, step) -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(STARTS), st.lists(st.lists(STEP, max_size=4), max_size=8))
 def test_the_followed_columns_leave_the_same_row_as_the_whole_row(start, batches):
-    order = start()
+    written_as_whole_rows(start(), batches)
+
+
+def test_confirmations_answered_one_batch_at_a_time_keep_their_own_json():
+    """Three confirmations await (the order's, then two corrections'); each fulfillment.created
+    moves the oldest to applied, the others stay awaiting: each keeps the JSON it was read with."""
+    created = ("fact", 0, 5)
+    written_as_whole_rows(confirmed_order(), [[("other", 0, 1), ("other", 1, 2)], [created], [created], [created]])
+
+
+def written_as_whole_rows(order, batches) -> None:
     stored_row = as_stored(rows.order_row(order))  # as read from the table
     stored = StoredRow.of(order, stored_row)
     for batch in batches:

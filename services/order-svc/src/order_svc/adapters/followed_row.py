@@ -12,7 +12,8 @@ strings, enums, numbers, times, tuples and frozen values) — and the followed J
 were read, with what they were built from. `followed_row` gives the followed columns alone when
 nothing else changed (else None: write the whole row), each JSON column as it was read when its
 source is the same (the corrections' and awaiting confirmations' lists, changed in place, are
-compared element by element, by identity).
+compared element by element, by identity; a confirmation that moved from awaiting to applied
+keeps its JSON).
 """
 
 from __future__ import annotations
@@ -85,9 +86,9 @@ def followed_row(order: Order, stored: StoredRow) -> dict[str, Any] | None:
     if not _same(order.corrections, stored.corrections):
         corrections = [c.to_record() for c in order.corrections]
     if not _same(ledger.awaiting, stored.awaiting):
-        awaiting = [rows.confirmation_data(c) for c in ledger.awaiting]
-    if ledger.applied is not stored.applied:
-        copy = None if ledger.applied is None else rows.confirmation_data(ledger.applied)
+        awaiting = [_confirmation_data(c, stored) for c in ledger.awaiting]
+    if ledger.applied is not stored.applied:  # e.g. the oldest awaiting one, now applied: its JSON as read
+        copy = None if ledger.applied is None else _confirmation_data(ledger.applied, stored)
     return {
         "order_id": order.order_id,
         "status": order.status.value,
@@ -100,6 +101,16 @@ def followed_row(order: Order, stored: StoredRow) -> dict[str, Any] | None:
         "warehouse_copy": copy,
         "packed_at": ledger.packed_at,
     }
+
+
+def _confirmation_data(confirmation: SentConfirmation, stored: StoredRow) -> Any:
+    """The confirmation's JSON as stored when the stored row holds that very confirmation."""
+    if confirmation is stored.applied:
+        return stored.json[3]
+    for sent, data in zip(stored.awaiting, stored.json[2], strict=True):
+        if sent is confirmation:
+            return data
+    return rows.confirmation_data(confirmation)
 
 
 def _same(now: Sequence, then: tuple) -> bool:
