@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from orderpulse.db.bulk import BulkInsert, BulkUpdate, column_types
 from sqlalchemy import Table, delete, insert, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_svc.adapters import rows, tables
+from order_svc.adapters.followed_row import FOLLOWED_COLUMNS, StoredRow, followed_row
 from order_svc.domain.model import Order
 from order_svc.domain.values import OrderLine, ShipmentSummary
 from order_svc.service_layer.ports import OrderSummary
@@ -24,14 +26,17 @@ class _Stored:
     invoice_ids: frozenset[str]
     return_ids: frozenset[str]
     shipments: dict[str, ShipmentSummary]
+    row: StoredRow | None  # the `orders` row (None: not stored yet)
 
     @classmethod
-    def of(cls, order: Order) -> _Stored:
+    def of(cls, order: Order, row: Mapping[str, Any]) -> _Stored:
+        """`row`: the order's `orders` row as read or written (at least its followed JSON columns)."""
         return cls(
             lines=order.lines,
             invoice_ids=frozenset(invoice.invoice_id for invoice in order.invoices),
             return_ids=frozenset(request.return_id for request in order.returns),
             shipments=dict(order.fulfillment.shipments),
+            row=StoredRow.of(order, row),
         )
 
 
@@ -40,6 +45,10 @@ class _Stored:
 # than an array per column and PostgreSQL ~3 µs more (docs/benchmarks.md, branch `ordcons`)
 _UPDATE_MANY = BulkUpdate("orders", "order_id", column_types(tables.orders))
 _UPDATE_MANY_SQL = text(_UPDATE_MANY.json_sql())
+# what following fulfillment changes on an order, alone (`followed_row`): the usual write-back of a
+# consumer batch, whose orders' other columns did not change
+_UPDATE_FOLLOWED = BulkUpdate("orders", "order_id", {name: _UPDATE_MANY.columns[name] for name in FOLLOWED_COLUMNS})
+_UPDATE_FOLLOWED_SQL = text(_UPDATE_FOLLOWED.json_sql())
 _SHIPMENT_TYPES = column_types(tables.shipments)
 _UPSERT_SHIPMENTS = BulkInsert(
     "shipments",
@@ -101,7 +110,7 @@ class SqlOrders:
                 row, lines=_LINES(row["lines_"]), invoices=_INVOICES(row["invoices_"]), returns=_RETURNS(row["returns_"]),
                 shipments=_SHIPMENTS(row["shipments_"]),
             )
-            self._stored[order.order_id] = _Stored.of(order)
+            self._stored[order.order_id] = _Stored.of(order, row)
             orders[order.order_id] = order
         return orders
 
@@ -110,37 +119,50 @@ class SqlOrders:
         return (await self._session.execute(query)).first() is not None
 
     async def add(self, order: Order) -> None:
-        await self._session.execute(insert(tables.orders).values(rows.order_row(order)))
+        row = rows.order_row(order)
+        await self._session.execute(insert(tables.orders).values(row))
         await self._write_children(
-            order, _Stored(lines=(), invoice_ids=frozenset(), return_ids=frozenset(), shipments={})
+            order, _Stored(lines=(), invoice_ids=frozenset(), return_ids=frozenset(), shipments={}, row=None)
         )
-        self._stored[order.order_id] = _Stored.of(order)
+        self._stored[order.order_id] = _Stored.of(order, row)
 
     async def save(self, order: Order) -> None:
         stored = self._stored.get(order.order_id)
         if stored is None:
             raise LookupError(f"order {order.order_id} was not loaded in this unit of work")
-        await self._session.execute(
-            update(tables.orders).where(tables.orders.c.order_id == order.order_id).values(rows.order_row(order))
-        )
+        row = rows.order_row(order)
+        await self._session.execute(update(tables.orders).where(tables.orders.c.order_id == order.order_id).values(row))
         await self._write_children(order, stored)
-        self._stored[order.order_id] = _Stored.of(order)
+        self._stored[order.order_id] = _Stored.of(order, row)
 
     async def save_many(self, orders: Sequence[Order]) -> None:
-        """`save` for each of `orders` (all loaded in this unit of work): their `orders` rows in one
-        statement run for many, and only what changed beneath them."""
+        """`save` for each of `orders` (all loaded in this unit of work): of their `orders` rows only
+        the followed columns when nothing else changed (`followed_row`), else the whole row, each
+        kind in one statement run for many; and only what changed beneath them."""
         if not orders:
             return
+        followed, whole = [], []
         for order in orders:
-            if order.order_id not in self._stored:
+            stored = self._stored.get(order.order_id)
+            if stored is None:
                 raise LookupError(f"order {order.order_id} was not loaded in this unit of work")
-        await self._session.execute(_UPDATE_MANY_SQL, _UPDATE_MANY.json_rows([rows.order_row(order) for order in orders]))
+            row = None if stored.row is None else followed_row(order, stored.row)
+            if row is None:
+                whole.append(rows.order_row(order))
+            else:
+                followed.append(row)
+        if followed:
+            await self._session.execute(_UPDATE_FOLLOWED_SQL, _UPDATE_FOLLOWED.json_rows(followed))
+        if whole:
+            await self._session.execute(_UPDATE_MANY_SQL, _UPDATE_MANY.json_rows(whole))
         shipments = []
         for order in orders:
             stored = self._stored[order.order_id]
             await self._write_children(order, stored, shipments=False)
             shipments += _changed_shipments(order, stored)
-            self._stored[order.order_id] = _Stored.of(order)
+        written = {row["order_id"]: row for row in followed + whole}
+        for order in orders:
+            self._stored[order.order_id] = _Stored.of(order, written[order.order_id])
         await self._upsert_shipments(shipments)
 
     async def list_for_customer(

@@ -1,10 +1,11 @@
 """The handler table of order-svc's consumer: which consumed event types it acts on, and how.
 
 - every order-keyed type of `orderpulse.fulfillment` moves the order's status (forward only)
-  and goes into its timeline, a consumer batch at a time (its orders read and locked together,
-  each written back once);
-- every type of `orderpulse.notifications` and `orderpulse.feedback` goes into its timeline, a
-  consumer batch at a time (a plain insert: one statement per batch).
+  and goes into its timeline;
+- every type of `orderpulse.notifications` and `orderpulse.feedback` goes into its timeline.
+One batch handler takes them all, a consumer batch at a time: the batch's orders read and locked
+together, each written back once, and every timeline entry of the batch in one statement, in the
+order the events were read (one handler per kind took a timeline statement each).
 Other types (e.g. `labor.shift_recorded`, keyed by warehouse) are ignored by the consumer.
 """
 
@@ -54,16 +55,13 @@ def timeline_entry(envelope: Envelope) -> TimelineEntry:
 def handler_table(joining_uow: JoiningUnitOfWork) -> Mapping[str, Handler | Batched]:
     """Event type -> handler; `joining_uow` builds a unit of work inside the consumer's transaction."""
 
-    async def follow_fulfillment(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
-        facts = [(fulfillment_report(envelope), timeline_entry(envelope)) for envelope in envelopes]
+    async def follow(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        facts = [
+            (fulfillment_report(envelope) if envelope.type in fulfillment else None, timeline_entry(envelope))
+            for envelope in envelopes
+        ]
         await following.follow_fulfillments(joining_uow(session), facts, lambda index: event_context(envelopes[index]))
 
-    async def add_to_timeline(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
-        await following.add_to_timeline(joining_uow(session), [timeline_entry(envelope) for envelope in envelopes])
-
-    follow = Batched(follow_fulfillment)  # a batch's orders read and locked at once, each written back once
-    table: dict[str, Handler | Batched] = {name: follow for name in _order_keyed_types(FULFILLMENT)}
-    timeline_only = Batched(add_to_timeline)  # a plain insert: one statement per batch
-    for topic in (NOTIFICATIONS, FEEDBACK):
-        table.update({name: timeline_only for name in _order_keyed_types(topic)})
-    return table
+    fulfillment = frozenset(_order_keyed_types(FULFILLMENT))
+    handler = Batched(follow)  # one per batch: its orders read and locked at once, one timeline statement
+    return {name: handler for topic in CONSUMED_TOPICS for name in _order_keyed_types(topic)}

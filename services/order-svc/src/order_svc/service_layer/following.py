@@ -46,20 +46,26 @@ async def follow_fulfillment(uow: OrderUnitOfWork, report: FulfillmentReport, en
 
 async def follow_fulfillments(
     uow: OrderUnitOfWork,
-    facts: Sequence[tuple[FulfillmentReport, TimelineEntry]],
+    facts: Sequence[tuple[FulfillmentReport | None, TimelineEntry]],
     each: Callable[[int], AbstractContextManager[None]] = lambda _index: nullcontext(),
 ) -> None:
     """`follow_fulfillment` for many facts at once (a consumer batch's), in the order given: their
     orders are read and locked together, each fact is applied in turn, and every order is written
-    back once, its timeline entries with one statement. The same outcome as one at a time; should
-    one order be unknown, nothing is written and the error names it (the consumer then redoes its
-    batch one event at a time, so only that event is dead-lettered). `each(i)` is the context in
-    which the events answering fact i are recorded (its trace)."""
-    orders = await uow.orders.get_many((report.order_id for report, _ in facts), for_update=True)
+    back once; the timeline entries, in the order given (with what an order recorded in answer right
+    after its fact), with one statement. A fact without a report (a notification, feedback: events
+    that change nothing order-svc decides) only goes into the timeline. The same outcome as one at a
+    time; should one order be unknown, nothing is written and the error names it (the consumer then
+    redoes its batch one event at a time, so only that event is dead-lettered). `each(i)` is the
+    context in which the events answering fact i are recorded (its trace)."""
+    wanted = [report.order_id for report, _ in facts if report is not None]
+    orders = await uow.orders.get_many(wanted, for_update=True) if wanted else {}
     changed: dict[str, Order] = {}
     entries: list[TimelineEntry] = []
     recorded = False
     for index, (report, entry) in enumerate(facts):
+        if report is None:
+            entries.append(entry)
+            continue
         order = orders.get(report.order_id)
         if order is None:
             raise OrderNotFound(f"{report.kind} for order {report.order_id!r}, which order-svc does not know")
@@ -84,8 +90,3 @@ async def follow_fulfillments(
     if recorded:
         await uow.commit()  # joined: stages the events in the consumer's transaction
 
-
-async def add_to_timeline(uow: OrderUnitOfWork, entries: Sequence[TimelineEntry]) -> None:
-    """Events that change nothing order-svc decides (notifications, feedback): the timeline shows
-    them. Any number at once (a consumer batch's): one statement."""
-    await uow.timeline.append(entries)
