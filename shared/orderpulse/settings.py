@@ -50,9 +50,8 @@ class PlatformSettings(BaseSettings):
     consumer_session_timeout_ms: int = 10_000
     consumer_heartbeat_interval_ms: int = 1_000
     consumer_fetch_max_wait_ms: int = Field(
-        default=100, ge=1, description="how long a fetch waits for records (aiokafka's fetch_max_wait_ms); Tansu holds "
-        "a fetch for part of this even when records are there, so it is a floor under every hop's latency (was 500: "
-        "docs/platform.md)"
+        default=500, ge=1, description="how long a fetch waits for records (aiokafka's fetch_max_wait_ms); Tansu holds "
+        "a fetch for about this long even when records are there, so it is a floor under a consumer's latency"
     )
     consumer_max_attempts: int = 3
     consumer_retry_backoff_s: float = 0.2

@@ -25,7 +25,7 @@ class NotifySettings(CalendarSettings, PlatformSettings):
         default=100, ge=1, description="smaller than the platform's 500: a message waits for its batch's commit"
     )
     consumer_fetch_max_wait_ms: int = Field(
-        default=100, ge=1, description="pinned at 100 (now also the platform's): a trickle of triggers waited for Tansu's fetch (p50 ~150 ms at 500)"
+        default=100, ge=1, description="not the platform's 500: a trickle of triggers waited for Tansu's fetch (p50 ~150 ms at 500)"
     )
 
     smtp_host: str = "127.0.0.1"
