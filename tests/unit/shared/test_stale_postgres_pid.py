@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -21,7 +22,12 @@ def run_as(name: str, tmp_path: Path, *args: str) -> subprocess.Popen:
     """A sleeping process whose argv[0] is `name` and whose arguments are `args`."""
     program = tmp_path / name
     program.symlink_to(sys.executable)
-    process = subprocess.Popen([str(program), "-c", "import time; time.sleep(60)", *args])
+    # SIGINT ends it as it ends PostgreSQL, even when the test runner's parent left SIGINT ignored
+    # (a background job of a non-interactive shell), which this process would otherwise inherit
+    process = subprocess.Popen(
+        [str(program), "-c", "import time; time.sleep(60)", *args],
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     cmdline = Path(f"/proc/{process.pid}/cmdline")
     deadline = time.monotonic() + 10
     while not cmdline.read_bytes() and time.monotonic() < deadline:
