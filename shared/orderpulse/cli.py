@@ -15,8 +15,26 @@ def _say(message: str) -> None:
     print(message, flush=True)
 
 
-def _interrupt(_signum, _frame) -> None:
-    raise KeyboardInterrupt
+class _StopRequest:
+    """Ctrl-C or SIGTERM while the stack starts: a KeyboardInterrupt where the command is, so
+    what was started so far is stopped, and remembered, since Python drops an exception raised
+    inside an at-fork handler (logging's, while a process is spawned) and the start-up then goes
+    on. Installed for SIGINT too: a parent that ignores SIGINT (a shell's background job, a test
+    runner's worker) passes that on, and Python then sets no KeyboardInterrupt of its own."""
+
+    def __init__(self) -> None:
+        self.asked = False
+        signal.signal(signal.SIGINT, self)
+        signal.signal(signal.SIGTERM, self)
+
+    def __call__(self, _signum, _frame) -> None:
+        self.asked = True
+        raise KeyboardInterrupt
+
+    def check(self) -> None:
+        """Raise the KeyboardInterrupt a dropped signal should have raised."""
+        if self.asked:
+            raise KeyboardInterrupt
 
 
 def _monitoring_beside(stack, wanted: bool | None) -> list[str] | None:
@@ -37,7 +55,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     from orderpulse.stack.settings import StackSettings
     from orderpulse.stack.supervisor import print_summary, start_stack, stop_stack, wait_for_signal
 
-    signal.signal(signal.SIGTERM, _interrupt)  # during start-up, SIGTERM cleans up like Ctrl-C
+    stop_request = _StopRequest()
     # live stories run ~2,880x faster than real time: feedback-svc's default hour before asking for a
     # survey would be a day of the demo; seconds keep the survey a moment after the delivery
     os.environ.setdefault("ORDERPULSE_SURVEY_DELAY", DEMO_SURVEY_DELAY)
@@ -50,12 +68,14 @@ def cmd_up(args: argparse.Namespace) -> int:
         _say(f"error: {error}")
         return 1
     try:
+        stop_request.check()
         monitoring_lines = _monitoring_beside(stack, args.with_prometheus)
         if monitoring_lines is None:
             return 1
         print_summary(stack, _say)
         for line in monitoring_lines:
             _say(line)
+        stop_request.check()
         wait_for_signal(stack, _say)  # from its first line on, a signal only asks it to stop
     except KeyboardInterrupt:  # Ctrl-C before wait_for_signal took the signals over: stop as usual
         _ignore_stop_signals()
@@ -91,7 +111,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except ValueError as error:
         _say(f"error: {error}")
         return 2
-    signal.signal(signal.SIGTERM, _interrupt)  # during start-up, SIGTERM cleans up like Ctrl-C
+    stop_request = _StopRequest()
     # live stories run ~2,880x faster than real time: feedback-svc's default hour before asking for a
     # survey would be a day of the demo; seconds keep the survey a moment after the delivery
     os.environ.setdefault("ORDERPULSE_SURVEY_DELAY", DEMO_SURVEY_DELAY)
@@ -108,10 +128,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 1
     outcome = None
     try:
+        stop_request.check()
         print_summary(stack, _say)
         for line in where_to_look(stack.services) + monitoring_lines:
             _say(line)
         stack_json = stack.settings.state_dir.resolve() / "stack.json"
+        stop_request.check()
+        # Python's own Ctrl-C from here: asyncio.run then cancels the simulation, as it always did
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
         def dead_service() -> str | None:
             for name, process in stack.processes.items():

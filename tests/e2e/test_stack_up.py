@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import signal
 import socket
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import httpx
@@ -80,13 +83,45 @@ def test_a_second_ctrl_c_while_stopping_neither_cuts_the_stop_short_nor_changes_
     assert alive(family) == [], f"left behind: {alive(family)}\n{output}"
 
 
-def read_until(process, marker: str) -> str:
+def test_a_ctrl_c_during_start_up_stops_what_was_started_even_with_sigint_ignored_by_the_parent(tmp_path: Path):
+    """A parent that ignores SIGINT (a shell's background job, a test runner's worker) passes that on;
+    the Ctrl-C must still stop the start-up, not be lost while the stack comes up and runs on."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orderpulse.cli", "up"], env=stack_env(tmp_path / "state"),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    output = read_until(process, "Kafka: starting")  # PostgreSQL is up by now: something to stop
+    family = [child.pid for child in psutil.Process(process.pid).children(recursive=True)]
+    process.send_signal(signal.SIGINT)
+    rest, _ = process.communicate(timeout=150)
+    output += rest
+    # stopped at once (130), or, when Python dropped the interrupt inside a fork's handler, right
+    # after the start-up it could not cut short (0); either way everything it started is gone
+    if process.returncode == 130:
+        assert "interrupted during start-up; everything started so far was stopped" in output
+    else:
+        assert process.returncode == 0, output
+        assert "stopping ..." in output and "Press Ctrl-C" not in output, output
+    assert "OrderPulse stopped" in output, output
+    assert family, "nothing had been started yet"
+    assert alive(family) == [], f"left behind: {alive(family)}\n{output}"
+
+
+def read_until(process, marker: str, timeout_s: float = 180) -> str:
+    """The output up to a line starting with `marker`; the process is killed if none came within
+    `timeout_s` (a lost signal must fail the test, not hang the suite)."""
     lines = []
-    for line in process.stdout:
-        lines.append(line)
-        if line.startswith(marker):
-            return "".join(lines)
-    raise AssertionError(f"`orderpulse up` ended before printing {marker!r}:\n{''.join(lines)}")
+    watchdog = threading.Timer(timeout_s, process.kill)
+    watchdog.start()
+    try:
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith(marker):
+                return "".join(lines)
+    finally:
+        watchdog.cancel()
+    raise AssertionError(f"`orderpulse up` ended (or was killed after {timeout_s:.0f} s) before printing {marker!r}:\n{''.join(lines)}")
 
 
 def test_a_port_in_use_is_a_clear_error_naming_it(tmp_path: Path):
