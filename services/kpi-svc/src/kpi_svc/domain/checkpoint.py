@@ -195,9 +195,10 @@ def dirty_snapshot(
     structures then live for microseconds, which keeps them out of the garbage collector's
     older generations.
 
-    deferred=True: the orders are a `DeferredOrders`, encoded as the writer reads them (the
-    rest of the delta - shifts, tombstones, buckets, meta - is encoded now; the settled orders are
-    a `DeferredSettled`, encoded as the writer reads them too).
+    deferred=True: the orders are a `DeferredOrders`, encoded as the writer reads them (shifts,
+    buckets and meta are encoded now; tombstones only if the writer reads them, which a store that
+    keeps them with their settled orders does not; the settled orders are a `DeferredSettled`,
+    encoded as the writer reads them too).
 
     flush=False saves orders not reconciled yet with their dirty mask (the buckets hold exactly
     the contributions the saved orders record, so the checkpoint is consistent): cheaper while
