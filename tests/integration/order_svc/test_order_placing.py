@@ -74,6 +74,24 @@ async def test_discrepancies_and_a_missing_address_part_hold_the_order_instead_o
     ]
 
 
+async def test_two_lines_of_one_sku_above_its_limit_together_hold_the_order(client, db):
+    """Found while speeding up fulfillment-svc: each line within the limit, their sum was not
+    checked, and fulfillment-svc's per-sku backorder could exceed the events' quantity bound."""
+    await seed(client)
+
+    order = await place(
+        client,
+        lines=[
+            {"sku": "TEE-1", "quantity": 3, "unit_price": "20.00"},
+            {"sku": "TEE-1", "quantity": 3, "unit_price": "20.00"},
+        ],
+    )
+
+    assert order["status"] == "held"
+    assert [(d["code"], d["field"]) for d in order["discrepancies"]] == [("quantity_limit", "lines[1].quantity")]
+    assert "order.confirmed.v1" not in await outbox_types(db, order["order_id"])
+
+
 async def test_an_order_without_a_country_is_held_for_its_address_and_published_as_given(client, db):
     """Found by the stateful API fuzzing: the event's address refused an empty country (a 500)."""
     await seed(client)

@@ -64,6 +64,29 @@ def test_one_line_can_have_both_a_price_and_a_quantity_finding():
     ]
 
 
+def test_lines_of_one_sku_within_the_limit_together_are_fine():
+    assert findings(order_line("TEE-1", 2, "20.00"), order_line("TEE-1", 3, "20.00")) == []
+
+
+def test_lines_of_one_sku_above_the_limit_together_are_held_on_the_line_that_passes_it():
+    assert findings(
+        order_line("TEE-1", 3, "20.00"), order_line(), order_line("TEE-1", 3, "20.00"), order_line("TEE-1", 1, "20.00")
+    ) == [(DiscrepancyCode.QUANTITY_LIMIT, "lines[2].quantity"), (DiscrepancyCode.QUANTITY_LIMIT, "lines[3].quantity")]
+
+
+def test_the_summed_limit_detail_names_the_sum_and_the_limit():
+    [finding] = entry_findings(
+        [order_line("TEE-1", 4, "20.00"), order_line("TEE-1", 4, "20.00")], HOME, CATALOG, "USD"
+    )
+    assert "8 units in all" in finding.detail and "limit of 5 per order" in finding.detail
+
+
+def test_a_line_above_the_limit_alone_is_reported_once():
+    assert findings(order_line("TEE-1", 1, "20.00"), order_line("TEE-1", 6, "20.00")) == [
+        (DiscrepancyCode.QUANTITY_LIMIT, "lines[1].quantity")
+    ]
+
+
 @pytest.mark.parametrize("part", ["country", "region", "city", "postal_code"])
 def test_each_required_address_part_must_be_present(part):
     address = replace(HOME, **{part: ""})

@@ -33,16 +33,30 @@ def entry_findings(
     catalog: Mapping[str, PricedItem],
     currency: str,
 ) -> tuple[Discrepancy, ...]:
-    """Every entry check on an order's lines and address, in field order."""
+    """Every entry check on an order's lines and address, in field order.
+
+    An item's `max_quantity` limits the units of its sku in the whole order: two lines of one
+    sku are held as soon as their sum passes it (on the line where it does), so a limit cannot
+    be dodged by splitting a line, and no sku of a confirmed order needs more than the events'
+    `QUANTITY_MAX` units (fulfillment-svc backorders and delivers per sku).
+    """
     findings: list[Discrepancy] = []
+    units_so_far: dict[str, int] = {}
     for index, line in enumerate(lines):
-        findings.extend(line_findings(index, line, catalog.get(line.sku), currency))
+        earlier = units_so_far.get(line.sku, 0)
+        units_so_far[line.sku] = earlier + line.quantity
+        findings.extend(line_findings(index, line, catalog.get(line.sku), currency, earlier_units=earlier))
     findings.extend(address_findings(ship_to))
     return tuple(findings)
 
 
-def line_findings(index: int, line: OrderLine, item: PricedItem | None, currency: str) -> list[Discrepancy]:
-    """unknown_sku, else price_mismatch and quantity_limit against the catalog entry."""
+def line_findings(
+    index: int, line: OrderLine, item: PricedItem | None, currency: str, *, earlier_units: int = 0
+) -> list[Discrepancy]:
+    """unknown_sku, else price_mismatch and quantity_limit against the catalog entry.
+
+    `earlier_units` are the units of the same sku on the order's lines before this one.
+    """
     where = f"lines[{index}]"
     if item is None:
         return [Discrepancy(DiscrepancyCode.UNKNOWN_SKU, f"{where}.sku", f"sku {line.sku!r} is not in the catalog")]
@@ -70,6 +84,15 @@ def line_findings(index: int, line: OrderLine, item: PricedItem | None, currency
                 DiscrepancyCode.QUANTITY_LIMIT,
                 f"{where}.quantity",
                 f"quantity {line.quantity} exceeds the limit of {item.max_quantity} for sku {line.sku!r}",
+            )
+        )
+    elif earlier_units + line.quantity > item.max_quantity:
+        findings.append(
+            Discrepancy(
+                DiscrepancyCode.QUANTITY_LIMIT,
+                f"{where}.quantity",
+                f"the lines of sku {line.sku!r} ask for {earlier_units + line.quantity} units in all, above its "
+                f"limit of {item.max_quantity} per order; lower them to {item.max_quantity} in all",
             )
         )
     return findings

@@ -62,7 +62,13 @@ class CatalogItemBody(Body):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     unit_price: Money
     currency: Annotated[str, Field(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code", examples=["USD"])]
-    max_quantity: Annotated[Quantity, Field(description="most units of this sku one order line may ask for")]
+    max_quantity: Annotated[
+        Quantity,
+        Field(
+            description="most units of this sku one order may ask for, its lines of this sku added up "
+            "(an order above it is held for quantity_limit)"
+        ),
+    ]
 
     def to_command(self, sku: str) -> commands.UpsertCatalogItem:
         return commands.UpsertCatalogItem(sku=sku, **self.model_dump())
