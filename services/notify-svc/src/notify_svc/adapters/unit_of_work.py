@@ -32,6 +32,7 @@ class SqlUnitOfWork(ServiceUnitOfWork):
         return None  # reads as it goes; `batching.BatchUnitOfWork` reads ahead
 
     async def __aenter__(self) -> Self:
+        # Here, not in `_attach`: `batching.BatchUnitOfWork` attaches stores of its own.
         self._woken: set[int] = set()
         return await super().__aenter__()
 
