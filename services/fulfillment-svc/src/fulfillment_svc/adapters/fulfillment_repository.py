@@ -350,10 +350,10 @@ def _changed_shipments(fulfillment: Fulfillment, before: _Snapshot, after: _Snap
 
 # new fulfillments and their backorders: one statement each, whatever their number.
 # New fulfillments: the text columns as one JSON array each and the states as one JSON array of objects, the times as
-# arrays: asyncpg checks every element of a text[] against two ABCs in Python and encodes it, which
-# was ~7 µs of the consumer's CPU an opened fulfillment against ~1 µs more for PostgreSQL to split
-# the JSON (measured apart, docs/benchmarks.md `fulcons5`); the states are parsed once, as jsonb,
-# instead of once per row from text. The stored rows are the same (tests compare them).
+# arrays: asyncpg checks every element of a text[] against two ABCs in Python and encodes it, ~3 µs
+# of the consumer's CPU an event against ~0.5 µs more for PostgreSQL to split the JSON (the consumer's
+# path, docs/benchmarks.md `fulcons5`); the states are parsed once, as jsonb, instead of once per row
+# from text. The stored rows are the same (a test compares them with the arrays statement's).
 _INSERT_MANY = text(
     "INSERT INTO fulfillments (fulfillment_id, order_id, warehouse_id, status, ship_deadline, promised_by, created_at, state) "
     "SELECT u.f, u.o, u.w, u.s, u.d, u.p, u.c, u.j FROM ROWS FROM ("
