@@ -39,7 +39,7 @@ def parse_record(record: ConsumerRecord, *, validate: bool = True) -> Envelope:
     except orjson.JSONDecodeError as error:
         raise PoisonRecord(f"value is not JSON: {error}") from None
     try:
-        envelope = Envelope.model_validate(body)
+        envelope = _validate_envelope(body)
     except ValidationError as error:
         raise PoisonRecord(f"not a CloudEvents envelope: {_first_error(error)}") from None
     if validate:
@@ -50,6 +50,12 @@ def parse_record(record: ConsumerRecord, *, validate: bool = True) -> Envelope:
         except ValidationError as error:
             raise PoisonRecord(f"{envelope.type} data violates its schema: {_first_error(error)}") from None
     return envelope
+
+
+# `Envelope.model_validate(body)` without its own argument handling: with no options it calls this
+# validator exactly so (~0.4 µs a consumed record; a test checks that both give the same envelope
+# and the same errors)
+_validate_envelope = Envelope.__pydantic_validator__.validate_python
 
 
 def _first_error(error: ValidationError) -> str:

