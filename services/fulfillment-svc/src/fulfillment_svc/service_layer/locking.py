@@ -48,13 +48,15 @@ async def lock_fulfillment(
     fulfillment_id: str,
     *,
     skus_needed: Callable[[Fulfillment], Iterable[str]] | None = None,
-    single_round: bool = False,
+    shipping_only: bool = False,
     read: Fulfillment | None = None,
 ) -> tuple[Fulfillment, Locked]:
     """The fulfillment, locked, with the stock rows `skus_needed(fulfillment)` names locked before it
     (without `skus_needed`, no stock row: the fulfillment is locked at once, with no read ahead).
-    `single_round`: the caller locks no more stock rows afterwards (no backorders to fill), so
-    the warehouse's stock lock is taken shared (see `SqlStockRepository.lock`). `read`: the
+    `shipping_only`: the caller only ships reserved units (a dispatch: on hand and reserved drop
+    together, no unit is freed, no backorder filled), so the warehouse's stock lock is taken
+    shared and the rows are read unlocked, their changes written as differences at the end
+    (`StockRepository.share`). `read`: the
     fulfillment as the caller just read it (unlocked), used as the first read ahead instead of
     reading it again."""
     if skus_needed is None:
@@ -67,7 +69,8 @@ async def lock_fulfillment(
         if peek is None:
             raise FulfillmentNotFound(f"there is no fulfillment {fulfillment_id}", field="fulfillment_id")
         skus = set(skus_needed(peek))
-        stock = await uow.stock.lock(peek.warehouse_id, skus, single_round=single_round) if skus else {}
+        take = uow.stock.share if shipping_only else uow.stock.lock
+        stock = await take(peek.warehouse_id, skus) if skus else {}
         fulfillment = await uow.fulfillments.get(fulfillment_id, lock=True)
         assert fulfillment is not None  # fulfillments are never deleted
         if set(skus_needed(fulfillment)) <= skus:
