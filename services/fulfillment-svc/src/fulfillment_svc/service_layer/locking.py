@@ -30,9 +30,11 @@ class Locked:
     changed: set[str] = field(default_factory=set)
 
     async def save(self, uow: FulfillmentUnitOfWork) -> None:
-        """Write the stock rows and every changed fulfillment, and stage their events."""
-        await uow.stock.save(self.stock.values())
+        """Write every changed fulfillment (and stage their events), then the stock rows: last, so
+        a dispatch, which takes its stock rows' locks only with that write (`StockRepository.share`),
+        holds them for as few statements as may be (every other caller holds them already)."""
         await save_and_record(uow, [self.fulfillments[fulfillment_id] for fulfillment_id in sorted(self.changed)])
+        await uow.stock.save(self.stock.values())
 
 
 async def save_and_record(uow: FulfillmentUnitOfWork, changed: list[Fulfillment]) -> None:
