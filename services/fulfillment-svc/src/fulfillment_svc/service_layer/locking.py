@@ -3,7 +3,10 @@ stock to backorders.
 
 Order: stock rows (sku order) first, then fulfillments (id order). A command learns which stock
 rows it needs from an unlocked read of its fulfillment, locks them, then locks the fulfillment
-and checks the need did not grow meanwhile (it retries if it did).
+and checks the need did not grow meanwhile (it retries if it did). A dispatch, which only ships reserved
+units, takes the warehouse's stock lock shared and its rows' locks only when it writes them, at
+its end (`StockRepository.share`): every transaction that locks stock rows before fulfillments
+holds the warehouse's lock exclusively, so none of them runs beside a dispatch.
 """
 
 from __future__ import annotations
