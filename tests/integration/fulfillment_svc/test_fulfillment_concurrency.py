@@ -90,3 +90,33 @@ async def test_a_warehouse_whose_stock_is_locked_holds_up_its_own_counts_and_no_
     await same_warehouse
     rows = await database("SELECT warehouse_id, on_hand FROM stock WHERE sku = :s ORDER BY on_hand", s=sku)
     assert [(row.warehouse_id, row.on_hand) for row in rows] == [(busy, 3), (other, 7)]
+
+
+async def test_two_dispatches_that_read_the_same_stock_row_unlocked_both_count_when_they_save(ctx, names, database):
+    """A dispatch reads its stock rows without a row lock (`share`) and writes differences: one
+    that read the row before another dispatch of the sku committed does not write that one's
+    units back onto the shelf."""
+    sku = names.sku("MUG")
+    await set_stock(ctx, names.warehouse, sku, 10)
+    for name in ("a", "b"):
+        await confirm(ctx, confirmed(names.order(name), sku))
+    first_read, second_read = asyncio.Event(), asyncio.Event()
+
+    def shipping_one(read: asyncio.Event, wait_for: asyncio.Event | asyncio.Task):
+        async def work(uow):
+            rows = await uow.stock.share(names.warehouse, [sku])
+            read.set()
+            await (wait_for.wait() if isinstance(wait_for, asyncio.Event) else asyncio.shield(wait_for))
+            rows[sku].ship(1)
+            await uow.stock.save(rows.values())
+            return Reply(200, {})
+
+        return work
+
+    first = asyncio.create_task(run_command(ctx, shipping_one(first_read, second_read)))
+    await first_read.wait()
+    second = asyncio.create_task(run_command(ctx, shipping_one(second_read, first)))
+    await asyncio.gather(first, second)
+
+    stock, _rows = await stock_and_fulfillments(database, names.warehouse, sku)
+    assert (stock.on_hand, stock.reserved) == (8, 0)

@@ -12,11 +12,18 @@ from fulfillment_svc.adapters.tables import stock
 from fulfillment_svc.domain.stock import Stock
 
 _EXCLUSIVE_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('fulfillment-svc:stock:' || :warehouse))")
-# every changed row in one statement (one round trip, one execution), whatever their number
+# every changed row in one statement (one round trip, one execution), whatever their number, written
+# as differences from what this transaction read: for a row it read locked that is the same value;
+# for a row it only read (`share`) it keeps what other dispatches wrote meanwhile. The rows are
+# locked first, in (warehouse, sku) order, by the subquery the WHERE needs once (an InitPlan run
+# before the first row is updated), so two transactions never take a pair of them in crossing orders.
 _UPDATE_MANY = text(
-    "UPDATE stock SET on_hand = u.on_hand, reserved = u.reserved, updated_at = clock_timestamp() "
+    "UPDATE stock SET on_hand = stock.on_hand + u.on_hand, reserved = stock.reserved + u.reserved, "
+    "updated_at = clock_timestamp() "
     "FROM unnest(CAST(:w AS text[]), CAST(:s AS text[]), CAST(:h AS integer[]), CAST(:r AS integer[])) "
-    "AS u (warehouse_id, sku, on_hand, reserved) WHERE stock.warehouse_id = u.warehouse_id AND stock.sku = u.sku"
+    "AS u (warehouse_id, sku, on_hand, reserved) WHERE stock.warehouse_id = u.warehouse_id AND stock.sku = u.sku "
+    "AND (SELECT count(*) FROM (SELECT 1 FROM stock AS held WHERE held.warehouse_id = ANY(CAST(:w AS text[])) "
+    "AND held.sku = ANY(CAST(:s AS text[])) ORDER BY held.warehouse_id, held.sku FOR UPDATE) AS locked) > 0"
 )
 _LOCK_MANY = text(
     "SELECT warehouse_id, sku, on_hand, reserved FROM stock WHERE warehouse_id = ANY(CAST(:w AS text[])) "
@@ -31,6 +38,9 @@ _CREATE_AT_ZERO = text(
 _AVAILABLE_BY_WAREHOUSE = text(
     "SELECT warehouse_id, sku, on_hand - reserved AS available FROM stock WHERE sku = ANY(CAST(:skus AS text[]))"
 )
+_READ = text(
+    "SELECT warehouse_id, sku, on_hand, reserved FROM stock WHERE warehouse_id = :w AND sku = ANY(CAST(:s AS text[]))"
+)
 _SHARED_LOCK = text("SELECT pg_advisory_xact_lock_shared(hashtext('fulfillment-svc:stock:' || :warehouse))")
 
 
@@ -39,9 +49,9 @@ class SqlStockRepository:
         self._session = session
         self._loaded: dict[tuple[str, str], tuple[int, int]] = {}
 
-    async def lock(self, warehouse_id: str, skus: Iterable[str], *, single_round: bool = False) -> dict[str, Stock]:
+    async def lock(self, warehouse_id: str, skus: Iterable[str]) -> dict[str, Stock]:
         """Rows of `skus` in `warehouse_id`, locked in sku order; a missing row is created at zero
-        (and locked) after the existing ones are (one statement fewer when all exist, as for a dispatch).
+        (and locked) after the existing ones are (one statement fewer when all exist).
 
         Creating the row before locking matters: a reservation that finds no stock and
         backorders must hold the row, so a concurrent `PUT stock` waits for it and then sees
@@ -55,12 +65,12 @@ class SqlStockRepository:
         # backorders) can no longer take row locks in crossing orders and deadlock under a burst
         # of confirmations, while other warehouses go on meanwhile. (A transaction touching two
         # warehouses in the opposite order of another could still deadlock; PostgreSQL breaks
-        # that, and the consumer redoes the loser as a transient failure.) A transaction that locks
-        # stock in one round only (a dispatch: these rows, then its own fulfillment) cannot be one
-        # side of such a crossing with another like it, so it takes the lock shared: dispatches of
-        # one warehouse run side by side (waiting on each other only for a row they both need),
-        # and none runs while a transaction holding the lock exclusively does.
-        await self._session.execute(_SHARED_LOCK if single_round else _EXCLUSIVE_LOCK, {"warehouse": warehouse_id})
+        # that, and the consumer redoes the loser as a transient failure.) Dispatches take it
+        # shared (`share`).
+        await self._session.execute(_EXCLUSIVE_LOCK, {"warehouse": warehouse_id})
+        return await self._lock_rows(warehouse_id, wanted)
+
+    async def _lock_rows(self, warehouse_id: str, wanted: list[str]) -> dict[str, Stock]:
         rows = list(await self._select_for_update(warehouse_id, wanted))
         missing = sorted(set(wanted) - {row.sku for row in rows})
         if missing:  # (under the warehouse's lock: nobody else creates them meanwhile)
@@ -70,11 +80,32 @@ class SqlStockRepository:
                 .on_conflict_do_nothing(index_elements=["warehouse_id", "sku"])
             )
             rows += await self._select_for_update(warehouse_id, missing)
-        locked: dict[str, Stock] = {}
+        return self._remember(rows)
+
+    def _remember(self, rows) -> dict[str, Stock]:
+        found: dict[str, Stock] = {}
         for row in sorted(rows, key=lambda row: row.sku):
-            locked[row.sku] = Stock(row.warehouse_id, row.sku, on_hand=row.on_hand, reserved=row.reserved)
+            found[row.sku] = Stock(row.warehouse_id, row.sku, on_hand=row.on_hand, reserved=row.reserved)
             self._loaded[(row.warehouse_id, row.sku)] = (row.on_hand, row.reserved)
-        return locked
+        return found
+
+    async def share(self, warehouse_id: str, skus: Iterable[str]) -> dict[str, Stock]:
+        """Rows of `skus` in `warehouse_id` for a transaction that only ships reserved units (on
+        hand and reserved drop together, what is available does not change, no unit is freed):
+        the warehouse's stock lock taken *shared*, the rows read without a row lock. Dispatches
+        therefore run side by side and never beside a transaction holding the lock exclusively;
+        `save` writes their changes as differences and takes the row locks only then, at the
+        transaction's end, so dispatches of one sku no longer queue for each other's whole
+        transaction. (A missing row, which a shipment's reserved units rule out, is created and
+        locked as before.)"""
+        wanted = sorted(set(skus))
+        if not wanted:
+            return {}
+        await self._session.execute(_SHARED_LOCK, {"warehouse": warehouse_id})
+        rows = list(await self._session.execute(_READ, {"w": warehouse_id, "s": wanted}))
+        if {row.sku for row in rows} != set(wanted):
+            return await self._lock_rows(warehouse_id, wanted)
+        return self._remember(rows)
 
     async def lock_existing(self, warehouse_ids: Iterable[str], skus: Iterable[str]) -> dict[str, dict[str, Stock]]:
         """The rows that exist of `skus` in each of `warehouse_ids`, locked: each warehouse's stock
@@ -103,19 +134,17 @@ class SqlStockRepository:
 
     async def save(self, rows: Iterable[Stock]) -> None:
         latest = {(row.warehouse_id, row.sku): row for row in rows}  # a row given twice: the last, as one by one
-        changed = [
-            {"w": row.warehouse_id, "s": row.sku, "on_hand": row.on_hand, "reserved": row.reserved}
-            for row in latest.values()
-            if self._loaded.get((row.warehouse_id, row.sku)) != (row.on_hand, row.reserved)
-        ]
+        changed = [row for row in latest.values() if self._loaded[(row.warehouse_id, row.sku)] != (row.on_hand, row.reserved)]
         if not changed:
             return
+        before = [self._loaded[(row.warehouse_id, row.sku)] for row in changed]
         await self._session.execute(_UPDATE_MANY, {
-            "w": [item["w"] for item in changed], "s": [item["s"] for item in changed],
-            "h": [item["on_hand"] for item in changed], "r": [item["reserved"] for item in changed],
+            "w": [row.warehouse_id for row in changed], "s": [row.sku for row in changed],
+            "h": [row.on_hand - on_hand for row, (on_hand, _) in zip(changed, before, strict=True)],
+            "r": [row.reserved - reserved for row, (_, reserved) in zip(changed, before, strict=True)],
         })
-        for item in changed:
-            self._loaded[(item["w"], item["s"])] = (item["on_hand"], item["reserved"])
+        for row in changed:
+            self._loaded[(row.warehouse_id, row.sku)] = (row.on_hand, row.reserved)
 
     async def _select_for_update(self, warehouse_id: str, skus: list[str]):
         return await self._session.execute(

@@ -3,7 +3,10 @@ stock to backorders.
 
 Order: stock rows (sku order) first, then fulfillments (id order). A command learns which stock
 rows it needs from an unlocked read of its fulfillment, locks them, then locks the fulfillment
-and checks the need did not grow meanwhile (it retries if it did).
+and checks the need did not grow meanwhile (it retries if it did). A dispatch, which only ships reserved
+units, takes the warehouse's stock lock shared and its rows' locks only when it writes them, at
+its end (`StockRepository.share`): every transaction that locks stock rows before fulfillments
+holds the warehouse's lock exclusively, so none of them runs beside a dispatch.
 """
 
 from __future__ import annotations
@@ -30,9 +33,11 @@ class Locked:
     changed: set[str] = field(default_factory=set)
 
     async def save(self, uow: FulfillmentUnitOfWork) -> None:
-        """Write the stock rows and every changed fulfillment, and stage their events."""
-        await uow.stock.save(self.stock.values())
+        """Write every changed fulfillment (and stage their events), then the stock rows: last, so
+        a dispatch, which takes its stock rows' locks only with that write (`StockRepository.share`),
+        holds them for as few statements as may be (every other caller holds them already)."""
         await save_and_record(uow, [self.fulfillments[fulfillment_id] for fulfillment_id in sorted(self.changed)])
+        await uow.stock.save(self.stock.values())
 
 
 async def save_and_record(uow: FulfillmentUnitOfWork, changed: list[Fulfillment]) -> None:
@@ -48,13 +53,15 @@ async def lock_fulfillment(
     fulfillment_id: str,
     *,
     skus_needed: Callable[[Fulfillment], Iterable[str]] | None = None,
-    single_round: bool = False,
+    shipping_only: bool = False,
     read: Fulfillment | None = None,
 ) -> tuple[Fulfillment, Locked]:
     """The fulfillment, locked, with the stock rows `skus_needed(fulfillment)` names locked before it
     (without `skus_needed`, no stock row: the fulfillment is locked at once, with no read ahead).
-    `single_round`: the caller locks no more stock rows afterwards (no backorders to fill), so
-    the warehouse's stock lock is taken shared (see `SqlStockRepository.lock`). `read`: the
+    `shipping_only`: the caller only ships reserved units (a dispatch: on hand and reserved drop
+    together, no unit is freed, no backorder filled), so the warehouse's stock lock is taken
+    shared and the rows are read unlocked, their changes written as differences at the end
+    (`StockRepository.share`). `read`: the
     fulfillment as the caller just read it (unlocked), used as the first read ahead instead of
     reading it again."""
     if skus_needed is None:
@@ -67,7 +74,8 @@ async def lock_fulfillment(
         if peek is None:
             raise FulfillmentNotFound(f"there is no fulfillment {fulfillment_id}", field="fulfillment_id")
         skus = set(skus_needed(peek))
-        stock = await uow.stock.lock(peek.warehouse_id, skus, single_round=single_round) if skus else {}
+        take = uow.stock.share if shipping_only else uow.stock.lock
+        stock = await take(peek.warehouse_id, skus) if skus else {}
         fulfillment = await uow.fulfillments.get(fulfillment_id, lock=True)
         assert fulfillment is not None  # fulfillments are never deleted
         if set(skus_needed(fulfillment)) <= skus:

@@ -68,9 +68,14 @@ class ScanClaim:
 
 
 class StockRepository(Protocol):
-    async def lock(self, warehouse_id: str, skus: Iterable[str], *, single_round: bool = False) -> dict[str, Stock]:
-        """The rows of these skus, created at zero when missing, locked in sku order.
-        `single_round`: the transaction locks no other stock row after these (see locking.py)."""
+    async def lock(self, warehouse_id: str, skus: Iterable[str]) -> dict[str, Stock]:
+        """The rows of these skus, created at zero when missing, locked in sku order (the
+        warehouse's stock lock taken exclusively first)."""
+
+    async def share(self, warehouse_id: str, skus: Iterable[str]) -> dict[str, Stock]:
+        """For a transaction that only ships reserved units: the warehouse's stock lock taken
+        shared, the rows read without a row lock; `save` writes their changes as differences and
+        locks the rows (in order) only then."""
 
     async def lock_existing(self, warehouse_ids: Iterable[str], skus: Iterable[str]) -> dict[str, dict[str, Stock]]:
         """warehouse -> sku -> row, for the rows that exist, locked: each warehouse's stock lock
@@ -79,7 +84,8 @@ class StockRepository(Protocol):
     async def create_at_zero(self, rows: Iterable[Stock]) -> None:
         """Create these missing rows at zero (their warehouses locked by `lock_existing`)."""
 
-    async def save(self, rows: Iterable[Stock]) -> None: ...
+    async def save(self, rows: Iterable[Stock]) -> None:
+        """Write what changed of these rows since they were read, as differences."""
 
     async def available_by_warehouse(self, skus: Iterable[str]) -> dict[str, dict[str, int]]:
         """Unlocked read: warehouse -> sku -> available, for choosing a warehouse."""

@@ -88,7 +88,7 @@ async def dispatch(ctx: ServiceContext, uow: FulfillmentUnitOfWork, command: Dis
     if command.eta is not None and command.eta < occurred_at:
         raise InvalidInput("eta may not be before the dispatch", field="eta")
     fulfillment, locked = await lock_fulfillment(  # units leave the shelf and their reservation: none freed
-        uow, command.fulfillment_id, skus_needed=_packed_skus(command.shipment_id), single_round=True
+        uow, command.fulfillment_id, skus_needed=_packed_skus(command.shipment_id), shipping_only=True
     )
     owner = await uow.fulfillments.tracking_owner(command.carrier, command.tracking_number)
     if owner is not None and owner != command.shipment_id:
