@@ -36,8 +36,13 @@ from kpi_svc.entrypoints.stream_health import StreamHealth
 
 log = logging.getLogger(__name__)
 
-__all__ = ["KpiStream", "kafka_consumer_factory", "poison_reason", "wall_ms"]
+__all__ = ["CATCH_UP_INTERVALS", "KpiStream", "kafka_consumer_factory", "poison_reason", "wall_ms"]
 CATCH_UP_LAG_MS = 60_000  # a partition whose watermark is older than this is catching up
+# the default catch-up interval, in checkpoint intervals (15 s at the default second): a checkpoint
+# while catching up encodes and writes every open order (~1 - 3 s for 20,000), so at 15 s it costs
+# ~7 - 20 % of the catch-up instead of 20 - 60 % at 5 s; a crash re-reads at most 15 s of records
+# (docs/kpi-decisions.md, "Catching up")
+CATCH_UP_INTERVALS = 15
 
 
 def wall_ms() -> int:
@@ -78,7 +83,7 @@ class KpiStream(RecordApplier, PartitionOwnership):
         self._interval_s = checkpoint_interval_s
         # while a partition catches up a backlog every order changes between two checkpoints, so
         # a checkpoint costs about the same whenever it comes: rarer checkpoints, fewer encodings
-        self._catch_up_interval_s = catch_up_checkpoint_interval_s or 5 * checkpoint_interval_s
+        self._catch_up_interval_s = catch_up_checkpoint_interval_s or CATCH_UP_INTERVALS * checkpoint_interval_s
         self.catching_up = False  # some partition was catching up at the last checkpoint (or found so since)
         self._checkpointed_at = time.monotonic()  # when the interval to the next checkpoint started
         self._remote_refresh_s = remote_refresh_s
