@@ -34,7 +34,7 @@ class KpiSettings(PlatformSettings):
     catch_up_checkpoint_interval_s: float | None = Field(
         default=None, gt=0,
         description="how often while a partition catches up a backlog of old events (default 15 x checkpoint_interval_s;"
-        " a crash re-reads at most this much of the backlog)",
+        " a crash while catching up re-reads up to about this much)",
     )
     remote_refresh_s: float = Field(default=1.0, ge=0, description="max age of other replicas' checkpointed buckets")
     gauge_max_age_s: float = Field(
