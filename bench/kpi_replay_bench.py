@@ -10,7 +10,7 @@ reads everything from the beginning (partition-anchor checks off, see kpi_run): 
 structural check + KpiEngine.apply per record, and every `checkpoint_interval_s` (1 s) advance + dirty_snapshot of every engine and ONE
 PostgreSQL transaction with the deltas and offsets; a final checkpoint at the end is inside the
 timing. While a partition catches up (its event time more than a minute behind), kpi-svc
-checkpoints every `catch_up_checkpoint_interval_s` (default 5 x the interval: 5 s) instead;
+checkpoints every `catch_up_checkpoint_interval_s` (default 15 x the interval: 15 s) instead;
 --catch-up-interval sets it (1 = a checkpoint every second throughout). Both clocks start at
 the first record returned (group join excluded) and stop after the last record (kpi-svc: after
 its final checkpoint). Runs alternate baseline and kpi-svc; median of --runs runs, min and max,
@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import describe, infrastructure, machine  # noqa: E402
 from kpi_engine_bench import synthetic_topics  # noqa: E402
 from kpi_svc.bootstrap import build_stream  # noqa: E402
+from kpi_svc.entrypoints.stream import CATCH_UP_INTERVALS  # noqa: E402
 from kpi_svc.manifest import MANIFEST  # noqa: E402
 from kpi_svc.settings import KpiSettings  # noqa: E402
 from orderpulse.db.migrations import upgrade  # noqa: E402
@@ -171,7 +172,7 @@ async def measure(infra, orders: int, runs: int, catch_up_interval_s: float | No
         rate, cpu_rate, open_orders = await kpi_run(settings, infra.database_url, events, catch_up_interval_s, freeze)
         rates.append(rate)
         rates_cpu.append(cpu_rate)
-    print(f"catch-up checkpoint interval: {catch_up_interval_s or 5 * settings.checkpoint_interval_s} s; "
+    print(f"catch-up checkpoint interval: {catch_up_interval_s or CATCH_UP_INTERVALS * settings.checkpoint_interval_s} s; "
           f"start-up heap frozen before each kpi-svc run: {'yes' if freeze else 'no'}; "
           f"load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(describe("baseline: getmany + orjson.loads", baseline))
@@ -197,7 +198,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--catch-up-interval", type=float, default=None,
-                        help="kpi-svc's catch_up_checkpoint_interval_s (default: its own, 5 x checkpoint_interval_s)")
+                        help="kpi-svc's catch_up_checkpoint_interval_s (default: its own, 15 x checkpoint_interval_s)")
     parser.add_argument("--freeze-startup-heap", action="store_true",
                         help="before each kpi-svc run, orderpulse.heap.freeze_startup_heap() as kpi_svc/main.py "
                              "does at start-up (the collector's full passes then come as often as in the service)")

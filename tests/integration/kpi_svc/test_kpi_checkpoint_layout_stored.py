@@ -1,7 +1,8 @@
 """Checkpoint layout 2 in the real PostgreSQL: the tombstone of an order settled by a checkpoint is
 kept in its `kpi_settled` row, not as a `kpi_orders` row of its own, and a partition restored from
 it (or from a layout-1 checkpoint, whose tombstones are `kpi_orders` rows) holds the same
-tombstones, figures and settled facts as the engine that wrote it."""
+tombstones, figures and settled facts as the engine that wrote it. Deltas taken as the store reads
+them (the stream's PendingDeltas) are written, or not at all, in the same one transaction."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from kpi_stories import OrderStory, kpi_events
 from kpi_svc.adapters.checkpoint_store import CheckpointStore, StoredOffset
 from kpi_svc.domain import EVICTED, KpiEngine
 from kpi_svc.domain.values import datetime_to_ms
+from kpi_svc.entrypoints.pending_deltas import PendingDeltas
 from orderpulse.db.direct import DirectConnections
 
 MONDAY = kpi_events.MONDAY
@@ -155,3 +157,61 @@ async def test_a_layout_1_checkpoint_restores_its_tombstones_and_is_written_on_i
     assert "ord_new" in third.tombstones
     assert dict(third.tombstones.items()) == dict(engine.tombstones.items())
     same_figures(third, engine, SETTLED + 12 * DAY)
+
+
+def two_partitions() -> list[KpiEngine]:
+    """Two engines with three delivered orders each; their clocks not yet past the claim windows."""
+    engines = []
+    for partition in (0, 1):
+        told = []
+        for n in range(3):
+            story = OrderStory(f"ord_{partition}_{n}", MONDAY)
+            story.happy_path(MONDAY + 3 * DAY)
+            told.append(story)
+        engines.append(kpi_events.engine_after([e for story in told for e in story.events], MONDAY + 4 * DAY))
+    return engines
+
+
+def pending(engines: list[KpiEngine], taken: list[int]) -> PendingDeltas:
+    """As the stream hands them to the store: each engine advanced past the claim windows and
+    drained when its delta is read."""
+    def take(partition: int):
+        taken.append(partition)
+        engines[partition].advance(SETTLED)
+        return engines[partition].dirty_snapshot(serialize=orjson.dumps, deferred=True)
+
+    return PendingDeltas({p: (lambda p=p: take(p)) for p in range(len(engines))})
+
+
+async def test_deltas_taken_as_the_store_reads_them_are_written_in_one_transaction(store):
+    store, connections = store
+    engines = two_partitions()
+    epochs = {p: (await store.claim(p))[0] for p in (0, 1)}
+    taken: list[int] = []
+    offsets = {("orders", p): StoredOffset(5 + p, None) for p in (0, 1)}
+    await store.save(pending(engines, taken), offsets, epochs)
+    assert taken == [0, 1]  # in partition order, once each
+    assert await connections.fetchval("SELECT count(*) FROM kpi_settled") == 6
+    assert {p: o.next_offset for (_, p), o in (await store.offsets(offsets)).items()} == {0: 5, 1: 6}
+    for p, engine in enumerate(engines):
+        again = await restored(store, engine, p)
+        assert dict(again.tombstones.items()) == dict(engine.tombstones.items()) and len(engine.tombstones) == 3
+        same_figures(again, engine, SETTLED)
+
+
+async def test_a_delta_failing_to_be_taken_writes_nothing_of_the_checkpoint(store):
+    store, connections = store
+    engines = two_partitions()
+    epochs = {p: (await store.claim(p))[0] for p in (0, 1)}
+    taken: list[int] = []
+    deltas = pending(engines, taken)
+    deltas._takes[1] = lambda: (_ for _ in ()).throw(RuntimeError("engine 1 failed"))
+    with pytest.raises(RuntimeError, match="engine 1 failed"):
+        await store.save(deltas, {("orders", p): StoredOffset(5, None) for p in (0, 1)}, epochs)
+    assert taken == [0]
+    for table in ("kpi_settled", "kpi_orders", "kpi_offsets", "kpi_buckets", "kpi_meta"):
+        assert await connections.fetchval(f"SELECT count(*) FROM {table}") == 0, table
+    # the connections go on serving: the next checkpoints (on each of them) are written
+    for _ in range(3):
+        await store.save(pending(two_partitions(), []), {("orders", p): StoredOffset(5, None) for p in (0, 1)}, epochs)
+    assert await connections.fetchval("SELECT count(*) FROM kpi_settled") == 6

@@ -186,6 +186,7 @@ class SlowStore(FlakyStore):
         self.release = asyncio.Event()
 
     async def save(self, deltas, offsets, epochs) -> None:
+        dict(deltas)  # the deltas read (as CheckpointStore's first statement does), then written slowly
         self.saving.set()
         await self.release.wait()
         await super().save(deltas, offsets, epochs)

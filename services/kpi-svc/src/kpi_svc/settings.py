@@ -33,7 +33,8 @@ class KpiSettings(PlatformSettings):
     checkpoint_interval_s: float = Field(default=1.0, gt=0, description="how often engine state and offsets are saved")
     catch_up_checkpoint_interval_s: float | None = Field(
         default=None, gt=0,
-        description="how often while a partition catches up a backlog of old events (default 5 x checkpoint_interval_s)",
+        description="how often while a partition catches up a backlog of old events (default 15 x checkpoint_interval_s;"
+        " a crash while catching up re-reads up to about this much)",
     )
     remote_refresh_s: float = Field(default=1.0, ge=0, description="max age of other replicas' checkpointed buckets")
     gauge_max_age_s: float = Field(

@@ -12,6 +12,7 @@ Restoring hands those tombstones back among the entities, as layout 1 stored the
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from itertools import chain
 from typing import Any, NamedTuple
 
 import asyncpg
@@ -52,6 +53,10 @@ _CLAIM = (
 # encodes them as it sends them, ~128 KB at a time (~40 rows), so this bound is generous (the
 # memory benchmark holds this many at once, as the writer did when it sent chunks of them)
 ORDER_ROWS_PER_STATEMENT = 1000
+# the settled rows' statement reads the deltas, and a stream's PendingDeltas reconciles each engine
+# then (the clock jump after a catch-up: seconds of CPU for tens of thousands of orders), which
+# the connections' command timeout (30 s) would count as PostgreSQL's time
+SETTLED_STATEMENT_TIMEOUT_S = 600.0
 _EPOCHS = "SELECT partition, epoch FROM kpi_owners WHERE partition = ANY($1::int[]) ORDER BY partition FOR UPDATE"
 _OFFSETS = "SELECT topic, partition, next_offset, last_event_id FROM kpi_offsets"
 _ORDERS_OF = "SELECT order_id, payload FROM kpi_orders WHERE partition = $1"
@@ -126,15 +131,12 @@ class CheckpointStore:
         rows of one statement lazily, ~128 KB at a time, and sends each part before encoding the
         next, so PostgreSQL inserts the rows already sent while this process encodes the next
         ones. The tombstone of an order settled by a delta goes into its settled row, and any
-        entity row of that order is deleted (it may have one from an earlier checkpoint)."""
-        delete_orders, upsert_buckets, delete_buckets, metas = [], [], [], []
-        carried = {p: _carried_tombstones(delta) for p, delta in deltas.items()}
-        for p, delta in deltas.items():
-            if delta.removed_orders or carried[p]:
-                delete_orders.append((p, [*delta.removed_orders, *carried[p]]))
-            upsert_buckets += [(p, k, v) for k, v in delta.buckets.items()]
-            delete_buckets += [(p, k) for k in delta.removed_buckets]
-            metas.append((p, orjson.dumps(delta.meta)))
+        entity row of that order is deleted (it may have one from an earlier checkpoint).
+
+        The deltas are read once each, in partition order, by the first statement (the settled
+        rows), and every one of them before any offset is written: a mapping that takes each
+        delta when it is read (the stream's PendingDeltas) has partition p+1 reconciled while
+        PostgreSQL inserts the rows of partition p already sent."""
         written = set(deltas) | {p for _, p in offsets}
         async with self._connections.acquire() as conn, conn.transaction():
             if written:
@@ -142,10 +144,20 @@ class CheckpointStore:
                 stale = {p for p in written if held.get(p) != epochs.get(p)}
                 if stale:
                     raise Fenced(stale)
+            carried: dict[int, dict[str, int]] = {}
+            settled = _settled_rows(deltas, carried)  # reads every delta, in turn
+            first = next(settled, None)
+            if first is not None:
+                await conn.executemany(_UPSERT_SETTLED, chain((first,), settled), timeout=SETTLED_STATEMENT_TIMEOUT_S)
             if any(k not in carried[p] for p, delta in deltas.items() for k in delta.orders):
                 await conn.executemany(_UPSERT_ORDER, _order_rows(deltas, carried))
-            if any(delta.settled for delta in deltas.values()):
-                await conn.executemany(_UPSERT_SETTLED, _settled_rows(deltas, carried))
+            delete_orders, upsert_buckets, delete_buckets, metas = [], [], [], []
+            for p, delta in deltas.items():
+                if delta.removed_orders or carried[p]:
+                    delete_orders.append((p, [*delta.removed_orders, *carried[p]]))
+                upsert_buckets += [(p, k, v) for k, v in delta.buckets.items()]
+                delete_buckets += [(p, k) for k in delta.removed_buckets]
+                metas.append((p, orjson.dumps(delta.meta)))
             for statement, rows in (
                 (_DELETE_ORDERS, delete_orders),
                 (_UPSERT_BUCKET, upsert_buckets),
@@ -203,10 +215,12 @@ def _order_rows(deltas: Mapping[int, CheckpointDelta], carried: Mapping[int, dic
                 yield p, k, orders[k]
 
 
-def _settled_rows(deltas: Mapping[int, CheckpointDelta], carried: Mapping[int, dict[str, int]]) -> Iterator[tuple]:
+def _settled_rows(deltas: Mapping[int, CheckpointDelta], carried: dict[int, dict[str, int]]) -> Iterator[tuple]:
+    """Every delta's settled rows, a delta read only when its turn comes; notes each delta's
+    carried tombstones in `carried` as it reads it."""
     for p, delta in deltas.items():
         settled = delta.settled or {}
-        tombstones = carried[p]
+        tombstones = carried[p] = _carried_tombstones(delta)
         for k in settled:
             v, until = settled[k]
             yield k, p, until, v, tombstones.get(k)

@@ -17,6 +17,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -28,16 +29,22 @@ from orderpulse.messaging.partition_anchors import PartitionAnchors
 from orderpulse.observability import metrics as platform_metrics
 
 from kpi_svc.adapters.checkpoint_store import CheckpointStore, Fenced, StoredOffset
-from kpi_svc.domain import KpiEngine, KpiRules, merge_deltas
+from kpi_svc.domain import CheckpointDelta, KpiEngine, KpiRules, merge_deltas
 from kpi_svc.entrypoints import full_collections, metrics
 from kpi_svc.entrypoints.ownership import Listener, PartitionOwnership
+from kpi_svc.entrypoints.pending_deltas import PendingDeltas
 from kpi_svc.entrypoints.records import RecordApplier, poison_reason
 from kpi_svc.entrypoints.stream_health import StreamHealth
 
 log = logging.getLogger(__name__)
 
-__all__ = ["KpiStream", "kafka_consumer_factory", "poison_reason", "wall_ms"]
+__all__ = ["CATCH_UP_INTERVALS", "KpiStream", "kafka_consumer_factory", "poison_reason", "wall_ms"]
 CATCH_UP_LAG_MS = 60_000  # a partition whose watermark is older than this is catching up
+# the default catch-up interval, in checkpoint intervals (15 s at the default second): a checkpoint
+# while catching up encodes and writes every open order (~1 - 3 s for 20,000), so at 15 s it costs
+# ~7 - 20 % of the catch-up instead of 20 - 60 % at 5 s; a crash re-reads at most 15 s of records
+# (docs/kpi-decisions.md, "Catching up")
+CATCH_UP_INTERVALS = 15
 
 
 def wall_ms() -> int:
@@ -78,7 +85,7 @@ class KpiStream(RecordApplier, PartitionOwnership):
         self._interval_s = checkpoint_interval_s
         # while a partition catches up a backlog every order changes between two checkpoints, so
         # a checkpoint costs about the same whenever it comes: rarer checkpoints, fewer encodings
-        self._catch_up_interval_s = catch_up_checkpoint_interval_s or 5 * checkpoint_interval_s
+        self._catch_up_interval_s = catch_up_checkpoint_interval_s or CATCH_UP_INTERVALS * checkpoint_interval_s
         self.catching_up = False  # some partition was catching up at the last checkpoint (or found so since)
         self._checkpointed_at = time.monotonic()  # when the interval to the next checkpoint started
         self._remote_refresh_s = remote_refresh_s
@@ -119,7 +126,7 @@ class KpiStream(RecordApplier, PartitionOwnership):
         self._unrestored: set[TopicPartition] = set()  # assigned, paused until restored
         self._epochs: dict[int, int] = {}  # owner epoch per restored partition (fences stale checkpoints)
         self._unsaved: dict = {}  # deltas drained by a checkpoint that failed, written with the next one
-        self._saving: dict = {}  # the deltas of the checkpoint being written
+        self._saving: PendingDeltas | dict = {}  # the deltas of the checkpoint being written
         self._observations: list[tuple] = []  # drained, recorded once their checkpoint is saved
         self._fenced: Fenced | None = None
         self._holding = False  # every partition paused while checkpoints fail
@@ -259,6 +266,18 @@ class KpiStream(RecordApplier, PartitionOwnership):
         return lowest
 
     # --- checkpoints -------------------------------------------------------------------------
+    def _take_delta(self, partition: int, engine: KpiEngine, watermark: int | None, flush: bool) -> CheckpointDelta:
+        """One partition's part of a checkpoint: its clock advanced, its delta drained (merged with
+        the one a failed checkpoint left), its observations collected."""
+        if watermark is not None:
+            # caught up: settled orders leave memory once quiet (KpiEngine.advance, spill)
+            engine.advance(watermark, flush=flush, spill=flush)
+        # the orders are encoded as the store writes them, a chunk at a time (DeferredOrders)
+        delta = engine.dirty_snapshot(serialize=orjson.dumps, flush=flush, deferred=True)
+        older = self._unsaved.pop(partition, None)
+        self._observations += engine.drain_observations()
+        return delta if older is None else merge_deltas(older, delta)
+
     async def _checkpoint_or_hold(self) -> dict:
         try:
             saved = await self.checkpoint()
@@ -279,9 +298,11 @@ class KpiStream(RecordApplier, PartitionOwnership):
     async def checkpoint(self) -> dict[TopicPartition, StoredOffset]:
         """Advance every engine's clock, then save their deltas and the offsets in one transaction
         (refused if another replica restored a partition since: Fenced). A failed save keeps the
-        drained deltas and positions for the next attempt. Returns the offsets saved."""
+        drained deltas and positions for the next attempt. Returns the offsets saved.
+        Each engine is advanced and drained when the store reads its delta (PendingDeltas), so
+        PostgreSQL writes one partition's rows while the next is reconciled."""
         now_ms = self._clock_ms()
-        deltas = {}
+        takes = {}
         catching_up = False
         for partition, engine in self.engines.items():
             watermark = self.watermark_ms(partition, now_ms)
@@ -289,14 +310,8 @@ class KpiStream(RecordApplier, PartitionOwnership):
             # to the checkpoint after catching up (docs/kpi-decisions.md, "Catching up")
             flush = caught_up(watermark, now_ms)
             catching_up = catching_up or not flush
-            if watermark is not None:
-                # caught up: settled orders leave memory once quiet (KpiEngine.advance, spill)
-                engine.advance(watermark, flush=flush, spill=flush)
-            # the orders are encoded as the store writes them, a chunk at a time (DeferredOrders)
-            delta = engine.dirty_snapshot(serialize=orjson.dumps, flush=flush, deferred=True)
-            older = self._unsaved.pop(partition, None)
-            deltas[partition] = delta if older is None else merge_deltas(older, delta)
-            self._observations += engine.drain_observations()
+            takes[partition] = partial(self._take_delta, partition, engine, watermark, flush)
+        deltas = PendingDeltas(takes)
         positions = self._positions
         offsets = {(tp.topic, tp.partition): stored for tp, stored in positions.items()}
         if deltas or offsets:
@@ -307,10 +322,14 @@ class KpiStream(RecordApplier, PartitionOwnership):
                 self._fenced = error
                 raise
             except Exception:
-                self._unsaved = deltas
+                # what was drained waits for the next checkpoint; a partition not read yet keeps
+                # its changes in its engine (and an older failed delta here)
+                self._unsaved = {**self._unsaved, **deltas.taken()}
                 raise
             finally:
                 self._saving = {}
+            if not deltas.all_taken():  # offsets written without their state: a restore would skip records
+                raise RuntimeError("the checkpoint store wrote the offsets without reading every partition's delta")
         self._positions = {}
         # the encoded orders of the deltas are garbage now: their pages go back to the system
         # instead of staying resident between live chunks (orderpulse.memory; ~1 ms)
@@ -371,7 +390,8 @@ class KpiStream(RecordApplier, PartitionOwnership):
     def _settled_not_written(self, order_id: str) -> list | None:
         """An order that left memory with a checkpoint not written yet (being written, or failed
         and waiting for the next): in neither the engine nor the tables until that commits."""
-        for deltas in (self._saving, self._unsaved):
+        saving = self._saving.taken() if isinstance(self._saving, PendingDeltas) else self._saving
+        for deltas in (saving, self._unsaved):
             for delta in deltas.values():
                 held = (delta.settled or {}).get(order_id)
                 if held is not None:
