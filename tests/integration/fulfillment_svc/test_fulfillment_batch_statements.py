@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from fulfillment_commands import confirm, confirmed, set_stock
+from fulfillment_svc.domain.errors import ShipmentIdInUse
 from fulfillment_svc.domain.stock import Stock
+from fulfillment_svc.domain.values import SkuQuantity
 from fulfillment_svc.service_layer import orders
 from fulfillment_svc.service_layer.runner import Reply, run_command
 from sqlalchemy import text
@@ -262,3 +264,23 @@ async def test_fulfillments_added_together_are_what_the_arrays_insert_wrote(ctx,
     assert len(await written(new)) == len(odd)
     assert await written(new) == await written(old)
     assert {row[2] for row in await written(new)} == {names.warehouse + word for word in odd}
+
+
+async def test_the_shipments_upsert_never_takes_over_a_shipment_id_of_another_fulfillment(warehouse, ctx, database):
+    await warehouse.put_stock("MUG", 10)
+    first = await warehouse.wait_for_fulfillment(await warehouse.confirm("a", MUG=1))
+    second = await warehouse.wait_for_fulfillment(await warehouse.confirm("b", MUG=1))
+    shipment_id = (await warehouse.pack(first["fulfillment_id"], MUG=1)).json()["shipment_id"]
+    row = "SELECT fulfillment_id, order_id, status, carrier, tracking_number, state FROM shipments WHERE shipment_id = :s"
+    before = await database(row, s=shipment_id)
+
+    async def pack_under_the_same_id(uow):  # past the route's ownership check: only the statement guards it
+        fulfillment = await uow.fulfillments.get(second["fulfillment_id"], lock=True)
+        fulfillment.pack(shipment_id=shipment_id, lines=(SkuQuantity(warehouse.names.sku("MUG"), 1),), documents=(),
+                         occurred_at=datetime.now(UTC))
+        await uow.fulfillments.save(fulfillment)
+
+    with pytest.raises(ShipmentIdInUse):
+        await in_transaction(ctx, pack_under_the_same_id)
+    assert await database(row, s=shipment_id) == before
+    assert before[0].fulfillment_id == first["fulfillment_id"]

@@ -38,7 +38,11 @@ class SqlFulfillmentRepository:
     # --- reading ---------------------------------------------------------------------------
 
     async def get(self, fulfillment_id: str, *, lock: bool = False) -> Fulfillment | None:
-        found = await self._load(fulfillments.c.fulfillment_id == fulfillment_id, lock=lock)
+        # prebuilt statements: one built per call cost SQLAlchemy its construction and cache key every request
+        if lock:
+            found = await self._locked(_LOCK_BY_IDS, {"ids": [fulfillment_id]})
+        else:
+            found = await self._loaded_rows(await self._session.execute(_READ_BY_ID, {"fulfillment_id": fulfillment_id}))
         return found[0] if found else None
 
     async def get_by_order(self, order_id: str, *, lock: bool = False) -> Fulfillment | None:
@@ -105,24 +109,14 @@ class SqlFulfillmentRepository:
         wanted = sorted(set(tracking_numbers))
         if not wanted:
             return {}
-        rows = await self._session.execute(
-            select(shipments.c.tracking_number, shipments.c.fulfillment_id).where(
-                shipments.c.carrier == carrier, shipments.c.tracking_number.in_(wanted)
-            )
-        )
+        rows = await self._session.execute(_TRACKING, {"carrier": carrier, "tracking_numbers": wanted})
         return {row.tracking_number: row.fulfillment_id for row in rows}
 
     async def shipment_owner(self, shipment_id: str) -> str | None:
-        return await self._session.scalar(
-            select(shipments.c.fulfillment_id).where(shipments.c.shipment_id == shipment_id)
-        )
+        return await self._session.scalar(_SHIPMENT_OWNER, {"shipment_id": shipment_id})
 
     async def tracking_owner(self, carrier: str, tracking_number: str) -> str | None:
-        return await self._session.scalar(
-            select(shipments.c.shipment_id).where(
-                shipments.c.carrier == carrier, shipments.c.tracking_number == tracking_number
-            )
-        )
+        return await self._session.scalar(_TRACKING_OWNER, {"carrier": carrier, "tracking_number": tracking_number})
 
     async def is_order_cancelled(self, order_id: str) -> bool:
         found = await self._session.scalar(
@@ -210,15 +204,8 @@ class SqlFulfillmentRepository:
     async def _upsert_shipments(self, changed: list[dict[str, Any]]) -> None:
         if not changed:
             return
-        statement = insert(shipments).values(changed)
-        statement = statement.on_conflict_do_update(
-            index_elements=["shipment_id"],
-            set_={name: statement.excluded[name] for name in ("status", "carrier", "tracking_number", "state")},
-            # never take over another fulfillment's shipment id
-            where=shipments.c.fulfillment_id == statement.excluded.fulfillment_id,
-        ).returning(shipments.c.shipment_id)
         try:
-            written = set((await self._session.execute(statement)).scalars())
+            written = set((await self._session.execute(_UPSERT_SHIPMENTS_SQL, _UPSERT_SHIPMENTS.arrays(changed))).scalars())
         except IntegrityError as error:
             if _TRACKING_CONSTRAINT in str(error):
                 raise TrackingNumberInUse(
@@ -336,6 +323,27 @@ _LOCK_BY_IDS = (
     .with_for_update()
 )
 _SHIPMENTS_OF = select(shipments).where(shipments.c.fulfillment_id == any_(bindparam("ids", type_=ARRAY(Text))))
+_READ_BY_ID = select(fulfillments, _PACKAGES).where(fulfillments.c.fulfillment_id == bindparam("fulfillment_id"))
+_TRACKING = select(shipments.c.tracking_number, shipments.c.fulfillment_id).where(
+    shipments.c.carrier == bindparam("carrier"), shipments.c.tracking_number == any_(bindparam("tracking_numbers", type_=ARRAY(Text)))
+)
+_SHIPMENT_OWNER = select(shipments.c.fulfillment_id).where(shipments.c.shipment_id == bindparam("shipment_id"))
+_TRACKING_OWNER = select(shipments.c.shipment_id).where(
+    shipments.c.carrier == bindparam("carrier"), shipments.c.tracking_number == bindparam("tracking_number")
+)
+# changed shipments in one statement text whatever their number: a multi-row VALUES was a statement
+# built and compiled by SQLAlchemy on every call (~10 % of a pack's CPU, docs/benchmarks.md `fulroutes2`).
+# Never takes over another fulfillment's shipment id (the WHERE: such a row is not returned).
+_UPSERT_SHIPMENTS = BulkInsert("shipments", {
+    "shipment_id": ("shipment_id", "text"), "fulfillment_id": ("fulfillment_id", "text"), "order_id": ("order_id", "text"),
+    "status": ("status", "text"), "carrier": ("carrier", "text"), "tracking_number": ("tracking_number", "text"),
+    "state": ("state", "jsonb"),
+}, conflict=(
+    "(shipment_id) DO UPDATE SET status = EXCLUDED.status, carrier = EXCLUDED.carrier, "
+    "tracking_number = EXCLUDED.tracking_number, state = EXCLUDED.state "
+    "WHERE shipments.fulfillment_id = EXCLUDED.fulfillment_id RETURNING shipments.shipment_id"
+))
+_UPSERT_SHIPMENTS_SQL = text(_UPSERT_SHIPMENTS.sql())
 _WITH_FULFILLMENT = select(fulfillments.c.order_id).where(fulfillments.c.order_id.in_(_unnested_param("order_ids")))
 
 

@@ -41,6 +41,11 @@ _AVAILABLE_BY_WAREHOUSE = text(
 _READ = text(
     "SELECT warehouse_id, sku, on_hand, reserved FROM stock WHERE warehouse_id = :w AND sku = ANY(CAST(:s AS text[]))"
 )
+# one warehouse's rows, locked in sku order: one statement text for any number of skus
+_LOCK_ROWS = text(
+    "SELECT warehouse_id, sku, on_hand, reserved FROM stock WHERE warehouse_id = :w AND sku = ANY(CAST(:s AS text[])) "
+    "ORDER BY sku FOR UPDATE"
+)
 _SHARED_LOCK = text("SELECT pg_advisory_xact_lock_shared(hashtext('fulfillment-svc:stock:' || :warehouse))")
 
 
@@ -147,12 +152,7 @@ class SqlStockRepository:
             self._loaded[(row.warehouse_id, row.sku)] = (row.on_hand, row.reserved)
 
     async def _select_for_update(self, warehouse_id: str, skus: list[str]):
-        return await self._session.execute(
-            select(stock.c.warehouse_id, stock.c.sku, stock.c.on_hand, stock.c.reserved)
-            .where(stock.c.warehouse_id == warehouse_id, stock.c.sku.in_(skus))
-            .order_by(stock.c.sku)
-            .with_for_update()
-        )
+        return await self._session.execute(_LOCK_ROWS, {"w": warehouse_id, "s": skus})
 
     async def available_by_warehouse(self, skus: Iterable[str]) -> dict[str, dict[str, int]]:
         wanted = sorted(set(skus))
