@@ -38,14 +38,13 @@ _CREATE_AT_ZERO = text(
 _AVAILABLE_BY_WAREHOUSE = text(
     "SELECT warehouse_id, sku, on_hand - reserved AS available FROM stock WHERE sku = ANY(CAST(:skus AS text[]))"
 )
-_READ = text(
+# one warehouse's rows of some skus: one statement text for any number of skus; read as they are
+# (a dispatch, `share`) or locked in sku order
+_ROWS_OF_WAREHOUSE = (
     "SELECT warehouse_id, sku, on_hand, reserved FROM stock WHERE warehouse_id = :w AND sku = ANY(CAST(:s AS text[]))"
 )
-# one warehouse's rows, locked in sku order: one statement text for any number of skus
-_LOCK_ROWS = text(
-    "SELECT warehouse_id, sku, on_hand, reserved FROM stock WHERE warehouse_id = :w AND sku = ANY(CAST(:s AS text[])) "
-    "ORDER BY sku FOR UPDATE"
-)
+_READ = text(_ROWS_OF_WAREHOUSE)
+_LOCK_ROWS = text(_ROWS_OF_WAREHOUSE + " ORDER BY sku FOR UPDATE")
 _SHARED_LOCK = text("SELECT pg_advisory_xact_lock_shared(hashtext('fulfillment-svc:stock:' || :warehouse))")
 
 

@@ -126,7 +126,7 @@ class KpiStream(RecordApplier, PartitionOwnership):
         self._unrestored: set[TopicPartition] = set()  # assigned, paused until restored
         self._epochs: dict[int, int] = {}  # owner epoch per restored partition (fences stale checkpoints)
         self._unsaved: dict = {}  # deltas drained by a checkpoint that failed, written with the next one
-        self._saving: PendingDeltas | dict = {}  # the deltas of the checkpoint being written
+        self._saving = PendingDeltas({})  # the deltas of the checkpoint being written
         self._observations: list[tuple] = []  # drained, recorded once their checkpoint is saved
         self._fenced: Fenced | None = None
         self._holding = False  # every partition paused while checkpoints fail
@@ -327,7 +327,7 @@ class KpiStream(RecordApplier, PartitionOwnership):
                 self._unsaved = {**self._unsaved, **deltas.taken()}
                 raise
             finally:
-                self._saving = {}
+                self._saving = PendingDeltas({})
             if not deltas.all_taken():  # offsets written without their state: a restore would skip records
                 raise RuntimeError("the checkpoint store wrote the offsets without reading every partition's delta")
         self._positions = {}
@@ -390,8 +390,7 @@ class KpiStream(RecordApplier, PartitionOwnership):
     def _settled_not_written(self, order_id: str) -> list | None:
         """An order that left memory with a checkpoint not written yet (being written, or failed
         and waiting for the next): in neither the engine nor the tables until that commits."""
-        saving = self._saving.taken() if isinstance(self._saving, PendingDeltas) else self._saving
-        for deltas in (saving, self._unsaved):
+        for deltas in (self._saving.taken(), self._unsaved):
             for delta in deltas.values():
                 held = (delta.settled or {}).get(order_id)
                 if held is not None:
