@@ -8,7 +8,7 @@ import os
 import platform
 import statistics
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 
 import httpx
 from orderpulse.testing.infrastructure import BackendChoice, Infrastructure, start_infrastructure
@@ -23,6 +23,27 @@ def infrastructure() -> Iterator[Infrastructure]:
     )
     with start_infrastructure(os.environ, choice) as infra:
         yield infra
+
+
+LOOPS = ("uvloop", "asyncio")
+
+
+def add_loop_option(parser) -> None:
+    """`--loop`: the event loop the service code measured in this process (and its baseline) runs on."""
+    parser.add_argument(
+        "--loop", choices=LOOPS, default="uvloop",
+        help="uvloop (default): the loop the services run on, since uvicorn (installed with its [standard] "
+             "extras) picks it; asyncio: the standard library's loop, as these benchmarks ran before 2026-12-07 evening",
+    )
+
+
+def run_on_loop(main: Coroutine, loop: str = "uvloop"):
+    """`main` run to its end on `loop` (see `add_loop_option`), as `asyncio.run` would."""
+    if loop == "uvloop":
+        import uvloop
+
+        return uvloop.run(main)
+    return asyncio.run(main)
 
 
 async def wait_ready(urls: dict[str, str], timeout_s: float = 120) -> None:

@@ -27,7 +27,6 @@ runs alternate, so both see the same load. Bar (quality.md): ≥ 10,000 events/s
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import os
 import statistics
@@ -39,7 +38,7 @@ from pathlib import Path
 import asyncpg
 import orjson
 from _consumer_workloads import WORKLOADS
-from _harness import describe, infrastructure, machine
+from _harness import add_loop_option, describe, infrastructure, machine, run_on_loop
 from orderpulse.db.engine import create_engine, create_session_factory
 from orderpulse.db.platform_tables import PLATFORM_DDL
 from orderpulse.events.envelope import new_envelope
@@ -73,11 +72,11 @@ HANDLERS = {"insert": record_event, "batch-insert": Batched(record_events), "noo
             "notify-per-event": None, **{name: None for name in WORKLOADS}}
 
 
-def main(events: int, runs: int, handler: str = "insert") -> None:
-    print(f"consumer benchmark · {machine()}")
+def main(events: int, runs: int, handler: str = "insert", loop: str = "uvloop") -> None:
+    print(f"consumer benchmark · {machine()} · {loop}")
     print(__doc__.split("\n\n")[1])
     with infrastructure() as infra:
-        asyncio.run(measure(infra, events, runs, handler))
+        run_on_loop(measure(infra, events, runs, handler), loop)
 
 
 async def measure(infra, events: int, runs: int, handler: str) -> None:
@@ -306,5 +305,6 @@ if __name__ == "__main__":
                              "own cost (dedup, commit, offsets); notify: notify-svc's real handler table; "
                              "notify-per-event: the same, one event at a time; fulfillment, order, feedback: that "
                              "service's real handler table on what it consumes from a storefront")
+    add_loop_option(parser)
     options = parser.parse_args()
-    main(options.events, options.runs, options.handler)
+    main(options.events, options.runs, options.handler, options.loop)

@@ -42,7 +42,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import describe, infrastructure, machine  # noqa: E402
+from _harness import add_loop_option, describe, infrastructure, machine, run_on_loop  # noqa: E402
 from kpi_engine_bench import synthetic_topics  # noqa: E402
 from kpi_svc.bootstrap import build_stream  # noqa: E402
 from kpi_svc.entrypoints.stream import CATCH_UP_INTERVALS  # noqa: E402
@@ -202,11 +202,12 @@ def main() -> None:
     parser.add_argument("--freeze-startup-heap", action="store_true",
                         help="before each kpi-svc run, orderpulse.heap.freeze_startup_heap() as kpi_svc/main.py "
                              "does at start-up (the collector's full passes then come as often as in the service)")
+    add_loop_option(parser)
     args = parser.parse_args()
-    print(f"kpi-svc replay benchmark · {machine()} · load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"kpi-svc replay benchmark · {machine()} · {args.loop} · load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(__doc__.split("\n\n")[1])
     with infrastructure() as infra:
-        asyncio.run(measure(infra, args.orders, args.runs, args.catch_up_interval, args.freeze_startup_heap))
+        run_on_loop(measure(infra, args.orders, args.runs, args.catch_up_interval, args.freeze_startup_heap), args.loop)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import statistics
 import uuid
 
 import asyncpg
-from _harness import describe, infrastructure, machine, repeat
+from _harness import add_loop_option, describe, infrastructure, machine, repeat, run_on_loop
 from orderpulse.db.engine import create_engine
 from orderpulse.db.platform_tables import PLATFORM_DDL
 from orderpulse.events.envelope import new_envelope
@@ -42,11 +42,11 @@ def sample_rows(count: int) -> list[tuple]:
     return rows
 
 
-def main(events: int, runs: int, batch_size: int) -> None:
-    print(f"outbox relay benchmark · {machine()}")
+def main(events: int, runs: int, batch_size: int, loop: str = "uvloop") -> None:
+    print(f"outbox relay benchmark · {machine()} · {loop}")
     print(__doc__.split("\n\n")[1])
     with infrastructure() as infra:
-        asyncio.run(measure(infra, events, runs, batch_size))
+        run_on_loop(measure(infra, events, runs, batch_size), loop)
 
 
 async def measure(infra, events: int, runs: int, batch_size: int) -> None:
@@ -105,5 +105,6 @@ if __name__ == "__main__":
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=500, help="outbox rows per relay batch")
+    add_loop_option(parser)
     options = parser.parse_args()
-    main(options.events, options.runs, options.batch_size)
+    main(options.events, options.runs, options.batch_size, options.loop)

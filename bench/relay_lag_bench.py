@@ -40,7 +40,7 @@ import time
 import uuid
 
 import asyncpg
-from _harness import infrastructure, machine
+from _harness import add_loop_option, infrastructure, machine, run_on_loop
 from _http_load import cpu_seconds, postgres_pid, tree_cpu_seconds
 from _relay_steps import instrument
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -101,7 +101,7 @@ class Clocks:
         self.acknowledged.clear()
 
 
-def read_in_process(bootstrap: str, topic: str, ready, stopping, seen) -> None:
+def read_in_process(bootstrap: str, topic: str, ready, stopping, seen, loop: str) -> None:
     """The bench's reader, a process of its own: the writers' event loop (1,000 transactions a second)
     must not delay it, or the figure holds the bench's own queueing (see docs/benchmarks.md)."""
 
@@ -126,7 +126,7 @@ def read_in_process(bootstrap: str, topic: str, ready, stopping, seen) -> None:
         finally:
             await consumer.stop()
 
-    asyncio.run(read())
+    run_on_loop(read(), loop)
 
 
 async def collect(clocks: Clocks, seen, reader) -> None:
@@ -212,7 +212,7 @@ async def one_run(mode: str, args, infra, pool, publisher, schema: str,
     await ensure_topics(infra.kafka_bootstrap, [topic], partitions=PARTITIONS)
     spawn = multiprocessing.get_context("spawn")
     ready, stopping, seen = spawn.Event(), spawn.Event(), spawn.Queue()
-    reader = spawn.Process(target=read_in_process, args=(infra.kafka_bootstrap, topic, ready, stopping, seen),
+    reader = spawn.Process(target=read_in_process, args=(infra.kafka_bootstrap, topic, ready, stopping, seen, args.loop),
                            daemon=True)
     reader.start()
     if not await asyncio.to_thread(ready.wait, 60):
@@ -282,7 +282,9 @@ async def until_elected(conn) -> None:
     raise TimeoutError("no relay took the outbox's lock within 30 s")
 
 
-def run_relay(database_url: str, schema: str, bootstrap: str, bookkeeping_interval_s: float | None, steps) -> None:
+def run_relay(
+    database_url: str, schema: str, bootstrap: str, bookkeeping_interval_s: float | None, steps, loop: str
+) -> None:
     """The relay's own process, as in a service."""
     if bookkeeping_interval_s is not None:
         relay_module.BOOKKEEPING_INTERVAL_S = bookkeeping_interval_s
@@ -295,7 +297,7 @@ def run_relay(database_url: str, schema: str, bootstrap: str, bookkeeping_interv
         sending = instrument(relay, steps)  # noqa: F841 (the loop keeps only a weak reference to a task)
         await relay.run()
 
-    asyncio.run(relay_until_killed())
+    run_on_loop(relay_until_killed(), loop)
 
 
 async def outbox_published_since_vacuum(conn, rows: int) -> None:
@@ -345,7 +347,7 @@ async def measure(infra, args) -> None:
                     steps = spawn.Queue()
                     relay = spawn.Process(
                         target=run_relay,
-                        args=(infra.database_url, schema, infra.kafka_bootstrap, variants[mode], steps), daemon=True)
+                        args=(infra.database_url, schema, infra.kafka_bootstrap, variants[mode], steps, args.loop), daemon=True)
                     relay.steps = steps
                     relay.start()
                     await until_elected(conn)
@@ -403,12 +405,13 @@ def main() -> None:
                         help="rows published before the runs, autovacuum off for the outbox (dead index entries)")
     parser.add_argument("--dump", metavar="DIR",
                         help="write each run's times per event there (JSON: commit, [relay's steps | floor's ack], read)")
+    add_loop_option(parser)
     args = parser.parse_args()
-    print(f"outbox publish lag · {machine()} · load average {os.getloadavg()[0]:.1f} at start")
+    print(f"outbox publish lag · {machine()} · {args.loop} · load average {os.getloadavg()[0]:.1f} at start")
     print(__doc__.split("\n\n")[1])
     with infrastructure() as infra:
         args.database_pid = postgres_pid(infra.database_url) if infra.choice.database == "embedded" else None
-        asyncio.run(measure(infra, args))
+        run_on_loop(measure(infra, args), args.loop)
 
 
 if __name__ == "__main__":
