@@ -43,6 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orderpulse.db.errors import is_transient_error, is_unavailable_error
 from orderpulse.events.envelope import Envelope
+from orderpulse.heap import collections_paused
 from orderpulse.messaging.assignments import AssignmentChanges
 from orderpulse.messaging.batch_result import BatchResult
 from orderpulse.messaging.dead_letters import DeadLetter, DeadLetterQueue, PoisonRecord, parse_record
@@ -185,7 +186,12 @@ class IdempotentConsumer:
         The fast path runs every handler in one transaction without savepoints. Should a handler
         fail, that transaction is rolled back whole and the batch is applied again carefully:
         each handler in its own savepoint with bounded retries, the hopeless ones dead-lettered.
+        No garbage collector pass runs inside it (`orderpulse.heap.collections_paused`).
         """
+        with collections_paused():  # after `_process`, so its frame has freed the batch's envelopes
+            return await self._process(batch, fetched_in)
+
+    async def _process(self, batch: Mapping[TopicPartition, list[ConsumerRecord]], fetched_in: int | None) -> BatchResult:
         poison: list[DeadLetter] = []
         parsed: list[tuple[ConsumerRecord, Envelope]] = []
         for records in batch.values():
