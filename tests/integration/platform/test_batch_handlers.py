@@ -190,10 +190,18 @@ async def test_the_redo_path_runs_a_batch_handler_where_the_fast_path_does_after
 
 
 async def test_a_batch_of_recorded_new_and_repeated_events_applies_only_the_new_once(kafka_bootstrap, sessions, unique_name):
-    """The claim answers with the ids already recorded: every other event of the batch is new,
-    the second copy of a new one inside the batch a duplicate, on the per-event and the batch path."""
+    """The claim answers with the ids it recorded (one JSON array): the events already recorded
+    and the second copy of a new one inside the batch are duplicates, on the per-event and the
+    batch path; ids JSON escapes (quotes, backslashes, control characters, non-ASCII) come back
+    as they went."""
     async with Harness(kafka_bootstrap, sessions, f"test.claim.{unique_name}", f"claim-{unique_name}") as harness:
-        values = [cancelled(f"ord_{i}", reason=str(i)) for i in range(10)]
+        odd_ids = ['a"quote', "back\\slash", "tab\tnew\nline\x01", "ünïcödé-😀", "\u2028sep"]
+        values = [
+            new_envelope(type="order.cancelled.v1", source="/platform-test", key=f"ord_{i}",
+                         event_id=odd_ids[i] if i < len(odd_ids) else None,
+                         data={"order_id": f"ord_{i}", "reason": str(i), "cancelled_by": "storefront"}).to_json()
+            for i in range(10)
+        ]
         for value in values[:4]:
             await harness.producer.send_and_wait(harness.topic, key=b"k", value=value, partition=0)
         per_event, kafka_consumer = harness.consumer(handler=record_application)
@@ -213,3 +221,4 @@ async def test_a_batch_of_recorded_new_and_repeated_events_applies_only_the_new_
     applied, processed = await effects(sessions)
     assert len(applied) == 10 and len(processed) == 10
     assert sorted(order_id for _, order_id in applied) == sorted(f"ord_{i}" for i in range(10))
+    assert set(odd_ids) <= set(processed)
