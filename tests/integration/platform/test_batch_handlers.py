@@ -187,3 +187,38 @@ async def test_the_redo_path_runs_a_batch_handler_where_the_fast_path_does_after
     seen_redone = sorted(order_id for _, order_id in (await effects(other_sessions))[0] if order_id.startswith("seen"))
     assert seen_fast == ["seen 1", "seen 1", "seen 1"]  # every cancellation of its order was written before
     assert seen_redone == seen_fast
+
+
+async def test_a_batch_of_recorded_new_and_repeated_events_applies_only_the_new_once(kafka_bootstrap, sessions, unique_name):
+    """The claim answers with the ids it recorded (one JSON array): the events already recorded
+    and the second copy of a new one inside the batch are duplicates, on the per-event and the
+    batch path; ids JSON escapes (quotes, backslashes, control characters, non-ASCII) come back
+    as they went."""
+    async with Harness(kafka_bootstrap, sessions, f"test.claim.{unique_name}", f"claim-{unique_name}") as harness:
+        odd_ids = ['a"quote', "back\\slash", "tab\tnew\nline\x01", "ünïcödé-😀", "\u2028sep"]
+        values = [
+            new_envelope(type="order.cancelled.v1", source="/platform-test", key=f"ord_{i}",
+                         event_id=odd_ids[i] if i < len(odd_ids) else None,
+                         data={"order_id": f"ord_{i}", "reason": str(i), "cancelled_by": "storefront"}).to_json()
+            for i in range(10)
+        ]
+        for value in values[:4]:
+            await harness.producer.send_and_wait(harness.topic, key=b"k", value=value, partition=0)
+        per_event, kafka_consumer = harness.consumer(handler=record_application)
+        first = await per_event.process(await records_of(harness))
+        for value in values[4:] + [values[6], values[1], values[9]]:
+            await harness.producer.send_and_wait(harness.topic, key=b"k", value=value, partition=0)
+        second = await per_event.process(await records_of(harness))  # 0-3 recorded, 4-9 new, 6 and 9 twice, 1 again
+        await kafka_consumer.stop()
+        handler = RecordingBatchHandler()
+        batched, kafka_consumer = harness.consumer(handler=Batched(handler))
+        third = await batched.process(await records_of(harness))
+        await kafka_consumer.stop()
+
+    assert (first.applied, first.duplicates) == (4, 0)
+    assert (second.applied, second.duplicates) == (6, 7)
+    assert (third.applied, third.duplicates) == (0, 13) and handler.calls == []
+    applied, processed = await effects(sessions)
+    assert len(applied) == 10 and len(processed) == 10
+    assert sorted(order_id for _, order_id in applied) == sorted(f"ord_{i}" for i in range(10))
+    assert set(odd_ids) <= set(processed)
