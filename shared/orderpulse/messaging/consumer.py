@@ -58,16 +58,14 @@ log = logging.getLogger(__name__)
 __all__ = ["Batched", "BatchHandler", "Handler", "IdempotentConsumer"]
 
 # the batch's ids and topics as two JSON arrays of text: one orjson call each, where a text[] had
-# asyncpg inspect every element in Python (docs/benchmarks.md). The ids it inserted come back as
-# one JSON array (NULL when none), not a row each: a row cost the client an asyncpg record, a
-# SQLAlchemy row and ~3 Python calls an event. (Answering with the ids already there instead,
-# `EXCEPT` of the inserted ones, saved the client no more and cost PostgreSQL up to ~1 µs more.)
+# asyncpg inspect every element in Python (docs/benchmarks.md). (The inserted ids sent back as one
+# JSON array instead of a row each, or the ids already there instead: measured, nothing net gained,
+# `conshead` in docs/benchmarks.md.)
 _CLAIM_IDS = text(
-    "WITH claimed AS (INSERT INTO processed_events (event_id, topic) SELECT * FROM ROWS FROM ("
+    "INSERT INTO processed_events (event_id, topic) SELECT * FROM ROWS FROM ("
     "jsonb_array_elements_text(CAST(CAST(:ids AS text) AS jsonb)), "
     "jsonb_array_elements_text(CAST(CAST(:topics AS text) AS jsonb))) "
-    "ON CONFLICT DO NOTHING RETURNING event_id) "
-    "SELECT CAST(json_agg(event_id) AS text) FROM claimed"
+    "ON CONFLICT DO NOTHING RETURNING event_id"
 )
 _RELEASE_IDS = text("DELETE FROM processed_events WHERE event_id = ANY(CAST(:ids AS text[]))")
 _PURGE = text("DELETE FROM processed_events WHERE processed_at < clock_timestamp() - make_interval(secs => :s)")
@@ -290,11 +288,11 @@ class IdempotentConsumer:
         """The ids of the batch this transaction recorded (not those already there)."""
         if not parsed:
             return set()
-        claimed = (await session.execute(_CLAIM_IDS, {
+        rows = await session.execute(_CLAIM_IDS, {
             "ids": orjson.dumps([envelope.id for _, envelope in parsed]).decode(),
             "topics": orjson.dumps([record.topic for record, _ in parsed]).decode(),
-        })).scalar_one()
-        return set(orjson.loads(claimed)) if claimed is not None else set()
+        })
+        return {row[0] for row in rows}
 
     async def _apply(self, session: AsyncSession, handler: Handler, envelope: Envelope) -> str | None:
         """Run the handler in a savepoint; returns the last error after bounded retries, else None."""
