@@ -44,26 +44,43 @@ def order_lines_from_json(data: list[dict[str, Any]]) -> tuple[OrderLine, ...]:
 
 
 def fulfillment_state(fulfillment: Fulfillment) -> dict[str, Any]:
-    """What the `fulfillments.state` column holds (shipments live in their own table)."""
-    return {
+    """What the `fulfillments.state` column holds (shipments live in their own table).
+
+    What most fulfillments never have (returns, a cancel, a close, a completion) is written only
+    once they have it: `fulfillment_from_row` reads a missing key as its empty value. PostgreSQL
+    builds a `jsonb` of every state the consumer inserts (~470 a batch) or updates, and the eight
+    keys at their empty values cost it ~7 µs of its ~22 a new row (docs/benchmarks.md `fulcons6`).
+    Rows written before with every key read the same. `lines`, `reserved` and `backordered` stay
+    (SQL reads `reserved` by sku)."""
+    state: dict[str, Any] = {
         "lines": order_lines_to_json(fulfillment.lines),
         "service_level": fulfillment.service_level,
         "ship_to": dict(fulfillment.ship_to),
         "reserved": dict(fulfillment.reserved),
         "backordered": dict(fulfillment.backordered),
-        "returned": dict(fulfillment.returned),
-        "received_return_ids": sorted(fulfillment.received_return_ids),
-        "cancelled_at": _time(fulfillment.cancelled_at),
-        "cancel_reason": fulfillment.cancel_reason,
-        "close_requested_at": _time(fulfillment.close_requested_at),
-        "close_reason": fulfillment.close_reason,
-        "completed_at": _time(fulfillment.completed_at),
-        "closed_short": fulfillment.closed_short,
     }
+    if fulfillment.returned:
+        state["returned"] = dict(fulfillment.returned)
+    if fulfillment.received_return_ids:
+        state["received_return_ids"] = sorted(fulfillment.received_return_ids)
+    if fulfillment.cancelled_at is not None:
+        state["cancelled_at"] = fulfillment.cancelled_at.isoformat()
+    if fulfillment.cancel_reason is not None:
+        state["cancel_reason"] = fulfillment.cancel_reason
+    if fulfillment.close_requested_at is not None:
+        state["close_requested_at"] = fulfillment.close_requested_at.isoformat()
+    if fulfillment.close_reason is not None:
+        state["close_reason"] = fulfillment.close_reason
+    if fulfillment.completed_at is not None:
+        state["completed_at"] = fulfillment.completed_at.isoformat()
+    if fulfillment.closed_short:
+        state["closed_short"] = fulfillment.closed_short
+    return state
 
 
 def fulfillment_from_row(row: Any, shipments: list[Shipment]) -> Fulfillment:
     state = row.state
+    get = state.get  # a key written only when it holds something (`fulfillment_state`)
     return Fulfillment(
         fulfillment_id=row.fulfillment_id,
         order_id=row.order_id,
@@ -77,14 +94,14 @@ def fulfillment_from_row(row: Any, shipments: list[Shipment]) -> Fulfillment:
         reserved=dict(state["reserved"]),
         backordered=dict(state["backordered"]),
         shipments=shipments,
-        returned=dict(state["returned"]),
-        received_return_ids=set(state["received_return_ids"]),
-        cancelled_at=_parse_time(state["cancelled_at"]),
-        cancel_reason=state["cancel_reason"],
-        close_requested_at=_parse_time(state["close_requested_at"]),
-        close_reason=state["close_reason"],
-        completed_at=_parse_time(state["completed_at"]),
-        closed_short=state["closed_short"],
+        returned=dict(get("returned") or {}),
+        received_return_ids=set(get("received_return_ids") or ()),
+        cancelled_at=_parse_time(get("cancelled_at")),
+        cancel_reason=get("cancel_reason"),
+        close_requested_at=_parse_time(get("close_requested_at")),
+        close_reason=get("close_reason"),
+        completed_at=_parse_time(get("completed_at")),
+        closed_short=get("closed_short", False),
     )
 
 
