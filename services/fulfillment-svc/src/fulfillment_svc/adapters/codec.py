@@ -14,6 +14,8 @@ from fulfillment_svc.domain.fulfillment import Fulfillment
 from fulfillment_svc.domain.shipment import RecordedScan, Shipment
 from fulfillment_svc.domain.values import OrderLine, SkuQuantity
 
+DEFAULT_SERVICE_LEVEL = "standard"  # what `Fulfillment` and `order.confirmed` take when none is given
+
 
 def _time(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
@@ -48,17 +50,19 @@ def fulfillment_state(fulfillment: Fulfillment) -> dict[str, Any]:
 
     What most fulfillments never have (returns, a cancel, a close, a completion) is written only
     once they have it: `fulfillment_from_row` reads a missing key as its empty value. PostgreSQL
-    builds a `jsonb` of every state the consumer inserts (~470 a batch) or updates, and the eight
-    keys at their empty values cost it ~7 µs of its ~22 a new row (docs/benchmarks.md `fulcons6`).
-    Rows written before with every key read the same. `lines`, `reserved` and `backordered` stay
-    (SQL reads `reserved` by sku)."""
+    builds a `jsonb` of every state the consumer inserts (~470 a batch) or updates, and the ten
+    keys at their empty values (the standard service level among them) cost it ~8 µs of its ~22 a
+    new row (docs/benchmarks.md `fulcons6`). Rows written before with every key read the same.
+    `lines`, `ship_to` and `reserved` are always written (SQL reads `reserved` by sku)."""
     state: dict[str, Any] = {
         "lines": order_lines_to_json(fulfillment.lines),
-        "service_level": fulfillment.service_level,
         "ship_to": dict(fulfillment.ship_to),
         "reserved": dict(fulfillment.reserved),
-        "backordered": dict(fulfillment.backordered),
     }
+    if fulfillment.service_level != DEFAULT_SERVICE_LEVEL:
+        state["service_level"] = fulfillment.service_level
+    if fulfillment.backordered:
+        state["backordered"] = dict(fulfillment.backordered)
     if fulfillment.returned:
         state["returned"] = dict(fulfillment.returned)
     if fulfillment.received_return_ids:
@@ -89,10 +93,10 @@ def fulfillment_from_row(row: Any, shipments: list[Shipment]) -> Fulfillment:
         promised_by=row.promised_by,
         ship_deadline=row.ship_deadline,
         created_at=row.created_at,
-        service_level=state["service_level"],
+        service_level=get("service_level", DEFAULT_SERVICE_LEVEL),
         ship_to=dict(state["ship_to"]),
         reserved=dict(state["reserved"]),
-        backordered=dict(state["backordered"]),
+        backordered=dict(get("backordered") or {}),
         shipments=shipments,
         returned=dict(get("returned") or {}),
         received_return_ids=set(get("received_return_ids") or ()),
