@@ -7,7 +7,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from fulfillment_commands import confirm, confirmed, set_stock
+from fulfillment_commands import cancel, confirm, confirmed, set_stock
 from fulfillment_svc.domain.errors import ShipmentIdInUse
 from fulfillment_svc.domain.stock import Stock
 from fulfillment_svc.domain.values import SkuQuantity
@@ -60,6 +60,16 @@ async def test_lock_existing_locks_the_rows_there_are_of_every_warehouse_and_cre
             return await in_transaction(ctx, try_lock)
 
         assert await row_lock_taken(north, mug) and await row_lock_taken(north, tee) and await row_lock_taken(south, mug)
+
+        async def stock_lock_taken(warehouse: str) -> bool:  # each warehouse's exclusive stock lock (one statement for all)
+            async def try_lock(uow):
+                return not await uow.stock._session.scalar(text(
+                    "SELECT pg_try_advisory_xact_lock_shared(hashtext('fulfillment-svc:stock:' || :w))"), {"w": warehouse})
+
+            return await in_transaction(ctx, try_lock)
+
+        assert await stock_lock_taken(north) and await stock_lock_taken(south)
+        assert not await stock_lock_taken(names.wh("elsewhere"))
     finally:
         release.set()
     rows = await holder
@@ -169,6 +179,28 @@ async def test_requested_returns_added_together_are_what_the_multi_row_insert_wr
     assert await written(names.order("new")) == await written(names.order("old"))
     assert [row[0] for row in await written(names.order("new"))] == ["-a", "-b", "-known"]
     assert [row[3] for row in await written(names.order("new"))] == ["changed_mind", "", "earlier"]
+
+
+async def test_cancelled_and_by_orders_reads_in_one_statement_what_the_two_reads_give(ctx, names):
+    mug = names.sku("MUG")
+    await set_stock(ctx, names.warehouse, mug, 5)
+    await confirm(ctx, confirmed(names.order("open"), mug, 2))
+    await confirm(ctx, confirmed(names.order("gone"), mug, 1))
+    await cancel(ctx, names.order("gone"))  # cancelled after its fulfillment opened: a fulfillment, not a cancelled order
+    await cancel(ctx, names.order("early"))  # cancelled before any confirmation
+    wanted = [names.order(o) for o in ("open", "gone", "early", "none")]
+
+    cancelled, found = await in_transaction(ctx, lambda uow: uow.fulfillments.cancelled_and_by_orders(wanted + wanted[:1]))
+    alone = await in_transaction(ctx, lambda uow: uow.fulfillments.by_orders(wanted))
+
+    assert cancelled == await in_transaction(ctx, lambda uow: uow.fulfillments.cancelled_among(wanted)) == {names.order("early")}
+    assert set(found) == set(alone) == {names.order("open"), names.order("gone")}
+    for order_id, fulfillment in found.items():
+        one = alone[order_id]
+        assert (fulfillment.fulfillment_id, fulfillment.status, fulfillment.reserved, fulfillment.lines, fulfillment.shipments,
+                fulfillment.cancelled_at, fulfillment.ship_deadline) == (
+            one.fulfillment_id, one.status, one.reserved, one.lines, one.shipments, one.cancelled_at, one.ship_deadline)
+    assert await in_transaction(ctx, lambda uow: uow.fulfillments.cancelled_and_by_orders([])) == (set(), {})
 
 
 async def test_lock_many_locks_the_fulfillments_named_and_reads_them_as_one_at_a_time(ctx, names):

@@ -5,7 +5,7 @@ needs): the batch handler then raises `TransientConflict`. In a batch of several
 consumer redoes it one event at a time; met by one event alone it must be treated like a deadlock
 (the whole batch rolled back and redone later), not retried in a savepoint and dead-lettered.
 The conflicts are injected into the real repository (the first N reads of the batch's cancelled
-orders raise); the database and the broker are real.
+orders and fulfillments raise); the database and the broker are real.
 """
 
 from __future__ import annotations
@@ -47,16 +47,16 @@ class ConflictingStand(ConsumerStand):
         class Conflicting(SqlUnitOfWork):
             def _attach(self, session) -> None:
                 super()._attach(session)
-                read = self.fulfillments.cancelled_among
+                read = self.fulfillments.cancelled_and_by_orders
 
-                async def cancelled_among(order_ids):
+                async def cancelled_and_by_orders(order_ids):
                     if stand.conflicts_left > 0:
                         stand.conflicts_left -= 1
                         stand.conflicts_raised += 1
                         raise TransientConflict("the stock needs of a fulfillment changed while it was read")
                     return await read(order_ids)
 
-                self.fulfillments.cancelled_among = cancelled_among
+                self.fulfillments.cancelled_and_by_orders = cancelled_and_by_orders
 
         ctx = ServiceContext(unit_of_work=None, policy=Policy(default_warehouse_id="wh-1"), clock=lambda: NOW)
         await self.start(handler_table(ctx, lambda session: Conflicting.joining(session, schema=self.schema)))

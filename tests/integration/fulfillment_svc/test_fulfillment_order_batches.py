@@ -170,7 +170,7 @@ async def held(stand: Stand, tag: str) -> tuple[dict, dict]:
         stock = {(r["warehouse_id"], r["sku"]): (r["on_hand"], r["reserved"])
                  for r in await connection.fetch(f'SELECT * FROM "{stand.schema}".stock')}
         orders = {r["order_id"].removeprefix(f"{tag}-"): (r["status"], orjson.loads(r["state"])["reserved"],
-                                                           orjson.loads(r["state"])["backordered"])
+                                                           orjson.loads(r["state"]).get("backordered", {}))  # written only when owed
                   for r in await connection.fetch(f'SELECT order_id, status, state FROM "{stand.schema}".fulfillments')}
         return stock, orders
 

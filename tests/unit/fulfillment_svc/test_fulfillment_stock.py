@@ -2,8 +2,8 @@ import contextlib
 
 import pytest
 from fulfillment_svc.domain.errors import FulfillmentError, InvalidQuantity, StockBelowReserved
-from fulfillment_svc.domain.stock import Stock, plan_reservation
-from hypothesis import given
+from fulfillment_svc.domain.stock import Stock, plan_reservation, reserve_stock, reserve_wanted
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 
@@ -88,3 +88,33 @@ def test_no_sequence_of_operations_takes_stock_below_zero(steps):
             getattr(stock, name)(amount)
         assert 0 <= stock.reserved <= stock.on_hand
         assert stock.available >= 0
+
+
+# --- opening's one pass equals the plan and its application (fulcons6) -----------------------------
+
+_rows = st.dictionaries(
+    st.sampled_from(["MUG", "TEE", "CAP", "LID"]),
+    st.tuples(st.sampled_from(["wh_a", "wh_b"]), st.integers(0, 6), st.integers(0, 6)),
+    max_size=4,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_rows, st.dictionaries(st.sampled_from(["MUG", "TEE", "CAP", "LID", "PEN"]), st.integers(1, 8), min_size=1, max_size=4))
+def test_reserving_what_is_wanted_in_one_pass_is_the_plan_applied(rows, wanted):
+    def built() -> dict[str, Stock]:
+        return {sku: Stock(w, sku, on_hand=max(a, b), reserved=min(a, b)) for sku, (w, a, b) in rows.items()}
+
+    planned = built()
+    in_warehouse = {sku: row for sku, row in planned.items() if sku in wanted and row.warehouse_id == "wh_a"}
+    plan = plan_reservation({sku: row.available for sku, row in in_warehouse.items()}, wanted)
+    reserve_stock(in_warehouse, plan)
+
+    one_pass = built()
+    reserved, short = reserve_wanted(one_pass, wanted, "wh_a")
+
+    assert reserved == {sku: quantity for sku, quantity in plan.reserved.items() if quantity}
+    assert short == dict(plan.short)
+    assert list(short) == list(plan.short)
+    assert {sku: (r.on_hand, r.reserved) for sku, r in one_pass.items()} == {
+        sku: (r.on_hand, r.reserved) for sku, r in planned.items()}

@@ -12,6 +12,14 @@ from fulfillment_svc.adapters.tables import stock
 from fulfillment_svc.domain.stock import Stock
 
 _EXCLUSIVE_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('fulfillment-svc:stock:' || :warehouse))")
+# several warehouses' locks in one statement (one round trip, not one each), taken one after another in
+# the order given (sorted: the one order every transaction uses), as the rows of `unnest` come. Not
+# merged into the row lock that follows: that statement's snapshot must be taken after these locks
+# are held, so it sees a row another holder created at zero before releasing them.
+_EXCLUSIVE_LOCKS = text(
+    "SELECT count(pg_advisory_xact_lock(hashtext('fulfillment-svc:stock:' || w))) "
+    "FROM unnest(CAST(:w AS text[])) AS u (w)"
+)
 # every changed row in one statement (one round trip, one execution), whatever their number, written
 # as differences from what this transaction read: for a row it read locked that is the same value;
 # for a row it only read (`share`) it keeps what other dispatches wrote meanwhile. The rows are
@@ -119,8 +127,7 @@ class SqlStockRepository:
         locked: dict[str, dict[str, Stock]] = {warehouse_id: {} for warehouse_id in warehouses}
         if not warehouses or not wanted:
             return locked
-        for warehouse_id in warehouses:
-            await self._session.execute(_EXCLUSIVE_LOCK, {"warehouse": warehouse_id})
+        await self._session.execute(_EXCLUSIVE_LOCKS, {"w": warehouses})
         for row in await self._session.execute(_LOCK_MANY, {"w": warehouses, "s": wanted}):
             locked[row.warehouse_id][row.sku] = Stock(row.warehouse_id, row.sku, on_hand=row.on_hand, reserved=row.reserved)
             self._loaded[(row.warehouse_id, row.sku)] = (row.on_hand, row.reserved)

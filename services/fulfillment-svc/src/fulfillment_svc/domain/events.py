@@ -99,6 +99,12 @@ class FulfillmentCreated(DomainEvent):
     warehouse_id: str
     lines: tuple[OrderLine, ...]
 
+    def to_data(self) -> dict[str, Any]:
+        """The generic `to_data`'s result written out (every order the consumer opens records one; a
+        test keeps the bytes equal to the generic walk's)."""
+        return {"fulfillment_id": self.fulfillment_id, "order_id": self.order_id, "warehouse_id": self.warehouse_id,
+                "lines": [line.to_data() for line in self.lines]}
+
 
 @dataclass(frozen=True, slots=True)
 class InventoryBackordered(DomainEvent):

@@ -8,7 +8,7 @@ from datetime import datetime
 from fulfillment_svc.domain.events import FulfillmentCreated, InventoryBackordered
 from fulfillment_svc.domain.fulfillment import Fulfillment
 from fulfillment_svc.domain.orders import ConfirmedOrder
-from fulfillment_svc.domain.stock import Stock, plan_reservation, reserve_stock
+from fulfillment_svc.domain.stock import Stock, reserve_wanted
 from fulfillment_svc.domain.values import parse_text, quantities_by_sku, require_aware
 
 
@@ -31,10 +31,7 @@ def open_fulfillment(
     parse_text(warehouse_id, field="warehouse_id")
     require_aware(ship_deadline, field="ship_deadline")
     require_aware(occurred_at, field="occurred_at")
-    wanted = quantities_by_sku(order.lines)
-    stock = {sku: row for sku, row in stock_by_sku.items() if sku in wanted and row.warehouse_id == warehouse_id}
-    plan = plan_reservation({sku: row.available for sku, row in stock.items()}, wanted)
-    reserve_stock(stock, plan)
+    reserved, short = reserve_wanted(stock_by_sku, quantities_by_sku(order.lines), warehouse_id)
     fulfillment = Fulfillment(
         fulfillment_id=fulfillment_id,
         order_id=order.order_id,
@@ -45,12 +42,12 @@ def open_fulfillment(
         created_at=occurred_at,
         service_level=order.service_level,
         ship_to=dict(order.ship_to),
-        reserved={sku: quantity for sku, quantity in plan.reserved.items() if quantity},
-        backordered=dict(plan.short),
+        reserved=reserved,
+        backordered=short,
     )
     fulfillment.events.append(
         FulfillmentCreated(occurred_at, fulfillment_id, order.order_id, warehouse_id, order.lines)
     )
-    for sku, short in plan.short.items():
-        fulfillment.events.append(InventoryBackordered(occurred_at, order.order_id, warehouse_id, sku, short))
+    for sku, missing in short.items():
+        fulfillment.events.append(InventoryBackordered(occurred_at, order.order_id, warehouse_id, sku, missing))
     return fulfillment

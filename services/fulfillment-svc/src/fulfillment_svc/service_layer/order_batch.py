@@ -90,8 +90,7 @@ class OrderBatch:
         """Read and lock what the facts may touch. `lines_by_order`: per fact in order, its order id
         and the skus it names (None for a cancellation)."""
         order_ids = {order_id for order_id, _ in lines_by_order}
-        cancelled = await uow.fulfillments.cancelled_among(order_ids)
-        existing = await uow.fulfillments.by_orders(order_ids)
+        cancelled, existing = await uow.fulfillments.cancelled_and_by_orders(order_ids)
         skus = {sku for _, named in lines_by_order if named is not None for sku in named}
         for fulfillment in existing.values():
             skus |= _skus_of(fulfillment)

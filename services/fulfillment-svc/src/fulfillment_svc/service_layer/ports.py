@@ -111,6 +111,9 @@ class FulfillmentRepository(Protocol):
     async def cancelled_among(self, order_ids: Iterable[str]) -> set[str]:
         """Those of `order_ids` cancelled before any fulfillment was opened for them."""
 
+    async def cancelled_and_by_orders(self, order_ids: Iterable[str]) -> tuple[set[str], dict[str, Fulfillment]]:
+        """`cancelled_among` and `by_orders` of the same ids, read together (unlocked)."""
+
     async def orders_with_fulfillment(self, order_ids: Iterable[str]) -> set[str]:
         """Those of `order_ids` that have a fulfillment."""
 
