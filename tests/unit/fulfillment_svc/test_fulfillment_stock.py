@@ -2,7 +2,7 @@ import contextlib
 
 import pytest
 from fulfillment_svc.domain.errors import FulfillmentError, InvalidQuantity, StockBelowReserved
-from fulfillment_svc.domain.stock import Stock, plan_reservation, reserve_stock, reserve_wanted
+from fulfillment_svc.domain.stock import Stock, reserve_wanted
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,18 +22,27 @@ def test_reserving_more_than_is_available_reserves_what_is_there():
     assert (stock.on_hand, stock.reserved, stock.available) == (5, 5, 0)
 
 
-def test_a_reservation_plan_reports_what_is_short_per_sku():
-    plan = plan_reservation({"MUG": 3, "TEE": 0}, {"MUG": 5, "TEE": 1, "CAP": 2})
+def test_reserving_what_an_order_wants_reports_what_is_short_per_sku():
+    rows = {"MUG": Stock("wh", "MUG", on_hand=3), "TEE": Stock("wh", "TEE", on_hand=2, reserved=2)}
 
-    assert dict(plan.reserved) == {"MUG": 3, "TEE": 0, "CAP": 0}
-    assert dict(plan.short) == {"MUG": 2, "TEE": 1, "CAP": 2}
+    reserved, short = reserve_wanted(rows, {"MUG": 5, "TEE": 1, "CAP": 2}, "wh")
+
+    assert reserved == {"MUG": 3}
+    assert short == {"MUG": 2, "TEE": 1, "CAP": 2}
+    assert (rows["MUG"].reserved, rows["TEE"].reserved) == (3, 2)
 
 
-def test_a_reservation_plan_within_stock_is_not_short():
-    plan = plan_reservation({"MUG": 9}, {"MUG": 9})
+def test_reserving_within_stock_is_not_short():
+    rows = {"MUG": Stock("wh", "MUG", on_hand=9)}
 
-    assert dict(plan.reserved) == {"MUG": 9}
-    assert dict(plan.short) == {}
+    assert reserve_wanted(rows, {"MUG": 9}, "wh") == ({"MUG": 9}, {})
+
+
+def test_another_warehouses_row_reserves_nothing():
+    rows = {"MUG": Stock("wh_b", "MUG", on_hand=9)}
+
+    assert reserve_wanted(rows, {"MUG": 2}, "wh_a") == ({}, {"MUG": 2})
+    assert rows["MUG"].reserved == 0
 
 
 def test_setting_on_hand_below_what_is_reserved_is_refused():
@@ -90,7 +99,7 @@ def test_no_sequence_of_operations_takes_stock_below_zero(steps):
         assert stock.available >= 0
 
 
-# --- opening's one pass equals the plan and its application (fulcons6) -----------------------------
+# --- what an order reserves: what is available in its warehouse, the rest short ------------------
 
 _rows = st.dictionaries(
     st.sampled_from(["MUG", "TEE", "CAP", "LID"]),
@@ -101,20 +110,18 @@ _rows = st.dictionaries(
 
 @settings(max_examples=500, deadline=None)
 @given(_rows, st.dictionaries(st.sampled_from(["MUG", "TEE", "CAP", "LID", "PEN"]), st.integers(1, 8), min_size=1, max_size=4))
-def test_reserving_what_is_wanted_in_one_pass_is_the_plan_applied(rows, wanted):
-    def built() -> dict[str, Stock]:
-        return {sku: Stock(w, sku, on_hand=max(a, b), reserved=min(a, b)) for sku, (w, a, b) in rows.items()}
+def test_each_wanted_sku_gets_what_its_row_in_the_warehouse_has_available_and_the_rest_is_short(rows, wanted):
+    stock = {sku: Stock(w, sku, on_hand=max(a, b), reserved=min(a, b)) for sku, (w, a, b) in rows.items()}
+    before = {sku: (row.on_hand, row.reserved) for sku, row in stock.items()}
 
-    planned = built()
-    in_warehouse = {sku: row for sku, row in planned.items() if sku in wanted and row.warehouse_id == "wh_a"}
-    plan = plan_reservation({sku: row.available for sku, row in in_warehouse.items()}, wanted)
-    reserve_stock(in_warehouse, plan)
+    reserved, short = reserve_wanted(stock, wanted, "wh_a")
 
-    one_pass = built()
-    reserved, short = reserve_wanted(one_pass, wanted, "wh_a")
-
-    assert reserved == {sku: quantity for sku, quantity in plan.reserved.items() if quantity}
-    assert short == dict(plan.short)
-    assert list(short) == list(plan.short)
-    assert {sku: (r.on_hand, r.reserved) for sku, r in one_pass.items()} == {
-        sku: (r.on_hand, r.reserved) for sku, r in planned.items()}
+    for sku, quantity in wanted.items():
+        row = rows.get(sku)
+        available = max(row[1], row[2]) - min(row[1], row[2]) if row is not None and row[0] == "wh_a" else 0
+        got = min(quantity, available)
+        assert reserved.get(sku, 0) == got and (sku in reserved) == (got > 0)
+        assert short.get(sku, 0) == quantity - got and (sku in short) == (quantity > got)
+    assert list(short) == [sku for sku in wanted if sku in short]
+    assert {sku: (row.on_hand, row.reserved) for sku, row in stock.items()} == {
+        sku: (on_hand, held + reserved.get(sku, 0)) for sku, (on_hand, held) in before.items()}

@@ -9,7 +9,7 @@ from datetime import datetime
 from fulfillment_svc.domain.events import FulfillmentCreated, InventoryBackordered
 from fulfillment_svc.domain.fulfillment import Fulfillment
 from fulfillment_svc.domain.orders import ConfirmedOrder
-from fulfillment_svc.domain.stock import Stock, plan_reservation, reserve_stock
+from fulfillment_svc.domain.stock import Stock, reserve_wanted
 from fulfillment_svc.domain.values import quantities_by_sku, require_aware
 
 APPLIED = "applied"
@@ -59,18 +59,16 @@ def reconfirm(
     for sku, quantity in fulfillment.reserved.items():
         if quantity:
             stock[sku].release(quantity)
-    wanted = quantities_by_sku(order.lines)
-    plan = plan_reservation({sku: stock[sku].available for sku in wanted if sku in stock}, wanted)
-    reserve_stock(stock, plan)
+    reserved, short = reserve_wanted(stock, quantities_by_sku(order.lines), fulfillment.warehouse_id)
     fulfillment.lines = order.lines
     fulfillment.promised_by = order.promised_by
     fulfillment.service_level = order.service_level
     fulfillment.ship_to = dict(order.ship_to)
-    fulfillment.reserved = {sku: quantity for sku, quantity in plan.reserved.items() if quantity}
-    fulfillment.backordered = dict(plan.short)
+    fulfillment.reserved = reserved
+    fulfillment.backordered = short
     fulfillment.events.append(
         FulfillmentCreated(occurred_at, fulfillment.fulfillment_id, order.order_id, fulfillment.warehouse_id, order.lines)
     )
-    for sku, short in plan.short.items():
-        fulfillment.events.append(InventoryBackordered(occurred_at, order.order_id, fulfillment.warehouse_id, sku, short))
+    for sku, quantity in short.items():
+        fulfillment.events.append(InventoryBackordered(occurred_at, order.order_id, fulfillment.warehouse_id, sku, quantity))
     return APPLIED

@@ -8,7 +8,7 @@ these methods run); everything here is plain arithmetic on the locked values.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from fulfillment_svc.domain.errors import InvalidQuantity, StockBelowReserved
 
@@ -78,36 +78,13 @@ def _require_count(value: int, *, field: str, minimum: int) -> None:
         raise InvalidQuantity(f"{field} must be a whole number of at least {minimum}, got {value!r}", field=field)
 
 
-@dataclass(frozen=True, slots=True)
-class ReservationPlan:
-    """What an order gets now (`reserved`) and what it is owed (`short`), per sku."""
-
-    reserved: Mapping[str, int] = field(default_factory=dict)
-    short: Mapping[str, int] = field(default_factory=dict)
-
-
-def plan_reservation(available: Mapping[str, int], wanted: Mapping[str, int]) -> ReservationPlan:
-    """Pure: reserve what is available of each wanted sku, the rest is short.
-
-    A sku with no stock row is simply unavailable (0).
-    """
-    reserved: dict[str, int] = {}
-    short: dict[str, int] = {}
-    for sku, quantity in wanted.items():
-        granted = min(quantity, max(available.get(sku, 0), 0))
-        reserved[sku] = granted
-        if quantity > granted:
-            short[sku] = quantity - granted
-    return ReservationPlan(reserved=reserved, short=short)
-
-
 def reserve_wanted(
     stock_by_sku: Mapping[str, Stock], wanted: Mapping[str, int], warehouse_id: str
 ) -> tuple[dict[str, int], dict[str, int]]:
-    """`plan_reservation` on the rows' availability and `reserve_stock` of that plan, in one pass:
-    what each sku got (skus that got nothing left out) and what is short. A sku without a row in
-    `warehouse_id` has nothing available. (Opening an order, ~470 a consumer batch, built an
-    availability map, a plan and its maps per order; a test compares the two ways.)"""
+    """Reserve on the locked rows what is available of each wanted sku in `warehouse_id`; the rest is
+    short. Returns what each sku got (skus that got nothing left out) and what is short, in the
+    order wanted. A sku without a row in `warehouse_id` has nothing available. One pass, no
+    intermediate plan: opening an order runs it ~470 times a consumer batch (`fulcons6`)."""
     reserved: dict[str, int] = {}
     short: dict[str, int] = {}
     for sku, quantity in wanted.items():
@@ -118,12 +95,3 @@ def reserve_wanted(
         if quantity > granted:
             short[sku] = quantity - granted
     return reserved, short
-
-
-def reserve_stock(stock_by_sku: Mapping[str, Stock], plan: ReservationPlan) -> None:
-    """Apply a plan to the locked stock rows it was computed from."""
-    for sku, quantity in plan.reserved.items():
-        if quantity:
-            granted = stock_by_sku[sku].reserve(quantity)
-            if granted != quantity:
-                raise StockBelowReserved(f"the plan reserves {quantity} × {sku} but only {granted} are available")
