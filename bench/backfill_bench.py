@@ -19,7 +19,6 @@ stack, so later runs replay onto a fuller database (as a second month would).
 from __future__ import annotations
 
 import argparse
-import collections
 import os
 import resource
 import statistics
@@ -31,8 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
 
-import psutil  # noqa: E402
 from _harness import machine  # noqa: E402
+from _stack_cpu import StackCpu  # noqa: E402
 from stack_process import interrupt, orderpulse, stack_env, wait_for  # noqa: E402
 
 BAR_ORDERS, BAR_SECONDS = 300_000, 15 * 60
@@ -70,11 +69,12 @@ def _run(env: dict[str, str], folder: Path, orders: int, run: int, up: subproces
                "--seed", str(run), "--run-tag", f"bf{run}{int(time.time()) % 100000}", "--progress-every", "30s"]
     if concurrency is not None:
         command += ["--concurrency", str(concurrency)]
-    cpu_before, simulator_before = _stack_cpu_s(up), _children_cpu_s()
+    stack_cpu, simulator_before = StackCpu(up.pid), _children_cpu_s()
+    stack_cpu.start()
     started = time.perf_counter()
     finished = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
-    cpu = {name: seconds - cpu_before.get(name, 0.0) for name, seconds in _stack_cpu_s(up).items()}
+    cpu = stack_cpu.stop()
     cpu["simulator"] = _children_cpu_s() - simulator_before
     if finished.returncode != 0:
         print(finished.stdout[-3000:], finished.stderr[-3000:], sep="\n")
@@ -85,39 +85,12 @@ def _run(env: dict[str, str], folder: Path, orders: int, run: int, up: subproces
           f"{'agreed' if agreed else 'DIFFERED (see the summary below)'}", flush=True)
     print("  CPU per order by process (ms): " + ", ".join(
         f"{name} {seconds * 1000 / orders:.1f}" for name, seconds in sorted(cpu.items(), key=lambda item: -item[1])) +
-          f"; all {sum(cpu.values()) * 1000 / orders:.1f} ms = {sum(cpu.values()) / elapsed:.2f} cores over the run",
+          f"; all {sum(cpu.values()) * 1000 / orders:.1f} ms = {sum(cpu.values()) / elapsed:.2f} cores over the run"
+          f" (PostgreSQL in all {sum(v for k, v in cpu.items() if k.startswith('postgres')) * 1000 / orders:.1f})",
           flush=True)
     if not agreed:
         print(finished.stdout[-4000:])
     return rate
-
-
-def _stack_cpu_s(up: subprocess.Popen) -> dict[str, float]:
-    """CPU seconds so far of each process of the stack (`orderpulse up` and everything it started),
-    by name: each service, postgres (every backend), the broker, the mail sink."""
-    found: dict[str, float] = collections.defaultdict(float)
-    try:
-        family = [psutil.Process(up.pid), *psutil.Process(up.pid).children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return found
-    for process in family:
-        try:
-            with process.oneshot():
-                times = process.cpu_times()
-                found[_name_of(process.cmdline())] += times.user + times.system
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            continue
-    return found
-
-
-def _name_of(cmdline: list[str]) -> str:
-    text = " ".join(cmdline)
-    for name in ("order_svc", "fulfillment_svc", "notify_svc", "feedback_svc", "kpi_svc", "mailbox", "tansu"):
-        if name in text:
-            return name.replace("_svc", "-svc")
-    if "postgres" in text:
-        return "postgres"
-    return "orderpulse up"
 
 
 def _children_cpu_s() -> float:
