@@ -7,9 +7,13 @@ readable; through anyio that builds the socket's whole attribute table each time
 (`getpeername` and `getsockname` included), and every read and write opens an anyio cancel
 scope. That was ~10 – 15 % of the simulator's CPU in a backfill (docs/benchmarks.md, `backfill2`
 and `backfill3`). Here the readability check is one `poll` of the socket and a read or write is
-the stream's own call under `asyncio.timeout`. What a request does and which errors it raises
-(httpcore's, mapped by httpx as before) are unchanged. TLS is not handled: an https service is
-given httpx's default transport (`transport_for`).
+the stream's own call under `asyncio.timeout`. And httpcore's pool walks all its connections on
+every assignment, counting them again for each idle one (quadratic in the pool's size):
+`LeanConnectionPool` checks only the connection it is about to hand out (closed, expired, or
+closed by the server while idle: then the next one), and leaves the full walk (which also closes
+expired connections nobody asked for) to once a second. What a request does and which errors it
+raises (httpcore's, mapped by httpx as before) are unchanged. TLS is not handled: an https service
+is given httpx's default transport (`transport_for`).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import time
 import typing
 
 import httpcore
@@ -37,12 +42,56 @@ class PlainHttpTransport(httpx.AsyncHTTPTransport):
 
     def __init__(self, limits: httpx.Limits) -> None:
         super().__init__(limits=limits)
-        self._pool = httpcore.AsyncConnectionPool(
+        self._pool = LeanConnectionPool(
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
             network_backend=AsyncioBackend(),
         )
+
+
+# how often the pool walks all its connections (httpcore's own pass: expired ones closed)
+SWEEP_EVERY_S = 1.0
+
+
+class LeanConnectionPool(httpcore.AsyncConnectionPool):
+    """httpcore's pool, handing a queued request the first connection that can take it, checked
+    for expiry only when it is chosen. Called by httpcore under its lock, whenever a request is
+    added or done; returns the connections to close (as httpcore's method does)."""
+
+    _swept_at = float("-inf")
+
+    def _assign_requests_to_connections(self) -> list:
+        now = time.monotonic()
+        if now - self._swept_at >= SWEEP_EVERY_S:
+            self._swept_at = now
+            return super()._assign_requests_to_connections()
+        closing: list = []
+        for pool_request in self._requests:
+            if pool_request.is_queued():
+                connection = self._connection_for(pool_request.request.url.origin, closing)
+                if connection is not None:
+                    pool_request.assign_to_connection(connection)
+        return closing
+
+    def _connection_for(self, origin: httpcore.Origin, closing: list) -> typing.Any:
+        for connection in list(self._connections):
+            if connection.is_closed():
+                self._connections.remove(connection)
+            elif connection.can_handle_request(origin) and connection.is_available():
+                if not connection.has_expired():
+                    return connection
+                self._connections.remove(connection)  # kept alive too long, or closed by the server
+                closing.append(connection)
+        if len(self._connections) >= self._max_connections:
+            idle = next((connection for connection in self._connections if connection.is_idle()), None)
+            if idle is None:
+                return None  # stays queued until a connection is done
+            self._connections.remove(idle)
+            closing.append(idle)
+        connection = self.create_connection(origin)
+        self._connections.append(connection)
+        return connection
 
 
 class AsyncioStream(httpcore.AsyncNetworkStream):

@@ -98,3 +98,18 @@ async def test_a_service_that_does_not_answer_is_a_timeout():
         finally:
             await transport.close()
     assert failure.value.kind == "timeout"
+
+
+async def test_more_requests_at_once_than_connections_are_all_answered_on_at_most_the_pools_connections():
+    server = TinyServer()
+    async with server as url:
+        transport = _transport(url)
+        transport.gates["order-svc"] = asyncio.Semaphore(10)  # requests queue in the pool, not before it
+        try:
+            answers = await asyncio.gather(*(transport.call("GET", "order-svc", f"/o/{n}", role="support")
+                                             for n in range(40)))
+        finally:
+            await transport.close()
+    assert answers == [{"ok": True}] * 40
+    assert server.connections <= 2  # the pool's size (`connections=2`)
+    assert transport.traffic.retries == 0
