@@ -9,11 +9,17 @@ figures agree with its tally. Time = that command's wall time, so an order count
 service has taken it in and kpi-svc has counted it. Printed per run: orders/s and whether the
 KPIs agreed; the RESULT line gives the median.
 
+Each run also prints the CPU per order of every process (`_stack_cpu.StackCpu`: each service,
+the broker, the simulator, PostgreSQL's backends by the service they serve, ended ones included)
+and the PostgreSQL sessions opened; with `--idle-seconds N` the idle stack's CPU a second first,
+and each run's CPU per order beyond what the idle stack spends in as long (consumers' empty
+fetches, heartbeats, relays and due work cost by the second, not by the order).
+
 The baseline in the RESULT line is the bar's own rate (300,000 orders in 15 min = 333/s), not a
 same-run measurement: nothing simpler does the same work end to end. Each run adds to the same
 stack, so later runs replay onto a fuller database (as a second month would).
 
-    .venv/bin/python bench/backfill_bench.py [--orders 300] [--runs 5]
+    .venv/bin/python bench/backfill_bench.py [--orders 300] [--runs 5] [--idle-seconds 20]
 """
 
 from __future__ import annotations
