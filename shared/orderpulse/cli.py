@@ -101,6 +101,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import asyncio
 
     from orderpulse.simulator.clients import Stack
+    from orderpulse.simulator.event_loop import run as run_simulation
     from orderpulse.simulator.report import where_to_look
     from orderpulse.simulator.runner import simulate
     from orderpulse.stack.settings import StackSettings
@@ -134,7 +135,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             _say(line)
         stack_json = stack.settings.state_dir.resolve() / "stack.json"
         stop_request.check()
-        # Python's own Ctrl-C from here: asyncio.run then cancels the simulation, as it always did
+        # Python's own Ctrl-C from here: the runner then cancels the simulation, as asyncio.run always did
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
         def dead_service() -> str | None:
@@ -143,7 +144,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                     return f"{name} exited with code {process.returncode}"
             return None
 
-        outcome = asyncio.run(simulate(config, Stack.load(stack_json), _say, watchdog=dead_service))
+        outcome = run_simulation(simulate(config, Stack.load(stack_json), _say, watchdog=dead_service))
     except (KeyboardInterrupt, asyncio.CancelledError):
         _say("interrupted")
     finally:
@@ -158,6 +159,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     import asyncio
 
     from orderpulse.simulator.clients import Stack
+    from orderpulse.simulator.event_loop import run as run_simulation
     from orderpulse.simulator.runner import simulate
 
     try:
@@ -167,7 +169,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         _say(f"error: {error}")
         return 2
     try:
-        outcome = asyncio.run(simulate(config, stack, _say))
+        outcome = run_simulation(simulate(config, stack, _say))
     except (KeyboardInterrupt, asyncio.CancelledError):
         _say("interrupted")
         return 130

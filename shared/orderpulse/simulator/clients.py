@@ -29,6 +29,7 @@ import orjson
 from orderpulse.http.signatures import signed_headers
 from orderpulse.rfc3339 import format_time as format_time  # as the services answer, so times compare equal
 from orderpulse.simulator.config import GIVE_UP_AFTER_S
+from orderpulse.simulator.plain_http import transport_for
 
 if importlib.util.find_spec("sniffio") is None:
     # httpcore tries `import sniffio` on every request; without the package that is a full import
@@ -146,10 +147,11 @@ class Transport:
         self.gone: str | None = None  # why the stack was given up on (`check_alive`)
         self._asking_since: float | None = None  # the first request sent since the last answer
         hooks = {"request": [self._asked], "response": [self._answered]}
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
         self.clients = {
             service: httpx.AsyncClient(
                 base_url=url,
-                limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+                transport=transport_for(url, limits),
                 timeout=httpx.Timeout(timeout_s, connect=5.0),
                 event_hooks=hooks,
             )

@@ -1,6 +1,7 @@
 """The engine's pool hands out only live connections, without SQLAlchemy's pre-ping round trips:
 a connection the database closed while it sat in the pool is replaced at checkout, and one idle
-for long is pinged first (`orderpulse.db.engine._check_out`)."""
+for long is pinged first (`orderpulse.db.engine._check_out`); connections opened for a burst are
+kept for the next one, up to the engine's cap."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from orderpulse.db import engine as engine_module
 from orderpulse.db.engine import create_engine
 from orderpulse.testing.database import plain_dsn
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 
 
@@ -61,5 +63,38 @@ async def test_a_connection_idle_for_long_is_pinged_and_replaced_when_dead(
         await _terminate(database_url, pid)  # checked out at once: asyncpg may not know yet, the ping finds out
         async with engine.connect() as connection:
             assert await connection.scalar(text("SELECT pg_backend_pid()")) != pid
+    finally:
+        await engine.dispose()
+
+
+async def _backends_of_a_burst(engine, size: int) -> set[int]:
+    """The backend pids of `size` connections checked out at once."""
+    connections = [await engine.connect() for _ in range(size)]
+    try:
+        return {await connection.scalar(text("SELECT pg_backend_pid()")) for connection in connections}
+    finally:
+        for connection in connections:
+            await connection.close()
+
+
+async def test_connections_opened_for_a_burst_are_kept_for_the_next_burst(database_url: str):
+    engine = create_engine(database_url, pool_size=2)
+    try:
+        first = await _backends_of_a_burst(engine, 4)  # twice the pool size: the most it opens
+        assert len(first) == 4
+        assert await _backends_of_a_burst(engine, 4) == first  # no session closed and opened again
+        assert engine.pool.checkedin() == 4
+    finally:
+        await engine.dispose()
+
+
+async def test_the_engine_opens_at_most_twice_its_pool_size(database_url: str):
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        held = [await engine.connect() for _ in range(2)]
+        with pytest.raises(sa_exc.TimeoutError):  # the pool's own wait for a connection gives up
+            await engine.connect()
+        for connection in held:
+            await connection.close()
     finally:
         await engine.dispose()
