@@ -11,6 +11,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 
 import httpx
+from orderpulse import event_loop
 from orderpulse.testing.infrastructure import BackendChoice, Infrastructure, start_infrastructure
 
 
@@ -38,12 +39,9 @@ def add_loop_option(parser) -> None:
 
 
 def run_on_loop(main: Coroutine, loop: str = "uvloop"):
-    """`main` run to its end on `loop` (see `add_loop_option`), as `asyncio.run` would."""
-    if loop == "uvloop":
-        import uvloop
-
-        return uvloop.run(main)
-    return asyncio.run(main)
+    """`main` run to its end on `loop` (see `add_loop_option`; uvloop through `orderpulse.event_loop`,
+    as the simulator runs), as `asyncio.run` would."""
+    return event_loop.run(main) if loop == "uvloop" else asyncio.run(main)
 
 
 async def wait_ready(urls: dict[str, str], timeout_s: float = 120) -> None:

@@ -100,8 +100,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """`up`, then a month of history and live traffic until Ctrl-C; Ctrl-C stops everything."""
     import asyncio
 
+    from orderpulse.event_loop import run as run_simulation
     from orderpulse.simulator.clients import Stack
-    from orderpulse.simulator.event_loop import run as run_simulation
     from orderpulse.simulator.report import where_to_look
     from orderpulse.simulator.runner import simulate
     from orderpulse.stack.settings import StackSettings
@@ -158,8 +158,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     """Drive a running stack (its stack.json) with traffic; prints progress and a summary."""
     import asyncio
 
+    from orderpulse.event_loop import run as run_simulation
     from orderpulse.simulator.clients import Stack
-    from orderpulse.simulator.event_loop import run as run_simulation
     from orderpulse.simulator.runner import simulate
 
     try:
