@@ -10,6 +10,7 @@ import gc
 import pytest
 from aiokafka import TopicPartition
 from aiokafka.structs import ConsumerRecord
+from consumer_fakes import FakeSession
 from orderpulse.heap import collections_paused
 from orderpulse.messaging.consumer import IdempotentConsumer
 
@@ -86,17 +87,6 @@ class FakeKafka:
 
     async def commit(self, offsets) -> None:
         self.commits.append(dict(offsets))
-
-
-class FakeSession:
-    async def __aenter__(self) -> FakeSession:
-        return self
-
-    async def __aexit__(self, *_exc) -> None:
-        return None
-
-    def begin(self) -> FakeSession:
-        return self
 
 
 class DeadLetters:

@@ -11,6 +11,7 @@ import asyncio
 
 from aiokafka import TopicPartition
 from aiokafka.structs import ConsumerRecord
+from consumer_fakes import FakeSession
 from orderpulse.messaging.consumer import IdempotentConsumer
 
 TOPIC = "orderpulse.orders"
@@ -59,17 +60,6 @@ class FakeKafka:
 
     def highwater(self, tp) -> None:
         return None
-
-
-class FakeSession:
-    async def __aenter__(self) -> FakeSession:
-        return self
-
-    async def __aexit__(self, *_exc) -> None:
-        return None
-
-    def begin(self) -> FakeSession:
-        return self
 
 
 class DeadLetters:
