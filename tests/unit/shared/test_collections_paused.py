@@ -9,8 +9,7 @@ import gc
 
 import pytest
 from aiokafka import TopicPartition
-from aiokafka.structs import ConsumerRecord
-from consumer_fakes import FakeSession
+from consumer_fakes import FakeSession, poison_record
 from orderpulse.heap import collections_paused
 from orderpulse.messaging.consumer import IdempotentConsumer
 
@@ -72,12 +71,6 @@ async def test_overlapping_batches_of_two_consumers_in_one_event_loop():
     assert gc.isenabled()
 
 
-def poison_record(offset: int) -> ConsumerRecord:
-    return ConsumerRecord(topic=TOPIC, partition=PARTITION.partition, offset=offset, timestamp=0, timestamp_type=0,
-                          key=b"k", value=b"not json", checksum=None, serialized_key_size=1,
-                          serialized_value_size=8, headers=[])
-
-
 class FakeKafka:
     def __init__(self) -> None:
         self.commits: list[dict[TopicPartition, int]] = []
@@ -110,7 +103,7 @@ def consumer_with(dead_letters: DeadLetters, kafka: FakeKafka) -> IdempotentCons
 
 async def test_the_consumer_runs_a_batch_without_passes_and_passes_again_after_it():
     kafka, dead_letters = FakeKafka(), DeadLetters()
-    result = await consumer_with(dead_letters, kafka).process({PARTITION: [poison_record(7)]})
+    result = await consumer_with(dead_letters, kafka).process({PARTITION: [poison_record(PARTITION, 7)]})
     assert len(result.dead_lettered) == 1 and kafka.commits == [{PARTITION: 8}]
     assert dead_letters.collector_on == [False]
     assert gc.isenabled()
@@ -119,6 +112,6 @@ async def test_the_consumer_runs_a_batch_without_passes_and_passes_again_after_i
 async def test_a_failed_batch_leaves_the_collector_on():
     kafka, dead_letters = FakeKafka(), DeadLetters(ConnectionError("broker gone"))
     with pytest.raises(ConnectionError):
-        await consumer_with(dead_letters, kafka).process({PARTITION: [poison_record(7)]})
+        await consumer_with(dead_letters, kafka).process({PARTITION: [poison_record(PARTITION, 7)]})
     assert dead_letters.collector_on == [False] and kafka.commits == []
     assert gc.isenabled()

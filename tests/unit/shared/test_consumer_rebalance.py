@@ -10,18 +10,11 @@ from __future__ import annotations
 import asyncio
 
 from aiokafka import TopicPartition
-from aiokafka.structs import ConsumerRecord
-from consumer_fakes import FakeSession
+from consumer_fakes import FakeSession, poison_record
 from orderpulse.messaging.consumer import IdempotentConsumer
 
 TOPIC = "orderpulse.orders"
 PARTITION = TopicPartition(TOPIC, 2)
-
-
-def poison_record(offset: int) -> ConsumerRecord:
-    return ConsumerRecord(topic=TOPIC, partition=PARTITION.partition, offset=offset, timestamp=0, timestamp_type=0,
-                          key=b"k", value=b"not json", checksum=None, serialized_key_size=1,
-                          serialized_value_size=8, headers=[])
 
 
 class FakeKafka:
@@ -32,7 +25,7 @@ class FakeKafka:
         self.commits: list[dict[TopicPartition, int]] = []
         self.seeks: list[tuple[TopicPartition, int]] = []
         self.group_offsets: dict[TopicPartition, int] = {}
-        self._batches = [{PARTITION: [poison_record(300), poison_record(301)]}]
+        self._batches = [{PARTITION: [poison_record(PARTITION, 300), poison_record(PARTITION, 301)]}]
 
     def subscription(self) -> frozenset[str]:
         return frozenset({TOPIC})
