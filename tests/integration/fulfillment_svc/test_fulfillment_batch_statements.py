@@ -128,14 +128,15 @@ async def test_orders_cancelled_together_keep_the_first_cancellation_of_each(ctx
         [(first, "customer", at), (again, "fraud", at), (known, "earlier", at)])
 
 
-async def test_by_orders_reads_the_fulfillments_of_the_orders_that_have_one(ctx, names):
+async def test_the_batch_read_finds_the_fulfillments_of_the_orders_that_have_one(ctx, names):
     mug = names.sku("MUG")
     await set_stock(ctx, names.warehouse, mug, 5)
     await confirm(ctx, confirmed(names.order("a"), mug, 2))
     await confirm(ctx, confirmed(names.order("b"), mug, 1))
 
-    found = await in_transaction(ctx, lambda uow: uow.fulfillments.by_orders(
+    cancelled, found = await in_transaction(ctx, lambda uow: uow.fulfillments.cancelled_and_by_orders(
         [names.order("a"), names.order("b"), names.order("none")]))
+    assert cancelled == set()
     assert set(found) == {names.order("a"), names.order("b")}
     assert found[names.order("a")].reserved == {mug: 2} and found[names.order("b")].reserved == {mug: 1}
 
@@ -181,7 +182,7 @@ async def test_requested_returns_added_together_are_what_the_multi_row_insert_wr
     assert [row[3] for row in await written(names.order("new"))] == ["changed_mind", "", "earlier"]
 
 
-async def test_cancelled_and_by_orders_reads_in_one_statement_what_the_two_reads_give(ctx, names):
+async def test_cancelled_and_by_orders_reads_in_one_statement_what_the_reads_one_order_at_a_time_give(ctx, names):
     mug = names.sku("MUG")
     await set_stock(ctx, names.warehouse, mug, 5)
     await confirm(ctx, confirmed(names.order("open"), mug, 2))
@@ -191,9 +192,12 @@ async def test_cancelled_and_by_orders_reads_in_one_statement_what_the_two_reads
     wanted = [names.order(o) for o in ("open", "gone", "early", "none")]
 
     cancelled, found = await in_transaction(ctx, lambda uow: uow.fulfillments.cancelled_and_by_orders(wanted + wanted[:1]))
-    alone = await in_transaction(ctx, lambda uow: uow.fulfillments.by_orders(wanted))
+    alone = {order_id: one for order_id in wanted
+             if (one := await in_transaction(ctx, lambda uow, o=order_id: uow.fulfillments.get_by_order(o))) is not None}
+    cancelled_alone = {order_id for order_id in wanted
+                       if await in_transaction(ctx, lambda uow, o=order_id: uow.fulfillments.is_order_cancelled(o))}
 
-    assert cancelled == await in_transaction(ctx, lambda uow: uow.fulfillments.cancelled_among(wanted)) == {names.order("early")}
+    assert cancelled == cancelled_alone == {names.order("early")}
     assert set(found) == set(alone) == {names.order("open"), names.order("gone")}
     for order_id, fulfillment in found.items():
         one = alone[order_id]
@@ -208,8 +212,8 @@ async def test_lock_many_locks_the_fulfillments_named_and_reads_them_as_one_at_a
     await set_stock(ctx, names.warehouse, mug, 5)
     await confirm(ctx, confirmed(names.order("a"), mug, 2))
     await confirm(ctx, confirmed(names.order("b"), mug, 1))
-    ids = {order: f.fulfillment_id for order, f in (await in_transaction(ctx, lambda uow: uow.fulfillments.by_orders(
-        [names.order("a"), names.order("b")]))).items()}
+    ids = {order: f.fulfillment_id for order, f in (await in_transaction(ctx, lambda uow: uow.fulfillments.cancelled_and_by_orders(
+        [names.order("a"), names.order("b")])))[1].items()}
     holding, release = asyncio.Event(), asyncio.Event()
 
     async def hold(uow):

@@ -1,7 +1,8 @@
 """The benchmarks run the service code they measure in-process (consumers, kpi-svc's stream, the
 relay) on the event loop the services run on: uvicorn's `--loop auto`, which picks uvloop when it is
-installed (uvicorn's [standard] extras, a dependency of `shared/`). Measured on the standard
-library's loop instead, order-svc's consumer cost ~15 % more CPU an event than in the service."""
+installed (uvicorn's [standard] extras, a dependency of `shared/`). Which loop is cheaper for the
+consumers is not settled on the development VM (docs/benchmarks.md, 2026-12-07 19:26 – 19:48), so
+the benchmarks measure the one that runs."""
 
 from __future__ import annotations
 

@@ -63,17 +63,11 @@ class SqlFulfillmentRepository:
         found = await self._load(fulfillments.c.order_id == order_id, lock=lock)
         return found[0] if found else None
 
-    async def by_orders(self, order_ids: Iterable[str]) -> dict[str, Fulfillment]:
-        wanted = sorted(set(order_ids))
-        if not wanted:
-            return {}
-        found = await self._loaded_rows(await self._session.execute(_BY_ORDERS, {"order_ids": wanted}))
-        return {f.order_id: f for f in found}
-
     async def cancelled_and_by_orders(self, order_ids: Iterable[str]) -> tuple[set[str], dict[str, Fulfillment]]:
-        """`cancelled_among` and `by_orders` in one statement: one round trip, the ids sent once (a
-        consumer batch reads both for its ~500 orders). A row of `cancelled_orders` comes back with
-        every fulfillment column null and its order id in `cancelled_order_id`."""
+        """Those of `order_ids` cancelled before any fulfillment was opened for them, and the
+        fulfillments of the others by order id, in one statement: one round trip, the ids sent once
+        (a consumer batch reads both for its ~500 orders). A row of `cancelled_orders` comes back
+        with every fulfillment column null and its order id in `cancelled_order_id`."""
         wanted = sorted(set(order_ids))
         if not wanted:
             return set(), {}
@@ -154,9 +148,6 @@ class SqlFulfillmentRepository:
             select(cancelled_orders.c.order_id).where(cancelled_orders.c.order_id == order_id)
         )
         return found is not None
-
-    async def cancelled_among(self, order_ids: Iterable[str]) -> set[str]:
-        return await self._order_ids_in(_CANCELLED_AMONG, order_ids)
 
     async def orders_with_fulfillment(self, order_ids: Iterable[str]) -> set[str]:
         return await self._order_ids_in(_WITH_FULFILLMENT, order_ids)
@@ -340,15 +331,9 @@ def _unnested_param(name: str) -> Any:
 
 
 # The batch's reads by order id, built once: a statement made per call cost SQLAlchemy ~0.1 – 0.2 ms
-# to build and key for its cache, every batch (a prebuilt one keeps its key)
-_BY_ORDERS = (
-    select(fulfillments, _PACKAGES)
-    .where(fulfillments.c.order_id.in_(_unnested_param("order_ids")))
-    .order_by(fulfillments.c.ship_deadline, fulfillments.c.fulfillment_id)
-)
-_CANCELLED_AMONG = select(cancelled_orders.c.order_id).where(cancelled_orders.c.order_id.in_(_unnested_param("order_ids")))
-# both, one statement (`cancelled_and_by_orders`): the fulfillments of the ids with a null
-# `cancelled_order_id`, then the ids cancelled before any fulfillment with every other column null
+# to build and key for its cache, every batch (a prebuilt one keeps its key). Both in one statement
+# (`cancelled_and_by_orders`): the fulfillments of the ids with a null `cancelled_order_id`, then the
+# ids cancelled before any fulfillment with every other column null
 _CANCELLED_AND_BY_ORDERS = union_all(
     select(fulfillments, _PACKAGES, cast(null(), Text).label("cancelled_order_id"))
     .where(fulfillments.c.order_id.in_(_unnested_param("order_ids"))),

@@ -101,18 +101,13 @@ class FulfillmentRepository(Protocol):
     async def lock_many(self, fulfillment_ids: Iterable[str]) -> dict[str, Fulfillment]:
         """Load and lock several fulfillments, in id order."""
 
-    async def by_orders(self, order_ids: Iterable[str]) -> dict[str, Fulfillment]:
-        """Unlocked read: order id -> its fulfillment, for those of `order_ids` that have one."""
-
     async def add(self, fulfillment: Fulfillment) -> None: ...
 
     async def add_many(self, added: Sequence[Fulfillment]) -> None: ...
 
-    async def cancelled_among(self, order_ids: Iterable[str]) -> set[str]:
-        """Those of `order_ids` cancelled before any fulfillment was opened for them."""
-
     async def cancelled_and_by_orders(self, order_ids: Iterable[str]) -> tuple[set[str], dict[str, Fulfillment]]:
-        """`cancelled_among` and `by_orders` of the same ids, read together (unlocked)."""
+        """Unlocked, read together: those of `order_ids` cancelled before any fulfillment was opened
+        for them, and order id -> its fulfillment for those that have one."""
 
     async def orders_with_fulfillment(self, order_ids: Iterable[str]) -> set[str]:
         """Those of `order_ids` that have a fulfillment."""
