@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from orderpulse.simulator.tally import IssueRecord, OrderRecord
+from orderpulse.simulator.tally import IssueRecord, NotificationRecord, OrderRecord
 
 TIMELY_MS = 5 * 60_000  # a notification sent within 5 minutes of its trigger is timely
 # milestones that describe the order's status; survey and issue_update run beside it and are never stale
@@ -47,11 +47,11 @@ def issue_verdicts(issue: IssueRecord, clock_ms: int) -> dict[str, tuple[bool, i
     }
 
 
-def status_accurate(order: OrderRecord, trigger_ms: int, sent_ms: int, milestone: str) -> bool:
+def status_accurate(milestones: list[tuple[int, str]], trigger_ms: int, sent_ms: int, milestone: str) -> bool:
     """No other status milestone of the order happened after the trigger and up to the sending."""
     if milestone not in STATUS_MILESTONES:
         return True
-    return not any(trigger_ms < at <= sent_ms and other != milestone for at, other in order.milestones)
+    return not any(trigger_ms < at <= sent_ms and other != milestone for at, other in milestones)
 
 
 def count_care(order: OrderRecord, holds: Callable[[int], bool], clock_ms: int, count: Count) -> int:
@@ -64,11 +64,18 @@ def count_care(order: OrderRecord, holds: Callable[[int], bool], clock_ms: int, 
         for kpi, verdict in issue_verdicts(issue, clock_ms).items():
             if verdict is not None and holds(verdict[1]):
                 count(kpi, verdict[0])
+    return count_notifications(order.notifications, order.milestones, holds, count)
+
+
+def count_notifications(notifications: list[NotificationRecord], milestones: list[tuple[int, str]],
+                        holds: Callable[[int], bool], count: Count) -> int:
+    """Adds the notifications sent inside the window to timeliness and status communication accuracy
+    (`milestones`: the order's status milestones); returns their cost (ten-thousandths)."""
     cost = 0
-    for note in order.notifications:
+    for note in notifications:
         if not holds(note.sent_ms):
             continue
         count("notification_timeliness", note.sent_ms - note.trigger_ms <= TIMELY_MS)
-        count("status_communication_accuracy", status_accurate(order, note.trigger_ms, note.sent_ms, note.milestone))
+        count("status_communication_accuracy", status_accurate(milestones, note.trigger_ms, note.sent_ms, note.milestone))
         cost += note.cost
     return cost

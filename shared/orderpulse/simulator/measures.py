@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from orderpulse.simulator.care_measures import count_care
+from orderpulse.simulator.care_measures import count_care, count_notifications
 from orderpulse.simulator.tally import MONEY_SCALE, OrderRecord, Tally
 
 BUCKET_MS = 60_000
@@ -99,6 +99,8 @@ def measure(tally: Tally, window: Window, *, with_costs: bool = True) -> dict[st
             count(kpi, holds)
         count("perfect_order", all(verdicts))
         count("invoice_accuracy", order.invoice_accurate(delivered_ms, CLAIM_WINDOW_MS))
+    for earlier in tally.earlier.values():  # earlier runs' messages sent during this one (carry_over.py)
+        sums["cost_per_order"][0] += count_notifications(earlier.notifications, earlier.milestones, window.holds, count)
     for shift in tally.shifts:
         if window.holds(shift.end_ms):
             sums["orders_per_labor_hour"][1] += shift.labor_s

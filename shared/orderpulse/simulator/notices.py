@@ -33,6 +33,7 @@ class Pending:
 
     held: int = 0
     coming: int = 0
+    orders: frozenset[str] = frozenset()  # the orders with messages pending
 
     @property
     def total(self) -> int:
@@ -49,14 +50,11 @@ async def read_notifications(notify: NotifyApi, orders: OrderApi, tally: Tally, 
         nonlocal held, coming
         async with gate:
             try:
-                items = await notify.notifications(record.order_id)
-                # a parcel's row told in a digest is not a message of its own (one notification.sent)
-                sent = [item for item in items
-                        if item.get("status") == "sent" and item.get("sent_at") and not item.get("merged_into")]
-                # an open courtesy call is listed as pending until its account manager makes it
-                waiting = [item for item in items if item.get("status") == "pending" and item.get("channel") != "call"]
+                sent, waiting = sent_and_waiting(await notify.notifications(record.order_id))
                 held += sum(1 for item in waiting if item.get("reason") == QUIET_HOURS_DEFERRED)
                 coming += sum(1 for item in waiting if item.get("reason") != QUIET_HOURS_DEFERRED)
+                if waiting:
+                    orders_waiting.add(record.order_id)
                 # read again every time: order-svc may not have followed every milestone yet at the last reading
                 timeline = await orders.timeline(record.order_id) if sent else []
             except ApiError:
@@ -64,8 +62,18 @@ async def read_notifications(notify: NotifyApi, orders: OrderApi, tally: Tally, 
         record.milestones = milestones_of(timeline)
         record.notifications = notifications_of(sent, timeline)
 
+    orders_waiting: set[str] = set()
     await asyncio.gather(*(one(record) for record in list(tally.orders.values()) if record.fresh))
-    return Pending(held, coming)
+    return Pending(held, coming, frozenset(orders_waiting))
+
+
+def sent_and_waiting(items: list[dict]) -> tuple[list[dict], list[dict]]:
+    """An order's messages notify-svc sent, and those it has still to send."""
+    # a parcel's row told in a digest is not a message of its own (one notification.sent)
+    sent = [item for item in items if item.get("status") == "sent" and item.get("sent_at") and not item.get("merged_into")]
+    # an open courtesy call is listed as pending until its account manager makes it
+    waiting = [item for item in items if item.get("status") == "pending" and item.get("channel") != "call"]
+    return sent, waiting
 
 
 def milestones_of(timeline: list[dict]) -> list[tuple[int, str]]:
@@ -81,11 +89,12 @@ def notifications_of(sent: list[dict], timeline: list[dict]) -> list[Notificatio
         if item["channel"] == "call" and item.get("notification_id") not in costs:
             continue  # a courtesy call notify-svc lists as done but records as courtesy_call.completed only
         cost = item.get("unit_cost", costs.get(item.get("notification_id")))
-        out.append(NotificationRecord(_key(item), item["milestone"], item["channel"], ms(parse_time(item["trigger_time"])),
+        out.append(NotificationRecord(message_key(item), item["milestone"], item["channel"], ms(parse_time(item["trigger_time"])),
                                       ms(parse_time(item["sent_at"])), money(Decimal(cost)) if cost else 0,
                                       item.get("notification_id") in costs))
     return out
 
 
-def _key(item: dict) -> str:
+def message_key(item: dict) -> str:
+    """What identifies one message of an order: its id, or where the API gives none its milestone, channel and trigger."""
     return item.get("notification_id") or f"{item['milestone']}/{item['channel']}/{item['trigger_time']}"

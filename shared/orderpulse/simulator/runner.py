@@ -17,12 +17,13 @@ from orderpulse.business_days import BusinessCalendar
 from orderpulse.simulator.api import FEEDBACK, KPI, NOTIFY, FeedbackApi, FulfillmentApi, KpiApi, NotifyApi, OrderApi
 from orderpulse.simulator.calls import CallDesk
 from orderpulse.simulator.carrier import CarrierDesk
+from orderpulse.simulator.carry_over import EarlierMessages
 from orderpulse.simulator.clients import ApiError, Stack, Traffic, Transport
 from orderpulse.simulator.comparison import Outcome, alone, comparable_windows, compare, report_json
 from orderpulse.simulator.config import SimulationConfig, format_span
 from orderpulse.simulator.history import history_bounds, plan_history, plan_live
 from orderpulse.simulator.labor import history_shifts
-from orderpulse.simulator.notices import read_notifications
+from orderpulse.simulator.notices import Pending, read_notifications
 from orderpulse.simulator.pacer import Pacer
 from orderpulse.simulator.pointers import pointer_lines
 from orderpulse.simulator.report import Progress, Say, kpi_table, summary_lines
@@ -57,6 +58,8 @@ class Simulation:
         self.orders, self.fulfillment = OrderApi(self.transport), FulfillmentApi(self.transport)
         self.notify = NotifyApi(self.transport) if stack.has(NOTIFY) else None
         self.feedback = FeedbackApi(self.transport) if stack.has(FEEDBACK) else None
+        self.earlier = EarlierMessages(self.notify, self.orders, stack.state_dir) if self.notify is not None else None
+        self.waiting_orders: frozenset[str] | None = None  # this run's orders with messages pending, once read back
         self.carriers = CarrierDesk(self.fulfillment)
         self.pacer = Pacer(config.concurrency)
         self.shifts = ShiftClerk(self.fulfillment, self.pacer, self.tally, self.run_tag)
@@ -80,6 +83,9 @@ class Simulation:
         await until_settled(self.transport.clients, self.say, what="before the run", timeout_s=SETTLE_BEFORE_S,
                             stop=self.stop)
         baseline = await self._kpis_quietly() if self.stack.has(KPI) else None
+        if self.earlier is not None and (held := await self.earlier.note()):
+            self.say(f"{held} messages of earlier runs' orders are still held by notify-svc (quiet hours, a retry): "
+                     "those sent during this run count on both sides, as kpi-svc counts them")
         calls: asyncio.Task | None = None
         now = datetime.now(UTC)
         history = timedelta(seconds=config.backfill_s) if config.planned_backfill_orders else None
@@ -241,14 +247,13 @@ class Simulation:
         if self.notify is None:
             return
         if self.config.kpi_wait_s <= 0:  # `--kpi-wait 0`: compare at once, wait for no service
-            self.progress.pending_notifications = (await read_notifications(self.notify, self.orders, self.tally)).total
+            await self._read_messages()
             return
         await until_settled(self.transport.clients, self.say, what="reading back what notify-svc sent",
                             timeout_s=NOTIFY_SETTLE_S)
         deadline, before, said = time.monotonic() + NOTIFY_SETTLE_S, None, 0.0
         while True:
-            pending = await read_notifications(self.notify, self.orders, self.tally)
-            self.progress.pending_notifications = pending.total
+            pending = await self._read_messages()
             sent = sum(len(order.notifications) for order in self.tally.orders.values())
             if (sent == before and not pending.coming) or time.monotonic() > deadline:
                 return
@@ -258,6 +263,14 @@ class Simulation:
                 said = time.monotonic()
             before = sent
             await asyncio.sleep(2.0 if not pending.coming else 5.0)
+
+    async def _read_messages(self) -> Pending:
+        """One reading of what notify-svc sent this run's orders, and earlier runs' held ones since it began."""
+        pending = await read_notifications(self.notify, self.orders, self.tally)
+        await self.earlier.read(self.tally)
+        self.progress.pending_notifications = pending.total
+        self.waiting_orders = pending.orders
+        return pending
 
     async def _outcome(self, baseline: dict | None) -> Outcome:
         config, tally = self.config, self.tally
@@ -282,8 +295,14 @@ class Simulation:
         self.say(f"KPIs over the last {config.kpi_window}: the simulator's tally beside kpi-svc's figures")
         if note:
             self.say(note)
+        if self.tally.earlier:
+            sent = sum(len(order.notifications) for order in self.tally.earlier.values())
+            self.say(f"(with {sent} messages of earlier runs' orders that notify-svc held when this run began and "
+                     "sent during it, as kpi-svc counts them)")
         for line in kpi_table(rows):
             self.say(line)
+        if self.earlier is not None and self.waiting_orders is not None:
+            self.earlier.save(self.waiting_orders)  # for the next run (carry_over.py)
         for line in await self._pointers():
             self.say(line)
         outcome = Outcome(self.run_tag, tally, self.traffic, rows, note, interrupted)

@@ -75,6 +75,17 @@ class NotificationRecord:
 
 
 @dataclass
+class EarlierOrder:
+    """An order of an earlier run whose messages notify-svc still held when this run began (an SMS
+    waiting out its customer's quiet hours): only what it sent during this run counts here, as it
+    does in kpi-svc's figures of this run (simulator/carry_over.py)."""
+
+    order_id: str
+    notifications: list[NotificationRecord] = field(default_factory=list)  # sent since this run began
+    milestones: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass
 class OrderRecord:
     index: int
     order_id: str
@@ -211,6 +222,7 @@ class Tally:
     stories_finished: int = 0
     stories_aborted: int = 0  # ended early by an error (placed or not)
     in_flight: int = 0  # orders placed whose story is not over yet
+    earlier: dict[str, EarlierOrder] = field(default_factory=dict)  # earlier runs' orders, by id (carry_over.py)
 
     def add(self, record: OrderRecord) -> None:
         self.orders[record.index] = record
