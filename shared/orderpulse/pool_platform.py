@@ -9,12 +9,15 @@ kpi-svc runs on it: its process never loads SQLAlchemy, ~30 MB of its resident s
 
 from __future__ import annotations
 
-from orderpulse.db.direct import DirectConnections
+from orderpulse.db.direct import MAX_CONNECTIONS_PER_SIZE, DirectConnections
 from orderpulse.platform_base import BasePlatform
 from orderpulse.settings import PlatformSettings
 
 
 class PoolPlatform(BasePlatform):
+    # the most PostgreSQL connections it holds, per unit of `database_pool_size`: its pool's
+    MAX_CONNECTIONS_PER_POOL_SIZE = MAX_CONNECTIONS_PER_SIZE
+
     def __init__(self, settings: PlatformSettings) -> None:
         super().__init__(settings)
         self.connections = DirectConnections(

@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaConsumer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from orderpulse.db.engine import DATABASE_ERRORS, create_engine, create_session_factory
+from orderpulse.db.engine import DATABASE_ERRORS, MAX_CONNECTIONS_PER_POOL_SIZE, create_engine, create_session_factory
 from orderpulse.events.topics import dlq_topic
 from orderpulse.messaging.broker_reset import BrokerWatch
 from orderpulse.messaging.consumer import Handler, IdempotentConsumer
@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 
 class Platform(BasePlatform):
     database_errors = DATABASE_ERRORS
+    # the most PostgreSQL connections it holds, per unit of `database_pool_size`: its engine's
+    # (the relay, consumers, due-work loops and readiness all take theirs from the engine)
+    MAX_CONNECTIONS_PER_POOL_SIZE = MAX_CONNECTIONS_PER_POOL_SIZE
 
     def __init__(
         self,

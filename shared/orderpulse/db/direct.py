@@ -13,6 +13,8 @@ import asyncpg
 from orderpulse.db.errors import ConnectionLost, is_unavailable_error
 
 _DRIVER_NAME = re.compile(r"^postgres(?:ql)?\+[A-Za-z0-9_]+://")
+# the most connections a `DirectConnections` holds, per unit of its `size` (taken, being opened and idle together)
+MAX_CONNECTIONS_PER_SIZE = 1
 
 
 def asyncpg_dsn(database_url: str) -> str:
@@ -46,7 +48,7 @@ class DirectConnections:
         self._dsn = asyncpg_dsn(database_url)
         self._schema = schema
         self._timeout_s = acquire_timeout_s
-        self._slots = asyncio.Semaphore(size)  # one per connection taken or being opened
+        self._slots = asyncio.Semaphore(MAX_CONNECTIONS_PER_SIZE * size)  # one per connection taken or being opened
         self._idle: list[asyncpg.Connection] = []
         self._open: set[asyncpg.Connection] = set()  # opened since the last `close()`
 

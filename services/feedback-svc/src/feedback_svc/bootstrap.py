@@ -23,6 +23,10 @@ from feedback_svc.service_layer.context import Policy, ServiceContext, new_id, u
 from feedback_svc.service_layer.due_work import DueWorkPass
 from feedback_svc.settings import FeedbackSettings
 
+# the most PostgreSQL connections one process holds, per unit of ORDERPULSE_DATABASE_POOL_SIZE: what
+# the deployment budgets max_connections with (tests/deploy/test_connection_budget.py)
+DATABASE_CONNECTIONS_PER_POOL_SIZE = Platform.MAX_CONNECTIONS_PER_POOL_SIZE
+
 DESCRIPTION = """Post-delivery surveys and customer issues on live SLA clocks.
 
 A survey is requested `ORDERPULSE_SURVEY_DELAY` after an order is delivered

@@ -20,6 +20,10 @@ from fulfillment_svc.entrypoints.routes import carriers, fulfillments, labor, re
 from fulfillment_svc.service_layer.context import Policy, ServiceContext, new_id, utcnow
 from fulfillment_svc.settings import FulfillmentSettings
 
+# the most PostgreSQL connections one process holds, per unit of ORDERPULSE_DATABASE_POOL_SIZE: what
+# the deployment budgets max_connections with (tests/deploy/test_connection_budget.py)
+DATABASE_CONNECTIONS_PER_POOL_SIZE = Platform.MAX_CONNECTIONS_PER_POOL_SIZE
+
 DESCRIPTION = """Warehouses, stock and reservations, fulfillments, shipments, carrier scans and labor shifts.
 
 Confirmed orders (`orderpulse.order.confirmed.v1`) become fulfillments: stock is reserved, what

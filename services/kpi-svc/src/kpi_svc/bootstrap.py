@@ -23,6 +23,10 @@ from kpi_svc.settings import KpiSettings
 
 log = logging.getLogger(__name__)
 
+# the most PostgreSQL connections one process holds, per unit of ORDERPULSE_DATABASE_POOL_SIZE: what
+# the deployment budgets max_connections with (tests/deploy/test_connection_budget.py)
+DATABASE_CONNECTIONS_PER_POOL_SIZE = PoolPlatform.MAX_CONNECTIONS_PER_POOL_SIZE
+
 DESCRIPTION = """\
 Perfect order and the other KPIs of kpis.md, computed from the event stream on event time,
 exactly once per event. Every route needs `Authorization: Bearer <api key>` of `support`,

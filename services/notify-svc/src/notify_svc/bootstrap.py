@@ -29,6 +29,10 @@ from notify_svc.service_layer.ports import Channels
 from notify_svc.service_layer.sending import run_due
 from notify_svc.settings import TRACKING_SECRET, NotifySettings
 
+# the most PostgreSQL connections one process holds, per unit of ORDERPULSE_DATABASE_POOL_SIZE: what
+# the deployment budgets max_connections with (tests/deploy/test_connection_budget.py)
+DATABASE_CONNECTIONS_PER_POOL_SIZE = Platform.MAX_CONNECTIONS_PER_POOL_SIZE
+
 DESCRIPTION = """Customers hear about every milestone of their order, exactly once, on the right channels.
 
 Consumes `orderpulse.customers`, `orderpulse.orders`, `orderpulse.fulfillment` and

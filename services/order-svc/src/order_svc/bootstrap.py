@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 from fastapi import FastAPI
-from orderpulse.db.direct import DirectConnections
+from orderpulse.db.direct import MAX_CONNECTIONS_PER_SIZE, DirectConnections
 from orderpulse.http.app import create_app
 from orderpulse.runtime import Platform
 from orderpulse.signed_tokens import TokenSigner
@@ -24,6 +24,11 @@ from order_svc.service_layer.clock import utcnow
 from order_svc.service_layer.handlers import Context
 from order_svc.service_layer.tracking import TRACKING_PURPOSE, TrackingPages
 from order_svc.settings import OrderSettings
+
+# the most PostgreSQL connections one process holds, per unit of ORDERPULSE_DATABASE_POOL_SIZE: the
+# platform's engine and the DirectConnections of the hot routes beside it (`build_app`); what the
+# deployment budgets max_connections with (tests/deploy/test_connection_budget.py)
+DATABASE_CONNECTIONS_PER_POOL_SIZE = Platform.MAX_CONNECTIONS_PER_POOL_SIZE + MAX_CONNECTIONS_PER_SIZE
 
 DESCRIPTION = """\
 The storefront's side of an order: customers, the catalog, placing orders (entry checks hold an
