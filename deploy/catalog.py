@@ -38,6 +38,19 @@ SERVICES: tuple[Service, ...] = (
 
 PARTITIONS = 12
 
+# ORDERPULSE_DATABASE_POOL_SIZE of each service in Kubernetes. Each replica holds up to its
+# bootstrap's DATABASE_CONNECTIONS_PER_POOL_SIZE times this many PostgreSQL connections, and at the
+# HPAs' maxReplicas (plus a rolling update's surge) all of them must fit the Cluster's
+# max_connections in every overlay (docs/deploy-decisions.md, "PostgreSQL connections";
+# tests/deploy/test_connection_budget.py).
+DATABASE_POOL_SIZES: dict[str, int] = {
+    "order-svc": 5,
+    "fulfillment-svc": 4,
+    "notify-svc": 4,
+    "feedback-svc": 4,
+    "kpi-svc": 4,
+}
+
 
 @dataclass(frozen=True)
 class Topic:

@@ -24,7 +24,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from catalog import DLQ_TOPICS, PARTITIONS, SERVICES, TOPICS, Service, Topic  # noqa: E402
+from catalog import DATABASE_POOL_SIZES, DLQ_TOPICS, PARTITIONS, SERVICES, TOPICS, Service, Topic  # noqa: E402
 from generated import DEPLOY_DIR, main  # noqa: E402
 
 BASE = DEPLOY_DIR / "k8s" / "base"
@@ -78,6 +78,7 @@ def environment(service: Service) -> tuple[list[dict], list[dict]]:
         {"name": "ORDERPULSE_DATABASE_URL",
          "value": "postgresql+asyncpg://$(DB_USER):$(DB_PASSWORD)"
                   f"@{DB_CLUSTER}-rw:5432/{service.database}"},
+        {"name": "ORDERPULSE_DATABASE_POOL_SIZE", "value": str(DATABASE_POOL_SIZES[service.name])},
     ]
     return env_from, env
 
