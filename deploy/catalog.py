@@ -45,8 +45,8 @@ PARTITIONS = 12
 # tests/deploy/test_connection_budget.py).
 DATABASE_POOL_SIZES: dict[str, int] = {
     "order-svc": 5,
-    "fulfillment-svc": 4,
-    "notify-svc": 4,
+    "fulfillment-svc": 5,
+    "notify-svc": 5,
     "feedback-svc": 4,
     "kpi-svc": 4,
 }

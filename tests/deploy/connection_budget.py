@@ -5,7 +5,7 @@ A service process holds at most `DATABASE_CONNECTIONS_PER_POOL_SIZE` (its bootst
 `ORDERPULSE_DATABASE_POOL_SIZE` connections: its pools keep what they opened. The replicas that can
 run at once are the autoscaler's `maxReplicas`, the rolling update's surge above it, and one pod
 more still terminating (it holds its connections through `preStop` and the drain while the next
-surge pod starts).
+surge pod starts). The Cluster's memory must hold `shared_buffers` and every connection.
 """
 
 from __future__ import annotations
@@ -150,3 +150,23 @@ def compose_budget(compose: dict) -> Budget:
         operator=0,
         max_connections=parameters["max_connections"],
     )
+
+
+# What one connection costs PostgreSQL's memory, counted generously: a warmed service connection's
+# own memory (private dirty pages, catalog caches and prepared statements) measured 3.5 - 7.4 MB.
+CONNECTION_MEMORY_MB = 6
+_QUANTITY = re.compile(r"^(\d+)(kB|MB|GB|Ki|Mi|Gi)$")
+_MB = {"kB": 1 / 1024, "MB": 1, "GB": 1024, "Ki": 1 / 1024, "Mi": 1, "Gi": 1024}
+
+
+def megabytes(quantity: str) -> float:
+    """`512MB` (PostgreSQL) or `2Gi` (Kubernetes) in MB of 1024 * 1024 bytes."""
+    number, unit = _QUANTITY.match(quantity).groups()
+    return int(number) * _MB[unit]
+
+
+def memory_wanted_mb(cluster: dict) -> float:
+    """shared_buffers and CONNECTION_MEMORY_MB for each of max_connections."""
+    parameters = cluster["spec"]["postgresql"]["parameters"]
+    connections = postgres_parameters(parameters)["max_connections"]
+    return megabytes(parameters["shared_buffers"]) + connections * CONNECTION_MEMORY_MB

@@ -12,6 +12,8 @@ from connection_budget import (
     compose_budget,
     connections_per_pool_size,
     kubernetes_budget,
+    megabytes,
+    memory_wanted_mb,
     of_kind,
 )
 from deploy_support import REPO_ROOT, SERVICES, load_yaml
@@ -39,6 +41,13 @@ def test_the_services_at_their_most_replicas_fit_max_connections(built_overlays,
     assert {line.service for line in budget.services} == set(SERVICES)
     wanted, limit = budget.wanted, budget.max_connections
     assert wanted <= limit, f"{overlay} can ask for too many connections:\n{budget.explain()}"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_postgres_has_the_memory_for_max_connections(built_overlays, overlay):
+    [cluster] = of_kind(built_overlays[overlay], "Cluster").values()
+    limit = megabytes(cluster["spec"]["resources"]["limits"]["memory"])
+    assert memory_wanted_mb(cluster) <= limit <= megabytes(cluster["spec"]["resources"]["requests"]["memory"])
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
