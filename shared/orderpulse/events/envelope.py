@@ -131,7 +131,7 @@ def new_envelope(
         "specversion": "1.0",
         "id": event_id or new_event_id(),
         "source": source,
-        "type": full_type(type),
+        "type": _FULL_TYPES.get(type) or _full_type_kept(type),
         "subject": key,
         "time": time or utcnow(),
         "datacontenttype": "application/json",
@@ -145,6 +145,14 @@ def new_envelope(
     return envelope
 
 
+def _full_type_kept(short_type: str) -> str:
+    """`full_type`, kept per type given: a producer records a few types many times, and each call
+    built the same text again (~0.25 µs a recorded event)."""
+    kept = _FULL_TYPES[short_type] = full_type(short_type)
+    return kept
+
+
+_FULL_TYPES: dict[str, str] = {}
 _new_envelope = BaseModel.__new__
 _set = object.__setattr__
 _GIVEN = frozenset(("id", "source", "type", "subject", "time", "partitionkey", "traceparent", "data"))

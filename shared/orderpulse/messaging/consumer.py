@@ -32,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import Counter
 from collections.abc import Mapping, Sequence
 
 import orjson
@@ -206,7 +205,7 @@ class IdempotentConsumer:
             result = await self._apply_batch(parsed, poison, careful=False)
         except _HandlerFailed:
             result = await self._apply_batch(parsed, poison, careful=True)
-        for (topic, outcome), records in Counter(result.outcomes).items():
+        for (topic, outcome), records in result.outcomes.items():
             metrics.consumer_records_total.labels(self._service, topic, outcome).inc(records)
         if fetched_in is None or fetched_in == self._assignments.count:
             await self._commit_offsets(batch)
@@ -247,8 +246,7 @@ class IdempotentConsumer:
                         self._settle(result, failed_ids, record, envelope, await self._apply(session, batch_handler, envelope))
                     continue
                 await self._apply_fast_batch(session, batch_handler, [envelope for _, envelope in items])
-                for record, _ in items:
-                    result.count(record.topic, "applied")
+                result.count_applied(record.topic for record, _ in items)
             if failed_ids:  # not applied, so not recorded: a redrive must apply them
                 await session.execute(_RELEASE_IDS, {"ids": failed_ids})
             await self._dead_letters.send(result.dead_lettered)

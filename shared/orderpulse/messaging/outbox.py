@@ -44,19 +44,43 @@ _STAGE = text(
 
 async def add_to_outbox(db: AsyncSession | AsyncConnection, envelopes: Iterable[Envelope], *, schema: str) -> int:
     """Stage events for publication; they become visible to the relay only if the transaction commits."""
-    rows = [outbox_row(envelope) for envelope in envelopes]
-    if not rows:
+    # `outbox_row`'s columns, gathered in one pass without a dict per row (a consumer batch stages ~500)
+    event_ids: list[str] = []
+    topics: list[str] = []
+    keys: list[str] = []
+    event_types: list[str] = []
+    payloads: list[bytes] = []
+    traceparents: list[str | None] = []
+    for envelope in envelopes:
+        event_ids.append(envelope.id)
+        topics.append(_topic_of(envelope.type))
+        keys.append(envelope.partitionkey)
+        event_types.append(envelope.type)
+        payloads.append(envelope.to_json())
+        traceparents.append(envelope.traceparent)
+    if not event_ids:
         return 0
     await db.execute(
         _STAGE,
         {
-            "event_ids": [row["event_id"] for row in rows],
-            "topics": [row["topic"] for row in rows],
-            "keys": [row["key"] for row in rows],
-            "event_types": [row["event_type"] for row in rows],
-            "payloads": [row["payload"] for row in rows],
-            "traceparents": [row["traceparent"] for row in rows],
+            "event_ids": event_ids,
+            "topics": topics,
+            "keys": keys,
+            "event_types": event_types,
+            "payloads": payloads,
+            "traceparents": traceparents,
             "channel": notify_channel(schema),
         },
     )
-    return len(rows)
+    return len(event_ids)
+
+
+_TOPICS: dict[str, str] = {}
+
+
+def _topic_of(event_type: str) -> str:
+    """`topic_for`, remembered per type (the catalog never changes while a process runs)."""
+    topic = _TOPICS.get(event_type)
+    if topic is None:
+        topic = _TOPICS[event_type] = topic_for(event_type)
+    return topic

@@ -125,3 +125,23 @@ def test_an_amount_is_written_as_plain_decimal_text_whatever_its_exponent(amount
 @pytest.mark.parametrize(("amount", "text"), [("1E+2", "100"), ("1E-7", "0.0000001"), ("12.50", "12.50"), ("0", "0")])
 def test_an_amount_str_would_write_with_an_exponent_is_written_without_one(amount, text):
     assert format_amount(Decimal(amount)) == text
+
+
+def test_a_time_in_utc_is_the_same_instant_with_utc_itself_as_its_zone():
+    from datetime import UTC, datetime, timezone
+
+    from fulfillment_svc.domain.values import in_utc
+    from orderpulse.events.envelope import Envelope
+
+    consumed = Envelope.model_validate({"id": "e", "source": "s", "type": "t", "subject": "k", "partitionkey": "k",
+                                        "time": "2026-12-07T12:00:00.123Z", "data": {}}).time
+    assert consumed.tzinfo is not UTC  # pydantic's own zone at offset zero
+    berlin = datetime(2026, 12, 7, 13, 0, 0, 123000, tzinfo=timezone(timedelta(hours=1)))
+    for moment in (consumed, berlin, datetime(2026, 12, 7, 12, 0, 0, 123000, tzinfo=UTC)):
+        moved = in_utc(moment)
+        assert moved == moment and moved.tzinfo is UTC
+        assert moved.isoformat() == "2026-12-07T12:00:00.123000+00:00"
+    already = datetime(2026, 12, 7, tzinfo=UTC)
+    assert in_utc(already) is already
+    naive = datetime(2026, 12, 7, 12, 0)
+    assert in_utc(naive) is naive  # left for `require_aware` to refuse, never read as local time

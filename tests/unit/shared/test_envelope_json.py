@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import orjson
-from orderpulse.events.envelope import Envelope, new_envelope
+from orderpulse.events.envelope import Envelope, full_type, new_envelope
 from orderpulse.rfc3339 import format_time
 
 
@@ -56,6 +56,13 @@ def test_new_envelope_builds_what_model_construct_builds():
         assert built.model_fields_set == constructed.model_fields_set
         assert (built.__pydantic_extra__, built.__pydantic_private__) == (None, None)
         assert built.to_json() == constructed.to_json() and built.model_dump_json() == constructed.model_dump_json()
+
+
+def test_a_type_is_written_in_full_the_first_time_and_every_time_after():
+    for _ in range(2):  # the second round takes the kept text
+        for given in ("return.requested.v1", "orderpulse.return.requested.v1", "orderpulse.unknown.v9", "unknown.v9"):
+            built = new_envelope(type=given, source="s", key="k", data={})
+            assert built.type == full_type(given) and built.type.startswith("orderpulse.")
 
 
 def test_event_ids_are_distinct_version_4_uuids():

@@ -19,6 +19,7 @@ from orderpulse.messaging.consumer import Batched, Handler
 from orderpulse.messaging.handlers import event_context
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fulfillment_svc.domain.values import in_utc
 from fulfillment_svc.service_layer import orders, records
 from fulfillment_svc.service_layer.context import ServiceContext
 from fulfillment_svc.service_layer.ports import FulfillmentUnitOfWork, TransientConflict
@@ -58,16 +59,17 @@ def handler_table(
         async with joining(session) as uow:
             facts, sources, returns = [], [], []
             for envelope in envelopes:
+                occurred_at = in_utc(envelope.time)  # the same instant, its zone `UTC`: cheaper to check and write
                 if envelope.type == RETURN_REQUESTED:
-                    returns.append(records.requested_return(envelope.data, envelope.time))
+                    returns.append(records.requested_return(envelope.data, occurred_at))
                 elif envelope.type == ORDER_CONFIRMED:
                     # checked against the catalog: kept on the envelope by the consumer's poison check
                     # (validated here if it was not), so its `fulfillment.created` is not validated again
                     envelope.validated_data  # noqa: B018
-                    facts.append(orders.OrderConfirmed.from_data(envelope.data, envelope.time, catalog_checked=True))
+                    facts.append(orders.OrderConfirmed.from_data(envelope.data, occurred_at, catalog_checked=True))
                     sources.append(envelope)
                 else:
-                    facts.append(ORDER_FACTS[envelope.type](envelope.data, envelope.time))
+                    facts.append(ORDER_FACTS[envelope.type](envelope.data, occurred_at))
                     sources.append(envelope)
             try:
                 await orders.apply_order_facts(ctx, uow, facts, lambda index: event_context(sources[index]))
