@@ -38,6 +38,21 @@ def add_loop_option(parser) -> None:
     )
 
 
+def add_service_loop_option(parser) -> None:
+    """`--loop` for the benchmarks that start services under uvicorn: passed on as `uvicorn --loop`, to the
+    service processes and to their bare baseline alike."""
+    parser.add_argument(
+        "--loop", choices=LOOPS, default="uvloop",
+        help="the loop uvicorn runs the services and the baseline on (`uvicorn --loop`): uvloop (default, what "
+             "`--loop auto` picks with uvicorn's [standard] extras) or asyncio",
+    )
+
+
+def uvicorn_loop(loop: str) -> list[str]:
+    """uvicorn's options that run its app on `loop` (one of LOOPS)."""
+    return ["--loop", loop]
+
+
 def run_on_loop(main: Coroutine, loop: str = "uvloop"):
     """`main` run to its end on `loop` (see `add_loop_option`; uvloop through `orderpulse.event_loop`,
     as the simulator runs), as `asyncio.run` would."""
