@@ -41,7 +41,15 @@ import _http_load as http_load
 import asyncpg
 import httpx
 import orjson
-from _harness import add_service_loop_option, infrastructure, machine, service_env, uvicorn_loop, wait_ready
+from _harness import (
+    add_service_loop_option,
+    infrastructure,
+    machine,
+    resolve_loop,
+    service_env,
+    uvicorn_loop,
+    wait_ready,
+)
 from _http_load import BARE_APP, REQUEST_LIST_LUA, UVICORN, cpu_seconds, describe, median_of, run_line
 from orderpulse.db.migrations import upgrade
 from orderpulse.events import ORDERS, new_envelope
@@ -306,6 +314,7 @@ def report(phase: str, measured: dict[str, list[dict[str, float]]], batch: int) 
 
 
 def main(args: argparse.Namespace) -> None:
+    args.loop = resolve_loop(args.loop, "fulfillment-svc")
     if args.profile is not None:
         http_load.py_spy()  # before the runs, not after them
     http_load.wrk_binary()

@@ -38,7 +38,15 @@ from pathlib import Path
 import asyncpg
 import httpx
 import orjson
-from _harness import add_service_loop_option, infrastructure, machine, service_env, uvicorn_loop, wait_ready
+from _harness import (
+    add_service_loop_option,
+    infrastructure,
+    machine,
+    resolve_loop,
+    service_env,
+    uvicorn_loop,
+    wait_ready,
+)
 from orderpulse.db.migrations import upgrade
 from orderpulse.events import CUSTOMERS as CUSTOMERS_TOPIC
 from orderpulse.events import ORDERS, new_envelope
@@ -373,8 +381,9 @@ def describe(run_number: int, count: int, run: Run, notify_only: bool) -> str:
 
 
 def main(rate: float, seconds: float, runs: int, connections: int, notify_only: bool = False,
-         notify_settings: dict[str, str] | None = None, loop: str = "uvloop") -> None:
-    print(f"notify end-to-end benchmark · {machine()} · the services on {loop}")
+         notify_settings: dict[str, str] | None = None, loop: str | None = None) -> None:
+    loops = {name: resolve_loop(loop, name) for name in SERVICES}
+    print(f"notify end-to-end benchmark · {machine()} · " + ", ".join(f"{name} on {chosen}" for name, chosen in loops.items()))
     print(__doc__.split("\n\n")[1])
     with infrastructure() as infra, tempfile.TemporaryDirectory(prefix="notify-bench-") as logs_tmp:
         logs = Path(os.environ.get("NOTIFY_BENCH_LOGS", logs_tmp))
@@ -390,7 +399,7 @@ def main(rate: float, seconds: float, runs: int, connections: int, notify_only: 
                     processes.append(
                         spawn(
                             [sys.executable, "-m", "uvicorn", manifest.app, "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
-                             *uvicorn_loop(loop)],
+                             *uvicorn_loop(loops[name])],
                             log_path=logs / f"{name}.log",
                             env=stack_service_env(infra, name, sink.port, notify_settings or {}),
                         )

@@ -29,7 +29,15 @@ from pathlib import Path
 import _http_load as http_load
 import httpx
 import orjson
-from _harness import add_service_loop_option, infrastructure, machine, service_env, uvicorn_loop, wait_ready
+from _harness import (
+    add_service_loop_option,
+    infrastructure,
+    machine,
+    resolve_loop,
+    service_env,
+    uvicorn_loop,
+    wait_ready,
+)
 from _http_load import BARE_APP, UVICORN, cpu_seconds, describe, run_line
 from orderpulse.db.migrations import upgrade
 from orderpulse.events.topics import ALL_TOPICS, DEFAULT_PARTITIONS, dlq_topic
@@ -79,8 +87,9 @@ def wrk(
 
 def main(
     runs: int, seconds: float, connections: int, warmup_s: float, profile: Path | None = None, native: bool = False,
-    loop: str = "uvloop",
+    loop: str | None = None,
 ) -> None:
+    loop = resolve_loop(loop, "order-svc")
     if profile is not None:
         http_load.py_spy()  # before the runs, not after them
     http_load.wrk_binary()
