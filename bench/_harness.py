@@ -26,21 +26,47 @@ def infrastructure() -> Iterator[Infrastructure]:
         yield infra
 
 
-LOOPS = ("uvloop", "asyncio")
+LOOPS = event_loop.LOOPS
 
 
 def add_loop_option(parser) -> None:
-    """`--loop`: the event loop the service code measured in this process (and its baseline) runs on."""
+    """`--loop`: the event loop the service code measured in this process (and its baseline) runs on;
+    without it, the loop that service runs on (`resolve_loop`)."""
     parser.add_argument(
-        "--loop", choices=LOOPS, default="uvloop",
-        help="uvloop (default): the loop the services run on, since uvicorn (installed with its [standard] "
-             "extras) picks it; asyncio: the standard library's loop, as these benchmarks ran before 2026-12-07 evening",
+        "--loop", choices=LOOPS, default=None,
+        help="default: the loop the measured service runs on (orderpulse.event_loop.SERVICE_LOOPS; uvloop for "
+             "platform code of no one service); uvloop or asyncio (the standard library's loop, as these "
+             "benchmarks ran before 2026-12-07 evening) to compare",
     )
+
+
+def add_service_loop_option(parser) -> None:
+    """`--loop` for the benchmarks that start services under uvicorn: passed on as `uvicorn --loop`, to the
+    service processes and to their bare baseline alike; without it, each service's own loop."""
+    parser.add_argument(
+        "--loop", choices=LOOPS, default=None,
+        help="the loop uvicorn runs the services and the baseline on (`uvicorn --loop`); default: each "
+             "service's own (orderpulse.event_loop.SERVICE_LOOPS), the baseline on the measured service's",
+    )
+
+
+def resolve_loop(loop: str | None, service: str | None = None) -> str:
+    """`--loop` as given, else the loop `service` runs on, else (platform code of no one service) uvloop."""
+    if loop is not None:
+        return loop
+    return event_loop.loop_of(service) if service is not None else "uvloop"
+
+
+def uvicorn_loop(loop: str) -> list[str]:
+    """uvicorn's options that run its app on `loop` (one of LOOPS)."""
+    return ["--loop", loop]
 
 
 def run_on_loop(main: Coroutine, loop: str = "uvloop"):
     """`main` run to its end on `loop` (see `add_loop_option`; uvloop through `orderpulse.event_loop`,
     as the simulator runs), as `asyncio.run` would."""
+    if loop not in LOOPS:
+        raise ValueError(f"unknown loop {loop!r}: one of {LOOPS}")
     return event_loop.run(main) if loop == "uvloop" else asyncio.run(main)
 
 

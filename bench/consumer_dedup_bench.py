@@ -38,7 +38,7 @@ from pathlib import Path
 import asyncpg
 import orjson
 from _consumer_workloads import WORKLOADS
-from _harness import add_loop_option, describe, infrastructure, machine, run_on_loop
+from _harness import add_loop_option, describe, infrastructure, machine, resolve_loop, run_on_loop
 from orderpulse.db.engine import create_engine, create_session_factory
 from orderpulse.db.platform_tables import PLATFORM_DDL
 from orderpulse.events.envelope import new_envelope
@@ -72,7 +72,12 @@ HANDLERS = {"insert": record_event, "batch-insert": Batched(record_events), "noo
             "notify-per-event": None, **{name: None for name in WORKLOADS}}
 
 
-def main(events: int, runs: int, handler: str = "insert", loop: str = "uvloop") -> None:
+# The service whose consumer a handler measures: the loop it runs on is the bench's default.
+HANDLER_SERVICES = {"notify": "notify-svc", "notify-per-event": "notify-svc", **{name: f"{name}-svc" for name in WORKLOADS}}
+
+
+def main(events: int, runs: int, handler: str = "insert", loop: str | None = None) -> None:
+    loop = resolve_loop(loop, HANDLER_SERVICES.get(handler))
     print(f"consumer benchmark · {machine()} · {loop}")
     print(__doc__.split("\n\n")[1])
     with infrastructure() as infra:

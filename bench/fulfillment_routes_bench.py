@@ -41,7 +41,15 @@ import _http_load as http_load
 import asyncpg
 import httpx
 import orjson
-from _harness import infrastructure, machine, service_env, wait_ready
+from _harness import (
+    add_service_loop_option,
+    infrastructure,
+    machine,
+    resolve_loop,
+    service_env,
+    uvicorn_loop,
+    wait_ready,
+)
 from _http_load import BARE_APP, REQUEST_LIST_LUA, UVICORN, cpu_seconds, describe, median_of, run_line
 from orderpulse.db.migrations import upgrade
 from orderpulse.events import ORDERS, new_envelope
@@ -306,13 +314,14 @@ def report(phase: str, measured: dict[str, list[dict[str, float]]], batch: int) 
 
 
 def main(args: argparse.Namespace) -> None:
+    args.loop = resolve_loop(args.loop, "fulfillment-svc")
     if args.profile is not None:
         http_load.py_spy()  # before the runs, not after them
     http_load.wrk_binary()
     phases = [phase for phase in args.phases.split(",") if phase]
     if unknown := set(phases) - set(PHASES):
         raise SystemExit(f"unknown phases {sorted(unknown)}: choose from {', '.join(PHASES)}")
-    print(f"fulfillment routes benchmark · {machine()} · load average {os.getloadavg()[0]:.1f}")
+    print(f"fulfillment routes benchmark · {machine()} · load average {os.getloadavg()[0]:.1f} · on {args.loop}")
     print(__doc__.split("\n\n")[1])
     results: list[str] = []
     work = Work(args.orders, args.batch)
@@ -325,8 +334,8 @@ def main(args: argparse.Namespace) -> None:
         service_port, bare_port = free_port(), free_port()
         log_dir = Path(os.environ.get("FULFILLMENT_BENCH_LOGS", scratch_dir))
         processes = [
-            spawn([*UVICORN, "--port", str(service_port), manifest.app], log_path=log_dir / "fulfillment-svc.log", env=fulfillment_svc_env(infra)),
-            spawn([*UVICORN, "--port", str(bare_port), *BARE_APP], log_path=log_dir / "bare.log", env=dict(os.environ, BENCH_DATABASE_URL=dsn)),
+            spawn([*UVICORN, *uvicorn_loop(args.loop), "--port", str(service_port), manifest.app], log_path=log_dir / "fulfillment-svc.log", env=fulfillment_svc_env(infra)),
+            spawn([*UVICORN, *uvicorn_loop(args.loop), "--port", str(bare_port), *BARE_APP], log_path=log_dir / "bare.log", env=dict(os.environ, BENCH_DATABASE_URL=dsn)),
         ]
         service, bare = f"http://127.0.0.1:{service_port}", f"http://127.0.0.1:{bare_port}"
         pids = (processes[0].pid, processes[1].pid)
@@ -375,4 +384,5 @@ if __name__ == "__main__":
     parser.add_argument("--phases", default=",".join(PHASES), help="which phases are measured (the others still prepare)")
     parser.add_argument("--profile", type=Path, help="py-spy fulfillment-svc during one more run of each phase (file name gets -<phase>)")
     parser.add_argument("--native", action="store_true", help="with --profile: sample C frames too (py-spy --native)")
+    add_service_loop_option(parser)
     main(parser.parse_args())

@@ -42,7 +42,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import add_loop_option, describe, infrastructure, machine, run_on_loop  # noqa: E402
+from _harness import add_loop_option, describe, infrastructure, machine, resolve_loop, run_on_loop  # noqa: E402
 from kpi_engine_bench import synthetic_topics  # noqa: E402
 from kpi_svc.bootstrap import build_stream  # noqa: E402
 from kpi_svc.entrypoints.stream import CATCH_UP_INTERVALS  # noqa: E402
@@ -204,6 +204,7 @@ def main() -> None:
                              "does at start-up (the collector's full passes then come as often as in the service)")
     add_loop_option(parser)
     args = parser.parse_args()
+    args.loop = resolve_loop(args.loop, MANIFEST.name)
     print(f"kpi-svc replay benchmark · {machine()} · {args.loop} · load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(__doc__.split("\n\n")[1])
     with infrastructure() as infra:

@@ -38,7 +38,15 @@ from pathlib import Path
 import asyncpg
 import httpx
 import orjson
-from _harness import infrastructure, machine, service_env, wait_ready
+from _harness import (
+    add_service_loop_option,
+    infrastructure,
+    machine,
+    resolve_loop,
+    service_env,
+    uvicorn_loop,
+    wait_ready,
+)
 from orderpulse.db.migrations import upgrade
 from orderpulse.events import CUSTOMERS as CUSTOMERS_TOPIC
 from orderpulse.events import ORDERS, new_envelope
@@ -373,8 +381,9 @@ def describe(run_number: int, count: int, run: Run, notify_only: bool) -> str:
 
 
 def main(rate: float, seconds: float, runs: int, connections: int, notify_only: bool = False,
-         notify_settings: dict[str, str] | None = None) -> None:
-    print(f"notify end-to-end benchmark · {machine()}")
+         notify_settings: dict[str, str] | None = None, loop: str | None = None) -> None:
+    loops = {name: resolve_loop(loop, name) for name in SERVICES}
+    print(f"notify end-to-end benchmark · {machine()} · " + ", ".join(f"{name} on {chosen}" for name, chosen in loops.items()))
     print(__doc__.split("\n\n")[1])
     with infrastructure() as infra, tempfile.TemporaryDirectory(prefix="notify-bench-") as logs_tmp:
         logs = Path(os.environ.get("NOTIFY_BENCH_LOGS", logs_tmp))
@@ -389,7 +398,8 @@ def main(rate: float, seconds: float, runs: int, connections: int, notify_only: 
                     port = free_port()
                     processes.append(
                         spawn(
-                            [sys.executable, "-m", "uvicorn", manifest.app, "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+                            [sys.executable, "-m", "uvicorn", manifest.app, "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+                             *uvicorn_loop(loops[name])],
                             log_path=logs / f"{name}.log",
                             env=stack_service_env(infra, name, sink.port, notify_settings or {}),
                         )
@@ -422,8 +432,9 @@ if __name__ == "__main__":
         "--notify-setting", action="append", default=[], metavar="NAME=VALUE",
         help="a setting of notify-svc's (ORDERPULSE_<NAME>), e.g. sender_workers=1; repeatable",
     )
+    add_service_loop_option(parser)
     args = parser.parse_args()
     settings = dict(setting.split("=", 1) for setting in args.notify_setting)
     if settings:
         print(f"notify-svc settings: {settings}")
-    main(args.rate, args.seconds, args.runs, args.connections, args.notify_only, settings)
+    main(args.rate, args.seconds, args.runs, args.connections, args.notify_only, settings, args.loop)

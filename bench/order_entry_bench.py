@@ -29,7 +29,15 @@ from pathlib import Path
 import _http_load as http_load
 import httpx
 import orjson
-from _harness import infrastructure, machine, service_env, wait_ready
+from _harness import (
+    add_service_loop_option,
+    infrastructure,
+    machine,
+    resolve_loop,
+    service_env,
+    uvicorn_loop,
+    wait_ready,
+)
 from _http_load import BARE_APP, UVICORN, cpu_seconds, describe, run_line
 from orderpulse.db.migrations import upgrade
 from orderpulse.events.topics import ALL_TOPICS, DEFAULT_PARTITIONS, dlq_topic
@@ -78,12 +86,14 @@ def wrk(
 
 
 def main(
-    runs: int, seconds: float, connections: int, warmup_s: float, profile: Path | None = None, native: bool = False
+    runs: int, seconds: float, connections: int, warmup_s: float, profile: Path | None = None, native: bool = False,
+    loop: str | None = None,
 ) -> None:
+    loop = resolve_loop(loop, "order-svc")
     if profile is not None:
         http_load.py_spy()  # before the runs, not after them
     http_load.wrk_binary()
-    print(f"order entry benchmark · {machine()}")
+    print(f"order entry benchmark · {machine()} · order-svc and the baseline on {loop}")
     print(__doc__.split("\n\n")[1])
     with infrastructure() as infra, tempfile.TemporaryDirectory(prefix="order-entry-bench-") as logs:
         asyncio.run(ensure_topics(infra.kafka_bootstrap, [*ALL_TOPICS, dlq_topic("order-svc")], partitions=DEFAULT_PARTITIONS))
@@ -92,9 +102,9 @@ def main(
         service_port, bare_port = free_port(), free_port()
         log_dir = Path(os.environ.get("ORDER_ENTRY_BENCH_LOGS", logs))
         processes = [
-            spawn([*UVICORN, "--port", str(service_port), manifest.app], log_path=log_dir / "order-svc.log", env=order_svc_env(infra)),
+            spawn([*UVICORN, *uvicorn_loop(loop), "--port", str(service_port), manifest.app], log_path=log_dir / "order-svc.log", env=order_svc_env(infra)),
             spawn(
-                [*UVICORN, "--port", str(bare_port), *BARE_APP],
+                [*UVICORN, *uvicorn_loop(loop), "--port", str(bare_port), *BARE_APP],
                 log_path=log_dir / "bare.log",
                 env=dict(os.environ, BENCH_DATABASE_URL=plain_dsn(infra.database_url)),
             ),
@@ -144,5 +154,6 @@ if __name__ == "__main__":
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--profile", type=Path, help="after the runs, py-spy order-svc during one more run into this file")
     parser.add_argument("--native", action="store_true", help="with --profile: sample C frames too (py-spy --native)")
+    add_service_loop_option(parser)
     args = parser.parse_args()
-    main(args.runs, args.seconds, args.connections, args.warmup, args.profile, args.native)
+    main(args.runs, args.seconds, args.connections, args.warmup, args.profile, args.native, args.loop)

@@ -19,7 +19,7 @@ import statistics
 import uuid
 
 import asyncpg
-from _harness import add_loop_option, describe, infrastructure, machine, repeat, run_on_loop
+from _harness import add_loop_option, describe, infrastructure, machine, repeat, resolve_loop, run_on_loop
 from orderpulse.db.engine import create_engine
 from orderpulse.db.platform_tables import PLATFORM_DDL
 from orderpulse.events.envelope import new_envelope
@@ -107,4 +107,4 @@ if __name__ == "__main__":
     parser.add_argument("--batch-size", type=int, default=500, help="outbox rows per relay batch")
     add_loop_option(parser)
     options = parser.parse_args()
-    main(options.events, options.runs, options.batch_size, options.loop)
+    main(options.events, options.runs, options.batch_size, resolve_loop(options.loop))

@@ -40,7 +40,7 @@ import time
 import uuid
 
 import asyncpg
-from _harness import add_loop_option, infrastructure, machine, run_on_loop
+from _harness import add_loop_option, infrastructure, machine, resolve_loop, run_on_loop
 from _http_load import cpu_seconds, postgres_pid, tree_cpu_seconds
 from _relay_steps import instrument
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -407,6 +407,7 @@ def main() -> None:
                         help="write each run's times per event there (JSON: commit, [relay's steps | floor's ack], read)")
     add_loop_option(parser)
     args = parser.parse_args()
+    args.loop = resolve_loop(args.loop)
     print(f"outbox publish lag · {machine()} · {args.loop} · load average {os.getloadavg()[0]:.1f} at start")
     print(__doc__.split("\n\n")[1])
     with infrastructure() as infra:

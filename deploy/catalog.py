@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from orderpulse.event_loop import loop_of
+
 
 @dataclass(frozen=True)
 class Service:
@@ -18,6 +20,12 @@ class Service:
     # How the Kubernetes HPA scales it: "cpu" for request-driven services, "consumer_lag" for
     # services whose work arrives mostly from Kafka.
     scales_on: str
+
+    @property
+    def loop(self) -> str:
+        """The event loop uvicorn runs it on (`--loop`): chosen in orderpulse.event_loop.SERVICE_LOOPS, the one
+        place every launch path takes it from."""
+        return loop_of(self.name)
 
     @property
     def database(self) -> str:

@@ -14,7 +14,7 @@ TEMPLATE = DEPLOY_DIR / "docker" / "service.Dockerfile"
 
 
 def render_dockerfile(template: str, service: Service) -> str:
-    defaults = {"SERVICE": service.name, "PACKAGE": service.package, "PORT": str(service.port)}
+    defaults = {"SERVICE": service.name, "PACKAGE": service.package, "PORT": str(service.port), "LOOP": service.loop}
     lines = []
     for line in template.splitlines():
         for name, value in defaults.items():

@@ -3,15 +3,18 @@
 # The one image shape of every OrderPulse service. Build context: the repository root.
 #
 #   docker build -f deploy/docker/service.Dockerfile \
-#     --build-arg SERVICE=order-svc --build-arg PACKAGE=order_svc --build-arg PORT=8001 .
+#     --build-arg SERVICE=order-svc --build-arg PACKAGE=order_svc --build-arg PORT=8001 \
+#     --build-arg LOOP=uvloop .
 #
-# services/<svc>/Dockerfile are this file with the three arguments defaulted; they are written
-# by deploy/docker/render.py (its --check mode fails when they drift from this template).
+# services/<svc>/Dockerfile are this file with the four arguments defaulted (LOOP: the event loop
+# uvicorn runs the service on, from orderpulse.event_loop.SERVICE_LOOPS); they are written by
+# deploy/docker/render.py (its --check mode fails when they drift from this template).
 
 ARG PYTHON_IMAGE=python:3.11-slim
 ARG SERVICE
 ARG PACKAGE
 ARG PORT
+ARG LOOP
 
 FROM ${PYTHON_IMAGE} AS build
 ARG SERVICE
@@ -31,6 +34,7 @@ FROM ${PYTHON_IMAGE} AS runtime
 ARG SERVICE
 ARG PACKAGE
 ARG PORT
+ARG LOOP
 LABEL org.opencontainers.image.title="orderpulse-${SERVICE}" \
       org.opencontainers.image.description="OrderPulse ${SERVICE}"
 RUN groupadd --system --gid 10001 orderpulse \
@@ -45,10 +49,11 @@ ENV PATH=/opt/orderpulse/bin:${PATH} \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     APP_MODULE=${PACKAGE}.main:app \
-    APP_PORT=${PORT}
+    APP_PORT=${PORT} \
+    APP_LOOP=${LOOP}
 USER 10001:10001
 EXPOSE ${PORT}
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ['APP_PORT'] + '/healthz', timeout=2)"]
-# uvicorn <package>.main:app --host 0.0.0.0 --port <port>; exec so SIGTERM reaches uvicorn.
-CMD ["sh", "-c", "exec uvicorn \"${APP_MODULE}\" --host 0.0.0.0 --port \"${APP_PORT}\""]
+# uvicorn <package>.main:app --host 0.0.0.0 --port <port> --loop <the service's loop>; exec so SIGTERM reaches uvicorn.
+CMD ["sh", "-c", "exec uvicorn \"${APP_MODULE}\" --host 0.0.0.0 --port \"${APP_PORT}\" --loop \"${APP_LOOP}\""]

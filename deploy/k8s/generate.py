@@ -146,7 +146,7 @@ def deployment(service: Service) -> dict:
                             "name": service.name,
                             "image": image,
                             "command": ["uvicorn", f"{service.package}.main:app",
-                                        "--host", "0.0.0.0", "--port", str(service.port)],
+                                        "--host", "0.0.0.0", "--port", str(service.port), "--loop", service.loop],
                             "ports": [{"name": "http", "containerPort": service.port, "protocol": "TCP"}],
                             "envFrom": env_from,
                             "env": env,

@@ -5,6 +5,7 @@ import shutil
 
 import pytest
 from deploy_support import DEPLOY, DLQ_TOPICS, REPO_ROOT, SERVICES, TOPICS, load_yaml, run
+from orderpulse.event_loop import loop_of
 
 COMPOSE = load_yaml(REPO_ROOT / "docker-compose.yml")
 SERVICE_NAMES = sorted(SERVICES)
@@ -23,7 +24,9 @@ def test_each_service_is_built_from_its_own_dockerfile_and_serves_its_port(servi
     package, port = SERVICES[service]
     definition = COMPOSE["services"][service]
     assert definition["build"] == {"context": ".", "dockerfile": f"services/{service}/Dockerfile"}
-    assert definition["command"] == ["uvicorn", f"{package}.main:app", "--host", "0.0.0.0", "--port", str(port)]
+    assert definition["command"] == [
+        "uvicorn", f"{package}.main:app", "--host", "0.0.0.0", "--port", str(port), "--loop", loop_of(service),
+    ]
     assert definition["ports"] == [f"{port}:{port}"]
 
 

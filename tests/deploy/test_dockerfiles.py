@@ -3,6 +3,7 @@
 import dockerfile
 import pytest
 from deploy_support import REPO_ROOT, SERVICES, python, run
+from orderpulse.event_loop import loop_of
 
 SERVICE_NAMES = sorted(SERVICES)
 
@@ -44,6 +45,7 @@ def test_each_dockerfile_names_its_service_package_and_port(service):
     package, port = SERVICES[service]
     assert build_args(instructions(service)) == {
         "PYTHON_IMAGE": "python:3.11-slim", "SERVICE": service, "PACKAGE": package, "PORT": str(port),
+        "LOOP": loop_of(service),
     }
 
 
@@ -83,6 +85,7 @@ def test_each_image_checks_healthz_on_its_port_and_starts_uvicorn_on_its_app(ser
             env.update(zip(command.value[::2], command.value[1::2], strict=True))
     assert env["APP_MODULE"] == "${PACKAGE}.main:app"
     assert env["APP_PORT"] == "${PORT}"
+    assert env["APP_LOOP"] == "${LOOP}"
     [expose] = [command.value for command in runtime if command.cmd == "EXPOSE"]
     assert expose == ("${PORT}",)
     [healthcheck] = [command for command in runtime if command.cmd == "HEALTHCHECK"]
@@ -90,4 +93,4 @@ def test_each_image_checks_healthz_on_its_port_and_starts_uvicorn_on_its_app(ser
     assert "os.environ['APP_PORT']" in healthcheck.value[-1]
     [cmd] = [command for command in runtime if command.cmd == "CMD"]
     assert cmd.json
-    assert cmd.value[-1] == 'exec uvicorn "${APP_MODULE}" --host 0.0.0.0 --port "${APP_PORT}"'
+    assert cmd.value[-1] == 'exec uvicorn "${APP_MODULE}" --host 0.0.0.0 --port "${APP_PORT}" --loop "${APP_LOOP}"'

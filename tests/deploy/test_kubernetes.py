@@ -22,6 +22,7 @@ from deploy_support import (
     rule_files,
     run,
 )
+from orderpulse.event_loop import loop_of
 
 KUBERNETES_VERSION = "1.32.0"
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
@@ -116,7 +117,9 @@ def test_each_service_serves_its_port_with_readyz_and_healthz_probes(built_overl
     package, port = SERVICES[service]
     documents = built_overlays[overlay]
     main = container(of_kind(documents, "Deployment")[service])
-    assert main["command"] == ["uvicorn", f"{package}.main:app", "--host", "0.0.0.0", "--port", str(port)]
+    assert main["command"] == [
+        "uvicorn", f"{package}.main:app", "--host", "0.0.0.0", "--port", str(port), "--loop", loop_of(service),
+    ]
     assert main["ports"] == [{"name": "http", "containerPort": port, "protocol": "TCP"}]
     assert main["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
     assert main["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}

@@ -17,6 +17,7 @@ import httpx
 import orjson
 
 from orderpulse.db.migrations import upgrade
+from orderpulse.event_loop import uvicorn_loop_options
 from orderpulse.messaging.kafka import ensure_topics
 from orderpulse.services import ServiceManifest, installed_services, platform_topics
 from orderpulse.stack import credentials
@@ -134,8 +135,7 @@ def start_stack(settings: StackSettings, say: Say = print) -> RunningStack:
         for manifest in manifests:
             port = _port(settings, manifest)
             stack.processes[manifest.name] = spawn(
-                [sys.executable, "-m", "uvicorn", manifest.app, "--host", settings.host, "--port", str(port),
-                 "--no-access-log", "--timeout-graceful-shutdown", "10"],
+                service_command(manifest, settings.host, port),
                 log_path=state / "logs" / f"{manifest.name}.log",
                 env=stack.service_env(manifest),
             )
@@ -148,6 +148,14 @@ def start_stack(settings: StackSettings, say: Say = print) -> RunningStack:
     except BaseException:
         stop_stack(stack, say)
         raise
+
+
+def service_command(manifest: ServiceManifest, host: str, port: int) -> list[str]:
+    """The command line that runs a service under uvicorn, on the loop chosen for it (`event_loop.SERVICE_LOOPS`)."""
+    return [
+        sys.executable, "-m", "uvicorn", manifest.app, "--host", host, "--port", str(port),
+        *uvicorn_loop_options(manifest.name), "--no-access-log", "--timeout-graceful-shutdown", "10",
+    ]
 
 
 def _port(settings: StackSettings, manifest: ServiceManifest) -> int:

@@ -1,8 +1,9 @@
 """The benchmarks run the service code they measure in-process (consumers, kpi-svc's stream, the
-relay) on the event loop the services run on: uvicorn's `--loop auto`, which picks uvloop when it is
-installed (uvicorn's [standard] extras, a dependency of `shared/`). Which loop is cheaper for the
-consumers is not settled on the development VM (docs/benchmarks.md, 2026-12-07 19:26 – 19:48), so
-the benchmarks measure the one that runs."""
+relay) on the event loop that service runs on (`orderpulse.event_loop.SERVICE_LOOPS`, which every
+launch path passes to uvicorn; tests/deploy/test_event_loops.py), and platform code of no one
+service on uvloop: what uvicorn's `--loop auto` picks when it is installed (uvicorn's [standard]
+extras, a dependency of `shared/`). `--loop` picks either loop to compare them (docs/benchmarks.md,
+branch `loopchoice`)."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def the_services_loop_type() -> type:
         loop.close()
 
 
-def test_by_default_the_benchmarks_run_on_the_loop_uvicorn_gives_the_services():
+def test_platform_code_runs_on_the_loop_uvicorn_picks_by_default():
     harness = load_harness()
     services_loop = the_services_loop_type()
     assert services_loop.__module__.startswith("uvloop"), "uvicorn would run the services on another loop"
