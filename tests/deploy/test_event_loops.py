@@ -3,8 +3,6 @@
 images' command line, the Kubernetes Deployments, and the benchmarks' default when they measure it.
 A loop changed in one place only would make the benchmarks measure a process that does not run."""
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import dockerfile
@@ -13,6 +11,7 @@ from deploy_support import REPO_ROOT, SERVICES, load_yaml
 from orderpulse.event_loop import LOOPS, SERVICE_LOOPS, uvicorn_loop_options
 from orderpulse.services import ServiceManifest
 from orderpulse.stack.supervisor import service_command
+from orderpulse.testing.bench_scripts import load_bench_script
 
 OVERLAYS = ("dev", "prod")
 BENCH = REPO_ROOT / "bench"
@@ -22,18 +21,6 @@ def loop_in(command: list[str] | tuple[str, ...]) -> str:
     """The value of `--loop` in a uvicorn command line; the test fails if there is not exactly one."""
     assert list(command).count("--loop") == 1, f"no single --loop in {command}"
     return command[list(command).index("--loop") + 1]
-
-
-def load_bench_module(name: str):
-    spec = importlib.util.spec_from_file_location(f"bench_{name}_under_test", BENCH / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    saved = sys.path[:]
-    try:
-        sys.path.insert(0, str(BENCH))
-        spec.loader.exec_module(module)
-    finally:
-        sys.path[:] = saved
-    return module
 
 
 def test_every_service_has_one_of_the_two_loops_chosen():
@@ -77,14 +64,14 @@ def test_kubernetes_starts_the_service_on_its_loop(built_overlays, overlay, serv
 
 @pytest.mark.parametrize("service", sorted(SERVICES))
 def test_the_benchmarks_measure_the_service_on_its_loop_unless_told_otherwise(service):
-    harness = load_bench_module("_harness")
+    harness = load_bench_script(BENCH, "_harness")
     assert harness.resolve_loop(None, service) == SERVICE_LOOPS[service]
     assert harness.resolve_loop("asyncio", service) == "asyncio"
     assert harness.resolve_loop("uvloop", service) == "uvloop"
 
 
 def test_each_consumer_benchmark_names_the_service_whose_loop_it_runs_on():
-    consumers = load_bench_module("consumer_dedup_bench")
+    consumers = load_bench_script(BENCH, "consumer_dedup_bench")
     assert consumers.HANDLER_SERVICES == {
         "notify": "notify-svc", "notify-per-event": "notify-svc", "order": "order-svc",
         "fulfillment": "fulfillment-svc", "feedback": "feedback-svc",

@@ -8,25 +8,12 @@ branch `loopchoice`)."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import sys
 from pathlib import Path
 
+from orderpulse.testing.bench_scripts import load_bench_script
 from uvicorn.loops.auto import auto_loop_factory
 
 BENCH = Path(__file__).resolve().parents[3] / "bench"
-
-
-def load_harness():
-    spec = importlib.util.spec_from_file_location("bench_harness_under_test", BENCH / "_harness.py")
-    module = importlib.util.module_from_spec(spec)
-    saved = sys.path[:]
-    try:
-        sys.path.insert(0, str(BENCH))
-        spec.loader.exec_module(module)
-    finally:
-        sys.path[:] = saved
-    return module
 
 
 async def running_loop_type() -> type:
@@ -43,14 +30,14 @@ def the_services_loop_type() -> type:
 
 
 def test_platform_code_runs_on_the_loop_uvicorn_picks_by_default():
-    harness = load_harness()
+    harness = load_bench_script(BENCH, "_harness")
     services_loop = the_services_loop_type()
     assert services_loop.__module__.startswith("uvloop"), "uvicorn would run the services on another loop"
     assert harness.run_on_loop(running_loop_type()) is services_loop
 
 
 def test_the_standard_librarys_loop_stays_selectable_for_comparisons_with_older_figures():
-    harness = load_harness()
+    harness = load_bench_script(BENCH, "_harness")
     assert harness.run_on_loop(running_loop_type(), "asyncio") is not the_services_loop_type()
     assert harness.run_on_loop(running_loop_type(), "asyncio").__module__.startswith("asyncio")
     assert set(harness.LOOPS) == {"uvloop", "asyncio"}
