@@ -33,7 +33,6 @@ class Pending:
 
     held: int = 0
     coming: int = 0
-    orders: frozenset[str] = frozenset()  # the orders with messages pending
 
     @property
     def total(self) -> int:
@@ -53,8 +52,6 @@ async def read_notifications(notify: NotifyApi, orders: OrderApi, tally: Tally, 
                 sent, waiting = sent_and_waiting(await notify.notifications(record.order_id))
                 held += sum(1 for item in waiting if item.get("reason") == QUIET_HOURS_DEFERRED)
                 coming += sum(1 for item in waiting if item.get("reason") != QUIET_HOURS_DEFERRED)
-                if waiting:
-                    orders_waiting.add(record.order_id)
                 # read again every time: order-svc may not have followed every milestone yet at the last reading
                 timeline = await orders.timeline(record.order_id) if sent else []
             except ApiError:
@@ -62,9 +59,8 @@ async def read_notifications(notify: NotifyApi, orders: OrderApi, tally: Tally, 
         record.milestones = milestones_of(timeline)
         record.notifications = notifications_of(sent, timeline)
 
-    orders_waiting: set[str] = set()
     await asyncio.gather(*(one(record) for record in list(tally.orders.values()) if record.fresh))
-    return Pending(held, coming, frozenset(orders_waiting))
+    return Pending(held, coming)
 
 
 def sent_and_waiting(items: list[dict]) -> tuple[list[dict], list[dict]]:

@@ -59,7 +59,7 @@ class Simulation:
         self.notify = NotifyApi(self.transport) if stack.has(NOTIFY) else None
         self.feedback = FeedbackApi(self.transport) if stack.has(FEEDBACK) else None
         self.earlier = EarlierMessages(self.notify, self.orders, stack.state_dir) if self.notify is not None else None
-        self.waiting_orders: frozenset[str] | None = None  # this run's orders with messages pending, once read back
+        self.read_back = False  # what notify-svc sent was read back at the end
         self.carriers = CarrierDesk(self.fulfillment)
         self.pacer = Pacer(config.concurrency)
         self.shifts = ShiftClerk(self.fulfillment, self.pacer, self.tally, self.run_tag)
@@ -85,7 +85,7 @@ class Simulation:
         baseline = await self._kpis_quietly() if self.stack.has(KPI) else None
         if self.earlier is not None and (held := await self.earlier.note()):
             self.say(f"{held} messages of earlier runs' orders are still held by notify-svc (quiet hours, a retry): "
-                     "those sent during this run count on both sides, as kpi-svc counts them")
+                     "what earlier runs' orders are sent during this run counts on both sides, as kpi-svc counts it")
         calls: asyncio.Task | None = None
         now = datetime.now(UTC)
         history = timedelta(seconds=config.backfill_s) if config.planned_backfill_orders else None
@@ -265,11 +265,11 @@ class Simulation:
             await asyncio.sleep(2.0 if not pending.coming else 5.0)
 
     async def _read_messages(self) -> Pending:
-        """One reading of what notify-svc sent this run's orders, and earlier runs' held ones since it began."""
+        """One reading of what notify-svc sent this run's orders, and earlier runs' orders since it began."""
         pending = await read_notifications(self.notify, self.orders, self.tally)
         await self.earlier.read(self.tally)
         self.progress.pending_notifications = pending.total
-        self.waiting_orders = pending.orders
+        self.read_back = True
         return pending
 
     async def _outcome(self, baseline: dict | None) -> Outcome:
@@ -297,12 +297,11 @@ class Simulation:
             self.say(note)
         if self.tally.earlier:
             sent = sum(len(order.notifications) for order in self.tally.earlier.values())
-            self.say(f"(with {sent} messages of earlier runs' orders that notify-svc held when this run began and "
-                     "sent during it, as kpi-svc counts them)")
+            self.say(f"(with {sent} messages notify-svc sent earlier runs' orders during this run, as kpi-svc counts them)")
         for line in kpi_table(rows):
             self.say(line)
-        if self.earlier is not None and self.waiting_orders is not None:
-            self.earlier.save(self.waiting_orders)  # for the next run (carry_over.py)
+        if self.earlier is not None and self.read_back:  # for the next run (carry_over.py)
+            self.earlier.save(order.order_id for order in tally.orders.values() if order.fresh)
         for line in await self._pointers():
             self.say(line)
         outcome = Outcome(self.run_tag, tally, self.traffic, rows, note, interrupted)
